@@ -1,0 +1,195 @@
+"""The machine's configuration: one TOML file, with defaults that make `--simulate` work as is.
+
+Every key has a default, so a technician's file names only what differs on that machine. A bad
+file is refused with the key and the reason, never half-applied.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_CONFIG_PATH = Path("/etc/kiosk/kiosk.toml")
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used, with the offending key in the message."""
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("KIOSK_DATA_DIR")
+    if env:
+        return Path(env)
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "kiosk"
+
+
+@dataclass(frozen=True)
+class DeviceConfig:
+    id: str = "SIM-0001"
+    county_code: str = "4301"  # the county that assigned this machine its sequence range
+
+
+@dataclass(frozen=True)
+class SequenceConfig:
+    first: int = 1  # 4-digit serials this machine may hand out, inclusive
+    last: int = 9999
+
+
+@dataclass(frozen=True)
+class DevicesConfig:
+    idcard: str = "sim://"
+    camera: str = "sim://"
+    printer: str = "sim://"
+
+
+@dataclass(frozen=True)
+class ApiConfig:
+    base_url: str = "http://127.0.0.1:8700"
+    timeout_s: float = 10.0
+
+
+@dataclass(frozen=True)
+class UploadConfig:
+    interval_s: float = 2.0  # how often the uploader looks for queued records
+    batch_size: int = 20
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    workflow: str = "collect"
+    idle_timeout_s: float = 90.0
+    countdown_s: int = 3
+    done_dwell_s: float = 10.0  # the done screen returns to the start by itself
+    notice_dwell_s: float = 20.0  # so does an error notice
+    card_poll_s: float = 0.3
+
+
+@dataclass(frozen=True)
+class DisplayConfig:
+    width: int = 1920
+    height: int = 1080
+    fullscreen: bool = False
+    dpi: float = 96.0  # the panel's real pixel density, so 15 mm targets are 15 mm
+    language: str = "zh"
+
+
+@dataclass(frozen=True)
+class Config:
+    device: DeviceConfig = field(default_factory=DeviceConfig)
+    sequence: SequenceConfig = field(default_factory=SequenceConfig)
+    devices: DevicesConfig = field(default_factory=DevicesConfig)
+    api: ApiConfig = field(default_factory=ApiConfig)
+    upload: UploadConfig = field(default_factory=UploadConfig)
+    session: SessionConfig = field(default_factory=SessionConfig)
+    display: DisplayConfig = field(default_factory=DisplayConfig)
+    data_dir: Path = field(default_factory=default_data_dir)
+    source: str = "built-in defaults"
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "kiosk.sqlite"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    @property
+    def sim_dir(self) -> Path:
+        """Where simulated devices keep their state (the card on the reader, printouts)."""
+        return self.data_dir / "sim"
+
+    def validate(self) -> Config:
+        if len(self.device.county_code) != 4 or not self.device.county_code.isdigit():
+            raise ConfigError("device.county_code: must be 4 digits")
+        if not self.device.id or len(self.device.id) > 64:
+            raise ConfigError("device.id: must be 1-64 characters")
+        s = self.sequence
+        if not (0 <= s.first <= s.last <= 9999):
+            raise ConfigError("sequence: need 0 <= first <= last <= 9999")
+        if self.session.idle_timeout_s <= 0:
+            raise ConfigError("session.idle_timeout_s: must be positive")
+        return self
+
+    def as_dict(self) -> dict[str, Any]:
+        """For `kioskctl status`: the configuration in force."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if is_dataclass(value):
+                out[f.name] = {g.name: getattr(value, g.name) for g in fields(value)}
+            else:
+                out[f.name] = str(value)
+        return out
+
+
+def _section(cls: type, data: Any, name: str) -> Any:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{name}: must be a table")
+    known = {f.name: f for f in fields(cls)}
+    kwargs = {}
+    defaults = cls()
+    for key, value in data.items():
+        if key not in known:
+            raise ConfigError(f"{name}.{key}: unknown key")
+        expected = type(getattr(defaults, key))
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise ConfigError(f"{name}.{key}: expected {expected.__name__}")
+        kwargs[key] = value
+    return cls(**kwargs)
+
+
+_SECTIONS = {
+    "device": DeviceConfig,
+    "sequence": SequenceConfig,
+    "devices": DevicesConfig,
+    "api": ApiConfig,
+    "upload": UploadConfig,
+    "session": SessionConfig,
+    "display": DisplayConfig,
+}
+
+
+def parse_config(text: str, source: str = "<string>") -> Config:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    kwargs: dict[str, Any] = {"source": source}
+    for key, value in data.items():
+        if key == "data_dir":
+            if not isinstance(value, str):
+                raise ConfigError("data_dir: expected a path string")
+            kwargs["data_dir"] = Path(value).expanduser()
+        elif key in _SECTIONS:
+            kwargs[key] = _section(_SECTIONS[key], value, key)
+        else:
+            raise ConfigError(f"{key}: unknown section")
+    return Config(**kwargs).validate()
+
+
+def load_config(path: Path | None = None) -> Config:
+    """The file given, else /etc/kiosk/kiosk.toml if present, else the built-in defaults.
+
+    `KIOSK_CONFIG` names a file too, so the uploader and kioskctl see what the kiosk sees.
+    """
+    if path is None and os.environ.get("KIOSK_CONFIG"):
+        path = Path(os.environ["KIOSK_CONFIG"])
+    if path is None:
+        if not DEFAULT_CONFIG_PATH.exists():
+            return Config().validate()
+        path = DEFAULT_CONFIG_PATH
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    return parse_config(text, str(path))
+
+
+def with_overrides(config: Config, **changes: Any) -> Config:
+    return replace(config, **changes).validate()

@@ -1,0 +1,129 @@
+"""Identity documents as the kiosk understands them, whatever reader produced them.
+
+The four card types of the GA 467 readers share most fields; what differs is kept optional so a
+screen or a record can treat them alike. `repr()` never shows a name or an ID number, so an
+assertion message or a stray log line cannot leak them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from datetime import date
+from enum import StrEnum
+
+from kiosk.core import idnumber
+from kiosk.core.errors import CardExpiredError, CardNotYetValidError
+
+
+class CardType(StrEnum):
+    RESIDENT = "resident"
+    PERMIT_HMT = "permit_hmt"
+    FOREIGN_2017 = "foreign_2017"
+    FOREIGN_2023 = "foreign_2023"
+
+    @property
+    def wire_code(self) -> str:
+        """The character at offset 248 of the card's text block."""
+        return _WIRE_CODES[self]
+
+    @classmethod
+    def from_wire_code(cls, code: str) -> CardType:
+        for card_type, wire in _WIRE_CODES.items():
+            if wire == code:
+                return card_type
+        raise ValueError("unknown card type code")
+
+    @property
+    def has_gb11643_number(self) -> bool:
+        """The 2017 foreigner's card carries a 15-character number with no GB 11643 check."""
+        return self is not CardType.FOREIGN_2017
+
+
+_WIRE_CODES = {
+    CardType.RESIDENT: " ",
+    CardType.PERMIT_HMT: "J",
+    CardType.FOREIGN_2017: "I",
+    CardType.FOREIGN_2023: "Y",
+}
+
+
+class Sex(StrEnum):
+    MALE = "male"
+    FEMALE = "female"
+
+
+@dataclass(frozen=True)
+class IdentityDocument:
+    card_type: CardType
+    name: str
+    sex: Sex
+    birth_date: date
+    id_number: str
+    valid_from: date
+    valid_to: date | None  # None: long-term (长期)
+    nation: str | None = None  # GB 3304 code, resident cards only
+    address: str | None = None
+    issuer: str | None = None
+    english_name: str | None = None
+    nationality: str | None = None  # GB/T 2659 alpha-3, foreigner's cards
+    pass_number: str | None = None  # 'J' permits
+    issue_count: str | None = None  # 'J' permits
+    chip_photo: bytes | None = field(default=None, compare=False)  # raw WLT bytes
+
+    def __repr__(self) -> str:
+        return (
+            f"IdentityDocument(card_type={self.card_type.value}, "
+            f"id_number={self.masked_id_number}, ...)"
+        )
+
+    __str__ = __repr__
+
+    @property
+    def masked_id_number(self) -> str:
+        return idnumber.mask(self.id_number)
+
+    def validate(self, today: date) -> IdentityDocument:
+        """Raise the first reason this document cannot be used today; return it normalised."""
+        number = self.id_number.strip().upper()
+        if self.card_type.has_gb11643_number:
+            number = idnumber.validate(
+                number, male=self.sex is Sex.MALE, birth_date=self.birth_date
+            )
+        if self.valid_from > today:
+            raise CardNotYetValidError("valid-from date is in the future")
+        if self.valid_to is not None and self.valid_to < today:
+            raise CardExpiredError("card expired")
+        if number == self.id_number:
+            return self
+        return replace(self, id_number=number)
+
+    def to_fields(self) -> dict[str, object]:
+        """JSON-ready fields (dates as ISO strings); the chip photo stays out."""
+        out: dict[str, object] = {}
+        for f in fields(self):
+            if f.name == "chip_photo":
+                continue
+            value = getattr(self, f.name)
+            if isinstance(value, date):
+                value = value.isoformat()
+            elif isinstance(value, StrEnum):
+                value = value.value
+            out[f.name] = value
+        return out
+
+    @classmethod
+    def from_fields(cls, data: dict[str, object], chip_photo: bytes | None = None) -> IdentityDocument:
+        """Inverse of `to_fields`, for card files and the simulator; raises ValueError."""
+        known = {f.name for f in fields(cls)} - {"chip_photo"}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown fields: {sorted(unknown)}")
+        kwargs: dict[str, object] = dict(data)
+        kwargs["card_type"] = CardType(str(data["card_type"]))
+        kwargs["sex"] = Sex(str(data["sex"]))
+        for key in ("birth_date", "valid_from"):
+            kwargs[key] = date.fromisoformat(str(data[key]))
+        valid_to = data.get("valid_to")
+        kwargs["valid_to"] = None if valid_to in (None, "", "长期") else date.fromisoformat(str(valid_to))
+        return cls(chip_photo=chip_photo, **kwargs)  # type: ignore[arg-type]
+

@@ -1,0 +1,178 @@
+"""The session state machine: runs one candidate at a time through a workflow's steps.
+
+Besides the steps there are two resting screens: `attract` (nobody is being served) and
+`notice` (something needs the candidate's attention or staff). Leaving a session for either
+drops its data. An idle timeout and "cancel" do the same, so a walked-away candidate's data does
+not stay on the screen for the next person.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from kiosk.core import events as ev
+from kiosk.core.steps import STEPS, Outcome, SessionData, Step, StepSettings
+from kiosk.core.workflows import Workflow
+
+ATTRACT = "attract"
+NOTICE = "notice"
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    workflow: Workflow
+    step: StepSettings
+    idle_timeout_s: float = 90.0
+    done_dwell_s: float = 10.0
+    notice_dwell_s: float = 20.0
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Session:
+    """One kiosk's session machine. Not thread-safe: the shell calls it from one thread."""
+
+    def __init__(
+        self,
+        settings: SessionSettings,
+        run_effect: Callable[[ev.Effect], None],
+        now: Callable[[], datetime] = utc_now,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self._run_effect = run_effect
+        self._now = now
+        self._monotonic = monotonic
+        self._steps: dict[str, Step] = {name: STEPS[name]() for name in settings.workflow.steps}
+        self._listeners: list[Callable[[Session], None]] = []
+        self.screen: str = ATTRACT
+        self.data: SessionData | None = None
+        self.notice_code: str | None = None
+        self.last_end_reason: str | None = None
+        self._last_activity = monotonic()
+        self._entered_at = monotonic()
+
+    # -- observation ---------------------------------------------------------------------------
+
+    def add_listener(self, callback: Callable[[Session], None]) -> None:
+        """`callback(session)` after every change the screen should show."""
+        self._listeners.append(callback)
+
+    def _changed(self) -> None:
+        for callback in list(self._listeners):
+            callback(self)
+
+    @property
+    def step(self) -> Step | None:
+        return self._steps.get(self.screen)
+
+    @property
+    def step_index(self) -> int:
+        """Position of the current step in the workflow (-1 on attract or notice)."""
+        steps = self.settings.workflow.steps
+        return steps.index(self.screen) if self.screen in steps else -1
+
+    @property
+    def can_cancel(self) -> bool:
+        step = self.step
+        return step is not None and self.data is not None and step.can_cancel(self.data)
+
+    def seconds_on_screen(self) -> float:
+        return self._monotonic() - self._entered_at
+
+    # -- input ---------------------------------------------------------------------------------
+
+    def touch(self) -> None:
+        """Any touch on the screen: the candidate is still there."""
+        self._last_activity = self._monotonic()
+
+    def handle(self, event: object) -> None:
+        session_id = getattr(event, "session_id", None)
+        if session_id is not None and (self.data is None or session_id != self.data.session_id):
+            return  # the answer to an effect of a session that has since ended
+        if not isinstance(event, ev.NumberReserved | ev.RecordSaved | ev.Printed | ev.EffectFailed):
+            self.touch()
+
+        if isinstance(event, ev.Cancel):
+            if self.can_cancel:
+                self._end("cancelled")
+            return
+        if self.screen == NOTICE:
+            if isinstance(event, ev.Dismiss | ev.Confirm):
+                self._end("notice_dismissed")
+            return
+        if self.screen == ATTRACT:
+            if isinstance(event, ev.Start | ev.CardPresented):
+                self._begin()
+                if isinstance(event, ev.CardPresented) and self.screen == "card":
+                    self.handle(event)  # a card placed on the attract screen starts and reads
+            return
+
+        step, data = self.step, self.data
+        assert step is not None and data is not None
+        self._apply(step.handle(event, data, self.settings.step, self._now()))
+
+    def tick(self) -> None:
+        """Called about once a second: idle timeout, and the self-dismissing screens."""
+        idle = self._monotonic() - self._last_activity
+        if self.screen == NOTICE:
+            if self.seconds_on_screen() >= self.settings.notice_dwell_s:
+                self._end("notice_timeout")
+        elif self.screen == "done":
+            if self.seconds_on_screen() >= self.settings.done_dwell_s:
+                self._end("completed")
+        elif self.can_cancel and idle >= self.settings.idle_timeout_s:
+            self._end("idle_timeout")
+
+    # -- transitions ---------------------------------------------------------------------------
+
+    def _begin(self) -> None:
+        self.data = SessionData(
+            session_id=uuid.uuid4().hex,
+            workflow=self.settings.workflow.name,
+            started_at=self._now(),
+        )
+        self.last_end_reason = None
+        self._go(self.settings.workflow.steps[0])
+
+    def _go(self, screen: str) -> None:
+        self.screen = screen
+        self._entered_at = self._monotonic()
+        step, data = self.step, self.data
+        if step is not None and data is not None:
+            outcome = step.enter(data, self.settings.step, self._now())
+            if outcome.kind != "stay" or outcome.effects:
+                self._apply(outcome, announce=False)
+        self._changed()
+
+    def _apply(self, outcome: Outcome, announce: bool = True) -> None:
+        for effect in outcome.effects:
+            self._run_effect(effect)
+        if outcome.kind == "next":
+            steps = self.settings.workflow.steps
+            self._go(steps[steps.index(self.screen) + 1])
+        elif outcome.kind == "finish":
+            self._end("completed")
+        elif outcome.kind == "notice":
+            self.notice_code = outcome.notice
+            self.data = None  # whatever was collected goes; a saved record is already sealed
+            self.screen = NOTICE
+            self._entered_at = self._monotonic()
+            self._changed()
+        elif announce:
+            self._changed()
+
+    def _end(self, reason: str) -> None:
+        """Back to the attract screen, dropping the session's data."""
+        self.data = None
+        self.notice_code = None
+        self.last_end_reason = reason
+        self.screen = ATTRACT
+        self._entered_at = self._monotonic()
+        self._changed()

@@ -1,0 +1,44 @@
+"""Workflows are data: an ordered list of step names, checked against the steps that exist.
+
+Later the signed central config supplies these lists; the built-in ones are the defaults.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kiosk.core.steps import STEPS
+
+
+class WorkflowError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Workflow:
+    name: str
+    steps: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not self.steps:
+            raise WorkflowError(f"workflow {self.name!r} has no steps")
+        unknown = [s for s in self.steps if s not in STEPS]
+        if unknown:
+            raise WorkflowError(f"workflow {self.name!r}: unknown steps {unknown}")
+        if len(set(self.steps)) != len(self.steps):
+            raise WorkflowError(f"workflow {self.name!r}: a step appears twice")
+        if self.steps[-1] != "done":
+            raise WorkflowError(f"workflow {self.name!r} must end with 'done'")
+
+
+BUILT_IN: dict[str, Workflow] = {
+    # A candidate's first visit: identity, photo, check, sign, login card.
+    "collect": Workflow("collect", ("card", "identity", "photo", "check", "sign", "print", "done")),
+}
+
+
+def get_workflow(name: str) -> Workflow:
+    try:
+        return BUILT_IN[name]
+    except KeyError:
+        raise WorkflowError(f"no workflow named {name!r}") from None

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what the kiosk needs on a fresh Debian machine: the missing Debian packages, a .venv,
+# and the project with its dependencies. Idempotent: a second run changes nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# xvfb+xauth: the virtual screen for tests and the headless demo; fonts-noto-cjk: Chinese text;
+# libgl1-mesa-dri, libegl1: OpenGL for Kivy's window (software rendering where there is no GPU);
+# libmtdev1: Kivy's multitouch input on Linux panels.
+DEB_PACKAGES=(xvfb xauth fonts-noto-cjk libgl1-mesa-dri libegl1 libgl1 libmtdev1)
+
+missing=()
+for pkg in "${DEB_PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$pkg")
+    fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing Debian packages: ${missing[*]}"
+    SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+    echo "setup: creating .venv"
+    "$PYTHON" -m venv .venv
+fi
+stamp=.venv/.installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    echo "setup: installing the project and its dependencies into .venv"
+    .venv/bin/python -m pip install -q --upgrade pip
+    .venv/bin/python -m pip install -q -e '.[dev]'
+    touch "$stamp"
+fi
