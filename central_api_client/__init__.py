@@ -1,0 +1,23 @@
+"""Client of the provincial API, and the contract it shares with the reference server."""
+
+from central_api_client.client import (
+    Ack,
+    ApiError,
+    ProvincialApiClient,
+    RecordMetadata,
+    RejectedError,
+    ServerError,
+    ServerUnreachableError,
+    UnexpectedResponseError,
+)
+
+__all__ = [
+    "Ack",
+    "ApiError",
+    "ProvincialApiClient",
+    "RecordMetadata",
+    "RejectedError",
+    "ServerError",
+    "ServerUnreachableError",
+    "UnexpectedResponseError",
+]

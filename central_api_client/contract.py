@@ -1,0 +1,131 @@
+"""What the kiosk and the provincial API must agree on, byte for byte, besides openapi.yaml.
+
+The HPKE suite and its `info`, the exact bytes a device signs, the shapes of identifiers and the
+size limits live here once, so the sealing side (`kiosk.seal`) and the verifying side
+(`provincial_api`) cannot drift apart. Pure Python plus `cryptography`: no network, no SQLite.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from typing import Protocol
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hpke
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+# RFC 9180 base mode: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM. The blob on the wire
+# is what `Suite.encrypt` returns: the 32-byte encapsulated key followed by the AEAD ciphertext.
+HPKE_SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
+# Binds every ciphertext to this application and payload version: a blob sealed for anything
+# else fails to open instead of being misread.
+HPKE_INFO = b"hunan-exam-kiosk/record-payload/v1"
+
+SIGNATURE_CONTEXT = b"hunan-exam-kiosk/record-signature/v1\x00"
+SIGNATURE_BYTES = 64  # Ed25519
+PUBLIC_KEY_BYTES = 32  # Ed25519 and X25519 raw public keys
+
+# The smallest blob HPKE can produce: the encapsulated X25519 key and the AES-GCM tag.
+MIN_BLOB_BYTES = 32 + 16
+# A record is a 20-40 KB photo, a signature PNG and a few hundred bytes of fields (see
+# shared/reference/photo-standard.md); 2 MiB leaves room for strokes without inviting abuse.
+MAX_BLOB_BYTES = 2 * 1024 * 1024
+# The PUT body: base64 of the blob (4/3) plus the metadata.
+MAX_BODY_BYTES = MAX_BLOB_BYTES * 4 // 3 + 64 * 1024
+
+RECORD_ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+DEVICE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+WORKFLOW_PATTERN = r"^[a-z][a-z0-9-]{0,31}$"
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+
+_RECORD_ID = re.compile(RECORD_ID_PATTERN)
+_DEVICE_ID = re.compile(DEVICE_ID_PATTERN)
+
+
+def utc_timestamp(moment: datetime) -> str:
+    """The one text form of times on the wire and in the databases: UTC, milliseconds, "Z".
+
+    Fixed width, so such strings sort as the times they name. A naive time is taken as local.
+    """
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def is_record_id(value: str) -> bool:
+    """A lower-case canonical UUID (the kiosk makes UUIDv7s); also keeps ids safe in URLs."""
+    return bool(_RECORD_ID.match(value))
+
+
+def is_device_id(value: str) -> bool:
+    """Letters, digits, dot, dash, underscore: safe in a URL path segment and in a log line."""
+    return bool(_DEVICE_ID.match(value))
+
+
+class SealedRecordLike(Protocol):
+    """What the client sends: `kiosk.seal.SealedRecord` fits, without the client importing it."""
+
+    @property
+    def record_id(self) -> str: ...
+    @property
+    def device_id(self) -> str: ...
+    @property
+    def workflow(self) -> str: ...
+    @property
+    def created_at(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def blob(self) -> bytes: ...
+    @property
+    def signature(self) -> bytes: ...
+
+
+def signing_message(
+    *, record_id: str, device_id: str, workflow: str, created_at: str, size: int, sha256: str
+) -> bytes:
+    """The bytes the device signs: the ciphertext's hash together with the record's metadata.
+
+    Signing the metadata too means a relay cannot move a valid blob under another record id,
+    device or workflow. Canonical JSON (sorted keys, no spaces, ASCII) after a context prefix so
+    the signature can never be replayed as a signature over something else.
+    """
+    fields = {
+        "created_at": created_at,
+        "device_id": device_id,
+        "record_id": record_id,
+        "sha256": sha256,
+        "size": size,
+        "workflow": workflow,
+    }
+    body = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return SIGNATURE_CONTEXT + body.encode("ascii")
+
+
+def signature_is_valid(
+    public_key: Ed25519PublicKey,
+    signature: bytes,
+    *,
+    record_id: str,
+    device_id: str,
+    workflow: str,
+    created_at: str,
+    size: int,
+    sha256: str,
+) -> bool:
+    """True when `signature` is the device's Ed25519 signature over `signing_message`."""
+    message = signing_message(
+        record_id=record_id,
+        device_id=device_id,
+        workflow=workflow,
+        created_at=created_at,
+        size=size,
+        sha256=sha256,
+    )
+    try:
+        public_key.verify(signature, message)
+    except InvalidSignature:
+        return False
+    return True

@@ -1,0 +1,205 @@
+"""A simulated camera: a friendly drawn candidate in front of the light-blue backdrop.
+
+The figure is placed so that the kiosk's centred 3:4 crop meets the photo standard's framing
+(hair top, eye line, face width; see /work/shared/reference/photo-standard.md) and sways a
+little, so a preview visibly lives. Frames carry faint sensor-like noise: a perfectly flat
+drawing compresses to a few KB, far below the standard's 20-40 KB JPEG, and would hide size
+problems a real camera shows.
+
+Given an image file instead, the camera shows that image (scaled to fill 640×480, centre-cropped,
+never distorted) as a still camera, for demos with a real-looking photo.
+
+Fault: while `sim_dir/camera-unplugged` exists the camera delivers nothing and `is_alive` is
+False, as with a camera whose cable was pulled.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image, ImageDraw, ImageOps
+
+from hardware.camera.camera import FRAME_HEIGHT, FRAME_WIDTH, Frame
+
+BACKDROP_RGB = (100, 197, 255)  # the photo standard's reference light blue
+UNPLUGGED_FILE = "camera-unplugged"
+NOISE_AMPLITUDE = 4  # ± levels, uniform: about what an indoor webcam shows
+_NOISE_POOL = 6
+_SUPERSAMPLE = 3
+
+
+def draw_figure(width: int = FRAME_WIDTH, height: int = FRAME_HEIGHT) -> Image.Image:
+    """The head-and-shoulders figure as an RGBA sprite (transparent elsewhere), antialiased.
+
+    Geometry is in 640×480 frame coordinates: hair top at y≈55, eyes at y≈185, face ≈164 px
+    wide, which the centred 3:4 crop scaled to 480×640 turns into ≈73, ≈247 and ≈219 px: inside
+    the standard's 50-110, 200-300 and 180-300.
+    """
+    s = _SUPERSAMPLE
+    sx, sy = width / FRAME_WIDTH, height / FRAME_HEIGHT
+    img = Image.new("RGBA", (width * s, height * s), (0, 0, 0, 0))
+    d = ImageDraw.Draw(img)
+
+    def box(x0: float, y0: float, x1: float, y1: float) -> tuple[int, int, int, int]:
+        return (round(x0 * sx * s), round(y0 * sy * s), round(x1 * sx * s), round(y1 * sy * s))
+
+    def pts(*xy: tuple[float, float]) -> list[tuple[int, int]]:
+        return [(round(x * sx * s), round(y * sy * s)) for x, y in xy]
+
+    cx = FRAME_WIDTH / 2
+    skin = (241, 203, 172, 255)
+    skin_shade = (222, 176, 145, 255)
+    hair = (48, 36, 32, 255)
+    jacket = (38, 58, 112, 255)
+    shirt = (248, 248, 246, 255)
+
+    # Shoulders and clothes: a school jacket over a white shirt, well apart from the backdrop.
+    d.rounded_rectangle(box(cx - 215, 340, cx + 215, 560), radius=90 * s, fill=jacket)
+    d.rectangle(box(cx - 38, 262, cx + 38, 340), fill=skin_shade)  # neck
+    d.polygon(pts((cx - 52, 336), (cx, 400), (cx + 52, 336)), fill=shirt)  # collar
+    d.polygon(pts((cx - 36, 336), (cx, 372), (cx + 36, 336)), fill=skin_shade)
+    d.line(pts((cx - 52, 336), (cx, 400), (cx + 52, 336)), fill=(200, 200, 205, 255), width=3 * s)
+
+    d.ellipse(box(cx - 94, 55, cx + 94, 232), fill=hair)  # back of the hair
+    d.ellipse(box(cx - 98, 160, cx - 70, 214), fill=skin_shade)  # ears
+    d.ellipse(box(cx + 70, 160, cx + 98, 214), fill=skin_shade)
+    d.ellipse(box(cx - 82, 92, cx + 82, 298), fill=skin)  # face
+    d.chord(box(cx - 90, 58, cx + 90, 200), 180, 360, fill=hair)  # hair above the forehead
+    d.pieslice(box(cx - 90, 90, cx - 40, 160), 180, 270, fill=hair)  # side parting
+    d.pieslice(box(cx + 40, 90, cx + 90, 160), 270, 360, fill=hair)
+
+    for side in (-1, 1):
+        ex = cx + side * 36
+        d.line(pts((ex - 20, 163), (ex, 158), (ex + 20, 163)), fill=hair,
+               width=5 * s, joint="curve")  # eyebrows
+        d.ellipse(box(ex - 17, 177, ex + 17, 193), fill=(252, 252, 250, 255))  # eye white
+        d.ellipse(box(ex - 8, 177, ex + 8, 193), fill=(70, 46, 34, 255))  # iris
+        d.ellipse(box(ex - 4, 181, ex + 4, 189), fill=(18, 14, 12, 255))  # pupil
+        d.ellipse(box(ex + 1, 180, ex + 4, 183), fill=(255, 255, 255, 255))  # catch light
+        d.arc(box(ex - 18, 175, ex + 18, 197), 190, 350, fill=(90, 60, 50, 255), width=2 * s)
+
+    d.arc(box(cx - 11, 218, cx + 11, 234), 20, 160, fill=skin_shade, width=4 * s)  # nose
+    d.ellipse(box(cx - 58, 222, cx - 34, 240), fill=(246, 186, 170, 255))  # cheeks
+    d.ellipse(box(cx + 34, 222, cx + 58, 240), fill=(246, 186, 170, 255))
+    d.arc(box(cx - 22, 238, cx + 22, 262), 20, 160, fill=(178, 84, 84, 255), width=4 * s)
+
+    # Downsample with premultiplied alpha so the edges do not pick up a dark fringe.
+    return img.convert("RGBa").resize((width, height), Image.Resampling.LANCZOS).convert("RGBA")
+
+
+class SimulatedCamera:
+    """`Camera` producing 640×480 RGB frames at `fps` in its own daemon thread."""
+
+    def __init__(
+        self,
+        sim_dir: Path,
+        *,
+        fps: float = 15.0,
+        image_path: Path | None = None,
+        noise: bool = True,
+        seed: int | None = None,
+    ) -> None:
+        if fps <= 0:
+            raise ValueError("fps must be positive")
+        self.sim_dir = Path(sim_dir)
+        self.fps = fps
+        self.image_path = image_path
+        self._rng = np.random.default_rng(seed)
+        self._still: npt.NDArray[np.uint8] | None = None
+        self._sprite: Image.Image | None = None
+        self._backdrop = Image.new("RGB", (FRAME_WIDTH, FRAME_HEIGHT), BACKDROP_RGB)
+        self._noise: list[npt.NDArray[np.int16]] = []
+        if image_path is not None:
+            with Image.open(image_path) as src:
+                fitted = ImageOps.fit(
+                    src.convert("RGB"), (FRAME_WIDTH, FRAME_HEIGHT), Image.Resampling.LANCZOS
+                )
+            still = np.asarray(fitted, dtype=np.uint8).copy()
+            still.flags.writeable = False
+            self._still = still
+        else:
+            self._sprite = draw_figure()
+            if noise:
+                # A small pool of noise fields, picked at random per frame: cheap at 30 fps.
+                self._noise = [
+                    self._rng.integers(
+                        -NOISE_AMPLITUDE, NOISE_AMPLITUDE + 1,
+                        size=(FRAME_HEIGHT, FRAME_WIDTH, 3), dtype=np.int16,
+                    )
+                    for _ in range(_NOISE_POOL)
+                ]
+        self._latest: Frame | None = None
+        self._seq = 0
+        self._unplugged = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- Camera --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._seq = 0
+        self._thread = threading.Thread(target=self._run, name="sim-camera", daemon=True)
+        self._thread.start()
+
+    def latest_frame(self) -> Frame | None:
+        return self._latest
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(2.0)
+        self._thread = None
+        self._latest = None
+
+    @property
+    def is_alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive() and not self._unplugged
+
+    # -- frames --------------------------------------------------------------------------
+
+    def render(self, t: float) -> npt.NDArray[np.uint8]:
+        """The picture at time `t` (seconds): the still, or the figure swayed for `t`."""
+        if self._still is not None:
+            return self._still
+        assert self._sprite is not None
+        dx = round(7 * math.sin(2 * math.pi * t / 3.1))
+        dy = round(2 * math.sin(2 * math.pi * t / 1.9))
+        img = self._backdrop.copy()
+        img.paste(self._sprite, (dx, dy), self._sprite)
+        frame = np.asarray(img, dtype=np.uint8)
+        if self._noise:
+            noise = self._noise[int(self._rng.integers(len(self._noise)))]
+            frame = np.clip(frame.astype(np.int16) + noise, 0, 255).astype(np.uint8)
+        else:
+            frame = frame.copy()
+        frame.flags.writeable = False
+        return frame
+
+    def _run(self) -> None:
+        period = 1.0 / self.fps
+        t0 = time.monotonic()
+        next_t = t0
+        fault = self.sim_dir / UNPLUGGED_FILE
+        while not self._stop.is_set():
+            self._unplugged = fault.exists()
+            if self._unplugged:
+                self._latest = None
+            else:
+                now = time.monotonic()
+                image = self.render(now - t0)
+                self._seq += 1
+                self._latest = Frame(image=image, seq=self._seq, t=now)
+            next_t += period
+            delay = next_t - time.monotonic()
+            if delay < 0:  # fell behind (a loaded machine): skip, never burst to catch up
+                next_t = time.monotonic()
+                delay = 0
+            self._stop.wait(delay)

@@ -1,0 +1,12 @@
+"""The file-slot ID card simulator and its shipped card files (see `reader.py`)."""
+
+from hardware.idcard.sim.reader import (
+    CARDS_DIR,
+    SimulatedReader,
+    card_file,
+    place_card,
+    remove_card,
+    slot_path,
+)
+
+__all__ = ["CARDS_DIR", "SimulatedReader", "card_file", "place_card", "remove_card", "slot_path"]

@@ -1,0 +1,82 @@
+"""A simulated receipt printer: saves each login card as the PNG a thermal head would print.
+
+Printouts land in `sim_dir/printouts/` with time-ordered names, so a test or the demo driver
+can pick up the newest; `last_printout` names the one just made. Faults are files, so another
+process can pull the paper out from under a running kiosk:
+
+- `sim_dir/printer-out-of-paper` → PrinterError('out_of_paper')
+- `sim_dir/printer-offline` → PrinterError('offline')
+
+Printouts carry a name and an initial password: fine for synthetic people in tests and demos;
+a real machine never uses `sim://`.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import threading
+from datetime import datetime
+from pathlib import Path
+
+from hardware.printer.printer import PrinterError, PrinterStatus
+from hardware.printer.render import DEFAULT_WEB_ADDRESS, DPI, render_login_card
+from kiosk.core.login_card import LoginCard
+
+OUT_OF_PAPER_FILE = "printer-out-of-paper"
+OFFLINE_FILE = "printer-offline"
+PRINTOUTS_DIR = "printouts"
+
+
+class SimulatedPrinter:
+    """`Printer` writing PNGs; `last_printout` is the path of the latest, None before any."""
+
+    def __init__(
+        self, sim_dir: Path, font_path: Path, *, default_web_address: str = DEFAULT_WEB_ADDRESS
+    ) -> None:
+        self.sim_dir = Path(sim_dir)
+        self.font_path = Path(font_path)
+        self.default_web_address = default_web_address
+        self.printouts = self.sim_dir / PRINTOUTS_DIR
+        self.last_printout: Path | None = None
+        self._lock = threading.Lock()
+
+    def status(self) -> PrinterStatus:
+        if (self.sim_dir / OFFLINE_FILE).exists():
+            return PrinterStatus(ok=False, code="offline", detail="simulated printer offline")
+        if (self.sim_dir / OUT_OF_PAPER_FILE).exists():
+            return PrinterStatus(ok=False, code="out_of_paper", detail="simulated paper out")
+        return PrinterStatus(ok=True, detail="simulated printer")
+
+    def print_login_card(self, card: LoginCard) -> None:
+        st = self.status()
+        if st.code is not None:
+            raise PrinterError(st.code, st.detail)
+        image = render_login_card(
+            card, self.font_path, default_web_address=self.default_web_address
+        )
+        buf = io.BytesIO()
+        image.save(buf, "PNG", dpi=(DPI, DPI), optimize=True)
+        with self._lock:
+            self.printouts.mkdir(parents=True, exist_ok=True)
+            path = self._new_name()
+            fd, tmp = tempfile.mkstemp(prefix=".printout.", suffix=".tmp", dir=self.printouts)
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(buf.getvalue())
+                os.replace(tmp, path)  # a watcher of the folder never sees half a PNG
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+            self.last_printout = path
+
+    def _new_name(self) -> Path:
+        """`20261124-093012-123456-login-card.png`: sorts by time; a suffix breaks ties."""
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        path = self.printouts / f"{stamp}-login-card.png"
+        n = 1
+        while path.exists():
+            path = self.printouts / f"{stamp}-{n:02d}-login-card.png"
+            n += 1
+        return path

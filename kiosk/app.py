@@ -1,0 +1,118 @@
+"""`kiosk`: the appliance program. Configures Kivy, opens the devices, and runs the UI.
+
+With `--simulate` every device is its simulator and the uploader process is started beside the
+UI, so one command shows the whole kiosk on any machine with a screen (or Xvfb).
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from kiosk.config import ConfigError, DevicesConfig, load_config
+from kiosk.logs import event, setup_logging
+
+log = logging.getLogger("kiosk")
+
+
+def _configure_kivy(config, size: tuple[int, int]) -> None:
+    """Kivy reads its settings at import time, so this runs before anything imports it."""
+    kivy_home = config.data_dir / "kivy"
+    kivy_home.mkdir(parents=True, exist_ok=True)
+    os.environ.update(
+        KIVY_NO_ARGS="1",
+        KIVY_LOG_MODE="PYTHON",  # Kivy leaves logging (and stderr) to our JSON handler
+        KIVY_HOME=str(kivy_home),
+        KIVY_DPI=str(config.display.dpi),
+    )
+    from kivy.config import Config as KivyConfig
+
+    KivyConfig.set("graphics", "width", str(size[0]))
+    KivyConfig.set("graphics", "height", str(size[1]))
+    KivyConfig.set("graphics", "fullscreen", "auto" if config.display.fullscreen else "0")
+    KivyConfig.set("graphics", "resizable", "0")
+    KivyConfig.set("kivy", "exit_on_escape", "0")
+    KivyConfig.set("kivy", "keyboard_mode", "system")
+    KivyConfig.set("input", "mouse", "mouse,disable_multitouch")
+    logging.getLogger("kivy").setLevel(logging.WARNING)
+
+
+def _start_uploader(config_path: Path | None, data_dir: Path) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "kiosk.sync.uploader", "--data-dir", str(data_dir)]
+    if config_path is not None:
+        cmd += ["--config", str(config_path)]
+    proc = subprocess.Popen(cmd)
+    event(log, "uploader.started", pid=proc.pid)
+
+    def stop() -> None:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    atexit.register(stop)
+    return proc
+
+
+def _parse_size(text: str | None, config) -> tuple[int, int]:
+    if not text:
+        return config.display.width, config.display.height
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise click.BadParameter("use WIDTHxHEIGHT, e.g. 1080x1920") from None
+    return w, h
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--simulate", is_flag=True, help="Use simulated devices and start the uploader.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path),
+              help="Machine config (TOML). Default: /etc/kiosk/kiosk.toml, else built-in.")
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Override the data directory.")
+@click.option("--size", help="Window size WIDTHxHEIGHT, e.g. 1080x1920 for a portrait panel.")
+@click.option("--autoplay", help="Play a scripted candidate session (journey, cancel, ...).")
+@click.option("--repeat", default=1, show_default=True, help="Play the script this many times.")
+@click.option("--shots", type=click.Path(path_type=Path),
+              help="With --autoplay: save a screenshot of every screen here.")
+@click.option("--no-uploader", is_flag=True, help="With --simulate: do not start the uploader.")
+def main(simulate, config_path, data_dir, size, autoplay, repeat, shots, no_uploader):
+    """The registration kiosk."""
+    setup_logging()
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration: {exc}") from None
+    if data_dir is not None:
+        config = replace(config, data_dir=data_dir)
+    if simulate:
+        config = replace(config, devices=DevicesConfig())
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    window = _parse_size(size, config)
+    _configure_kivy(config, window)
+    event(log, "kiosk.starting", device_id=config.device.id, simulate=simulate,
+          data_dir=str(config.data_dir), config=config.source)
+
+    from kiosk.wiring import build_app
+
+    if simulate and not no_uploader:
+        _start_uploader(config_path, config.data_dir)
+    player = None
+    if autoplay:
+        from kiosk.ui.autoplay import Player, load_script
+
+        try:
+            player = Player(load_script(autoplay), shots_dir=shots, repeat=repeat)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--autoplay") from None
+    app = build_app(config, autoplay=player, simulate=simulate)
+    app.run()
+    sys.exit(app.exit_code)

@@ -1,0 +1,62 @@
+"""Carries out what the session asks for: a sequence number, saving a record, printing.
+
+Runs on a worker thread so the screen never waits on the disk or a printer. Every outcome comes
+back as an event; an unexpected exception becomes `internal_error` (logged without details
+that could hold personal data) rather than a frozen kiosk.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from hardware.printer import Printer, PrinterError
+from kiosk.config import Config
+from kiosk.core import events as ev
+from kiosk.core.errors import KioskError
+from kiosk.logs import event
+from kiosk.seal import Sealer
+from kiosk.store import KioskStore
+
+log = logging.getLogger(__name__)
+
+
+class EffectRunner:
+    def __init__(self, config: Config, store: KioskStore, sealer: Sealer, printer: Printer) -> None:
+        self.config = config
+        self.store = store
+        self.sealer = sealer
+        self.printer = printer
+
+    def run(self, effect: ev.Effect) -> object:
+        name = type(effect).__name__
+        try:
+            if isinstance(effect, ev.ReserveNumber):
+                return self._reserve(effect)
+            if isinstance(effect, ev.SaveRecord):
+                return self._save(effect)
+            if isinstance(effect, ev.PrintLoginCard):
+                self.printer.print_login_card(effect.card)
+                event(log, "print.login_card")
+                return ev.Printed(effect.session_id)
+            raise TypeError(f"unknown effect {name}")
+        except (KioskError, PrinterError) as exc:
+            event(log, "effect.failed", level=logging.WARNING, effect=name, code=exc.code)
+            return ev.EffectFailed(effect.session_id, name, exc.code)
+        except Exception as exc:  # noqa: BLE001 - the kiosk must stay up and say so
+            event(log, "effect.error", level=logging.ERROR, effect=name,
+                  error_type=type(exc).__name__)
+            return ev.EffectFailed(effect.session_id, name, "internal_error")
+
+    def _reserve(self, effect: ev.ReserveNumber) -> object:
+        c = self.config
+        number = self.store.reserve_sequence_number(
+            c.device.county_code, c.sequence.first, c.sequence.last, effect.session_id
+        )
+        event(log, "sequence.reserved", number=number)
+        return ev.NumberReserved(effect.session_id, number)
+
+    def _save(self, effect: ev.SaveRecord) -> object:
+        sealed = self.sealer.seal(effect.record)
+        self.store.commit_record(sealed, effect.record.sequence_number)
+        event(log, "record.saved", record_id=sealed.record_id, size=sealed.size)
+        return ev.RecordSaved(effect.session_id)

@@ -1,0 +1,149 @@
+"""The two images a record carries: the standard candidate photo and the signature.
+
+The photo follows the published standard (see /work/shared/reference/photo-standard.md):
+480×640, JPEG quality never below 60, normally 20-40 KB, nothing added and no metadata. The
+signature is a PNG of the strokes as drawn, for people to look at; the strokes themselves go in
+the record for any later verification.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image, ImageDraw
+
+from kiosk.logs import event as log_event
+
+log = logging.getLogger(__name__)
+
+PHOTO_DPI = 300  # the standard's figure, written in the JFIF header (not EXIF)
+MIN_QUALITY = 60  # the standard's floor
+QUALITY_STEPS = (95, 92, 90, 88, 85, 82, 80, 77, 75, 72, 70, 67, 65, 62, 60)
+
+
+def crop_to_aspect(frame: npt.NDArray[np.uint8], width: int, height: int) -> Image.Image:
+    """The largest centred width:height window of `frame` (the on-screen face guide is centred)."""
+    if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
+        raise ValueError("frame must be an H×W×3 uint8 RGB array")
+    fh, fw = frame.shape[:2]
+    if fw * height > fh * width:  # too wide: trim the sides
+        cw, ch = round(fh * width / height), fh
+    else:  # too tall: trim top and bottom
+        cw, ch = fw, round(fw * height / width)
+    x0, y0 = (fw - cw) // 2, (fh - ch) // 2
+    return Image.fromarray(np.ascontiguousarray(frame[y0 : y0 + ch, x0 : x0 + cw]), "RGB")
+
+
+def _jpeg(img: Image.Image, quality: int) -> bytes:
+    buf = io.BytesIO()
+    # No exif=, icc_profile= or comment=: Pillow then writes only the JFIF header. Baseline,
+    # 4:2:0, so every checker and browser decodes it.
+    img.save(buf, "JPEG", quality=quality, dpi=(PHOTO_DPI, PHOTO_DPI), subsampling="4:2:0")
+    return buf.getvalue()
+
+
+def standard_photo(
+    frame: npt.NDArray[np.uint8],
+    *,
+    width: int = 480,
+    height: int = 640,
+    min_kb: int = 20,
+    max_kb: int = 40,
+) -> bytes:
+    """The candidate photo: centred 3:4 crop of `frame`, resized, JPEG in the size range.
+
+    Quality steps down from 95 and the first result that fits under the maximum is kept. The
+    range is checked against both readings of "KB" (at least min_kb×1024 bytes, at most
+    max_kb×1000), so the file passes whichever one a checker uses. If no quality ≥ 60 reaches
+    the minimum (a very plain picture), the largest result under the maximum is kept: files are
+    never padded. If even quality 60 is over the maximum (a very busy picture), quality 60 is
+    kept, because the quality floor is a rule and the size range is "normally".
+    """
+    lo, hi = min_kb * 1024, max_kb * 1000
+    img = crop_to_aspect(frame, width, height)
+    if img.size != (width, height):
+        img = img.resize((width, height), Image.Resampling.LANCZOS)
+    data = b""
+    quality = MIN_QUALITY
+    for quality in QUALITY_STEPS:
+        data = _jpeg(img, quality)
+        if len(data) <= hi:
+            break
+    if len(data) > hi:
+        log_event(log, "photo.over_size", level=logging.WARNING, size=len(data), quality=quality)
+    elif len(data) < lo:
+        log_event(log, "photo.under_size", size=len(data), quality=quality)
+    return data
+
+
+Stroke = Sequence[tuple[float, float, float]]
+
+
+def _cr(a: float, b: float, c: float, d: float, t: float) -> float:
+    """One coordinate of the Catmull-Rom segment from b to c (a and d are its neighbours)."""
+    return 0.5 * (
+        2 * b
+        + (c - a) * t
+        + (2 * a - 5 * b + 4 * c - d) * t * t
+        + (3 * b - a - 3 * c + d) * t * t * t
+    )
+
+
+def _catmull_rom(points: list[tuple[float, float]], per_segment: int) -> list[tuple[float, float]]:
+    """A smooth curve through `points` (touch samples are sparse at speed; straight segments
+    between them look like a polygon, not handwriting)."""
+    if len(points) < 3:
+        return points
+    ext = [points[0], *points, points[-1]]
+    out: list[tuple[float, float]] = []
+    for i in range(1, len(ext) - 2):
+        (ax, ay), (bx, by), (cx, cy), (dx, dy) = ext[i - 1 : i + 3]
+        n = max(1, min(per_segment, int(math.dist((bx, by), (cx, cy)) / 2)))
+        for k in range(n):
+            t = k / n
+            out.append((_cr(ax, bx, cx, dx, t), _cr(ay, by, cy, dy, t)))
+    out.append(points[-1])
+    return out
+
+
+def signature_png(
+    strokes: Sequence[Stroke],
+    width: int = 800,
+    height: int = 300,
+    *,
+    line_px: float = 3.5,
+) -> bytes:
+    """The signature as a greyscale PNG: dark, smooth, antialiased lines on white.
+
+    `strokes` are as in `kiosk.core.record.Signature`: (x, y, t) with x, y in 0..1 of the pad
+    and y pointing up. Drawn at 4× and downsampled, which antialiases without a dependency.
+    An empty signature gives a blank image: whether that is acceptable is core's decision.
+    """
+    ss = 4
+    w, h = width * ss, height * ss
+    img = Image.new("L", (w, h), 255)
+    d = ImageDraw.Draw(img)
+    pen = max(1, round(line_px * ss))
+    r = pen / 2
+    ink = 24
+    for stroke in strokes:
+        pts = [
+            (min(max(x, 0.0), 1.0) * (w - 1), (1.0 - min(max(y, 0.0), 1.0)) * (h - 1))
+            for x, y, _t in stroke
+        ]
+        if not pts:
+            continue
+        curve = _catmull_rom(pts, per_segment=12)
+        if len(curve) > 1:
+            d.line(curve, fill=ink, width=pen, joint="curve")
+        for x, y in (curve[0], curve[-1]):  # round caps (and a dot for a single tap)
+            d.ellipse((x - r, y - r, x + r, y + r), fill=ink)
+    img = img.resize((width, height), Image.Resampling.LANCZOS)
+    buf = io.BytesIO()
+    img.save(buf, "PNG", optimize=True)
+    return buf.getvalue()

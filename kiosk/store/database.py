@@ -1,0 +1,408 @@
+"""The machine's one SQLite database: outbox of sealed records, sequence numbers, audit log.
+
+The kiosk UI writes here and the uploader, a separate process, updates the same file, so every
+connection uses WAL (readers never block the writer), synchronous=FULL (a committed record
+survives a power cut: the plans order "keep collecting when the network is down", which only
+works if what was collected is really on disk) and a busy timeout (two writers wait for each
+other instead of failing). Every write is one `BEGIN IMMEDIATE` transaction: it takes the write
+lock up front, so a read-then-write such as handing out the next serial cannot interleave with
+another process doing the same.
+
+Nothing personal is stored in the clear: the outbox holds sealed blobs and their metadata only.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from central_api_client.contract import utc_timestamp
+from kiosk.core import sequence
+from kiosk.core.errors import DiskFullError, SequenceExhaustedError
+from kiosk.logs import redact
+from kiosk.seal import SealedRecord
+
+OUTBOX_STATES = ("queued", "sent", "acknowledged", "purged")
+# "sent" means a PUT was started and its answer not yet recorded; the PUT is idempotent, so a
+# record left "sent" by a crash is simply sent again.
+PENDING_STATES = ("queued", "sent")
+BUSY_TIMEOUT_S = 15.0
+SCHEMA_VERSION = 1
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY,
+    record_id TEXT NOT NULL UNIQUE,
+    device_id TEXT NOT NULL,
+    workflow TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    blob BLOB,
+    signature BLOB NOT NULL,
+    sequence_number TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN {OUTBOX_STATES!r}),
+    queued_at TEXT NOT NULL,
+    sent_at TEXT,
+    acknowledged_at TEXT,
+    server_time TEXT,
+    server_sha256 TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    last_error_at TEXT,
+    next_attempt_at TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (state, seq);
+CREATE TABLE IF NOT EXISTS sequence_numbers (
+    number TEXT PRIMARY KEY,
+    county_code TEXT NOT NULL,
+    serial INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('reserved', 'used')),
+    session_id TEXT NOT NULL,
+    record_id TEXT UNIQUE,
+    reserved_at TEXT NOT NULL,
+    used_at TEXT,
+    UNIQUE (county_code, serial)
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    event TEXT NOT NULL,
+    facts TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
+
+class StoreError(Exception):
+    """A write that would break the database's rules (never a transient condition)."""
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """One row of the outbox as the uploader sees it."""
+
+    seq: int
+    record_id: str
+    device_id: str
+    workflow: str
+    created_at: str
+    size: int
+    sha256: str
+    blob: bytes = field(repr=False)
+    signature: bytes = field(repr=False)
+    sequence_number: str
+    state: str
+    queued_at: str
+    attempts: int
+    last_error: str | None
+
+    def sealed(self) -> SealedRecord:
+        return SealedRecord(
+            record_id=self.record_id,
+            device_id=self.device_id,
+            workflow=self.workflow,
+            created_at=self.created_at,
+            size=self.size,
+            sha256=self.sha256,
+            blob=self.blob,
+            signature=self.signature,
+        )
+
+
+def _now() -> str:
+    return utc_timestamp(datetime.now(UTC))
+
+
+class KioskStore:
+    """The database of one machine. Safe to share between threads of one process; several
+    processes each open their own `KioskStore` on the same file."""
+
+    def __init__(self, path: Path, *, busy_timeout_s: float = BUSY_TIMEOUT_S) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: the driver opens no transaction on its own; `_write` does.
+        conn = sqlite3.connect(
+            str(path), timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
+        )
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        self.db = sqlite_utils.Database(conn)
+        self._lock = threading.RLock()
+        with self._write():
+            self.db.executescript(_SCHEMA)
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0:
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            elif version > SCHEMA_VERSION:
+                raise StoreError(f"database schema {version} is newer than this program's")
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.close()
+
+    def __enter__(self) -> KioskStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction holding the database's write lock from its first statement."""
+        with self._lock:
+            conn = self.db.conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    if conn.in_transaction:  # some errors (disk full) already rolled it back
+                        conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                if "full" in str(exc).lower():
+                    raise DiskFullError("database or disk is full") from exc
+                raise
+
+    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self.db.query(sql, params))
+
+    # -- sequence numbers ----------------------------------------------------------------------
+
+    def reserve_sequence_number(
+        self, county_code: str, first: int, last: int, session_id: str
+    ) -> str:
+        """Hand out the next serial of [first, last] for this county, committed before return.
+
+        The row stays even if the session is abandoned, which is what makes a number never come
+        back, across restarts and across a change of range.
+        """
+        sequence.check_county_code(county_code)
+        sequence.check_range(first, last)
+        with self._write() as conn:
+            (highest,) = conn.execute(
+                "SELECT max(serial) FROM sequence_numbers"
+                " WHERE county_code = ? AND serial BETWEEN ? AND ?",
+                (county_code, first, last),
+            ).fetchone()
+            serial = sequence.next_serial(first, last, highest)
+            if serial is None:
+                raise SequenceExhaustedError(
+                    f"no serial left in {first:04d}-{last:04d} for county {county_code}"
+                )
+            number = sequence.format_number(county_code, serial)
+            self.db.table("sequence_numbers").insert(
+                {
+                    "number": number,
+                    "county_code": county_code,
+                    "serial": serial,
+                    "state": "reserved",
+                    "session_id": session_id,
+                    "reserved_at": _now(),
+                }
+            )
+        return number
+
+    def sequence_usage(self, county_code: str | None = None) -> dict[str, Any]:
+        """Reserved (handed out, no record yet) and used counts, and the last number handed out."""
+        where, params = ("WHERE county_code = ?", (county_code,)) if county_code else ("", ())
+        counts = {
+            row["state"]: row["n"]
+            for row in self._read(
+                f"SELECT state, count(*) AS n FROM sequence_numbers {where} GROUP BY state", params
+            )
+        }
+        last = self._read(
+            f"SELECT number, serial FROM sequence_numbers {where} ORDER BY rowid DESC LIMIT 1",
+            params,
+        )
+        return {
+            "reserved": counts.get("reserved", 0),
+            "used": counts.get("used", 0),
+            "last_serial": last[0]["serial"] if last else None,
+            "last_number": last[0]["number"] if last else None,
+        }
+
+    def sequence_remaining(self, county_code: str, first: int, last: int) -> int:
+        """Serials the range [first, last] can still hand out, for staff and `kioskctl status`."""
+        rows = self._read(
+            "SELECT max(serial) AS highest FROM sequence_numbers"
+            " WHERE county_code = ? AND serial BETWEEN ? AND ?",
+            (county_code, first, last),
+        )
+        return sequence.remaining(first, last, rows[0]["highest"])
+
+    # -- committing records --------------------------------------------------------------------
+
+    def commit_record(self, sealed: SealedRecord, sequence_number: str) -> None:
+        """Queue a sealed record, spend its sequence number and audit it, all or nothing.
+
+        A second call for the same record id (a retried save after a crash or a timeout) changes
+        nothing: the first sealed blob stands.
+        """
+        with self._write() as conn:
+            if conn.execute(
+                "SELECT 1 FROM outbox WHERE record_id = ?", (sealed.record_id,)
+            ).fetchone():
+                return
+            row = conn.execute(
+                "SELECT state, record_id FROM sequence_numbers WHERE number = ?",
+                (sequence_number,),
+            ).fetchone()
+            if row is None:
+                raise StoreError("sequence number was never reserved on this machine")
+            if row[0] == "used":
+                raise StoreError("sequence number is already used by another record")
+            now = _now()
+            self.db.table("outbox").insert(
+                {
+                    "record_id": sealed.record_id,
+                    "device_id": sealed.device_id,
+                    "workflow": sealed.workflow,
+                    "created_at": sealed.created_at,
+                    "size": sealed.size,
+                    "sha256": sealed.sha256,
+                    "blob": sealed.blob,
+                    "signature": sealed.signature,
+                    "sequence_number": sequence_number,
+                    "state": "queued",
+                    "queued_at": now,
+                }
+            )
+            conn.execute(
+                "UPDATE sequence_numbers SET state = 'used', record_id = ?, used_at = ?"
+                " WHERE number = ?",
+                (sealed.record_id, now, sequence_number),
+            )
+            self._audit_in(
+                conn,
+                "record.committed",
+                record_id=sealed.record_id,
+                sequence_number=sequence_number,
+                size=sealed.size,
+            )
+
+    def newest_record_id(self) -> str | None:
+        """The record committed last (the demo and `kioskctl` follow it to the server)."""
+        rows = self._read("SELECT record_id FROM outbox ORDER BY seq DESC LIMIT 1")
+        return rows[0]["record_id"] if rows else None
+
+    def counts_by_state(self) -> dict[str, int]:
+        counts = dict.fromkeys(OUTBOX_STATES, 0)
+        for row in self._read("SELECT state, count(*) AS n FROM outbox GROUP BY state"):
+            counts[row["state"]] = row["n"]
+        return counts
+
+    # -- audit ---------------------------------------------------------------------------------
+
+    def audit(self, event: str, **facts: Any) -> None:
+        """Append to the audit log: ids and counts only, like a log line."""
+        with self._write() as conn:
+            self._audit_in(conn, event, **facts)
+
+    def _audit_in(self, conn: sqlite3.Connection, event: str, **facts: Any) -> None:
+        # redact(): the same second line of defence as the log formatter.
+        text = redact(json.dumps(facts, ensure_ascii=False, sort_keys=True, default=str))
+        conn.execute(
+            "INSERT INTO audit (at, event, facts) VALUES (?, ?, ?)", (_now(), event, text)
+        )
+
+    def recent_audit(self, limit: int = 50) -> list[dict[str, Any]]:
+        """Newest first: {id, at, event, facts}."""
+        rows = self._read(
+            "SELECT id, at, event, facts FROM audit ORDER BY id DESC LIMIT ?", (limit,)
+        )
+        return [{**row, "facts": json.loads(row["facts"])} for row in rows]
+
+    # -- for the uploader ----------------------------------------------------------------------
+
+    def queued(self, limit: int = 20, *, now: str | None = None) -> list[OutboxEntry]:
+        """Records still to upload, oldest first, leaving out those told to wait (rejections)."""
+        rows = self._read(
+            "SELECT seq, record_id, device_id, workflow, created_at, size, sha256, blob,"
+            " signature, sequence_number, state, queued_at, attempts, last_error FROM outbox"
+            " WHERE state IN ('queued', 'sent')"
+            " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
+            " ORDER BY seq LIMIT ?",
+            (now or _now(), limit),
+        )
+        return [OutboxEntry(**row) for row in rows]
+
+    def mark_sent(self, record_id: str) -> None:
+        """A PUT is about to go out: counted as an attempt even if the process dies during it."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1"
+                " WHERE record_id = ? AND state IN ('queued', 'sent')",
+                (_now(), record_id),
+            )
+
+    def mark_acknowledged(self, record_id: str, server_time: str, server_sha256: str) -> None:
+        """The province has the record. Its hash must be ours, or the ack is not for this blob."""
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT sha256, state FROM outbox WHERE record_id = ?", (record_id,)
+            ).fetchone()
+            if row is None:
+                raise StoreError("no such record in the outbox")
+            if row[0] != server_sha256:
+                raise StoreError("server acknowledged a different sha256 than the one queued")
+            if row[1] not in PENDING_STATES:
+                return
+            conn.execute(
+                "UPDATE outbox SET state = 'acknowledged', acknowledged_at = ?, server_time = ?,"
+                " server_sha256 = ?, next_attempt_at = NULL WHERE record_id = ?",
+                (_now(), server_time, server_sha256, record_id),
+            )
+            self._audit_in(conn, "record.acknowledged", record_id=record_id)
+
+    def mark_error(self, record_id: str, error_text: str, *, retry_after_s: float = 0.0) -> None:
+        """Keep the record queued with why it failed; `retry_after_s` holds it back that long."""
+        now = time.time()
+        error_at = utc_timestamp(datetime.fromtimestamp(now, UTC))
+        retry_at = utc_timestamp(datetime.fromtimestamp(now + retry_after_s, UTC))
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE outbox SET state = 'queued', last_error = ?, last_error_at = ?,"
+                " next_attempt_at = ? WHERE record_id = ? AND state IN ('queued', 'sent')",
+                (redact(error_text)[:500], error_at, retry_at, record_id),
+            )
+
+    def oldest_unacknowledged_age_s(self) -> float | None:
+        """Seconds since the oldest record still waiting was queued; None when none waits."""
+        rows = self._read(
+            "SELECT min(queued_at) AS oldest FROM outbox WHERE state IN ('queued', 'sent')"
+        )
+        oldest = rows[0]["oldest"]
+        if oldest is None:
+            return None
+        return max(0.0, time.time() - datetime.fromisoformat(oldest).timestamp())
+
+    def last_error(self) -> dict[str, Any] | None:
+        """The newest error among records still waiting: {record_id, error, at, attempts}."""
+        rows = self._read(
+            "SELECT record_id, last_error AS error, last_error_at AS at, attempts FROM outbox"
+            " WHERE state IN ('queued', 'sent') AND last_error IS NOT NULL"
+            " ORDER BY last_error_at DESC, seq DESC LIMIT 1"
+        )
+        return rows[0] if rows else None

@@ -1,0 +1,28 @@
+"""One screen per step, each a .py and a .kv side by side; `SCREENS` maps names to classes."""
+
+from __future__ import annotations
+
+from kiosk.ui.screens.attract import AttractScreen
+from kiosk.ui.screens.card import CardScreen
+from kiosk.ui.screens.check import CheckScreen
+from kiosk.ui.screens.done import DoneScreen
+from kiosk.ui.screens.identity import IdentityScreen
+from kiosk.ui.screens.notice import NoticeScreen
+from kiosk.ui.screens.photo import PhotoScreen
+from kiosk.ui.screens.print import PrintScreen
+from kiosk.ui.screens.sign import SignScreen
+
+SCREENS = {
+    cls.screen_name: cls
+    for cls in (
+        AttractScreen,
+        CardScreen,
+        IdentityScreen,
+        PhotoScreen,
+        CheckScreen,
+        SignScreen,
+        PrintScreen,
+        DoneScreen,
+        NoticeScreen,
+    )
+}

@@ -1,0 +1,47 @@
+"""Every field of the registration, the new sequence number first, for the candidate to confirm."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from kivy.core.image import Image as CoreImage
+from kivy.properties import BooleanProperty
+
+from kiosk.core import events as ev
+from kiosk.core.session import Session
+from kiosk.ui.screens.base import KioskScreen, load_kv
+from kiosk.ui.strings import text
+from kiosk.ui.widgets import fields
+
+load_kv(__file__)
+
+
+class CheckScreen(KioskScreen):
+    screen_name = "check"
+    ready = BooleanProperty(False)
+
+    def show(self, session: Session) -> None:
+        data = session.data
+        if data is None or data.document is None:
+            return
+        language = self.kiosk.language
+        number = data.sequence_number or text("check_assigning", language)
+        rows = [(text("field_sequence_number", language), number)]
+        rows += fields.document_rows(data.document, language, full=True)
+        fields.fill(self.ids.fields, rows)
+        self.ids.fields.children[-2].bold = True  # the sequence number's value
+        self.ids.fields.children[-2].color = (0.07, 0.33, 0.64, 1)
+        self.ready = data.sequence_number is not None
+        if data.photo_jpeg and self.ids.photo.texture is None:
+            self.ids.photo.texture = CoreImage(BytesIO(data.photo_jpeg), ext="jpg").texture
+
+    def on_leave(self, *args):
+        self.ids.fields.clear_widgets()
+        self.ids.photo.texture = None
+        self.ready = False
+
+    def confirm(self) -> None:
+        self.kiosk.send(ev.Confirm())
+
+    def dispute(self) -> None:
+        self.kiosk.send(ev.Dispute())

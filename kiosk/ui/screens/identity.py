@@ -1,0 +1,41 @@
+"""Who the card says this is, for the candidate to confirm before anything is collected."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from kivy.core.image import Image as CoreImage
+
+from kiosk.core import events as ev
+from kiosk.core.session import Session
+from kiosk.ui.screens.base import KioskScreen, load_kv
+from kiosk.ui.widgets import fields
+
+load_kv(__file__)
+
+
+class IdentityScreen(KioskScreen):
+    screen_name = "identity"
+
+    def show(self, session: Session) -> None:
+        doc = session.data.document if session.data else None
+        if doc is None:
+            return
+        fields.fill(self.ids.fields, fields.document_rows(doc, self.kiosk.language, full=False))
+        photo = self.kiosk.chip_photo_png(doc)
+        if photo:
+            self.ids.chip.texture = CoreImage(BytesIO(photo), ext="png").texture
+            self.ids.chip.opacity, self.ids.no_chip.opacity = 1, 0
+        else:
+            self.ids.chip.texture = None
+            self.ids.chip.opacity, self.ids.no_chip.opacity = 0, 1
+
+    def on_leave(self, *args):
+        self.ids.fields.clear_widgets()
+        self.ids.chip.texture = None
+
+    def confirm(self) -> None:
+        self.kiosk.send(ev.Confirm())
+
+    def dispute(self) -> None:
+        self.kiosk.send(ev.Dispute())

@@ -1,0 +1,51 @@
+"""Puts the kiosk together from its configuration: devices by URI, store, sealer, session, UI.
+
+The one place that knows every concrete class; everything it builds is handed on as a Protocol.
+"""
+
+from __future__ import annotations
+
+from hardware.camera import open_camera
+from hardware.idcard import open_idcard_reader
+from hardware.printer import open_printer
+from kiosk.config import Config
+from kiosk.core.session import Session, SessionSettings
+from kiosk.core.steps import StepSettings
+from kiosk.core.workflows import get_workflow
+from kiosk.effects import EffectRunner
+from kiosk.fonts import cjk_font_path
+from kiosk.seal import Sealer
+from kiosk.store import KioskStore
+
+
+def session_settings(config: Config) -> SessionSettings:
+    s = config.session
+    return SessionSettings(
+        workflow=get_workflow(s.workflow),
+        step=StepSettings(device_id=config.device.id),
+        idle_timeout_s=s.idle_timeout_s,
+        done_dwell_s=s.done_dwell_s,
+        notice_dwell_s=s.notice_dwell_s,
+    )
+
+
+def build_app(config: Config, autoplay=None, simulate: bool = False):
+    from kiosk.ui.app import KioskApp, register_fonts
+
+    regular, bold = cjk_font_path(), cjk_font_path(bold=True)
+    register_fonts(regular, bold)
+    store = KioskStore(config.database_path)
+    # Development keys only ever for a simulated kiosk: a real one without its province key
+    # must refuse to start rather than seal records the province cannot open.
+    sealer = Sealer.from_keys_dir(config.keys_dir, config.device.id, generate_dev_keys=simulate)
+    printer = open_printer(config.devices.printer, config.sim_dir, regular)
+    runner = EffectRunner(config, store, sealer, printer)
+    reader = open_idcard_reader(config.devices.idcard, config.sim_dir)
+    camera = open_camera(config.devices.camera, config.sim_dir)
+
+    app_ref: list = []
+    session = Session(session_settings(config), run_effect=lambda e: app_ref[0].run_effect(e))
+    app = KioskApp(config, session, runner, camera=camera, reader=reader, autoplay=autoplay,
+                   simulate=simulate)
+    app_ref.append(app)
+    return app

@@ -1,0 +1,132 @@
+"""Processes for the demo, the tests and the benchmarks: a virtual screen, the reference API.
+
+Real processes on loopback, started and stopped the same way everywhere, so what the demo shows
+is what the tests check.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class VirtualScreen:
+    """An Xvfb display for as long as the context lasts; `display` is e.g. ':42'."""
+
+    def __init__(self, width: int = 1920, height: int = 1920) -> None:
+        self.size = (width, height)
+        self.display = ""
+        self._proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> VirtualScreen:
+        if shutil.which("Xvfb") is None:
+            raise RuntimeError("Xvfb is not installed: run `make install` (Debian package xvfb)")
+        read_fd, write_fd = os.pipe()
+        w, h = self.size
+        self._proc = subprocess.Popen(
+            ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{w}x{h}x24",
+             "-nolisten", "tcp", "-noreset"],
+            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        os.close(write_fd)
+        with os.fdopen(read_fd) as reader:
+            number = reader.readline().strip()
+        if not number:
+            self._proc.kill()
+            raise RuntimeError("Xvfb did not start")
+        self.display = f":{number}"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._proc is not None:
+            self._proc.terminate()
+            self._proc.wait(timeout=10)
+
+
+class ApiServer:
+    """`provincial-api serve` on a free loopback port with its own database."""
+
+    def __init__(self, db: Path, log_path: Path | None = None) -> None:
+        self.db = db
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self._proc: subprocess.Popen | None = None
+
+    def start(self) -> ApiServer:
+        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        self._proc = subprocess.Popen(
+            [str(BIN / "provincial-api"), "serve", "--host", "127.0.0.1",
+             "--port", str(self.port), "--db", str(self.db)],
+            stdout=out, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise RuntimeError(f"provincial-api exited with {self._proc.returncode}")
+            try:
+                if httpx.get(f"{self.url}/v1/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("provincial-api did not answer within 30 s")
+
+    def stop(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+
+    def __enter__(self) -> ApiServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def record(self, record_id: str) -> dict | None:
+        r = httpx.get(f"{self.url}/v1/records/{record_id}", timeout=5)
+        return r.json() if r.status_code == 200 else None
+
+
+def write_kiosk_config(path: Path, data_dir: Path, api_url: str, **sections: dict) -> Path:
+    """A machine config for a simulated kiosk; `sections` override e.g. session={...}."""
+    lines = [f'data_dir = "{data_dir}"', "", "[api]", f'base_url = "{api_url}"', "",
+             "[upload]", "interval_s = 0.5", ""]
+    for name, values in sections.items():
+        lines.append(f"[{name}]")
+        for key, value in values.items():
+            lines.append(f"{key} = {_toml_value(value)}")
+        lines.append("")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return repr(value)
+
+
+def kiosk_command(config: Path, *args: str) -> list[str]:
+    return [str(BIN / "kiosk"), "--simulate", "--config", str(config), *args]

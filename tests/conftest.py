@@ -1,0 +1,82 @@
+"""Shared fixtures: a virtual screen for UI runs, the reference API on loopback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from provisioning.devrun import BIN, ApiServer, VirtualScreen, kiosk_command, write_kiosk_config
+
+
+@pytest.fixture(scope="session")
+def virtual_screen() -> Iterator[VirtualScreen]:
+    with VirtualScreen() as screen:
+        yield screen
+
+
+@pytest.fixture
+def api_server(tmp_path: Path) -> Iterator[ApiServer]:
+    with ApiServer(tmp_path / "api.sqlite", log_path=tmp_path / "api.log") as server:
+        yield server
+
+
+class Kiosk:
+    """One simulated kiosk's config and data, and ways to run its programs as a technician would."""
+
+    def __init__(self, tmp_path: Path, api_url: str, display: str, **sections: dict) -> None:
+        self.tmp = tmp_path
+        self.data_dir = tmp_path / "kiosk-data"
+        self.display = display
+        fast = {"countdown_s": 1, "notice_dwell_s": 3.0, "done_dwell_s": 5.0}
+        fast.update(sections.pop("session", {}))
+        self.config = write_kiosk_config(
+            tmp_path / "kiosk.toml", self.data_dir, api_url, session=fast, **sections
+        )
+        self.log = tmp_path / "kiosk.log"
+
+    def play(self, script: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+        import os
+
+        env = {**os.environ, "DISPLAY": self.display}
+        with open(self.log, "ab") as log:
+            return subprocess.run(
+                kiosk_command(self.config, "--no-uploader", "--autoplay", script, *args),
+                env=env, stdout=log, stderr=subprocess.STDOUT, timeout=timeout,
+            )
+
+    def log_events(self) -> list[dict]:
+        events = []
+        for line in self.log.read_text(encoding="utf-8").splitlines():
+            try:
+                events.append(json.loads(line))
+            except json.JSONDecodeError:
+                events.append({"event": "non-json", "msg": line})
+        return events
+
+    def log_tail(self, n: int = 25) -> str:
+        return "\n".join(self.log.read_text(encoding="utf-8").splitlines()[-n:])
+
+    def status(self) -> dict:
+        out = subprocess.run(
+            [str(BIN / "kioskctl"), "status", "--json", "--config", str(self.config)],
+            check=True, capture_output=True, text=True,
+        )
+        return json.loads(out.stdout)
+
+    def upload_once(self) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(BIN / "kiosk-uploader"), "--once", "--config", str(self.config)],
+            capture_output=True, text=True, timeout=60,
+        )
+
+
+@pytest.fixture
+def make_kiosk(tmp_path: Path, virtual_screen: VirtualScreen):
+    def make(api_url: str, **sections: dict) -> Kiosk:
+        return Kiosk(tmp_path, api_url, virtual_screen.display, **sections)
+
+    return make

@@ -1,0 +1,119 @@
+"""Whole candidate journeys: a real Kivy window on Xvfb, simulated touches, the simulated
+devices, the real SQLite outbox, the uploader process and the reference API on loopback."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+from pathlib import Path
+
+from PIL import Image
+
+from hardware.idcard.sim import card_file
+from provisioning.devrun import BIN, free_port
+
+SCREENS_IN_JOURNEY = [
+    "attract", "card", "identity", "photo-preview", "photo-countdown", "photo-review",
+    "check", "sign", "done",
+]
+
+
+def saved_events(kiosk, name):
+    return [e for e in kiosk.log_events() if e.get("event") == name]
+
+
+def open_record(server, kiosk, record_id) -> dict:
+    key = kiosk.data_dir / "keys" / "province_x25519.dev-private.pem"
+    out = subprocess.run(
+        [str(BIN / "provincial-api"), "open", record_id, "--key", str(key), "--db", str(server.db)],
+        capture_output=True, text=True, check=True,
+    )
+    return json.loads(out.stdout)
+
+
+def test_journey_reaches_the_server(api_server, make_kiosk, tmp_path):
+    kiosk = make_kiosk(api_server.url)
+    shots = tmp_path / "shots"
+    result = kiosk.play("journey", "--shots", str(shots))
+    assert result.returncode == 0, kiosk.log_tail()
+
+    names = [p.stem.split("-", 1)[1] for p in sorted(shots.glob("*.png"))]
+    assert names == SCREENS_IN_JOURNEY
+    for shot in shots.glob("*.png"):
+        with Image.open(shot) as img:
+            assert img.size == (1920, 1080)
+
+    (saved,) = saved_events(kiosk, "record.saved")
+    record_id = saved["record_id"]
+    assert kiosk.status()["records"]["queued"] == 1
+
+    upload = kiosk.upload_once()
+    assert upload.returncode == 0, upload.stdout[-2000:]
+    held = api_server.record(record_id)
+    assert held is not None and held["device_id"] == "SIM-0001"
+    assert kiosk.status()["records"]["acknowledged"] == 1
+
+    payload = open_record(api_server, kiosk, record_id)
+    card = json.loads(card_file("resident-valid").read_text(encoding="utf-8"))
+    same_person = all(payload["identity"][k] == card[k] for k in ("name", "id_number", "birth_date"))
+    assert same_person, "the server's record is not the card's holder"
+    assert payload["workflow"] == "collect"
+    assert payload["sequence_number"].startswith("4301") and len(payload["sequence_number"]) == 8
+    assert payload["photo_jpeg"] > 15_000 and payload["signature_png"] > 500  # byte counts
+    assert len(payload["signature_strokes"]) == 2
+
+
+def test_server_down_the_journey_completes_and_the_record_waits(make_kiosk, api_server):
+    kiosk = make_kiosk(f"http://127.0.0.1:{free_port()}")  # nothing listens there
+    assert kiosk.play("journey").returncode == 0, kiosk.log_tail()
+    failed = kiosk.upload_once()
+    assert kiosk.status()["records"]["queued"] == 1, failed.stdout[-2000:]
+    # The network comes back: the same record goes up.
+    kiosk.config.write_text(
+        kiosk.config.read_text().replace(kiosk.config.read_text().split('base_url = "')[1]
+                                         .split('"')[0], api_server.url)
+    )
+    assert kiosk.upload_once().returncode == 0
+    assert kiosk.status()["records"]["acknowledged"] == 1
+
+
+def test_crash_after_signing_keeps_the_record(make_kiosk, api_server):
+    kiosk = make_kiosk(api_server.url)
+    result = kiosk.play("sign-then-crash")
+    assert result.returncode == -signal.SIGKILL, kiosk.log_tail()
+    status = kiosk.status()
+    assert status["records"]["queued"] == 1
+    assert kiosk.upload_once().returncode == 0
+    assert kiosk.status()["records"]["acknowledged"] == 1
+
+
+def test_expired_card_keeps_nothing(make_kiosk, api_server):
+    kiosk = make_kiosk(api_server.url)
+    assert kiosk.play("expired-card").returncode == 0, kiosk.log_tail()
+    status = kiosk.status()
+    assert sum(status["records"].values()) == 0
+    assert status["sequence"]["reserved"] == 0 and status["sequence"]["used"] == 0
+
+
+def test_bad_card_number_gets_a_message_and_returns(make_kiosk, api_server):
+    kiosk = make_kiosk(api_server.url)
+    assert kiosk.play("bad-card").returncode == 0, kiosk.log_tail()
+    assert sum(kiosk.status()["records"].values()) == 0
+
+
+def test_cancel_and_idle_timeout_wipe_the_session(make_kiosk, api_server):
+    kiosk = make_kiosk(api_server.url, session={"idle_timeout_s": 3.0})
+    assert kiosk.play("cancel").returncode == 0, kiosk.log_tail()
+    assert kiosk.play("idle-timeout").returncode == 0, kiosk.log_tail()
+    assert sum(kiosk.status()["records"].values()) == 0
+
+
+def test_no_personal_data_in_logs(make_kiosk, api_server):
+    kiosk = make_kiosk(api_server.url)
+    assert kiosk.play("journey").returncode == 0
+    kiosk.upload_once()
+    card = json.loads(card_file("resident-valid").read_text(encoding="utf-8"))
+    text = kiosk.log.read_text(encoding="utf-8") + Path(api_server.log_path).read_text()
+    leaked = [k for k in ("name", "id_number", "address") if card[k] in text]
+    assert not leaked, f"log contains the card's {leaked}"

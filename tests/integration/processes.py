@@ -1,0 +1,120 @@
+"""Real processes for the records pipeline: the reference server, and the kiosk's config file."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+BIN = Path(sys.executable).parent
+LISTENING = re.compile(r"listening on (http://\S+)")
+
+
+def console_script(name: str) -> str:
+    """The venv's entry point, so the test runs what `pip install -e .` installed."""
+    path = BIN / name
+    if not path.exists():
+        pytest.fail(f"{name} is not installed in {BIN}: run `make install`")
+    return str(path)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[str]
+    url: str
+    db: Path
+    lines: list[str] = field(default_factory=list)
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        return self.process.returncode
+
+
+def start_server(db: Path, port: int = 0, timeout_s: float = 20.0) -> Server:
+    """`provincial-api serve` as its own process; returns once /v1/health answers."""
+    process = subprocess.Popen(
+        [console_script("provincial-api"), "serve", "--port", str(port), "--db", str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    seen: list[str] = []
+
+    def pump() -> None:  # keeps the pipe drained so the server never blocks on its own logs
+        assert process.stdout is not None
+        for line in process.stdout:
+            seen.append(line)
+            lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    deadline = time.monotonic() + timeout_s
+    url = None
+    while url is None:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or process.poll() is not None:
+            process.kill()
+            pytest.fail("provincial-api did not start:\n" + "".join(seen[-20:]))
+        try:
+            match = LISTENING.search(lines.get(timeout=remaining))
+        except queue.Empty:
+            continue
+        url = match.group(1) if match else None
+    server = Server(process, url, db, seen)
+    while True:
+        try:
+            if httpx.get(f"{url}/v1/health", timeout=1.0).status_code == 200:
+                return server
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            server.stop()
+            pytest.fail("provincial-api never answered /v1/health:\n" + "".join(seen[-20:]))
+        time.sleep(0.05)
+
+
+@dataclass(frozen=True)
+class KioskEnv:
+    """A kiosk's data dir and the TOML config pointing the uploader at it."""
+
+    data_dir: Path
+    config_path: Path
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "KIOSK_CONFIG": str(self.config_path)}
+
+
+def write_kiosk_config(tmp_path: Path, base_url: str, interval_s: float = 2.0) -> KioskEnv:
+    data_dir = tmp_path / "kiosk-data"
+    config_path = tmp_path / "kiosk.toml"
+    config_path.write_text(
+        f'data_dir = "{data_dir}"\n\n'
+        '[device]\nid = "SIM-0001"\ncounty_code = "4301"\n\n'
+        f'[api]\nbase_url = "{base_url}"\ntimeout_s = 5.0\n\n'
+        f"[upload]\ninterval_s = {interval_s}\nbatch_size = 2\n",
+        encoding="utf-8",
+    )
+    return KioskEnv(data_dir, config_path)

@@ -1,0 +1,196 @@
+"""The reference server in process (TestClient), driven through the real client."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from central_api_client import (
+    ProvincialApiClient,
+    RejectedError,
+    ServerError,
+    ServerUnreachableError,
+    UnexpectedResponseError,
+)
+from central_api_client.contract import MAX_BODY_BYTES
+from kiosk.seal import SealedRecord, Sealer
+from provincial_api.app import create_app
+from tests.synthetic_records import make_record
+
+
+@pytest.fixture
+def sealer(tmp_path: Path) -> Sealer:
+    return Sealer.from_keys_dir(tmp_path / "keys", "SIM-0001")
+
+
+@pytest.fixture
+def http(tmp_path: Path):
+    with TestClient(create_app(tmp_path / "server.sqlite"), raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture
+def client(http: TestClient, sealer: Sealer) -> ProvincialApiClient:
+    return ProvincialApiClient(
+        "http://testserver", device_public_key=sealer.device_public_key_bytes(), http=http
+    )
+
+
+@pytest.fixture
+def sealed(sealer: Sealer) -> SealedRecord:
+    return sealer.seal(make_record(photo_bytes=2000))
+
+
+def test_put_then_get(client: ProvincialApiClient, sealed: SealedRecord) -> None:
+    ack = client.put_record(sealed)
+    assert (ack.record_id, ack.sha256, ack.created) == (sealed.record_id, sealed.sha256, True)
+    meta = client.get_record(sealed.record_id)
+    assert meta is not None and meta.sha256 == sealed.sha256 and meta.size == sealed.size
+    assert meta.received_at == ack.received_at
+    assert [m.record_id for m in client.device_records("SIM-0001")] == [sealed.record_id]
+    assert client.device_records("SIM-0002") == []
+    assert client.health()["status"] == "ok"
+
+
+def test_repeated_put_returns_the_first_ack(client: ProvincialApiClient, sealed) -> None:
+    first = client.put_record(sealed)
+    again = client.put_record(sealed)
+    assert again.created is False and again.received_at == first.received_at
+
+
+def test_same_id_other_blob_is_a_conflict(client, sealer: Sealer, sealed) -> None:
+    client.put_record(sealed)
+    record = make_record(photo_bytes=2000)
+    other = sealer.seal(dataclasses.replace(record, record_id=sealed.record_id))
+    with pytest.raises(RejectedError) as info:
+        client.put_record(other)
+    assert (info.value.status, info.value.code) == (409, "conflict")
+
+
+def test_unknown_record_is_none(client: ProvincialApiClient) -> None:
+    assert client.get_record("01900000-0000-7000-8000-000000000000") is None
+
+
+def test_tampered_blob_is_rejected_with_a_reason(client, sealed) -> None:
+    blob = sealed.blob[:-1] + bytes([sealed.blob[-1] ^ 1])
+    with pytest.raises(RejectedError) as info:
+        client.put_record(dataclasses.replace(sealed, blob=blob))
+    assert (info.value.status, info.value.code) == (422, "sha256_mismatch")
+
+
+def test_wrong_device_key_is_rejected(http: TestClient, tmp_path: Path, sealed) -> None:
+    other_key = Sealer.from_keys_dir(tmp_path / "other", "SIM-0001").device_public_key_bytes()
+    client = ProvincialApiClient("http://testserver", device_public_key=other_key, http=http)
+    with pytest.raises(RejectedError) as info:
+        client.put_record(sealed)
+    assert info.value.code == "invalid_signature"
+
+
+def _body(sealed: SealedRecord, key: bytes) -> dict[str, object]:
+    b64 = lambda b: base64.b64encode(b).decode()  # noqa: E731
+    return {
+        "device_id": sealed.device_id,
+        "workflow": sealed.workflow,
+        "created_at": sealed.created_at,
+        "size": sealed.size,
+        "sha256": sealed.sha256,
+        "blob": b64(sealed.blob),
+        "signature": b64(sealed.signature),
+        "device_public_key": b64(key),
+    }
+
+
+@pytest.mark.parametrize(
+    "change,status,code",
+    [
+        ({"size": "12"}, 422, "invalid_request"),
+        ({"sha256": "ABC"}, 422, "invalid_request"),
+        ({"created_at": "2026-11-24T02:00:00"}, 422, "invalid_request"),
+        ({"blob": "!!!not base64!!!" * 10}, 422, "invalid_base64"),
+        ({"extra": 1}, 422, "invalid_request"),
+        ({"device_id": "../../etc"}, 422, "invalid_request"),
+    ],
+)
+def test_invalid_bodies(http, sealer, sealed, change, status, code) -> None:
+    body = {**_body(sealed, sealer.device_public_key_bytes()), **change}
+    response = http.put(f"/v1/records/{sealed.record_id}", json=body)
+    assert response.status_code == status
+    assert response.json()["error"] == code
+    assert "\"input\"" not in response.text  # pydantic echoes the submitted value; not here
+
+
+def test_bad_record_id_in_path(http, sealer, sealed) -> None:
+    response = http.put("/v1/records/NOT-A-UUID", json=_body(sealed, b"k" * 32))
+    assert response.status_code == 422 and "record_id" in response.json()["reason"]
+
+
+def test_oversized_body_is_refused_before_reading(http) -> None:
+    response = http.put(
+        "/v1/records/01900000-0000-7000-8000-000000000000",
+        content=b"x" * (MAX_BODY_BYTES + 1),
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 413 and response.json()["error"] == "too_large"
+
+
+def test_oversized_chunked_body_is_refused(http) -> None:
+    def chunks():
+        for _ in range(MAX_BODY_BYTES // 65536 + 2):
+            yield b"x" * 65536
+
+    response = http.put(
+        "/v1/records/01900000-0000-7000-8000-000000000000",
+        content=chunks(),
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 413
+
+
+# -- how the client classifies failures ------------------------------------------------------
+
+
+def _client_answering(handler) -> ProvincialApiClient:
+    http = httpx.Client(base_url="http://x", transport=httpx.MockTransport(handler))
+    return ProvincialApiClient("http://x", device_public_key=b"k" * 32, http=http)
+
+
+def test_connection_refused_is_unreachable(sealed) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    with pytest.raises(ServerUnreachableError):
+        _client_answering(refuse).put_record(sealed)
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 429])
+def test_server_trouble_is_a_server_error(sealed, status: int) -> None:
+    client = _client_answering(lambda r: httpx.Response(status, text="busy"))
+    with pytest.raises(ServerError) as info:
+        client.put_record(sealed)
+    assert info.value.status == status
+
+
+def test_rejection_carries_the_servers_reason(sealed) -> None:
+    body = {"error": "invalid_signature", "reason": "device signature does not verify"}
+    client = _client_answering(lambda r: httpx.Response(422, json=body))
+    with pytest.raises(RejectedError) as info:
+        client.put_record(sealed)
+    assert info.value.reason == "device signature does not verify"
+
+
+def test_a_proxy_page_is_unexpected(sealed) -> None:
+    client = _client_answering(lambda r: httpx.Response(200, text="<html>login</html>"))
+    with pytest.raises(UnexpectedResponseError):
+        client.put_record(sealed)
+
+
+def test_an_ack_for_another_hash_is_unexpected(sealed) -> None:
+    ack = {"record_id": sealed.record_id, "received_at": "t", "sha256": "0" * 64}
+    client = _client_answering(lambda r: httpx.Response(201, json=ack))
+    with pytest.raises(UnexpectedResponseError):
+        client.put_record(sealed)
