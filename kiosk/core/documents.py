@@ -112,7 +112,9 @@ class IdentityDocument:
         return out
 
     @classmethod
-    def from_fields(cls, data: dict[str, object], chip_photo: bytes | None = None) -> IdentityDocument:
+    def from_fields(
+        cls, data: dict[str, object], chip_photo: bytes | None = None
+    ) -> IdentityDocument:
         """Inverse of `to_fields`, for card files and the simulator; raises ValueError."""
         known = {f.name for f in fields(cls)} - {"chip_photo"}
         unknown = set(data) - known
@@ -124,6 +126,7 @@ class IdentityDocument:
         for key in ("birth_date", "valid_from"):
             kwargs[key] = date.fromisoformat(str(data[key]))
         valid_to = data.get("valid_to")
-        kwargs["valid_to"] = None if valid_to in (None, "", "长期") else date.fromisoformat(str(valid_to))
+        kwargs["valid_to"] = (
+            None if valid_to in (None, "", "长期") else date.fromisoformat(str(valid_to))
+        )
         return cls(chip_photo=chip_photo, **kwargs)  # type: ignore[arg-type]
-

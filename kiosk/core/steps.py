@@ -179,7 +179,9 @@ class PrintStep(Step):
 
     def enter(self, data, settings, now):
         data.printing = True
-        return Outcome("stay", effects=(ev.PrintLoginCard(data.session_id, login_card(data, settings, now)),))
+        return Outcome(
+            "stay", effects=(ev.PrintLoginCard(data.session_id, login_card(data, settings, now)),)
+        )
 
     def handle(self, event, data, settings, now):
         if isinstance(event, ev.Printed):

@@ -201,6 +201,23 @@ class Player:
             if widget.text and (tw > widget.width + 2 or th > widget.height + 2):
                 raise ScriptFailed(f"text {widget.text[:12]!r} overflows its box "
                                    f"({tw:.0f}x{th:.0f} in {widget.width:.0f}x{widget.height:.0f})")
+            frame = self._frame_of(widget)
+            if frame is not None and widget.text:
+                fx, fy = frame.to_window(frame.x, frame.y)
+                if x < fx - 2 or y < fy - 2 or x + widget.width > fx + frame.width + 2 \
+                        or y + widget.height > fy + frame.height + 2:
+                    raise ScriptFailed(f"text {widget.text[:12]!r} spills out of its "
+                                       f"{type(frame).__name__}")
+
+    @staticmethod
+    def _frame_of(widget):
+        """The panel or screen a label must stay inside."""
+        node = widget.parent
+        while node is not None and not isinstance(node, type(widget.get_root_window())):
+            if type(node).__name__ in ("Panel",) or hasattr(node, "manager"):
+                return node
+            node = node.parent
+        return None
 
     def _shown(self, widget) -> bool:
         """Not inside a screen other than the current one, nor under a hidden parent."""
@@ -322,7 +339,13 @@ def sign_then_crash(p: Player) -> Iterator[Wait]:
             os.kill(os.getpid(), signal.SIGKILL)
 
 
+def ready(p: Player) -> Iterator[Wait]:
+    """Only wait for the attract screen: for start-up measurements."""
+    yield p.screen("attract")
+
+
 SCRIPTS: dict[str, Script] = {
+    "ready": ready,
     "journey": journey,
     "expired-card": expired_card,
     "bad-card": bad_card,

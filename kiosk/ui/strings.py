@@ -77,11 +77,15 @@ ZH: dict[str, str] = {
     "notice_default_title": "需要工作人员协助",
     "notice_default_message": "请联系现场工作人员。",
     "notice_card_expired_title": "身份证已过期",
-    "notice_card_expired_message": "请持有效证件办理，或联系现场工作人员。\n本次未保存任何信息。",
+    "notice_card_expired_message": (
+        "请持有效证件办理，或联系现场工作人员。\n本次未保存任何信息。"
+    ),
     "notice_card_not_yet_valid_title": "证件尚未生效",
     "notice_card_not_yet_valid_message": "请联系现场工作人员。",
     "notice_document_invalid_title": "证件信息未通过核验",
-    "notice_document_invalid_message": "请重新放置身份证再试一次；\n如仍不能通过，请联系现场工作人员。",
+    "notice_document_invalid_message": (
+        "请重新放置身份证再试一次；\n如仍不能通过，请联系现场工作人员。"
+    ),
     "notice_card_unreadable_title": "无法读取身份证",
     "notice_card_unreadable_message": "已多次尝试读取失败，请联系现场工作人员。",
     "notice_identity_disputed_title": "请联系现场工作人员",

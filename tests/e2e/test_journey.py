@@ -8,14 +8,22 @@ import signal
 import subprocess
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from hardware.idcard.sim import card_file
 from provisioning.devrun import BIN, free_port
 
 SCREENS_IN_JOURNEY = [
-    "attract", "card", "identity", "photo-preview", "photo-countdown", "photo-review",
-    "check", "sign", "done",
+    "attract",
+    "card",
+    "identity",
+    "photo-preview",
+    "photo-countdown",
+    "photo-review",
+    "check",
+    "sign",
+    "done",
 ]
 
 
@@ -27,7 +35,9 @@ def open_record(server, kiosk, record_id) -> dict:
     key = kiosk.data_dir / "keys" / "province_x25519.dev-private.pem"
     out = subprocess.run(
         [str(BIN / "provincial-api"), "open", record_id, "--key", str(key), "--db", str(server.db)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(out.stdout)
 
@@ -56,11 +66,15 @@ def test_journey_reaches_the_server(api_server, make_kiosk, tmp_path):
 
     payload = open_record(api_server, kiosk, record_id)
     card = json.loads(card_file("resident-valid").read_text(encoding="utf-8"))
-    same_person = all(payload["identity"][k] == card[k] for k in ("name", "id_number", "birth_date"))
+    same_person = all(
+        payload["identity"][k] == card[k] for k in ("name", "id_number", "birth_date")
+    )
     assert same_person, "the server's record is not the card's holder"
     assert payload["workflow"] == "collect"
     assert payload["sequence_number"].startswith("4301") and len(payload["sequence_number"]) == 8
-    assert payload["photo_jpeg"] > 15_000 and payload["signature_png"] > 500  # byte counts
+    photo_bytes = int(payload["photo_jpeg"].strip("<> bytes"))  # `open` shows sizes only
+    assert 20 * 1024 <= photo_bytes <= 40_000, "the standard photo is 20-40 KB"
+    assert int(payload["signature_png"].strip("<> bytes")) > 500
     assert len(payload["signature_strokes"]) == 2
 
 
@@ -71,8 +85,9 @@ def test_server_down_the_journey_completes_and_the_record_waits(make_kiosk, api_
     assert kiosk.status()["records"]["queued"] == 1, failed.stdout[-2000:]
     # The network comes back: the same record goes up.
     kiosk.config.write_text(
-        kiosk.config.read_text().replace(kiosk.config.read_text().split('base_url = "')[1]
-                                         .split('"')[0], api_server.url)
+        kiosk.config.read_text().replace(
+            kiosk.config.read_text().split('base_url = "')[1].split('"')[0], api_server.url
+        )
     )
     assert kiosk.upload_once().returncode == 0
     assert kiosk.status()["records"]["acknowledged"] == 1
@@ -117,3 +132,18 @@ def test_no_personal_data_in_logs(make_kiosk, api_server):
     text = kiosk.log.read_text(encoding="utf-8") + Path(api_server.log_path).read_text()
     leaked = [k for k in ("name", "id_number", "address") if card[k] in text]
     assert not leaked, f"log contains the card's {leaked}"
+
+
+@pytest.mark.parametrize("size", ["1080x1920", "1280x800"])
+def test_journey_fits_portrait_and_small_panels(make_kiosk, api_server, tmp_path, size):
+    """Every screen at the other common panel sizes: the script's layout check fails the run on
+    a button under 15 mm, text overflowing its box, or text spilling out of its panel."""
+    kiosk = make_kiosk(api_server.url)
+    shots = tmp_path / "shots"
+    assert kiosk.play("journey", "--size", size, "--shots", str(shots)).returncode == 0, (
+        kiosk.log_tail()
+    )
+    width, height = (int(v) for v in size.split("x"))
+    for shot in shots.glob("*.png"):
+        with Image.open(shot) as img:
+            assert img.size == (width, height)

@@ -51,7 +51,9 @@ class Shell:
 def make(fail=None, idle=90.0):
     shell = Shell(fail)
     session = Session(
-        SessionSettings(get_workflow("collect"), StepSettings(device_id="T-1"), idle_timeout_s=idle),
+        SessionSettings(
+            get_workflow("collect"), StepSettings(device_id="T-1"), idle_timeout_s=idle
+        ),
         run_effect=shell.run,
         now=lambda: datetime(2026, 11, 24, 2, 0, tzinfo=UTC),
         monotonic=lambda: shell.clock,

@@ -20,7 +20,7 @@ class CardOnReader(Widget):
 
     def _draw(self, *_):
         self.canvas.clear()
-        h = min(self.height, self.width * 0.6)
+        h = min(self.height * 0.95, self.width * 0.8 / 1.2 / 1.6)  # reader at most 80 % wide
         w = h * 1.6
         x0 = self.center_x - w / 2
         y0 = self.center_y - h / 2
@@ -37,10 +37,15 @@ class CardOnReader(Widget):
             Color(*theme.PRIMARY)
             Line(rounded_rectangle=(x0 + w * 0.1, cy, w * 0.8, h * 0.55, h * 0.05), width=2)
             Color(0.7, 0.78, 0.9, 1)
-            RoundedRectangle(pos=(x0 + w * 0.64, cy + h * 0.1), size=(w * 0.2, h * 0.35), radius=[h * 0.02])
+            RoundedRectangle(
+                pos=(x0 + w * 0.64, cy + h * 0.1), size=(w * 0.2, h * 0.35), radius=[h * 0.02]
+            )
             Color(0.6, 0.68, 0.8, 1)
             for i in range(4):
-                Rectangle(pos=(x0 + w * 0.16, cy + h * (0.39 - i * 0.08)), size=(w * (0.4 - i * 0.05), h * 0.03))
+                Rectangle(
+                    pos=(x0 + w * 0.16, cy + h * (0.39 - i * 0.08)),
+                    size=(w * (0.4 - i * 0.05), h * 0.03),
+                )
 
 
 class WarningSign(Widget):
@@ -56,7 +61,11 @@ class WarningSign(Widget):
             Color(*theme.ACCENT)
             Ellipse(pos=(x, y), size=(d, d))
             Color(1, 1, 1, 1)
-            RoundedRectangle(pos=(self.center_x - d * 0.05, y + d * 0.34), size=(d * 0.1, d * 0.44), radius=[d * 0.04])
+            RoundedRectangle(
+                pos=(self.center_x - d * 0.05, y + d * 0.34),
+                size=(d * 0.1, d * 0.44),
+                radius=[d * 0.04],
+            )
             Ellipse(pos=(self.center_x - d * 0.06, y + d * 0.14), size=(d * 0.12, d * 0.12))
 
 
@@ -73,5 +82,16 @@ class CheckMark(Widget):
             Color(*theme.SUCCESS)
             Ellipse(pos=(x, y), size=(d, d))
             Color(1, 1, 1, 1)
-            Line(points=[x + d * 0.27, y + d * 0.5, x + d * 0.44, y + d * 0.33, x + d * 0.74, y + d * 0.66],
-                 width=max(2.0, d * 0.06), cap="round", joint="round")
+            Line(
+                points=[
+                    x + d * 0.27,
+                    y + d * 0.5,
+                    x + d * 0.44,
+                    y + d * 0.33,
+                    x + d * 0.74,
+                    y + d * 0.66,
+                ],
+                width=max(2.0, d * 0.06),
+                cap="round",
+                joint="round",
+            )

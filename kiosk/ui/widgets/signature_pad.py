@@ -53,7 +53,9 @@ class SignaturePad(Widget):
         self.strokes.append([self._point(touch)])
         with self.canvas:
             Color(*theme.TEXT)
-            self._lines[touch.uid] = Line(points=[touch.x, touch.y], width=3, cap="round", joint="round")
+            self._lines[touch.uid] = Line(
+                points=[touch.x, touch.y], width=3, cap="round", joint="round"
+            )
         return True
 
     def on_touch_move(self, touch):
@@ -80,9 +82,17 @@ class SignaturePad(Widget):
             Color(*theme.PRIMARY)
             Line(rectangle=(self.x, self.y, self.width, self.height), width=1.5)
             Color(0.75, 0.8, 0.88, 1)
-            Line(points=[self.x + self.width * 0.06, self.y + self.height * 0.25,
-                         self.x + self.width * 0.94, self.y + self.height * 0.25], width=1.2,
-                 dash_length=12, dash_offset=8)
+            Line(
+                points=[
+                    self.x + self.width * 0.06,
+                    self.y + self.height * 0.25,
+                    self.x + self.width * 0.94,
+                    self.y + self.height * 0.25,
+                ],
+                width=1.2,
+                dash_length=12,
+                dash_offset=8,
+            )
         self.canvas.clear()
         self._lines = {}
         with self.canvas:
