@@ -103,8 +103,6 @@ def main(simulate, config_path, data_dir, size, autoplay, repeat, shots, no_uplo
 
     from kiosk.wiring import build_app
 
-    if simulate and not no_uploader:
-        _start_uploader(config_path, config.data_dir)
     player = None
     if autoplay:
         from kiosk.ui.autoplay import Player, load_script
@@ -114,5 +112,8 @@ def main(simulate, config_path, data_dir, size, autoplay, repeat, shots, no_uplo
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--autoplay") from None
     app = build_app(config, autoplay=player, simulate=simulate)
+    if simulate and not no_uploader:
+        # After build_app, which makes the development keys the uploader signs with.
+        _start_uploader(config_path, config.data_dir)
     app.run()
     sys.exit(app.exit_code)

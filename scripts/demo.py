@@ -45,10 +45,7 @@ def headless(config: Path, data_dir: Path, server: ApiServer) -> int:
     with VirtualScreen() as screen:
         say(f"no DISPLAY: running the kiosk on a virtual screen ({screen.display})")
         env = {**os.environ, "DISPLAY": screen.display}
-        uploader = subprocess.Popen(
-            [str(BIN / "kiosk-uploader"), "--config", str(config)],
-            stdout=open(RUN_DIR / "uploader.log", "ab"), stderr=subprocess.STDOUT,  # noqa: SIM115
-        )
+        uploader = None
         try:
             say("a scripted candidate walks through every screen…")
             with open(log_path, "wb") as log:
@@ -62,15 +59,21 @@ def headless(config: Path, data_dir: Path, server: ApiServer) -> int:
                 return code
             with KioskStore(data_dir / "kiosk.sqlite") as store:
                 newest = store.newest_record_id()
-            say(f"record {newest} sealed and queued; waiting for the uploader…")
+            say(f"record {newest} sealed and queued; starting the uploader…")
+            uploader = subprocess.Popen(
+                [str(BIN / "kiosk-uploader"), "--config", str(config)],
+                stdout=open(RUN_DIR / "uploader.log", "ab"),  # noqa: SIM115
+                stderr=subprocess.STDOUT,
+            )
             deadline = time.monotonic() + 30
             held = None
             while time.monotonic() < deadline and held is None:
                 held = server.record(newest)
                 time.sleep(0.3)
         finally:
-            uploader.terminate()
-            uploader.wait(timeout=10)
+            if uploader is not None:
+                uploader.terminate()
+                uploader.wait(timeout=10)
     shots = sorted(SHOTS.glob("*.png"))
     say(f"{len(shots)} screenshots in {SHOTS}/:")
     for shot in shots:

@@ -339,6 +339,25 @@ def sign_then_crash(p: Player) -> Iterator[Wait]:
             os.kill(os.getpid(), signal.SIGKILL)
 
 
+def range_exhausted(p: Player) -> Iterator[Wait]:
+    """With no sequence number left, the check step sends the candidate to staff."""
+    yield p.screen("attract")
+    yield p.place_card("resident-valid")
+    yield p.screen("identity")
+    yield from p.tap("confirm")
+    yield p.screen("photo")
+    yield from p.tap("capture")
+    yield p.until(lambda: p.app.session.data is not None
+                  and p.app.session.data.photo_jpeg is not None, "photo taken")
+    yield from p.tap("accept")
+    yield p.screen("notice")
+    yield p.until(lambda: p.app.session.notice_code == "sequence_exhausted", "exhausted notice")
+    yield from p.shot("notice-range-exhausted")
+    yield p.remove_card()
+    yield from p.tap("home")
+    yield p.screen("attract")
+
+
 def ready(p: Player) -> Iterator[Wait]:
     """Only wait for the attract screen: for start-up measurements."""
     yield p.screen("attract")
@@ -352,6 +371,7 @@ SCRIPTS: dict[str, Script] = {
     "cancel": cancel_midway,
     "idle-timeout": idle_timeout,
     "sign-then-crash": sign_then_crash,
+    "range-exhausted": range_exhausted,
 }
 
 

@@ -147,3 +147,12 @@ def test_journey_fits_portrait_and_small_panels(make_kiosk, api_server, tmp_path
     for shot in shots.glob("*.png"):
         with Image.open(shot) as img:
             assert img.size == (width, height)
+
+
+def test_exhausted_sequence_range_sends_the_candidate_to_staff(make_kiosk, api_server):
+    kiosk = make_kiosk(api_server.url, sequence={"first": 7, "last": 7})
+    assert kiosk.play("journey").returncode == 0, kiosk.log_tail()
+    assert kiosk.play("range-exhausted").returncode == 0, kiosk.log_tail()
+    status = kiosk.status()
+    assert status["sequence"]["last_number"] == "43010007" and status["sequence"]["remaining"] == 0
+    assert status["records"]["queued"] == 1  # the first candidate's record, nothing more
