@@ -28,7 +28,7 @@ class JsonLineFormatter(logging.Formatter):
             + f".{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
             "logger": record.name,
-            "event": getattr(record, "event", None) or "log.message",
+            "event": getattr(record, "event", None) or f"{record.name}.message",
             "msg": record.getMessage(),
         }
         for key, value in record.__dict__.items():

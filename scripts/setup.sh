@@ -8,6 +8,11 @@ cd "$(dirname "$0")/.."
 # libgl1-mesa-dri, libegl1: OpenGL for Kivy's window (software rendering where there is no GPU);
 # libmtdev1: Kivy's multitouch input on Linux panels.
 DEB_PACKAGES=(xvfb xauth fonts-noto-cjk libgl1-mesa-dri libegl1 libgl1 libmtdev1)
+PYTHON="${PYTHON:-python3}"
+# Debian's own python3 ships venv and ensurepip separately.
+if ! "$PYTHON" -c "import ensurepip, venv" >/dev/null 2>&1; then
+    DEB_PACKAGES+=(python3-venv)
+fi
 
 missing=()
 for pkg in "${DEB_PACKAGES[@]}"; do
@@ -23,7 +28,6 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
     echo "setup: creating .venv"
     "$PYTHON" -m venv .venv

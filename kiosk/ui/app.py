@@ -137,7 +137,7 @@ class KioskApp(App):
         self.footer_text = f"{self.machine_config.device.id}"
         if not self.sim_controls:
             # Out of the tree, not just hidden: a disabled widget still swallows touches.
-            root.remove_widget(root.ids.simstrip)
+            root.ids.footer.remove_widget(root.ids.simcontrols)
         return root
 
     def on_start(self):
