@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
-from hardware.idcard.reader import IdCardReader, ReaderError
+from hardware.idcard.reader import IdCardReader, ReaderError, ReaderHealth
 from kiosk.core.documents import IdentityDocument
 from kiosk.logs import event as log_event
 
@@ -143,6 +143,13 @@ class CardWatcher:
     @property
     def paused(self) -> bool:
         return self._paused
+
+    def health(self) -> ReaderHealth:
+        """The reader's health (SAM status and ID) for the self-test and the staff panel.
+
+        Safe beside the polling thread: readers serialise their own wire traffic.
+        """
+        return self.reader.health()
 
     # -- the loop ------------------------------------------------------------------------
 

@@ -68,6 +68,7 @@ class IdentityDocument:
     nationality: str | None = None  # GB/T 2659 alpha-3, foreigner's cards
     pass_number: str | None = None  # 'J' permits
     issue_count: str | None = None  # 'J' permits
+    renewal_count: str | None = None  # 2023 foreigner's cards ('Y'): times the card was renewed
     chip_photo: bytes | None = field(default=None, compare=False)  # raw WLT bytes
 
     def __repr__(self) -> str:

@@ -18,7 +18,7 @@ def test_factory_gives_a_simulated_reader(tmp_path: Path) -> None:
     assert isinstance(reader, IdCardReader)
 
 
-@pytest.mark.parametrize("uri", ["ga467:///dev/ttyUSB0", "serial:///dev/ttyS0", "/dev/ttyUSB0"])
+@pytest.mark.parametrize("uri", ["ga468:///dev/ttyUSB0", "serial:///dev/ttyS0", "/dev/ttyUSB0"])
 def test_factory_names_the_unknown_scheme(tmp_path: Path, uri: str) -> None:
     with pytest.raises(ValueError, match="unsupported ID card reader URI scheme") as info:
         open_idcard_reader(uri, tmp_path)

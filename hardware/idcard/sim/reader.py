@@ -9,7 +9,9 @@ the fields of `IdentityDocument.to_fields()`, plus optionally
 
 Tests, the demo driver and a technician (`kioskctl`) place and lift cards with `place_card` and
 `remove_card`; both write atomically (temp file + `os.replace`), so the reader never sees half a
-card. This simulator stands in until the GA 467 wire-level simulator on a pty replaces it.
+card. The GA 467 wire-level simulator (`ga467_sim.py`, a pty in its own process) reads the same
+slot file, so `kiosk --simulate` exercises the real serial adapter while this in-process reader
+(`sim://`) stays for fast unit tests.
 """
 
 from __future__ import annotations
