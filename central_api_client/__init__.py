@@ -3,6 +3,8 @@
 from central_api_client.client import (
     Ack,
     ApiError,
+    AuthError,
+    DeviceAuth,
     ProvincialApiClient,
     RecordMetadata,
     RejectedError,
@@ -14,6 +16,8 @@ from central_api_client.client import (
 __all__ = [
     "Ack",
     "ApiError",
+    "AuthError",
+    "DeviceAuth",
     "ProvincialApiClient",
     "RecordMetadata",
     "RejectedError",

@@ -9,15 +9,27 @@ data: the client only ever holds sealed blobs and their metadata.
 from __future__ import annotations
 
 import base64
+import contextlib
+import time
+from collections.abc import Generator
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from central_api_client.contract import SealedRecordLike, is_device_id, is_record_id
+from central_api_client.signing import DEV_PUBLIC_KEY_HEADER, sign_request
 
 # Statuses that say "not now" rather than "not this": request timeout, too early, rate limited.
 _RETRY_LATER_4XX = {408, 425, 429}
+# 401 codes of the API: the device's credentials or clock, not the record, are the problem.
+AUTH_ERRORS = ("signature_missing", "unknown_device", "bad_signature", "replay", "clock_skew")
+# A Retry-After longer than this is taken as this: a misconfigured proxy must not park a kiosk
+# for days.
+MAX_RETRY_AFTER_S = 3600.0
 
 
 class ApiError(Exception):
@@ -29,12 +41,16 @@ class ServerUnreachableError(ApiError):
 
 
 class ServerError(ApiError):
-    """The server answered but could not do its part (5xx, or 408/425/429): try again later."""
+    """The server answered but could not do its part (5xx, or 408/425/429): try again later.
 
-    def __init__(self, status: int, reason: str) -> None:
+    `retry_after_s`: the server's Retry-After, when it said when (its way to stagger a fleet).
+    """
+
+    def __init__(self, status: int, reason: str, retry_after_s: float | None = None) -> None:
         super().__init__(f"server error {status}: {reason}")
         self.status = status
         self.reason = reason
+        self.retry_after_s = retry_after_s
 
 
 class RejectedError(ApiError):
@@ -45,6 +61,47 @@ class RejectedError(ApiError):
         self.status = status
         self.code = code
         self.reason = reason
+
+
+class AuthError(RejectedError):
+    """The server refused the device, not the record: unknown device, bad signature, replay or
+    clock skew (`code`). Every record would meet the same answer, so uploading stops until it is
+    fixed. `server_time` comes with clock_skew."""
+
+    def __init__(self, status: int, code: str, reason: str, server_time: str | None) -> None:
+        super().__init__(status, code, reason)
+        self.server_time = server_time
+
+
+class DeviceAuth(httpx.Auth):
+    """Signs every request with the device key (RFC 9421, see `central_api_client.signing`).
+
+    `send_public_key`: also send the raw public key in a header, which only a development server
+    (`provincial-api serve --dev-enrol`) reads, to enrol a fresh simulated kiosk by itself.
+    """
+
+    requires_request_body = True
+
+    def __init__(self, device_id: str, key: Ed25519PrivateKey, send_public_key: bool = True):
+        self.device_id = device_id
+        self._key = key
+        raw = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        self._public_b64 = base64.b64encode(raw).decode() if send_public_key else None
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        query = request.url.query.decode("ascii")
+        headers = sign_request(
+            self._key,
+            self.device_id,
+            request.method,
+            request.url.path,
+            f"?{query}" if query else "?",
+            request.content,
+        )
+        request.headers.update(headers)
+        if self._public_b64:
+            request.headers[DEV_PUBLIC_KEY_HEADER] = self._public_b64
+        yield request
 
 
 class UnexpectedResponseError(ApiError):
@@ -80,14 +137,19 @@ class ProvincialApiClient:
         base_url: str,
         timeout: float = 10.0,
         *,
-        device_public_key: bytes | None = None,
+        auth: DeviceAuth | None = None,
         http: httpx.Client | None = None,
+        max_connections: int = 4,
     ) -> None:
-        """`device_public_key`: the raw Ed25519 key sent with each record until devices are
-        registered with the province. `http`: an existing client (tests pass the app's)."""
+        """`auth`: signs each request as this device (every call but `health` needs it).
+        `http`: an existing client (tests pass the app's). `max_connections`: the pool size,
+        which bounds how many uploads run at once; connections are kept alive and reused."""
         self.base_url = base_url.rstrip("/")
-        self.device_public_key = device_public_key
-        self._http = http or httpx.Client(base_url=self.base_url, timeout=timeout)
+        self.auth = auth
+        limits = httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        )
+        self._http = http or httpx.Client(base_url=self.base_url, timeout=timeout, limits=limits)
 
     def close(self) -> None:
         self._http.close()
@@ -104,32 +166,48 @@ class ProvincialApiClient:
         """Upload one sealed record. Idempotent: the same record again returns the first ack."""
         if not is_record_id(sealed.record_id):
             raise ValueError("record id is not a canonical lower-case UUID")
-        if self.device_public_key is None:
-            raise ValueError("the client needs the device public key to upload records")
-        body = {
-            "device_id": sealed.device_id,
-            "workflow": sealed.workflow,
-            "created_at": sealed.created_at,
-            "size": sealed.size,
-            "sha256": sealed.sha256,
-            "blob": _b64(sealed.blob),
-            "signature": _b64(sealed.signature),
-            "device_public_key": _b64(self.device_public_key),
-        }
+        body = _upload_body(sealed)
         response = self._request("PUT", f"/v1/records/{sealed.record_id}", json=body)
-        data = _json_object(response)
-        try:
-            ack = Ack(
-                record_id=str(data["record_id"]),
-                received_at=str(data["received_at"]),
-                sha256=str(data["sha256"]),
-                created=response.status_code == 201,
-            )
-        except KeyError as exc:
-            raise UnexpectedResponseError(f"ack lacks {exc.args[0]!r}") from None
+        ack = _ack(_json_object(response), created=response.status_code == 201)
         if ack.record_id != sealed.record_id or ack.sha256 != sealed.sha256:
             raise UnexpectedResponseError("ack is for another record id or hash")
         return ack
+
+    def put_records(self, records: list[SealedRecordLike]) -> list[Ack | RejectedError]:
+        """Upload several sealed records in one request (POST /v1/records:batch).
+
+        Returns one outcome per record, in order: its Ack, or the RejectedError the PUT would
+        have raised. A failure of the request itself (unreachable, 5xx, device refused) raises,
+        as for one record: then nothing is known of any of them, and all are tried again.
+        """
+        if not records:
+            return []
+        bodies = []
+        for sealed in records:
+            if not is_record_id(sealed.record_id):
+                raise ValueError("record id is not a canonical lower-case UUID")
+            bodies.append({"record_id": sealed.record_id, **_upload_body(sealed)})
+        response = self._request("POST", "/v1/records:batch", json={"records": bodies})
+        results = _json_object(response).get("results")
+        if not isinstance(results, list) or len(results) != len(records):
+            raise UnexpectedResponseError("batch answer lacks one result per record")
+        by_id = {str(item.get("record_id")): item for item in results if isinstance(item, dict)}
+        outcomes: list[Ack | RejectedError] = []
+        for sealed in records:
+            item = by_id.get(sealed.record_id)
+            if item is None:
+                raise UnexpectedResponseError("batch answer lacks a record sent")
+            status = int(item.get("status", 0))
+            if status in (200, 201) and isinstance(item.get("ack"), dict):
+                ack = _ack(item["ack"], created=status == 201)
+                if ack.record_id != sealed.record_id or ack.sha256 != sealed.sha256:
+                    raise UnexpectedResponseError("ack is for another record id or hash")
+                outcomes.append(ack)
+            else:
+                error = item.get("error") if isinstance(item.get("error"), dict) else {}
+                outcomes.append(RejectedError(status, str(error.get("error", "error")),
+                                              str(error.get("reason", ""))[:300]))
+        return outcomes
 
     def get_record(self, record_id: str) -> RecordMetadata | None:
         """The server's metadata for a record, None when it does not have it."""
@@ -160,6 +238,8 @@ class ProvincialApiClient:
     # -- plumbing ------------------------------------------------------------------------------
 
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        if self.auth is not None and path != "/v1/health":
+            kwargs["auth"] = self.auth
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.TransportError as exc:
@@ -171,10 +251,54 @@ class ProvincialApiClient:
             return response
         code, reason = _error_reason(response)
         if status >= 500 or status in _RETRY_LATER_4XX:
-            raise ServerError(status, reason)
+            raise ServerError(status, reason, _retry_after(response))
+        if status == 401 and code in AUTH_ERRORS:
+            server_time = None
+            with contextlib.suppress(ValueError, AttributeError):
+                server_time = str(response.json().get("server_time") or "") or None
+            raise AuthError(status, code, reason, server_time)
         if 400 <= status < 500:
             raise RejectedError(status, code, reason)
         raise UnexpectedResponseError(f"unexpected HTTP status {status}")
+
+
+def _upload_body(sealed: SealedRecordLike) -> dict[str, Any]:
+    return {
+        "device_id": sealed.device_id,
+        "workflow": sealed.workflow,
+        "created_at": sealed.created_at,
+        "size": sealed.size,
+        "sha256": sealed.sha256,
+        "blob": _b64(sealed.blob),
+        "signature": _b64(sealed.signature),
+    }
+
+
+def _ack(data: dict[str, Any], created: bool) -> Ack:
+    try:
+        return Ack(
+            record_id=str(data["record_id"]),
+            received_at=str(data["received_at"]),
+            sha256=str(data["sha256"]),
+            created=created,
+        )
+    except KeyError as exc:
+        raise UnexpectedResponseError(f"ack lacks {exc.args[0]!r}") from None
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Retry-After as seconds (RFC 9110: delay-seconds or an HTTP-date), capped; None if absent."""
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), MAX_RETRY_AFTER_S)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return min(max(0.0, moment.timestamp() - time.time()), MAX_RETRY_AFTER_S)
 
 
 def _b64(data: bytes) -> str:

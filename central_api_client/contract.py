@@ -34,6 +34,10 @@ MIN_BLOB_BYTES = 32 + 16
 MAX_BLOB_BYTES = 2 * 1024 * 1024
 # The PUT body: base64 of the blob (4/3) plus the metadata.
 MAX_BODY_BYTES = MAX_BLOB_BYTES * 4 // 3 + 64 * 1024
+# A batch upload: up to this many records in one request, stored in one transaction (one fsync
+# for all of them), and a body limit that fits a batch of ordinary 20-40 KB records.
+MAX_BATCH_RECORDS = 32
+MAX_BATCH_BODY_BYTES = 8 * 1024 * 1024
 
 RECORD_ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 DEVICE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"

@@ -16,16 +16,19 @@ from kiosk.core.errors import KioskError
 from kiosk.logs import event
 from kiosk.seal import Sealer
 from kiosk.store import KioskStore
+from kiosk.visits import IdHasher
 
 log = logging.getLogger(__name__)
 
 
 class EffectRunner:
-    def __init__(self, config: Config, store: KioskStore, sealer: Sealer, printer: Printer) -> None:
+    def __init__(self, config: Config, store: KioskStore, sealer: Sealer, printer: Printer,
+                 hasher: IdHasher | None = None) -> None:
         self.config = config
         self.store = store
         self.sealer = sealer
         self.printer = printer
+        self.hasher = hasher or IdHasher.from_keys_dir(config.keys_dir)
 
     def run(self, effect: ev.Effect) -> object:
         name = type(effect).__name__
@@ -57,6 +60,10 @@ class EffectRunner:
 
     def _save(self, effect: ev.SaveRecord) -> object:
         sealed = self.sealer.seal(effect.record)
-        self.store.commit_record(sealed, effect.record.sequence_number)
-        event(log, "record.saved", record_id=sealed.record_id, size=sealed.size)
+        id_hash = self.hasher.digest(effect.record.document.id_number)
+        earlier = self.store.visits(id_hash)
+        self.store.commit_record(sealed, effect.record.sequence_number, id_hash=id_hash)
+        # A second visit is allowed (a corrected record); staff may want to know. Count only.
+        event(log, "record.saved", record_id=sealed.record_id, size=sealed.size,
+              earlier_visits=earlier)
         return ev.RecordSaved(effect.session_id)

@@ -134,7 +134,7 @@ class Sealer:
         return self._device_key.public_key()
 
     def device_public_key_bytes(self) -> bytes:
-        """The raw 32 bytes the API takes as `device_public_key` until devices are registered."""
+        """The raw 32 bytes of the device key, as the province's device registry holds it."""
         return self.device_public_key.public_bytes(
             serialization.Encoding.Raw, serialization.PublicFormat.Raw
         )
@@ -205,8 +205,13 @@ def load_private_key_file(path: Path) -> X25519PrivateKey:
     return _load_private(path, X25519PrivateKey)
 
 
+def load_device_key(keys_dir: Path) -> Ed25519PrivateKey:
+    """The device's signing key, for the uploader's request signatures (RFC 9421)."""
+    return _load_private(keys_dir / DEVICE_KEY_FILE, Ed25519PrivateKey)
+
+
 def load_device_public_key_bytes(keys_dir: Path) -> bytes:
-    """The device's raw public key, for the uploader, which must not need the private key."""
+    """The device's raw public key (for enrolment and support tools, which need no secret)."""
     public_path = keys_dir / DEVICE_PUBLIC_KEY_FILE
     if public_path.exists():
         key = _load_public(public_path, Ed25519PublicKey)

@@ -11,30 +11,42 @@ import base64
 import binascii
 import hashlib
 import logging
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from central_api_client.contract import (
     DEVICE_ID_PATTERN,
+    MAX_BATCH_BODY_BYTES,
     MAX_BODY_BYTES,
-    PUBLIC_KEY_BYTES,
     RECORD_ID_PATTERN,
     SIGNATURE_BYTES,
     signature_is_valid,
     utc_timestamp,
 )
+from central_api_client.signing import (
+    DEV_PUBLIC_KEY_HEADER,
+    MAX_CLOCK_SKEW_S,
+    SignatureProblem,
+    check_clock,
+    parse_signature_headers,
+    verify_request,
+)
 from kiosk.logs import event
 from provincial_api.models import (
     Ack,
+    BatchItem,
+    BatchResult,
+    BatchUpload,
     DeviceRecords,
     ErrorBody,
     FieldError,
@@ -42,6 +54,7 @@ from provincial_api.models import (
     RecordMetadata,
     RecordUpload,
 )
+from provincial_api.registry import Device, DeviceRegistry
 from provincial_api.storage import ConflictError, IncomingRecord, RecordStore, StoredRecord
 
 API_VERSION = "1.0.0"
@@ -53,9 +66,25 @@ RecordId = Annotated[str, PathParam(pattern=RECORD_ID_PATTERN, description="UUID
 DeviceId = Annotated[str, PathParam(pattern=DEVICE_ID_PATTERN)]
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {
+        "model": ErrorBody,
+        "description": "Device authentication failed: `error` is signature_missing,"
+        " unknown_device, bad_signature, replay or clock_skew (with `server_time`)",
+    },
+    403: {"model": ErrorBody, "description": "Signed by another device than the one named"},
     413: {"model": ErrorBody, "description": "Body larger than the limit"},
     422: {"model": ErrorBody, "description": "Invalid request: what is wrong is in `reason`"},
 }
+
+
+async def signed_device(request: Request) -> Device:
+    """Dependency: the enrolled device whose key signed this request (RFC 9421, see
+    `central_api_client.signing`); 401 with a code saying why not."""
+    body = await request.body()  # Starlette keeps it for the body model that follows
+    return await run_in_threadpool(request.app.state.authenticate, request, body)
+
+
+SignedDevice = Annotated[Device, Depends(signed_device)]
 
 
 class ApiProblem(HTTPException):
@@ -66,25 +95,69 @@ class ApiProblem(HTTPException):
         self.code = code
 
 
-def create_app(db_path: Path | None) -> FastAPI:
-    """The app over the database at `db_path` (None: no storage, for the OpenAPI document)."""
+def create_app(
+    db_path: Path | None, *, dev_enrol: bool = False, max_skew_s: float = MAX_CLOCK_SKEW_S
+) -> FastAPI:
+    """The app over the database at `db_path` (None: no storage, for the OpenAPI document).
+
+    `dev_enrol`: DEVELOPMENT ONLY. An unknown device is enrolled on its first signed request
+    with the public key it sends in a header (trust on first use), so demos and tests run a
+    fresh simulated kiosk without an operator. A real server enrols devices explicitly.
+    """
     app = FastAPI(
         title="Hunan exam registration: provincial records API",
         version=API_VERSION,
         description=(
             "Kiosks upload sealed registration records (HPKE to the province's key, signed by"
-            " the device's Ed25519 key). PUT is idempotent by record id."
+            " the device's Ed25519 key). PUT is idempotent by record id.\n\n"
+            "Every call but /v1/health is signed by an enrolled device's Ed25519 key with HTTP"
+            " Message Signatures (RFC 9421): `Signature-Input: kiosk=(\"@method\" \"@path\""
+            " \"@query\" \"content-digest\");created=UNIX;nonce=\"...\";keyid=\"DEVICE_ID\";"
+            "alg=\"ed25519\"`, `Signature: kiosk=:BASE64:` and `Content-Digest: sha-256=:BASE64:`"
+            " (RFC 9530). Refusals are 401 with `error` unknown_device, bad_signature, replay,"
+            " clock_skew (with `server_time`) or signature_missing."
         ),
     )
     store = RecordStore(db_path) if db_path is not None else None
+    registry = DeviceRegistry(db_path) if db_path is not None else None
+    if dev_enrol:
+        event(log, "api.dev_enrol_on", "DEVELOPMENT enrolment: unknown devices are trusted"
+              " on first use", level=logging.WARNING)
 
     def get_store() -> RecordStore:
         if store is None:
             raise ApiProblem(503, "no_storage", "server started without a database")
         return store
 
+    def authenticate(request: Request, body: bytes) -> Device:
+        if registry is None:
+            raise ApiProblem(503, "no_storage", "server started without a database")
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        try:
+            params = parse_signature_headers(headers)
+            check_clock(params.created, time.time(), max_skew_s)
+            device = registry.get(params.keyid)
+            if device is None and dev_enrol:
+                device = _dev_enrol(registry, params.keyid, headers.get(DEV_PUBLIC_KEY_HEADER))
+            if device is None or not device.active:
+                raise SignatureProblem("unknown_device", "this device is not enrolled")
+            query = f"?{request.url.query}" if request.url.query else "?"
+            verify_request(params, device.key(), request.method, request.url.path, query, body,
+                           headers.get("content-digest"))
+            forget = int(time.time() - 2 * max_skew_s)
+            if not registry.remember_nonce(device.device_id, params.nonce, params.created, forget):
+                raise SignatureProblem("replay", "this request was already received (replay)")
+        except SignatureProblem as problem:
+            event(log, "api.auth_refused", level=logging.WARNING, error=problem.code,
+                  path=request.url.path)
+            raise ApiProblem(401, problem.code, problem.reason) from None
+        return device
+
+    app.state.authenticate = authenticate
+
     _install_error_handlers(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES,
+                       batch_max_bytes=MAX_BATCH_BODY_BYTES)
 
     @app.put(
         "/v1/records/{record_id}",
@@ -97,9 +170,11 @@ def create_app(db_path: Path | None) -> FastAPI:
             **_ERRORS,
         },
     )
-    def put_record(record_id: RecordId, body: RecordUpload) -> Any:
+    def put_record(record_id: RecordId, body: RecordUpload, device: SignedDevice) -> Any:
         """Store a sealed record after checking its size, hash and device signature."""
-        incoming = _verified(record_id, body)
+        if body.device_id != device.device_id:
+            raise ApiProblem(403, "device_mismatch", "record names another device than the signer")
+        incoming = _verified(record_id, body, device)
         try:
             stored, created = get_store().put(incoming, utc_timestamp(datetime.now(UTC)))
         except ConflictError:
@@ -119,16 +194,55 @@ def create_app(db_path: Path | None) -> FastAPI:
         )
         return ack
 
+    @app.post(
+        "/v1/records:batch",
+        operation_id="put_records",
+        response_model=BatchResult,
+        responses=_ERRORS,
+    )
+    def put_records(body: BatchUpload, device: SignedDevice) -> BatchResult:
+        """Store up to MAX_BATCH_RECORDS sealed records at once, each exactly as a PUT would.
+
+        One request, one device signature, one transaction for the lot: what makes a backlog
+        drain fast. Each record gets its own outcome; one refused record refuses no other.
+        """
+        results: list[BatchItem] = []
+        incoming: list[IncomingRecord] = []
+        for item in body.records:
+            if item.device_id != device.device_id:
+                results.append(_batch_error(item.record_id, 403, "device_mismatch",
+                                            "record names another device than the signer"))
+                continue
+            try:
+                incoming.append(_verified(item.record_id, item, device))
+            except ApiProblem as problem:
+                results.append(_batch_error(item.record_id, problem.status_code,
+                                            problem.code, str(problem.detail)))
+        now = utc_timestamp(datetime.now(UTC))
+        for record, outcome in zip(incoming, get_store().put_many(incoming, now), strict=True):
+            if isinstance(outcome, ConflictError):
+                results.append(_batch_error(record.record_id, 409, "conflict",
+                                            "record id already holds a different sha256"))
+                continue
+            stored, created = outcome
+            ack = Ack(record_id=stored.record_id, received_at=stored.received_at,
+                      sha256=stored.sha256)
+            results.append(BatchItem(record_id=stored.record_id, status=201 if created else 200,
+                                     ack=ack))
+        event(log, "api.batch_stored", device_id=device.device_id, count=len(body.records),
+              stored=sum(1 for r in results if r.status == 201))
+        return BatchResult(results=results)
+
     @app.get(
         "/v1/records/{record_id}",
         operation_id="get_record",
         response_model=RecordMetadata,
         responses={404: {"model": ErrorBody, "description": "No such record"}, **_ERRORS},
     )
-    def get_record(record_id: RecordId) -> RecordMetadata:
-        """A record's metadata (never its blob)."""
+    def get_record(record_id: RecordId, device: SignedDevice) -> RecordMetadata:
+        """A record's metadata (never its blob); a device sees only its own records."""
         stored = get_store().get(record_id)
-        if stored is None:
+        if stored is None or stored.device_id != device.device_id:
             raise ApiProblem(404, "not_found", "no record with this id")
         return _metadata(stored)
 
@@ -139,9 +253,13 @@ def create_app(db_path: Path | None) -> FastAPI:
         responses=_ERRORS,
     )
     def device_records(
-        device_id: DeviceId, limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 1000
+        device_id: DeviceId,
+        device: SignedDevice,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 1000,
     ) -> DeviceRecords:
-        """Metadata of what one device uploaded, oldest first, at most `limit`."""
+        """Metadata of what one device uploaded, oldest first, at most `limit` (its own only)."""
+        if device_id != device.device_id:
+            raise ApiProblem(403, "device_mismatch", "a device may list only its own records")
         records = get_store().device_records(device_id, limit)
         return DeviceRecords(device_id=device_id, records=[_metadata(r) for r in records])
 
@@ -152,26 +270,38 @@ def create_app(db_path: Path | None) -> FastAPI:
     return app
 
 
-def _verified(record_id: str, body: RecordUpload) -> IncomingRecord:
+def _batch_error(record_id: str, status: int, code: str, reason: str) -> BatchItem:
+    return BatchItem(record_id=record_id, status=status,
+                     error=ErrorBody(error=code, reason=reason))
+
+
+def _dev_enrol(registry: DeviceRegistry, device_id: str, key_b64: str | None) -> Device | None:
+    """DEVELOPMENT ONLY: enrol an unknown device with the key it presents (trust on first use)."""
+    if not key_b64:
+        return None
+    try:
+        key = base64.b64decode(key_b64, validate=True)
+        registry.add(device_id, key, utc_timestamp(datetime.now(UTC)), "dev-enrol")
+    except (binascii.Error, ValueError):
+        return None
+    except Exception:  # another request enrolled it first, maybe with another key
+        pass
+    event(log, "api.dev_enrolled", level=logging.WARNING, device_id=device_id)
+    return registry.get(device_id)
+
+
+def _verified(record_id: str, body: RecordUpload, device: Device) -> IncomingRecord:
     """Decode and check what the model's shape rules cannot: base64, size, hash, signature."""
     blob = _b64(body.blob, "blob")
     signature = _b64(body.signature, "signature")
-    public_key = _b64(body.device_public_key, "device_public_key")
     if len(blob) != body.size:
         raise _rejected(record_id, "size_mismatch", "size does not match the blob's length")
     if hashlib.sha256(blob).hexdigest() != body.sha256:
         raise _rejected(record_id, "sha256_mismatch", "sha256 does not match the blob")
     if len(signature) != SIGNATURE_BYTES:
         raise _rejected(record_id, "invalid_signature", "signature must be 64 bytes (Ed25519)")
-    if len(public_key) != PUBLIC_KEY_BYTES:
-        raise _rejected(record_id, "invalid_key", "device_public_key must be 32 bytes (Ed25519)")
-    try:
-        key = Ed25519PublicKey.from_public_bytes(public_key)
-    except ValueError:
-        reason = "device_public_key is not an Ed25519 key"
-        raise _rejected(record_id, "invalid_key", reason) from None
     if not signature_is_valid(
-        key,
+        device.key(),
         signature,
         record_id=record_id,
         device_id=body.device_id,
@@ -190,7 +320,7 @@ def _verified(record_id: str, body: RecordUpload) -> IncomingRecord:
         sha256=body.sha256,
         blob=blob,
         signature=signature,
-        device_public_key=public_key,
+        device_public_key=device.public_key,
     )
 
 
@@ -215,6 +345,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         code = getattr(exc, "code", None) or _STATUS_CODES.get(exc.status_code, "http_error")
         body = ErrorBody(error=code, reason=str(exc.detail))
+        if code == "clock_skew":  # so the kiosk can say by how much its clock is wrong
+            body.server_time = utc_timestamp(datetime.now(UTC))
         return JSONResponse(body.model_dump(exclude_none=True), status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 
@@ -248,22 +380,24 @@ _STATUS_CODES = {
 class BodyLimitMiddleware:
     """Refuse bodies over `max_bytes` before they are read into memory whole."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, batch_max_bytes: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.batch_max_bytes = batch_max_bytes or max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.batch_max_bytes if scope["path"].endswith(":batch") else self.max_bytes
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None:
             try:
                 length = int(declared)
             except ValueError:
                 length = -1
-            if length < 0 or length > self.max_bytes:
-                await self._refuse(send, length)
+            if length < 0 or length > limit:
+                await self._refuse(send, length, limit)
                 return
         received = 0
 
@@ -272,21 +406,22 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     # FastAPI passes an HTTPException raised while reading the body through.
-                    raise ApiProblem(413, "too_large", self._too_large())
+                    raise ApiProblem(413, "too_large", self._too_large(limit))
             return message
 
         await self.app(scope, limited, send)
 
-    def _too_large(self) -> str:
-        return f"request body larger than {self.max_bytes} bytes"
+    @staticmethod
+    def _too_large(limit: int) -> str:
+        return f"request body larger than {limit} bytes"
 
-    async def _refuse(self, send: Send, length: int) -> None:
+    async def _refuse(self, send: Send, length: int, limit: int) -> None:
         if length < 0:
             status, body = 400, ErrorBody(error="bad_request", reason="invalid Content-Length")
         else:
-            status, body = 413, ErrorBody(error="too_large", reason=self._too_large())
+            status, body = 413, ErrorBody(error="too_large", reason=self._too_large(limit))
         payload = body.model_dump_json(exclude_none=True).encode()
         await send(
             {

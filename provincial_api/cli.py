@@ -36,7 +36,12 @@ def cli() -> None:
 @click.option("--port", default=8700, show_default=True, type=click.IntRange(0, 65535),
               help="0 picks a free port (the URL printed says which).")
 @_db_option
-def serve(host: str, port: int, db: Path) -> None:
+@click.option("--dev-enrol", is_flag=True,
+              help="DEVELOPMENT ONLY: enrol an unknown device on its first signed request,"
+              " trusting the key it presents. Never on a real server.")
+@click.option("--max-skew", default=300.0, show_default=True, type=click.FloatRange(1, 86400),
+              help="Seconds a device's clock may differ from the server's.")
+def serve(host: str, port: int, db: Path, dev_enrol: bool, max_skew: float) -> None:
     """Serve the API until SIGTERM or Ctrl-C; prints the URL it listens on first."""
     import logging
 
@@ -48,7 +53,7 @@ def serve(host: str, port: int, db: Path) -> None:
     setup_logging()
     for handler in logging.getLogger().handlers:
         handler.addFilter(_drop_color_message)
-    app = create_app(db)
+    app = create_app(db, dev_enrol=dev_enrol, max_skew_s=max_skew)
     # Bind here rather than in uvicorn, so the printed URL names the real port even for --port 0.
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -155,6 +160,125 @@ def list_records(db: Path, as_json: bool) -> None:
     if not console.is_terminal:  # a pipe or a log file: no reason to squeeze into 80 columns
         console.width = max(console.width, 140)
     console.print(table)
+
+
+@cli.command("import")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_db_option
+def import_bundle(folder: Path, db: Path) -> None:
+    """Verify and store a kiosk's export bundle (`kioskctl export`) from removable media.
+
+    The manifest must be signed by the enrolled key of the device it names, and every record
+    carries its own device signature, checked as the API checks an upload. A record already
+    held (uploaded, or imported before) is stored once; the kiosk still uploads it later and
+    gets the same acknowledgement.
+    """
+    from datetime import UTC, datetime
+
+    from central_api_client.bundle import BundleError, iter_records, read_manifest, verify_manifest
+    from central_api_client.contract import signature_is_valid, utc_timestamp
+    from provincial_api.registry import DeviceRegistry
+    from provincial_api.storage import ConflictError, IncomingRecord, RecordStore
+
+    try:
+        manifest = read_manifest(folder)
+        device = DeviceRegistry(db).get(manifest["device_id"])
+        if device is None:
+            raise BundleError(f"device {manifest['device_id']} is not enrolled")
+        verify_manifest(folder, device.key())
+    except BundleError as exc:
+        raise click.ClickException(str(exc)) from None
+    store = RecordStore(db)
+    counts = {"stored": 0, "already_held": 0, "refused": 0}
+    for item in iter_records(folder, manifest):
+        if isinstance(item, str):
+            counts["refused"] += 1
+            click.echo(f"refused {item}", err=True)
+            continue
+        meta = dict(record_id=item.record_id, device_id=item.device_id, workflow=item.workflow,
+                    created_at=item.created_at, size=item.size, sha256=item.sha256)
+        if (item.device_id != device.device_id or len(item.blob) != item.size
+                or hashlib.sha256(item.blob).hexdigest() != item.sha256
+                or not signature_is_valid(device.key(), item.signature, **meta)):
+            counts["refused"] += 1
+            click.echo(f"refused {item.record_id}: hash or device signature does not verify",
+                       err=True)
+            continue
+        incoming = IncomingRecord(**meta, blob=item.blob, signature=item.signature,
+                                  device_public_key=device.public_key)
+        try:
+            _, created = store.put(incoming, utc_timestamp(datetime.now(UTC)))
+        except ConflictError:
+            counts["refused"] += 1
+            click.echo(f"refused {item.record_id}: id already holds another blob", err=True)
+            continue
+        counts["stored" if created else "already_held"] += 1
+    click.echo(json.dumps({"device_id": device.device_id, **counts}))
+    if counts["refused"]:
+        sys.exit(1)
+
+
+@cli.group()
+def devices() -> None:
+    """The device registry: which kiosks may upload, by their Ed25519 public keys."""
+
+
+@devices.command("add")
+@click.argument("device_id")
+@click.option("--public-key", "key_path", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="PEM file of the device's Ed25519 public key (device_ed25519.pub.pem).")
+@_db_option
+def devices_add(device_id: str, key_path: Path, db: Path) -> None:
+    """Enrol a device so its signed requests are accepted."""
+    from datetime import UTC, datetime
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    from central_api_client.contract import is_device_id, utc_timestamp
+    from provincial_api.registry import DeviceExistsError, DeviceRegistry, raw_public_key
+
+    if not is_device_id(device_id):
+        raise click.ClickException("device id has characters the API does not accept")
+    try:
+        key = load_pem_public_key(key_path.read_bytes())
+    except ValueError:
+        raise click.ClickException(f"{key_path}: not a PEM public key") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise click.ClickException(f"{key_path}: not an Ed25519 public key")
+    try:
+        added = DeviceRegistry(db).add(device_id, raw_public_key(key),
+                                       utc_timestamp(datetime.now(UTC)), "operator")
+    except DeviceExistsError as exc:
+        raise click.ClickException(f"{exc}; remove it first to change its key") from None
+    click.echo(f"{device_id}: {'enrolled' if added else 'already enrolled with this key'}")
+
+
+@devices.command("remove")
+@click.argument("device_id")
+@_db_option
+def devices_remove(device_id: str, db: Path) -> None:
+    """Withdraw a device: its requests are refused as from an unknown device."""
+    from provincial_api.registry import DeviceRegistry
+
+    _require_db(db)
+    if not DeviceRegistry(db).remove(device_id):
+        raise click.ClickException(f"{device_id}: not enrolled")
+    click.echo(f"{device_id}: removed")
+
+
+@devices.command("list")
+@_db_option
+def devices_list(db: Path) -> None:
+    """Enrolled devices, with how each was enrolled (operator or dev-enrol)."""
+    from provincial_api.registry import DeviceRegistry
+
+    _require_db(db)
+    for device in DeviceRegistry(db).all():
+        fingerprint = hashlib.sha256(device.public_key).hexdigest()[:16]
+        click.echo(f"{device.device_id}\t{device.enrolled_by}\t{device.enrolled_at}"
+                   f"\tkey sha256 {fingerprint}")
 
 
 def _require_db(db: Path) -> None:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from central_api_client.contract import (
     DEVICE_ID_PATTERN,
+    MAX_BATCH_RECORDS,
     MAX_BLOB_BYTES,
     MIN_BLOB_BYTES,
     RECORD_ID_PATTERN,
@@ -43,11 +44,6 @@ class RecordUpload(BaseModel):
         description="HPKE ciphertext: encapsulated key then AEAD ciphertext, base64",
     )
     signature: str = Field(max_length=128, description="Ed25519 signature, base64")
-    device_public_key: str = Field(
-        max_length=64,
-        description="Ed25519 public key of the device, raw 32 bytes in base64 (until devices"
-        " are registered with the province)",
-    )
 
     @field_validator("created_at")
     @classmethod
@@ -99,3 +95,31 @@ class ErrorBody(BaseModel):
     error: str
     reason: str
     fields: list[FieldError] | None = None
+    server_time: str | None = Field(
+        default=None, description="With clock_skew: the server's time, to set the device's by"
+    )
+
+
+class BatchRecord(RecordUpload):
+    """One record of a batch: a RecordUpload with its id, which the PUT takes from the path."""
+
+    record_id: str = Field(pattern=RECORD_ID_PATTERN)
+
+
+class BatchUpload(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    records: list[BatchRecord] = Field(min_length=1, max_length=MAX_BATCH_RECORDS)
+
+
+class BatchItem(BaseModel):
+    """The outcome of one record of a batch: `status` as the PUT would have answered it."""
+
+    record_id: str
+    status: int = Field(description="201 stored, 200 already held, 409/422 refused")
+    ack: Ack | None = None
+    error: ErrorBody | None = None
+
+
+class BatchResult(BaseModel):
+    results: list[BatchItem]

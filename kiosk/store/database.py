@@ -14,6 +14,7 @@ Nothing personal is stored in the clear: the outbox holds sealed blobs and their
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -37,7 +38,10 @@ OUTBOX_STATES = ("queued", "sent", "acknowledged", "purged")
 # record left "sent" by a crash is simply sent again.
 PENDING_STATES = ("queued", "sent")
 BUSY_TIMEOUT_S = 15.0
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: outbox.id_hash (keyed hash of the ID number, to notice a second visit)
+# Below this much free space on the data directory's filesystem no new session starts (see
+# `disk_ok`). A record in progress is still committed: refusing it would lose a signed record.
+DEFAULT_MIN_FREE_BYTES = 200 * 2**20
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS outbox (
@@ -60,7 +64,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     attempts INTEGER NOT NULL DEFAULT 0,
     last_error TEXT,
     last_error_at TEXT,
-    next_attempt_at TEXT
+    next_attempt_at TEXT,
+    id_hash TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (state, seq);
 CREATE TABLE IF NOT EXISTS sequence_numbers (
@@ -131,8 +136,15 @@ class KioskStore:
     """The database of one machine. Safe to share between threads of one process; several
     processes each open their own `KioskStore` on the same file."""
 
-    def __init__(self, path: Path, *, busy_timeout_s: float = BUSY_TIMEOUT_S) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        busy_timeout_s: float = BUSY_TIMEOUT_S,
+        min_free_bytes: int = DEFAULT_MIN_FREE_BYTES,
+    ) -> None:
         self.path = path
+        self.min_free_bytes = min_free_bytes
         path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: the driver opens no transaction on its own; `_write` does.
         conn = sqlite3.connect(
@@ -147,10 +159,14 @@ class KioskStore:
         with self._write():
             self.db.executescript(_SCHEMA)
             version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version == 0:
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            elif version > SCHEMA_VERSION:
+            if version > SCHEMA_VERSION:
                 raise StoreError(f"database schema {version} is newer than this program's")
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(outbox)")}
+            if "id_hash" not in columns:  # a version 1 database
+                conn.execute("ALTER TABLE outbox ADD COLUMN id_hash TEXT")
+            conn.execute("CREATE INDEX IF NOT EXISTS outbox_id_hash ON outbox (id_hash)")
+            if version != SCHEMA_VERSION:
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def close(self) -> None:
         with self._lock:
@@ -199,6 +215,7 @@ class KioskStore:
         """
         sequence.check_county_code(county_code)
         sequence.check_range(first, last)
+        self.check_disk()  # a session starts here: refuse it while the disk is nearly full
         with self._write() as conn:
             (highest,) = conn.execute(
                 "SELECT max(serial) FROM sequence_numbers"
@@ -254,11 +271,37 @@ class KioskStore:
 
     # -- committing records --------------------------------------------------------------------
 
-    def commit_record(self, sealed: SealedRecord, sequence_number: str) -> None:
+    # -- disk guard ----------------------------------------------------------------------------
+
+    def disk_free_bytes(self) -> int:
+        """Free space for an unprivileged writer on the database's filesystem."""
+        st = os.statvfs(self.path.parent)
+        return int(st.f_bavail * st.f_frsize)
+
+    def disk_ok(self) -> bool:
+        """True while there is room for new sessions (free space at or above the threshold).
+
+        The UI asks before starting a session and shows the staff "disk nearly full" screen
+        when False; queued records are never dropped to make room.
+        """
+        return self.disk_free_bytes() >= self.min_free_bytes
+
+    def check_disk(self) -> None:
+        """Raise DiskFullError when a new session must not start (see `disk_ok`)."""
+        if not self.disk_ok():
+            free_mb = self.disk_free_bytes() // 2**20
+            raise DiskFullError(
+                f"{free_mb} MB free, below the {self.min_free_bytes // 2**20} MB threshold"
+            )
+
+    def commit_record(
+        self, sealed: SealedRecord, sequence_number: str, *, id_hash: str | None = None
+    ) -> None:
         """Queue a sealed record, spend its sequence number and audit it, all or nothing.
 
         A second call for the same record id (a retried save after a crash or a timeout) changes
-        nothing: the first sealed blob stands.
+        nothing: the first sealed blob stands. `id_hash`: the keyed hash of the candidate's ID
+        number (`kiosk.visits`), kept to notice a second visit; never the number itself.
         """
         with self._write() as conn:
             if conn.execute(
@@ -287,6 +330,7 @@ class KioskStore:
                     "sequence_number": sequence_number,
                     "state": "queued",
                     "queued_at": now,
+                    "id_hash": id_hash,
                 }
             )
             conn.execute(
@@ -301,6 +345,11 @@ class KioskStore:
                 sequence_number=sequence_number,
                 size=sealed.size,
             )
+
+    def visits(self, id_hash: str) -> int:
+        """How many records this machine holds for the same ID number (by its keyed hash)."""
+        rows = self._read("SELECT count(*) AS n FROM outbox WHERE id_hash = ?", (id_hash,))
+        return int(rows[0]["n"])
 
     def newest_record_id(self) -> str | None:
         """The record committed last (the demo and `kioskctl` follow it to the server)."""
@@ -350,11 +399,107 @@ class KioskStore:
 
     def mark_sent(self, record_id: str) -> None:
         """A PUT is about to go out: counted as an attempt even if the process dies during it."""
+        self.mark_sent_many([record_id])
+
+    def mark_sent_many(self, record_ids: list[str]) -> None:
+        """`mark_sent` for a batch, in one transaction (one fsync, not one per record)."""
+        now = _now()
         with self._write() as conn:
-            conn.execute(
+            conn.executemany(
                 "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1"
                 " WHERE record_id = ? AND state IN ('queued', 'sent')",
-                (_now(), record_id),
+                [(now, record_id) for record_id in record_ids],
+            )
+
+    def mark_acknowledged_many(self, acks: list[tuple[str, str, str]]) -> list[str]:
+        """Record a batch of acks (record id, server time, server sha256) in one transaction.
+
+        Returns the ids whose acknowledged hash is not the one queued: those stay pending.
+        """
+        bad: list[str] = []
+        now = _now()
+        with self._write() as conn:
+            for record_id, server_time, server_sha256 in acks:
+                row = conn.execute(
+                    "SELECT sha256, state FROM outbox WHERE record_id = ?", (record_id,)
+                ).fetchone()
+                if row is None or row[0] != server_sha256:
+                    bad.append(record_id)
+                    continue
+                if row[1] not in PENDING_STATES:
+                    continue
+                conn.execute(
+                    "UPDATE outbox SET state = 'acknowledged', acknowledged_at = ?,"
+                    " server_time = ?, server_sha256 = ?, next_attempt_at = NULL"
+                    " WHERE record_id = ?",
+                    (now, server_time, server_sha256, record_id),
+                )
+                self._audit_in(conn, "record.acknowledged", record_id=record_id)
+        return bad
+
+    def purge_acknowledged(self, older_than_s: float) -> int:
+        """Drop the sealed blob of records acknowledged longer ago than `older_than_s`.
+
+        The metadata line stays (ids, hashes, times) as the machine's own account of what it
+        collected and the province received. Returns how many were purged.
+        """
+        cutoff = utc_timestamp(datetime.fromtimestamp(time.time() - older_than_s, UTC))
+        with self._write() as conn:
+            cursor = conn.execute(
+                "UPDATE outbox SET state = 'purged', blob = NULL"
+                " WHERE state = 'acknowledged' AND acknowledged_at < ?",
+                (cutoff,),
+            )
+            purged = cursor.rowcount
+            if purged:
+                self._audit_in(conn, "records.purged", count=purged)
+        return purged
+
+    def release_waiting(self) -> int:
+        """Make every pending record due now (`kioskctl sync now`); returns how many waited."""
+        with self._write() as conn:
+            cursor = conn.execute(
+                "UPDATE outbox SET next_attempt_at = NULL"
+                " WHERE state IN ('queued', 'sent') AND next_attempt_at IS NOT NULL"
+            )
+            return cursor.rowcount
+
+    def unacknowledged(self) -> Iterator[OutboxEntry]:
+        """Every record not yet acknowledged, oldest first, due or not (for export).
+
+        Read a page at a time, so a week of backlog is never in memory at once."""
+        after = 0
+        while True:
+            rows = self._read(
+                "SELECT seq, record_id, device_id, workflow, created_at, size, sha256, blob,"
+                " signature, sequence_number, state, queued_at, attempts, last_error FROM outbox"
+                " WHERE state IN ('queued', 'sent') AND seq > ? ORDER BY seq LIMIT 100",
+                (after,),
+            )
+            if not rows:
+                return
+            for row in rows:
+                yield OutboxEntry(**row)
+            after = rows[-1]["seq"]
+
+    def count_unacknowledged(self) -> int:
+        rows = self._read("SELECT count(*) AS n FROM outbox WHERE state IN ('queued', 'sent')")
+        return int(rows[0]["n"])
+
+    # -- settings ------------------------------------------------------------------------------
+
+    def get_setting(self, key: str) -> Any:
+        """A JSON value of the settings table, None when unset."""
+        rows = self._read("SELECT value FROM settings WHERE key = ?", (key,))
+        return json.loads(rows[0]["value"]) if rows else None
+
+    def set_setting(self, key: str, value: Any) -> None:
+        text = json.dumps(value, sort_keys=True, default=str)
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, text),
             )
 
     def mark_acknowledged(self, record_id: str, server_time: str, server_sha256: str) -> None:

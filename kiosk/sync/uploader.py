@@ -17,22 +17,30 @@ import random
 import signal
 import sys
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from central_api_client import (
+    Ack,
+    AuthError,
+    DeviceAuth,
     ProvincialApiClient,
     RejectedError,
     ServerError,
     ServerUnreachableError,
     UnexpectedResponseError,
 )
-from kiosk.config import ConfigError, load_config, with_overrides
+from central_api_client.client import MAX_RETRY_AFTER_S
+from central_api_client.contract import MAX_BATCH_RECORDS
+from kiosk.config import Config, ConfigError, load_config, with_overrides
 from kiosk.logs import event, setup_logging
-from kiosk.seal import SealError, load_device_public_key_bytes
-from kiosk.store import KioskStore, StoreError
+from kiosk.seal import SealError, load_device_key
+from kiosk.store import KioskStore, OutboxEntry, open_store
+from kiosk.sync import status
 
 log = logging.getLogger("kiosk.uploader")
 
@@ -42,6 +50,7 @@ BACKOFF_CAP_S = 300.0
 # the server's side is picked up the same day.
 REJECTED_RETRY_BASE_S = 60.0
 REJECTED_RETRY_CAP_S = 24 * 3600.0
+PURGE_EVERY_S = 600.0
 
 
 @dataclass
@@ -50,8 +59,12 @@ class UploadReport:
 
     acknowledged: list[str] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
-    # Set when the drain stopped early because the server was unreachable or failing.
+    # Set when the drain stopped early because the server was unreachable or failing, or
+    # refused the device itself (`problem_code` says which, in `kiosk.sync.status` terms).
     transient_error: str | None = None
+    problem_code: str | None = None
+    retry_after_s: float | None = None  # the server's Retry-After, the longest seen
+    server_time: str | None = None  # with clock_skew
 
     @property
     def ok(self) -> bool:
@@ -65,8 +78,28 @@ def backoff_delay(failures: int, base_s: float, cap_s: float = BACKOFF_CAP_S,
     return (rand or random).uniform(0.0, ceiling)
 
 
+def next_delay(report: UploadReport, failures: int, base_s: float, cap_s: float = BACKOFF_CAP_S,
+               rand: random.Random | None = None) -> float:
+    """How long to wait after a failed drain: the jittered back-off, but never less than the
+    server's Retry-After (its way to stagger a fleet coming back online)."""
+    delay = backoff_delay(failures, base_s, cap_s, rand)
+    if report.retry_after_s is not None:
+        delay = max(delay, min(report.retry_after_s, MAX_RETRY_AFTER_S))
+    return delay
+
+
 def rejected_retry_after(attempts: int) -> float:
     return min(REJECTED_RETRY_CAP_S, REJECTED_RETRY_BASE_S * 2 ** max(0, min(attempts - 1, 20)))
+
+
+def _problem_code(exc: Exception) -> str:
+    if isinstance(exc, AuthError):
+        return exc.code
+    if isinstance(exc, ServerError):
+        return "overloaded" if exc.status in (429, 503) else "server_error"
+    if isinstance(exc, UnexpectedResponseError):
+        return "unexpected_response"
+    return "unreachable"
 
 
 def drain_once(
@@ -74,79 +107,155 @@ def drain_once(
     client: ProvincialApiClient,
     batch_size: int = 20,
     stop: threading.Event | None = None,
+    concurrency: int = 4,
+    records_per_request: int = 1,
 ) -> UploadReport:
     """Upload every record that is due, oldest first, until none is left or the server fails.
 
-    Each record is tried at most once per drain: acknowledged ones leave the queue, refused
-    ones are told to wait, and a transient failure ends the drain with the rest untouched.
-    `stop`, once set, ends the drain between two records (SIGTERM during a long backlog).
+    Records go in batches: one transaction marks a batch sent, its requests run `concurrency`
+    at a time over the client's kept-alive connections, one transaction records the acks.
+    `records_per_request` > 1 sends that many records per request to the batch endpoint (one
+    server transaction for them all); 1 sends one idempotent PUT per record. Each
+    record is tried at most once per drain: acknowledged ones leave the queue, refused ones are
+    told to wait, and a transient failure or a refusal of the device ends the drain after the
+    batch in flight (whose successes are still recorded). `stop`, once set, ends the drain
+    between two batches (SIGTERM during a long backlog).
     """
     report = UploadReport()
     tried: set[str] = set()
-    while True:
-        batch = [entry for entry in store.queued(batch_size) if entry.record_id not in tried]
-        if not batch:
-            return report
-        for entry in batch:
+    with ThreadPoolExecutor(max_workers=max(1, concurrency),
+                            thread_name_prefix="upload") as pool:
+        while report.transient_error is None:
             if stop is not None and stop.is_set():
-                return report
-            tried.add(entry.record_id)
-            store.mark_sent(entry.record_id)
-            try:
-                ack = client.put_record(entry.sealed())
-            except (RejectedError, ValueError) as exc:
-                # ValueError: the client refused to send it (malformed id), as the server would.
-                facts: dict[str, Any]
-                if isinstance(exc, RejectedError):
-                    text = f"rejected {exc.status} {exc.code}: {exc.reason}"
-                    facts = {"status": exc.status, "error": exc.code, "reason": exc.reason}
+                break
+            batch = [e for e in store.queued(batch_size) if e.record_id not in tried]
+            if not batch:
+                break
+            tried.update(entry.record_id for entry in batch)
+            store.mark_sent_many([entry.record_id for entry in batch])
+            per = max(1, min(records_per_request, MAX_BATCH_RECORDS))
+            chunks = [batch[i:i + per] for i in range(0, len(batch), per)]
+            futures = [pool.submit(_send, client, chunk, per > 1) for chunk in chunks]
+            outcomes = [outcome for future in futures for outcome in future.result()]
+            acks: list[tuple[OutboxEntry, Ack]] = []
+            for entry, outcome in zip(batch, outcomes, strict=True):
+                if isinstance(outcome, Ack):
+                    acks.append((entry, outcome))
                 else:
-                    text, facts = f"not sent: {exc}", {"error": "client_refused"}
-                store.mark_error(
-                    entry.record_id, text, retry_after_s=rejected_retry_after(entry.attempts + 1)
-                )
-                report.rejected.append(entry.record_id)
-                event(log, "upload.rejected", level=logging.WARNING, record_id=entry.record_id,
-                      **facts)
-                continue
-            except (ServerUnreachableError, ServerError, UnexpectedResponseError) as exc:
-                store.mark_error(entry.record_id, str(exc))
-                report.transient_error = str(exc)
-                event(log, "upload.server_unavailable", level=logging.WARNING,
-                      record_id=entry.record_id, error_type=type(exc).__name__, error=str(exc))
-                return report
+                    _failed(store, entry, outcome, report)
+            bad = set(store.mark_acknowledged_many(
+                [(entry.record_id, ack.received_at, ack.sha256) for entry, ack in acks]
+            ))
+            for entry, ack in acks:
+                if entry.record_id in bad:
+                    # The client already checks the ack's hash; this is the database's guard.
+                    store.mark_error(entry.record_id, "acknowledged hash differs from ours",
+                                     retry_after_s=rejected_retry_after(entry.attempts + 1))
+                    report.rejected.append(entry.record_id)
+                    event(log, "upload.bad_ack", level=logging.ERROR, record_id=entry.record_id)
+                    continue
+                report.acknowledged.append(entry.record_id)
+                event(log, "upload.acknowledged", record_id=entry.record_id,
+                      repeated=not ack.created)
+    _record_status(store, report)
+    return report
+
+
+_SEND_ERRORS = (RejectedError, ValueError, ServerUnreachableError, ServerError,
+                UnexpectedResponseError)
+
+
+def _send(client: ProvincialApiClient, chunk: list[OutboxEntry],
+          batched: bool) -> list[Ack | Exception]:
+    """One request (or one PUT per record) on a worker thread; outcomes as values, in order."""
+    if not batched:
+        outcomes: list[Ack | Exception] = []
+        for entry in chunk:
             try:
-                store.mark_acknowledged(entry.record_id, ack.received_at, ack.sha256)
-            except StoreError as exc:
-                # The client already checks the ack's hash; this is the database's own guard.
-                store.mark_error(entry.record_id, str(exc),
-                                 retry_after_s=rejected_retry_after(entry.attempts + 1))
-                report.rejected.append(entry.record_id)
-                event(log, "upload.bad_ack", level=logging.ERROR, record_id=entry.record_id)
-                continue
-            report.acknowledged.append(entry.record_id)
-            event(log, "upload.acknowledged", record_id=entry.record_id, repeated=not ack.created)
+                outcomes.append(client.put_record(entry.sealed()))
+            except _SEND_ERRORS as exc:
+                outcomes.append(exc)
+        return outcomes
+    try:
+        return list(client.put_records([entry.sealed() for entry in chunk]))
+    except _SEND_ERRORS as exc:
+        return [exc] * len(chunk)
+
+
+def _failed(store: KioskStore, entry: OutboxEntry, exc: Exception, report: UploadReport) -> None:
+    if isinstance(exc, AuthError) or not isinstance(exc, RejectedError | ValueError):
+        # The server, the network or the device's credentials: nothing about this record.
+        store.mark_error(entry.record_id, str(exc))
+        if report.transient_error is None:
+            report.transient_error = str(exc)
+            report.problem_code = _problem_code(exc)
+            event(log, "upload.server_unavailable", level=logging.WARNING,
+                  record_id=entry.record_id, error_type=type(exc).__name__,
+                  problem=report.problem_code, error=str(exc))
+        if isinstance(exc, ServerError) and exc.retry_after_s is not None:
+            report.retry_after_s = max(report.retry_after_s or 0.0, exc.retry_after_s)
+        if isinstance(exc, AuthError) and exc.server_time:
+            report.server_time = exc.server_time
+        return
+    # ValueError: the client refused to send it (malformed id), as the server would.
+    facts: dict[str, Any]
+    if isinstance(exc, RejectedError):
+        text = f"rejected {exc.status} {exc.code}: {exc.reason}"
+        facts = {"status": exc.status, "error": exc.code, "reason": exc.reason}
+    else:
+        text, facts = f"not sent: {exc}", {"error": "client_refused"}
+    store.mark_error(entry.record_id, text,
+                     retry_after_s=rejected_retry_after(entry.attempts + 1))
+    report.rejected.append(entry.record_id)
+    event(log, "upload.rejected", level=logging.WARNING, record_id=entry.record_id, **facts)
+
+
+def _record_status(store: KioskStore, report: UploadReport) -> None:
+    if report.transient_error is not None:
+        status.record_problem(store, report.problem_code or "unreachable",
+                              report.transient_error, server_time=report.server_time)
+    elif report.acknowledged or not report.rejected:
+        status.record_success(store)
+    else:
+        status.record_problem(store, "rejected", f"{len(report.rejected)} record(s) refused")
 
 
 class Uploader:
-    """The loop: drain, wait the interval (or back off after a failure), until stopped."""
+    """The loop: drain, wait the interval (or back off after a failure), until stopped.
+
+    The time of the next attempt after a failure is kept in the database, so an uploader
+    restarted (or killed and restarted) honours a Retry-After it was given before.
+    """
 
     def __init__(self, store: KioskStore, client: ProvincialApiClient, interval_s: float,
-                 batch_size: int) -> None:
+                 batch_size: int, *, concurrency: int = 4, max_backoff_s: float = BACKOFF_CAP_S,
+                 retention_s: float | None = None, records_per_request: int = 1) -> None:
         self.store = store
         self.client = client
         self.interval_s = interval_s
         self.batch_size = batch_size
+        self.concurrency = concurrency
+        self.max_backoff_s = max_backoff_s
+        self.retention_s = retention_s
+        self.records_per_request = records_per_request
         self.stopping = threading.Event()
+        self._last_purge = 0.0
 
     def stop(self) -> None:
         self.stopping.set()
 
     def run(self) -> None:
         failures = 0
+        resume_at = self.store.get_setting(status.NEXT_ATTEMPT_KEY)
+        if isinstance(resume_at, int | float) and resume_at > time.time():
+            wait = min(resume_at - time.time(), MAX_RETRY_AFTER_S)
+            event(log, "uploader.resume_wait", delay_s=round(wait, 3))
+            self.stopping.wait(wait)
         while not self.stopping.is_set():
+            self._purge()
             try:
-                report = drain_once(self.store, self.client, self.batch_size, self.stopping)
+                report = drain_once(self.store, self.client, self.batch_size, self.stopping,
+                                    self.concurrency, self.records_per_request)
             except Exception as exc:  # e.g. the database locked past its timeout: try again
                 event(log, "uploader.drain_failed", level=logging.ERROR,
                       error_type=type(exc).__name__)
@@ -154,11 +263,42 @@ class Uploader:
             if report.transient_error is None:
                 failures = 0
                 delay = self.interval_s
+                self._set_next_attempt(None)
             else:
                 failures += 1
-                delay = backoff_delay(failures, self.interval_s)
-                event(log, "uploader.backoff", failures=failures, delay_s=round(delay, 3))
+                delay = next_delay(report, failures, self.interval_s, self.max_backoff_s)
+                self._set_next_attempt(time.time() + delay)
+                event(log, "uploader.backoff", failures=failures, delay_s=round(delay, 3),
+                      retry_after_s=report.retry_after_s)
             self.stopping.wait(delay)
+
+    def _set_next_attempt(self, at: float | None) -> None:
+        try:
+            if at is not None or self.store.get_setting(status.NEXT_ATTEMPT_KEY) is not None:
+                self.store.set_setting(status.NEXT_ATTEMPT_KEY, at)
+        except Exception as exc:  # noqa: BLE001 - a hint for restarts, not worth a crash
+            event(log, "uploader.state_not_saved", level=logging.WARNING,
+                  error_type=type(exc).__name__)
+
+    def _purge(self) -> None:
+        if self.retention_s is None or time.monotonic() - self._last_purge < PURGE_EVERY_S:
+            return
+        self._last_purge = time.monotonic()
+        try:
+            purged = self.store.purge_acknowledged(self.retention_s)
+        except Exception as exc:  # noqa: BLE001 - purging can wait for the next round
+            event(log, "uploader.purge_failed", level=logging.WARNING,
+                  error_type=type(exc).__name__)
+            return
+        if purged:
+            event(log, "uploader.purged", count=purged)
+
+
+def make_client(config: Config) -> ProvincialApiClient:
+    """The API client of this machine: signs as its device, one connection per upload slot."""
+    auth = DeviceAuth(config.device.id, load_device_key(config.keys_dir))
+    return ProvincialApiClient(config.api.base_url, config.api.timeout_s, auth=auth,
+                               max_connections=config.upload.concurrency)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -182,23 +322,25 @@ def main(argv: list[str] | None = None) -> int:
         event(log, "uploader.config_error", level=logging.ERROR, error=str(exc))
         return 2
     try:
-        public_key = load_device_public_key_bytes(config.keys_dir)
+        client = make_client(config)
     except SealError as exc:
         event(log, "uploader.no_device_key", level=logging.ERROR, error=str(exc))
         return 2
 
-    store = KioskStore(config.database_path)
-    client = ProvincialApiClient(
-        config.api.base_url, config.api.timeout_s, device_public_key=public_key
-    )
+    store = open_store(config)
+    u = config.upload
     try:
         if args.once:
-            report = drain_once(store, client, config.upload.batch_size)
+            report = drain_once(store, client, u.batch_size, concurrency=u.concurrency,
+                                records_per_request=u.records_per_request)
             event(log, "uploader.drained", acknowledged=len(report.acknowledged),
                   rejected=len(report.rejected), transient_error=report.transient_error,
                   counts=store.counts_by_state())
             return 0 if report.ok else 1
-        uploader = Uploader(store, client, config.upload.interval_s, config.upload.batch_size)
+        uploader = Uploader(store, client, u.interval_s, u.batch_size, concurrency=u.concurrency,
+                            max_backoff_s=u.max_backoff_s,
+                            retention_s=config.storage.retention_days * 86400,
+                            records_per_request=u.records_per_request)
 
         def on_signal(signum: int, frame: FrameType | None) -> None:
             event(log, "uploader.stopping", signal=signal.Signals(signum).name)

@@ -53,10 +53,16 @@ class Server:
         return self.process.returncode
 
 
-def start_server(db: Path, port: int = 0, timeout_s: float = 20.0) -> Server:
+def start_server(
+    db: Path, port: int = 0, timeout_s: float = 20.0, *, dev_enrol: bool = True,
+    extra: tuple[str, ...] = (),
+) -> Server:
     """`provincial-api serve` as its own process; returns once /v1/health answers."""
+    args = ["serve", "--port", str(port), "--db", str(db), *extra]
+    if dev_enrol:
+        args.append("--dev-enrol")
     process = subprocess.Popen(
-        [console_script("provincial-api"), "serve", "--port", str(port), "--db", str(db)],
+        [console_script("provincial-api"), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -12,10 +12,10 @@ import subprocess
 import time
 from pathlib import Path
 
-from central_api_client import ProvincialApiClient
+from central_api_client import DeviceAuth, ProvincialApiClient
 from kiosk import seal
 from kiosk.config import load_config
-from kiosk.seal import Sealer
+from kiosk.seal import Sealer, load_device_key
 from kiosk.store import KioskStore
 from tests.integration.processes import (
     KioskEnv,
@@ -66,7 +66,8 @@ def test_upload_then_open_on_the_province_side(tmp_path: Path, provincial_server
     assert events.count("upload.acknowledged") == 3
     assert _counts(kiosk) == {"queued": 0, "sent": 0, "acknowledged": 3, "purged": 0}
 
-    with ProvincialApiClient(provincial_server.url, 5.0) as client:
+    auth = DeviceAuth("SIM-0001", load_device_key(load_config(kiosk.config_path).keys_dir))
+    with ProvincialApiClient(provincial_server.url, 5.0, auth=auth) as client:
         on_server = [m.record_id for m in client.device_records("SIM-0001")]
     assert sorted(on_server) == sorted(record_id for record_id, _ in committed)
 

@@ -9,15 +9,16 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from central_api_client import DeviceAuth
 from provincial_api.app import create_app
 
 RECORD_ID = "01900000-0000-7000-8000-000000000000"
-FIELDS = ["device_id", "workflow", "created_at", "size", "sha256", "blob", "signature",
-          "device_public_key"]
+FIELDS = ["device_id", "workflow", "created_at", "size", "sha256", "blob", "signature"]
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
@@ -36,7 +37,6 @@ plausible = {
     "sha256": st.from_regex(r"\A[0-9a-f]{64}\Z") | json_values,
     "blob": b64_text | json_values,
     "signature": b64_text | json_values,
-    "device_public_key": b64_text | json_values,
 }
 # Mostly the right keys with wrong or random values; sometimes keys missing or added.
 plausible_bodies = st.fixed_dictionaries(
@@ -49,7 +49,7 @@ bodies = plausible_bodies | json_values
 @pytest.fixture(scope="module")
 def http(tmp_path_factory: pytest.TempPathFactory):
     db = Path(tmp_path_factory.mktemp("fuzz")) / "server.sqlite"
-    with TestClient(create_app(db), raise_server_exceptions=False) as client:
+    with TestClient(create_app(db, dev_enrol=True), raise_server_exceptions=False) as client:
         yield client
 
 
@@ -86,12 +86,15 @@ def well_formed_bodies(draw: st.DrawFn) -> dict[str, object]:
         "sha256": digest,
         "blob": b64(blob),
         "signature": b64(draw(st.binary(min_size=60, max_size=70))),
-        "device_public_key": b64(draw(st.binary(min_size=30, max_size=34))),
     }
+
+
+AUTH = DeviceAuth("SIM-0001", Ed25519PrivateKey.generate())  # enrolled by the dev server
 
 
 @settings(max_examples=150, deadline=None)
 @given(body=well_formed_bodies())
 def test_well_formed_but_wrong_bodies_get_a_422(http: TestClient, body: dict) -> None:
-    response = http.put(f"/v1/records/{RECORD_ID}", json=body)
+    """Signed by an enrolled device, so the body's own checks are what answers."""
+    response = http.put(f"/v1/records/{RECORD_ID}", json=body, auth=AUTH)
     assert response.status_code == 422

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from central_api_client import (
+    DeviceAuth,
     ProvincialApiClient,
     RejectedError,
     ServerError,
@@ -18,8 +19,9 @@ from central_api_client import (
     UnexpectedResponseError,
 )
 from central_api_client.contract import MAX_BODY_BYTES
-from kiosk.seal import SealedRecord, Sealer
+from kiosk.seal import SealedRecord, Sealer, load_device_key
 from provincial_api.app import create_app
+from provincial_api.registry import DeviceRegistry, raw_public_key
 from tests.synthetic_records import make_record
 
 
@@ -29,16 +31,21 @@ def sealer(tmp_path: Path) -> Sealer:
 
 
 @pytest.fixture
-def http(tmp_path: Path):
-    with TestClient(create_app(tmp_path / "server.sqlite"), raise_server_exceptions=False) as c:
+def http(tmp_path: Path, sealer: Sealer):
+    db = tmp_path / "server.sqlite"
+    DeviceRegistry(db).add("SIM-0001", raw_public_key(sealer.device_public_key), "t", "operator")
+    with TestClient(create_app(db), raise_server_exceptions=False) as c:
         yield c
 
 
 @pytest.fixture
-def client(http: TestClient, sealer: Sealer) -> ProvincialApiClient:
-    return ProvincialApiClient(
-        "http://testserver", device_public_key=sealer.device_public_key_bytes(), http=http
-    )
+def auth(tmp_path: Path, sealer: Sealer) -> DeviceAuth:
+    return DeviceAuth("SIM-0001", load_device_key(tmp_path / "keys"), send_public_key=False)
+
+
+@pytest.fixture
+def client(http: TestClient, auth: DeviceAuth) -> ProvincialApiClient:
+    return ProvincialApiClient("http://testserver", auth=auth, http=http)
 
 
 @pytest.fixture
@@ -53,7 +60,9 @@ def test_put_then_get(client: ProvincialApiClient, sealed: SealedRecord) -> None
     assert meta is not None and meta.sha256 == sealed.sha256 and meta.size == sealed.size
     assert meta.received_at == ack.received_at
     assert [m.record_id for m in client.device_records("SIM-0001")] == [sealed.record_id]
-    assert client.device_records("SIM-0002") == []
+    with pytest.raises(RejectedError) as info:
+        client.device_records("SIM-0002")  # another device's records are not this one's to see
+    assert (info.value.status, info.value.code) == (403, "device_mismatch")
     assert client.health()["status"] == "ok"
 
 
@@ -83,15 +92,15 @@ def test_tampered_blob_is_rejected_with_a_reason(client, sealed) -> None:
     assert (info.value.status, info.value.code) == (422, "sha256_mismatch")
 
 
-def test_wrong_device_key_is_rejected(http: TestClient, tmp_path: Path, sealed) -> None:
-    other_key = Sealer.from_keys_dir(tmp_path / "other", "SIM-0001").device_public_key_bytes()
-    client = ProvincialApiClient("http://testserver", device_public_key=other_key, http=http)
+def test_record_signed_by_another_key_is_rejected(client, tmp_path: Path) -> None:
+    """The request is signed by the enrolled key, the record by another: the record is refused."""
+    other = Sealer.from_keys_dir(tmp_path / "other", "SIM-0001")
     with pytest.raises(RejectedError) as info:
-        client.put_record(sealed)
-    assert info.value.code == "invalid_signature"
+        client.put_record(other.seal(make_record(photo_bytes=500)))
+    assert (info.value.status, info.value.code) == (422, "invalid_signature")
 
 
-def _body(sealed: SealedRecord, key: bytes) -> dict[str, object]:
+def _body(sealed: SealedRecord, key: bytes = b"") -> dict[str, object]:
     b64 = lambda b: base64.b64encode(b).decode()  # noqa: E731
     return {
         "device_id": sealed.device_id,
@@ -101,7 +110,6 @@ def _body(sealed: SealedRecord, key: bytes) -> dict[str, object]:
         "sha256": sealed.sha256,
         "blob": b64(sealed.blob),
         "signature": b64(sealed.signature),
-        "device_public_key": b64(key),
     }
 
 
@@ -116,16 +124,16 @@ def _body(sealed: SealedRecord, key: bytes) -> dict[str, object]:
         ({"device_id": "../../etc"}, 422, "invalid_request"),
     ],
 )
-def test_invalid_bodies(http, sealer, sealed, change, status, code) -> None:
-    body = {**_body(sealed, sealer.device_public_key_bytes()), **change}
-    response = http.put(f"/v1/records/{sealed.record_id}", json=body)
+def test_invalid_bodies(http, auth, sealed, change, status, code) -> None:
+    body = {**_body(sealed), **change}
+    response = http.put(f"/v1/records/{sealed.record_id}", json=body, auth=auth)
     assert response.status_code == status
     assert response.json()["error"] == code
     assert "\"input\"" not in response.text  # pydantic echoes the submitted value; not here
 
 
-def test_bad_record_id_in_path(http, sealer, sealed) -> None:
-    response = http.put("/v1/records/NOT-A-UUID", json=_body(sealed, b"k" * 32))
+def test_bad_record_id_in_path(http, auth, sealed) -> None:
+    response = http.put("/v1/records/NOT-A-UUID", json=_body(sealed), auth=auth)
     assert response.status_code == 422 and "record_id" in response.json()["reason"]
 
 
@@ -156,7 +164,7 @@ def test_oversized_chunked_body_is_refused(http) -> None:
 
 def _client_answering(handler) -> ProvincialApiClient:
     http = httpx.Client(base_url="http://x", transport=httpx.MockTransport(handler))
-    return ProvincialApiClient("http://x", device_public_key=b"k" * 32, http=http)
+    return ProvincialApiClient("http://x", http=http)
 
 
 def test_connection_refused_is_unreachable(sealed) -> None:
@@ -172,7 +180,18 @@ def test_server_trouble_is_a_server_error(sealed, status: int) -> None:
     client = _client_answering(lambda r: httpx.Response(status, text="busy"))
     with pytest.raises(ServerError) as info:
         client.put_record(sealed)
-    assert info.value.status == status
+    assert info.value.status == status and info.value.retry_after_s is None
+
+
+@pytest.mark.parametrize(
+    "header,expected",
+    [("7", 7.0), ("999999", 3600.0), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0), ("soon", None)],
+)
+def test_retry_after_is_read_in_both_forms_and_capped(sealed, header, expected) -> None:
+    client = _client_answering(lambda r: httpx.Response(503, headers={"Retry-After": header}))
+    with pytest.raises(ServerError) as info:
+        client.put_record(sealed)
+    assert info.value.retry_after_s == expected
 
 
 def test_rejection_carries_the_servers_reason(sealed) -> None:

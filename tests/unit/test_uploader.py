@@ -9,10 +9,18 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from central_api_client import ProvincialApiClient
-from kiosk.seal import Sealer
+from central_api_client import DeviceAuth, ProvincialApiClient
+from kiosk.seal import Sealer, load_device_key
 from kiosk.store import KioskStore
-from kiosk.sync.uploader import BACKOFF_CAP_S, backoff_delay, drain_once, rejected_retry_after
+from kiosk.sync import status
+from kiosk.sync.uploader import (
+    BACKOFF_CAP_S,
+    UploadReport,
+    backoff_delay,
+    drain_once,
+    next_delay,
+    rejected_retry_after,
+)
 from provincial_api.app import create_app
 from tests.synthetic_records import make_record
 
@@ -30,8 +38,14 @@ def store(tmp_path: Path):
 
 @pytest.fixture
 def http(tmp_path: Path):
-    with TestClient(create_app(tmp_path / "server.sqlite")) as c:
+    with TestClient(create_app(tmp_path / "server.sqlite", dev_enrol=True)) as c:
         yield c
+
+
+@pytest.fixture
+def client(http, sealer, tmp_path: Path) -> ProvincialApiClient:
+    auth = DeviceAuth("SIM-0001", load_device_key(tmp_path / "keys"))
+    return ProvincialApiClient("http://testserver", auth=auth, http=http)
 
 
 def _queue(store: KioskStore, sealer: Sealer, n: int) -> list[str]:
@@ -44,22 +58,25 @@ def _queue(store: KioskStore, sealer: Sealer, n: int) -> list[str]:
     return ids
 
 
-def test_drain_uploads_everything_oldest_first(store, sealer, http) -> None:
-    ids = _queue(store, sealer, 5)
-    key = sealer.device_public_key_bytes()
-    client = ProvincialApiClient("http://testserver", device_public_key=key, http=http)
-    report = drain_once(store, client, batch_size=2)
+@pytest.mark.parametrize("concurrency,per_request", [(1, 1), (4, 1), (2, 2), (3, 32)])
+def test_drain_uploads_everything_oldest_first(store, sealer, client, concurrency,
+                                               per_request) -> None:
+    ids = _queue(store, sealer, 7)
+    report = drain_once(store, client, batch_size=3, concurrency=concurrency,
+                        records_per_request=per_request)
     assert report.acknowledged == ids and report.ok
-    assert store.counts_by_state()["acknowledged"] == 5
-    assert [m.record_id for m in client.device_records("SIM-0001")] == ids
+    assert store.counts_by_state()["acknowledged"] == 7
+    assert sorted(m.record_id for m in client.device_records("SIM-0001")) == sorted(ids)
     assert drain_once(store, client).acknowledged == []
+    assert status.read_status(store).code == "ok"
 
 
-def test_rejected_records_stay_queued_and_do_not_block_others(store, sealer, http, tmp_path):
-    ids = _queue(store, sealer, 3)
-    wrong_key = Sealer.from_keys_dir(tmp_path / "other", "SIM-0001").device_public_key_bytes()
-    client = ProvincialApiClient("http://testserver", device_public_key=wrong_key, http=http)
-    report = drain_once(store, client, batch_size=1)
+@pytest.mark.parametrize("per_request", [1, 4])
+def test_rejected_records_stay_queued_and_do_not_block_others(store, client, tmp_path,
+                                                              per_request):
+    other = Sealer.from_keys_dir(tmp_path / "other", "SIM-0001")  # seals with a foreign key
+    ids = _queue(store, other, 3)
+    report = drain_once(store, client, batch_size=1, records_per_request=per_request)
     assert report.rejected == ids and not report.ok and report.transient_error is None
     assert store.counts_by_state()["queued"] == 3
     assert "invalid_signature" in store.last_error()["error"]
@@ -73,13 +90,53 @@ def test_unreachable_server_keeps_records_and_stops_early(store, sealer) -> None
         raise httpx.ConnectError("connection refused", request=request)
 
     http = httpx.Client(base_url="http://x", transport=httpx.MockTransport(refuse))
-    client = ProvincialApiClient("http://x", device_public_key=b"k" * 32, http=http)
-    report = drain_once(store, client)
+    client = ProvincialApiClient("http://x", http=http)
+    report = drain_once(store, client, batch_size=1)
     assert report.transient_error and not report.acknowledged
     assert store.counts_by_state()["queued"] == 3
     assert store.last_error()["error"].startswith("server unreachable")
     assert len(store.queued(10)) == 3  # tried again on the next round, after the back-off
     assert [e.attempts for e in store.queued(10)] == [1, 0, 0]
+    assert status.read_status(store).code == "unreachable"
+
+
+@pytest.mark.parametrize(
+    "answer,code",
+    [
+        ((401, {"error": "clock_skew", "reason": "r", "server_time": "2030-01-01T00:00:00Z"}),
+         "clock_skew"),
+        ((401, {"error": "unknown_device", "reason": "r"}), "unknown_device"),
+        ((401, {"error": "bad_signature", "reason": "r"}), "bad_signature"),
+        ((503, {"error": "busy", "reason": "r"}), "overloaded"),
+        ((500, {"error": "internal", "reason": "r"}), "server_error"),
+    ],
+)
+def test_device_refusals_stop_the_drain_and_are_told_apart(store, sealer, answer, code):
+    _queue(store, sealer, 4)
+    status_code, body = answer
+    http = httpx.Client(base_url="http://x", transport=httpx.MockTransport(
+        lambda r: httpx.Response(status_code, json=body, headers={"Retry-After": "9"})))
+    report = drain_once(store, ProvincialApiClient("http://x", http=http), batch_size=2,
+                        records_per_request=2)
+    assert report.problem_code == code and not report.rejected
+    assert store.counts_by_state()["queued"] == 4 and len(store.queued(10)) == 4
+    seen = status.read_status(store)
+    assert seen.code == code and not seen.ok and seen.words("SIM-0001")
+    if code == "clock_skew":
+        assert seen.clock_offset_s > 3600 and "clock" in seen.words()
+        assert "behind" in seen.words()
+    if code == "unknown_device":
+        assert "SIM-0001" in seen.words("SIM-0001")
+    if code == "overloaded":
+        assert report.retry_after_s == 9.0
+
+
+def test_retry_after_sets_a_floor_under_the_jittered_backoff() -> None:
+    rand = random.Random(1)
+    report = UploadReport(transient_error="503", retry_after_s=30.0)
+    assert all(next_delay(report, 1, 2.0, rand=rand) == 30.0 for _ in range(50))
+    long_backoff = [next_delay(report, 12, 2.0, rand=rand) for _ in range(200)]
+    assert min(long_backoff) >= 30.0 and max(long_backoff) > 100.0
 
 
 def test_backoff_is_full_jitter_and_capped() -> None:
@@ -93,3 +150,55 @@ def test_backoff_is_full_jitter_and_capped() -> None:
 def test_rejected_records_wait_longer_each_time() -> None:
     waits = [rejected_retry_after(n) for n in range(1, 30)]
     assert waits[0] == 60 and waits == sorted(waits) and waits[-1] == 24 * 3600
+
+
+def test_a_batch_mixes_stored_repeated_and_refused_records(store, sealer, client, tmp_path):
+    good = _queue(store, sealer, 2)
+    client.put_record(store.queued(1)[0].sealed())  # the first is already on the server
+    other = Sealer.from_keys_dir(tmp_path / "other", "SIM-0001")
+    bad = _queue(store, other, 1)
+    entries = store.queued(10)
+    outcomes = client.put_records([e.sealed() for e in entries])
+    assert [getattr(o, "created", None) for o in outcomes] == [False, True, None]
+    assert outcomes[2].code == "invalid_signature" and outcomes[2].status == 422
+    report = drain_once(store, client, records_per_request=8)
+    assert report.acknowledged == good and report.rejected == bad
+
+
+def test_a_retry_after_outlives_a_restart(store, sealer) -> None:
+    """503 Retry-After: 30 recorded; a new uploader (as after a kill) waits instead of sending."""
+    import threading
+    import time
+
+    from kiosk.sync.uploader import Uploader
+
+    _queue(store, sealer, 2)
+    calls: list[str] = []
+
+    def busy(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        return httpx.Response(503, json={"error": "busy", "reason": "r"},
+                              headers={"Retry-After": "30"})
+
+    http = httpx.Client(base_url="http://x", transport=httpx.MockTransport(busy))
+    first = Uploader(store, ProvincialApiClient("http://x", http=http), 0.01, 10)
+    thread = threading.Thread(target=first.run)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while store.get_setting(status.NEXT_ATTEMPT_KEY) is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    first.stop()
+    thread.join(5)
+    resume_at = store.get_setting(status.NEXT_ATTEMPT_KEY)
+    assert 29 <= resume_at - time.time() <= 31
+    sent_before_restart = len(calls)  # both records were in flight together
+
+    second = Uploader(store, ProvincialApiClient("http://x", http=http), 0.01, 10)
+    thread = threading.Thread(target=second.run)
+    thread.start()
+    time.sleep(0.3)
+    second.stop()
+    thread.join(5)
+    assert len(calls) == sent_before_restart  # the restarted uploader honoured the wait
+    assert store.counts_by_state()["queued"] == 2

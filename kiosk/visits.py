@@ -1,0 +1,54 @@
+"""A keyed hash of the ID number, so the kiosk can notice a second visit without keeping it.
+
+A plain hash of an 18-character ID number is no protection: the space is small enough to
+enumerate (birth dates, county codes, a check digit). HMAC-SHA256 with a random 32-byte secret
+made on this machine, which never leaves it, means a copy of the database alone reveals nothing,
+and hashes from two machines cannot be joined.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+DEVICE_SECRET_FILE = "device_id_hash.secret"
+SECRET_BYTES = 32
+_CONTEXT = b"hunan-exam-kiosk/id-number-hash/v1\x00"
+
+
+class IdHasher:
+    """Keyed hashes of ID numbers for one machine."""
+
+    def __init__(self, secret: bytes) -> None:
+        if len(secret) < 16:
+            raise ValueError("the device secret must be at least 16 bytes")
+        self._secret = secret
+
+    @classmethod
+    def from_keys_dir(cls, keys_dir: Path) -> IdHasher:
+        """Load the machine's secret, making it on first use (written then renamed, 0600)."""
+        path = keys_dir / DEVICE_SECRET_FILE
+        if not path.exists():
+            keys_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                os.write(fd, secrets.token_bytes(SECRET_BYTES))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            try:
+                os.link(tmp, path)  # never replaces a secret another process made meanwhile
+            except FileExistsError:
+                pass
+            finally:
+                os.unlink(tmp)
+        return cls(path.read_bytes())
+
+    def digest(self, id_number: str) -> str:
+        """Hex HMAC-SHA256 of the normalised ID number (upper-case X, no spaces)."""
+        normalised = id_number.strip().upper().encode("ascii")
+        return hmac.new(self._secret, _CONTEXT + normalised, hashlib.sha256).hexdigest()
