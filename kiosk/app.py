@@ -63,6 +63,17 @@ def _start_uploader(config_path: Path | None, data_dir: Path) -> subprocess.Pope
     return proc
 
 
+def _start_idcard_simulator(config):
+    """The GA 467 reader simulator on a pty, so a simulated kiosk reads cards through the real
+    serial adapter; it shares the slot file that autoplay and tests place cards in."""
+    from hardware.idcard.sim.process import SimulatorProcess
+
+    sim = SimulatorProcess(config.sim_dir)
+    event(log, "idcard.simulator.started", pid=sim.pid, device=sim.device)
+    atexit.register(sim.stop)
+    return replace(config, devices=replace(config.devices, idcard=sim.uri))
+
+
 def _parse_size(text: str | None, config) -> tuple[int, int]:
     if not text:
         return config.display.width, config.display.height
@@ -94,8 +105,13 @@ def main(simulate, config_path, data_dir, size, autoplay, repeat, shots, no_uplo
     if data_dir is not None:
         config = replace(config, data_dir=data_dir)
     if simulate:
-        config = replace(config, devices=DevicesConfig())
+        # Every device simulated; the chip photo decoder a technician named still applies.
+        sim = DevicesConfig()
+        config = replace(config, devices=replace(
+            config.devices, idcard=sim.idcard, camera=sim.camera, printer=sim.printer))
     config.data_dir.mkdir(parents=True, exist_ok=True)
+    if simulate:
+        config = _start_idcard_simulator(config)
     window = _parse_size(size, config)
     _configure_kivy(config, window)
     event(log, "kiosk.starting", device_id=config.device.id, simulate=simulate,

@@ -44,6 +44,7 @@ class DevicesConfig:
     idcard: str = "sim://"
     camera: str = "sim://"
     printer: str = "sim://"
+    wlt_library: str = ""  # the vendor's chip photo decoder (libwlt2bmp.so); "": no chip photo
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,17 @@ class ApiConfig:
 @dataclass(frozen=True)
 class UploadConfig:
     interval_s: float = 2.0  # how often the uploader looks for queued records
-    batch_size: int = 20
+    batch_size: int = 50  # records marked sent, uploaded and acknowledged per transaction
+    concurrency: int = 4  # requests in flight at once, over as many kept-alive connections
+    # Records per request (POST /v1/records:batch, at most 32); 1 = one PUT per record.
+    records_per_request: int = 16
+    max_backoff_s: float = 300.0  # the cap of the full-jitter back-off after failures
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    retention_days: float = 30.0  # an acknowledged record's blob is purged after this long
+    min_free_mb: int = 200  # under this much free disk no new session starts
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,7 @@ class SessionConfig:
     done_dwell_s: float = 10.0  # the done screen returns to the start by itself
     notice_dwell_s: float = 20.0  # so does an error notice
     card_poll_s: float = 0.3
+    card_read_retries: int = 2  # a failed read is tried again this often before "ask staff"
 
 
 @dataclass(frozen=True)
@@ -84,6 +96,7 @@ class Config:
     devices: DevicesConfig = field(default_factory=DevicesConfig)
     api: ApiConfig = field(default_factory=ApiConfig)
     upload: UploadConfig = field(default_factory=UploadConfig)
+    storage: StorageConfig = field(default_factory=StorageConfig)
     session: SessionConfig = field(default_factory=SessionConfig)
     display: DisplayConfig = field(default_factory=DisplayConfig)
     data_dir: Path = field(default_factory=default_data_dir)
@@ -110,6 +123,15 @@ class Config:
         s = self.sequence
         if not (0 <= s.first <= s.last <= 9999):
             raise ConfigError("sequence: need 0 <= first <= last <= 9999")
+        u = self.upload
+        if u.batch_size < 1 or not (1 <= u.concurrency <= 32):
+            raise ConfigError("upload: need batch_size >= 1 and 1 <= concurrency <= 32")
+        if not (1 <= u.records_per_request <= 32):
+            raise ConfigError("upload.records_per_request: must be 1-32")
+        if self.storage.retention_days < 0 or self.storage.min_free_mb < 0:
+            raise ConfigError("storage: retention_days and min_free_mb must not be negative")
+        if self.session.card_read_retries < 0:
+            raise ConfigError("session.card_read_retries: must not be negative")
         if self.session.idle_timeout_s <= 0:
             raise ConfigError("session.idle_timeout_s: must be positive")
         return self
@@ -150,6 +172,7 @@ _SECTIONS = {
     "devices": DevicesConfig,
     "api": ApiConfig,
     "upload": UploadConfig,
+    "storage": StorageConfig,
     "session": SessionConfig,
     "display": DisplayConfig,
 }

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from hardware.camera import open_camera
 from hardware.idcard import open_idcard_reader
+from hardware.idcard.wlt import load_decoder
 from hardware.printer import open_printer
 from kiosk.config import Config
 from kiosk.core.session import Session, SessionSettings
@@ -15,7 +16,7 @@ from kiosk.core.workflows import get_workflow
 from kiosk.effects import EffectRunner
 from kiosk.fonts import cjk_font_path
 from kiosk.seal import Sealer
-from kiosk.store import KioskStore
+from kiosk.store import open_store
 
 
 def session_settings(config: Config) -> SessionSettings:
@@ -34,7 +35,7 @@ def build_app(config: Config, autoplay=None, simulate: bool = False):
 
     regular, bold = cjk_font_path(), cjk_font_path(bold=True)
     register_fonts(regular, bold)
-    store = KioskStore(config.database_path)
+    store = open_store(config)
     # Development keys only ever for a simulated kiosk: a real one without its province key
     # must refuse to start rather than seal records the province cannot open.
     sealer = Sealer.from_keys_dir(config.keys_dir, config.device.id, generate_dev_keys=simulate)
@@ -44,8 +45,14 @@ def build_app(config: Config, autoplay=None, simulate: bool = False):
     camera = open_camera(config.devices.camera, config.sim_dir)
 
     app_ref: list = []
-    session = Session(session_settings(config), run_effect=lambda e: app_ref[0].run_effect(e))
+    session = Session(
+        session_settings(config),
+        run_effect=lambda e: app_ref[0].run_effect(e),
+        # The disk guard: no new candidate when a record might not fit (staff must act).
+        refuse_start=lambda: None if store.disk_ok() else "disk_full",
+    )
+    decoder = load_decoder(config.devices.wlt_library or None)
     app = KioskApp(config, session, runner, camera=camera, reader=reader, autoplay=autoplay,
-                   simulate=simulate)
+                   simulate=simulate, chip_photo_decoder=decoder.decode if decoder else None)
     app_ref.append(app)
     return app

@@ -59,7 +59,10 @@ class VirtualScreen:
 
 
 class ApiServer:
-    """`provincial-api serve` on a free loopback port with its own database."""
+    """`provincial-api serve --dev-enrol` on a free loopback port with its own database.
+
+    Development enrolment lets a fresh simulated kiosk upload without an operator enrolling
+    it first; a real server never runs with it."""
 
     def __init__(self, db: Path, log_path: Path | None = None) -> None:
         self.db = db
@@ -72,7 +75,7 @@ class ApiServer:
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self._proc = subprocess.Popen(
             [str(BIN / "provincial-api"), "serve", "--host", "127.0.0.1",
-             "--port", str(self.port), "--db", str(self.db)],
+             "--port", str(self.port), "--db", str(self.db), "--dev-enrol"],
             stdout=out, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
@@ -102,8 +105,14 @@ class ApiServer:
         self.stop()
 
     def record(self, record_id: str) -> dict | None:
-        r = httpx.get(f"{self.url}/v1/records/{record_id}", timeout=5)
-        return r.json() if r.status_code == 200 else None
+        """What the server holds for a record (metadata), read from its database: the API
+        shows a record only to the device that signed it."""
+        from provincial_api.storage import RecordStore
+
+        if not self.db.exists():
+            return None
+        stored = RecordStore(self.db).get(record_id)
+        return None if stored is None else dict(stored.__dict__)
 
 
 def write_kiosk_config(path: Path, data_dir: Path, api_url: str, **sections: dict) -> Path:

@@ -1,7 +1,8 @@
 """`kioskctl`: what a technician runs on the machine.
 
 Output is a readable table by default and JSON with `--json`, for scripts and remote support.
-Never prints personal data: the kiosk only holds sealed records and their metadata.
+Never prints personal data: the kiosk only holds sealed records and their metadata. The one
+exception is `idcard read`, which shows the card a technician has just placed (idcard_cli.py).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from rich.console import Console
 from rich.table import Table
 
 from kiosk.config import ConfigError, load_config
-from kiosk.store import OUTBOX_STATES, KioskStore
+from kiosk.store import OUTBOX_STATES, open_store
+from kiosk.sync.status import read_status
+from provisioning.idcard_cli import idcard
 
 console = Console()
 
@@ -45,7 +48,7 @@ def status(config_path: Path | None, data_dir: Path | None, as_json: bool) -> No
     """Device id, the configuration in force, and records per state."""
     config = _config(config_path, data_dir)
     config.data_dir.mkdir(parents=True, exist_ok=True)
-    with KioskStore(config.database_path) as store:
+    with open_store(config) as store:
         counts = store.counts_by_state()
         usage = store.sequence_usage(config.device.county_code)
         remaining = store.sequence_remaining(
@@ -53,6 +56,8 @@ def status(config_path: Path | None, data_dir: Path | None, as_json: bool) -> No
         )
         oldest = store.oldest_unacknowledged_age_s()
         last_error = store.last_error()
+        sync_state = read_status(store)
+        disk_ok = store.disk_ok()
     disk = shutil.disk_usage(config.data_dir)
     report = {
         "device_id": config.device.id,
@@ -61,8 +66,10 @@ def status(config_path: Path | None, data_dir: Path | None, as_json: bool) -> No
         "records": {state: counts.get(state, 0) for state in OUTBOX_STATES},
         "oldest_unacknowledged_age_s": oldest,
         "last_upload_error": last_error,
+        "sync": {"status": sync_state.code, "words": sync_state.words(config.device.id)},
         "sequence": {**usage, "remaining": remaining},
         "disk_free_mb": round(disk.free / 2**20),
+        "disk_ok": disk_ok,  # False: new sessions are refused (under storage.min_free_mb)
     }
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2, default=str))
@@ -89,7 +96,156 @@ def status(config_path: Path | None, data_dir: Path | None, as_json: bool) -> No
         console.print(f"oldest unacknowledged record: {oldest:.0f} s old")
     if last_error:
         console.print(f"[red]last upload error:[/red] {last_error}")
+    console.print(f"upload: {report['sync']['words']}")
 
+
+_config_option = click.option(
+    "--config", "config_path", type=click.Path(path_type=Path),
+    help="Machine config (default: $KIOSK_CONFIG, /etc/kiosk/kiosk.toml, built-in).")
+_data_dir_option = click.option("--data-dir", type=click.Path(path_type=Path),
+                                help="Override the data directory.")
+
+
+@cli.group()
+def sync() -> None:
+    """The upload of sealed records to the provincial API."""
+
+
+def _sync_report(config, store) -> dict:
+    from kiosk.sync.status import read_status
+
+    state = read_status(store)
+    return {
+        "device_id": config.device.id,
+        "api": config.api.base_url,
+        "records": store.counts_by_state(),
+        "oldest_unacknowledged_age_s": store.oldest_unacknowledged_age_s(),
+        "status": state.code,
+        "status_words": state.words(config.device.id),
+        "status_reason": state.reason,
+        "status_at": state.at,
+        "last_success_at": state.last_success_at,
+        "clock_offset_s": state.clock_offset_s,
+        "next_attempt_at": state.next_attempt_at,
+        "last_record_error": store.last_error(),
+    }
+
+
+def _print_sync(report: dict) -> None:
+    table = Table(show_header=False, box=None)
+    table.add_row("device id", report["device_id"])
+    table.add_row("provincial API", report["api"])
+    table.add_row("records", ", ".join(f"{k} {v}" for k, v in report["records"].items()))
+    oldest = report["oldest_unacknowledged_age_s"]
+    table.add_row("oldest waiting", "-" if oldest is None else f"{oldest:.0f} s")
+    table.add_row("last success", report["last_success_at"] or "-")
+    colour = "green" if report["status"] in ("ok", "never") else "red"
+    table.add_row("status", f"[{colour}]{report['status_words']}[/{colour}]")
+    if report["status_reason"]:
+        table.add_row("reason", report["status_reason"])
+    if report["last_record_error"]:
+        err = report["last_record_error"]
+        table.add_row("last record error", f"{err['error']} (attempts {err['attempts']})")
+    console.print(table)
+
+
+@sync.command("status")
+@_config_option
+@_data_dir_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def sync_status(config_path: Path | None, data_dir: Path | None, as_json: bool) -> None:
+    """Records per state, the oldest waiting record's age and the last problem, in words."""
+    from kiosk.store import open_store
+
+    config = _config(config_path, data_dir)
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    with open_store(config) as store:
+        report = _sync_report(config, store)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+    else:
+        _print_sync(report)
+
+
+@sync.command("now")
+@_config_option
+@_data_dir_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def sync_now(config_path: Path | None, data_dir: Path | None, as_json: bool) -> None:
+    """Upload everything waiting now, including records told to wait; exit 1 if any stayed.
+
+    Safe beside the running uploader: uploads are idempotent by record id.
+    """
+    from kiosk.seal import SealError
+    from kiosk.store import open_store
+    from kiosk.sync import status as sync_state
+    from kiosk.sync.uploader import drain_once, make_client
+
+    config = _config(config_path, data_dir)
+    try:
+        client = make_client(config)
+    except SealError as exc:
+        raise click.ClickException(f"no device key: {exc}") from None
+    with open_store(config) as store, client:
+        released = store.release_waiting()
+        store.set_setting(sync_state.NEXT_ATTEMPT_KEY, None)
+        u = config.upload
+        result = drain_once(store, client, u.batch_size, concurrency=u.concurrency,
+                            records_per_request=u.records_per_request)
+        report = _sync_report(config, store)
+    report.update(acknowledged_now=len(result.acknowledged), rejected_now=len(result.rejected),
+                  released=released)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+    else:
+        console.print(f"uploaded {len(result.acknowledged)}, refused {len(result.rejected)}")
+        _print_sync(report)
+    if not result.ok:
+        raise SystemExit(1)
+
+
+@cli.command()
+@click.option("--to", "target", required=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Folder on the USB drive or disc staging area.")
+@_config_option
+@_data_dir_option
+def export(target: Path, config_path: Path | None, data_dir: Path | None) -> None:
+    """Write every unacknowledged record as a signed bundle for `provincial-api import`.
+
+    Records stay queued: the kiosk still uploads them when the network returns, and the
+    province stores each once whichever way it arrives first.
+    """
+    from datetime import UTC, datetime
+
+    from central_api_client.bundle import BundleWriter
+    from central_api_client.contract import utc_timestamp
+    from kiosk.seal import SealError, load_device_key
+    from kiosk.store import open_store
+
+    config = _config(config_path, data_dir)
+    try:
+        key = load_device_key(config.keys_dir)
+    except SealError as exc:
+        raise click.ClickException(f"no device key: {exc}") from None
+    now = datetime.now(UTC)
+    folder = target / f"{config.device.id}-{now.strftime('%Y%m%dT%H%M%SZ')}"
+    with open_store(config) as store:
+        total = store.count_unacknowledged()
+        try:
+            writer = BundleWriter(folder, config.device.id, utc_timestamp(now))
+        except OSError as exc:
+            raise click.ClickException(f"cannot write to {target}: {exc.strerror}") from None
+        with click.progressbar(store.unacknowledged(), length=total, label="exporting",
+                               file=click.get_text_stream("stderr")) as entries:
+            for entry in entries:
+                writer.add(entry.sealed())
+        writer.finish(key)
+        store.audit("records.exported", count=total, folder=folder.name)
+    click.echo(f"{total} records exported to {folder}")
+
+
+cli.add_command(idcard)
 
 if __name__ == "__main__":
     cli()

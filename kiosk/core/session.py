@@ -44,8 +44,12 @@ class Session:
         run_effect: Callable[[ev.Effect], None],
         now: Callable[[], datetime] = utc_now,
         monotonic: Callable[[], float] = time.monotonic,
+        refuse_start: Callable[[], str | None] = lambda: None,
     ) -> None:
+        """`refuse_start()` names a reason (a notice code) why no session may begin now, such as
+        a nearly full disk; it is asked before each candidate, never mid-session."""
         self.settings = settings
+        self._refuse_start = refuse_start
         self._run_effect = run_effect
         self._now = now
         self._monotonic = monotonic
@@ -133,6 +137,13 @@ class Session:
     # -- transitions ---------------------------------------------------------------------------
 
     def _begin(self) -> None:
+        refusal = self._refuse_start()
+        if refusal is not None:
+            self.notice_code = refusal
+            self.screen = NOTICE
+            self._entered_at = self._monotonic()
+            self._changed()
+            return
         self.data = SessionData(
             session_id=uuid.uuid4().hex,
             workflow=self.settings.workflow.name,

@@ -9,6 +9,7 @@ import logging
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from io import BytesIO
 from pathlib import Path
 
 from kivy.app import App
@@ -21,7 +22,7 @@ from kivy.metrics import Metrics
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
-from kivy.uix.screenmanager import FadeTransition, ScreenManager
+from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from hardware.idcard import watcher as card_events
 from kiosk import imaging
@@ -84,6 +85,13 @@ class KioskApp(App):
 
     u = NumericProperty(10.0)  # 1 % of the window's short side: every size derives from it
     touch_min = NumericProperty(57.0)  # 15 mm in pixels at the panel's dpi
+    # Five text sizes only: every (font, size) pair the text renderer opens costs memory
+    # (a few MB each for the CJK faces), so sizes are levels, not free numbers.
+    fs_small = NumericProperty(26.0)
+    fs_body = NumericProperty(34.0)
+    fs_button = NumericProperty(41.0)
+    fs_title = NumericProperty(56.0)
+    fs_countdown = NumericProperty(230.0)
     portrait = BooleanProperty(False)
     language = StringProperty("zh")
     staff_alert = StringProperty("")
@@ -95,7 +103,7 @@ class KioskApp(App):
     sim_controls = BooleanProperty(False)  # the simulator's buttons, for a person at a desk
 
     def __init__(self, config: Config, session: Session, runner, camera, reader, light=None,
-                 autoplay=None, simulate=False, **kwargs):
+                 autoplay=None, simulate=False, chip_photo_decoder=None, **kwargs):
         super().__init__(**kwargs)
         self.title = "Kiosk"
         self.machine_config = config  # Kivy's App.config is its own ini
@@ -108,6 +116,7 @@ class KioskApp(App):
         self.language = config.display.language
         self.exit_code = 0
         self.sim_controls = simulate and autoplay is None
+        self.chip_photo_decoder = chip_photo_decoder  # bytes -> PIL image, when licensed
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="effects")
         self._watcher = None
         session.add_listener(lambda _s: self.refresh())
@@ -128,7 +137,9 @@ class KioskApp(App):
         Window.bind(on_touch_down=self._on_any_touch)
         root = KioskRoot()
         manager: ScreenManager = root.ids.screens
-        manager.transition = FadeTransition(duration=0.12)
+        # Instant: a fade renders both screens off-screen, which costs memory and frames on
+        # the software GL of panels without a GPU.
+        manager.transition = NoTransition()
         for name, cls in SCREENS.items():
             manager.add_widget(cls(name=name))
         steps = [s for s in self.session.settings.workflow.steps if s != "print"]
@@ -160,7 +171,9 @@ class KioskApp(App):
 
     def _update_metrics(self) -> None:
         w, h = Window.size
-        self.u = min(w, h) / 100.0
+        self.u = u = round(min(w, h) / 100.0, 1)
+        self.fs_small, self.fs_body, self.fs_button = round(u * 2.6), round(u * 3.2), round(u * 3.9)
+        self.fs_title, self.fs_countdown = round(u * 5.4), round(u * 22)
         self.portrait = h > w
         self.touch_min = theme.TOUCH_TARGET_MM * Metrics.dpi / 25.4
 
@@ -173,7 +186,8 @@ class KioskApp(App):
                 self.staff_alert = self.t("staff_camera_lost")
         if self.reader is not None:
             self._watcher = card_events.CardWatcher(
-                self.reader, self.machine_config.session.card_poll_s, 2,
+                self.reader, self.machine_config.session.card_poll_s,
+                self.machine_config.session.card_read_retries,
                 lambda e: Clock.schedule_once(lambda _dt: self.on_card_event(e)),
             )
             self._watcher.start()
@@ -243,9 +257,20 @@ class KioskApp(App):
     def signature_png(self, strokes) -> bytes:
         return imaging.signature_png(strokes)
 
-    def chip_photo_png(self, _document) -> bytes | None:
-        """The chip photo needs the vendor's decoder, which a later change wires in."""
-        return None
+    def chip_photo_png(self, document) -> bytes | None:
+        """The chip photo as PNG, when the vendor's decoder is installed; else None."""
+        if self.chip_photo_decoder is None or not document.chip_photo:
+            return None
+        try:
+            image = self.chip_photo_decoder(document.chip_photo)
+        except Exception:  # noqa: BLE001 - a vendor library fault must not stop the session
+            event(log, "chip_photo.decode_failed", level=logging.WARNING)
+            return None
+        if image is None:
+            return None
+        out = BytesIO()
+        image.save(out, "PNG")
+        return out.getvalue()
 
     def sim_place_card(self, name: str) -> None:
         """Simulator only: lift whatever card is there, then place `name` as a new placement."""

@@ -358,6 +358,18 @@ def range_exhausted(p: Player) -> Iterator[Wait]:
     yield p.screen("attract")
 
 
+def disk_full(p: Player) -> Iterator[Wait]:
+    """With the disk nearly full no session starts: the notice asks for staff."""
+    yield p.screen("attract")
+    yield p.place_card("resident-valid")
+    yield p.screen("notice")
+    yield p.until(lambda: p.app.session.notice_code == "disk_full", "disk-full notice")
+    yield from p.shot("notice-disk-full")
+    yield p.remove_card()
+    yield from p.tap("home")
+    yield p.screen("attract")
+
+
 def ready(p: Player) -> Iterator[Wait]:
     """Only wait for the attract screen: for start-up measurements."""
     yield p.screen("attract")
@@ -372,6 +384,7 @@ SCRIPTS: dict[str, Script] = {
     "idle-timeout": idle_timeout,
     "sign-then-crash": sign_then_crash,
     "range-exhausted": range_exhausted,
+    "disk-full": disk_full,
 }
 
 

@@ -64,18 +64,23 @@ def time_to_ready(config: Path, display: str) -> float:
     return elapsed
 
 
-def memory_over_sessions(config: Path, display: str, sessions: int) -> list[float]:
-    """RSS in MB after each scripted session."""
+def memory_over_sessions(
+    config: Path, display: str, sessions: int
+) -> tuple[list[float], list[float]]:
+    """RSS and USS (memory only this process holds) in MB after each scripted session."""
     proc = start_kiosk(config, display, "--autoplay", "journey", "--repeat", str(sessions))
     ps = psutil.Process(proc.pid)
     rss: list[float] = []
+    uss: list[float] = []
     for e in events(proc):
         if e.get("event") == "autoplay.iteration":
-            rss.append(ps.memory_info().rss / 2**20)
+            info = ps.memory_full_info()
+            rss.append(info.rss / 2**20)
+            uss.append(info.uss / 2**20)
         elif e.get("event") == "autoplay.failed":
             raise RuntimeError(f"scripted session failed: {e.get('reason')}")
     proc.wait(timeout=60)
-    return rss
+    return rss, uss
 
 
 def spread(values: list[float]) -> str:
@@ -99,7 +104,7 @@ def main() -> int:
                 warm.append(time_to_ready(config, screen.display))
             fast = {"countdown_s": 1, "done_dwell_s": 5.0}
             config = write_kiosk_config(work / "mem.toml", work / "mem", api, session=fast)
-            rss = memory_over_sessions(config, screen.display, args.sessions)
+            rss, uss = memory_over_sessions(config, screen.display, args.sessions)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -114,6 +119,7 @@ def main() -> int:
         ),
         (f"RSS after {len(rss)} sessions (MB)", rss[-1], spread(rss), RSS_GOAL_MB),
         (f"RSS growth, sessions 10→{len(rss)} (MB)", growth, "", GROWTH_GOAL_MB),
+        (f"USS after {len(uss)} sessions (MB)", uss[-1], spread(uss), RSS_GOAL_MB),
     ]
     print(f"\nkiosk benchmark ({args.runs} start-up runs each, {len(rss)} sessions)\n")
     print(f"{'measure':42} {'median/value':>13} {'spread':>14} {'goal':>7} {'ratio':>6}  ok")

@@ -4,6 +4,7 @@ devices, the real SQLite outbox, the uploader process and the reference API on l
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 from pathlib import Path
@@ -156,3 +157,42 @@ def test_exhausted_sequence_range_sends_the_candidate_to_staff(make_kiosk, api_s
     status = kiosk.status()
     assert status["sequence"]["last_number"] == "43010007" and status["sequence"]["remaining"] == 0
     assert status["records"]["queued"] == 1  # the first candidate's record, nothing more
+
+
+FAKE_WLT_C = r"""
+/* Stands in for the vendor's licensed decoder: raw BGR rows, a grey ramp. */
+int unpack(char *src, char *dst, int bmpSave) {
+    for (int r = 0; r < 126; r++)
+        for (int i = 0; i < 102 * 3; i++)
+            dst[r * 102 * 3 + i] = (char)(r * 2);
+    return 1;
+}
+"""
+
+
+def test_chip_photo_is_shown_when_a_decoder_is_installed(make_kiosk, api_server, tmp_path):
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        pytest.skip("no C compiler for the stand-in decoder library")
+    (tmp_path / "wlt.c").write_text(FAKE_WLT_C)
+    library = tmp_path / "libwlt.so"
+    subprocess.run([cc, "-shared", "-fPIC", "-o", str(library), str(tmp_path / "wlt.c")],
+                   check=True)
+    kiosk = make_kiosk(api_server.url, devices={"wlt_library": str(library)})
+    assert kiosk.play("journey").returncode == 0, kiosk.log_tail()
+    (shown,) = saved_events(kiosk, "identity.shown")
+    assert shown["chip_photo"] is True
+
+
+def test_without_a_decoder_there_is_no_chip_photo(make_kiosk, api_server):
+    kiosk = make_kiosk(api_server.url)
+    assert kiosk.play("cancel").returncode == 0, kiosk.log_tail()
+    (shown,) = saved_events(kiosk, "identity.shown")
+    assert shown["chip_photo"] is False
+
+
+def test_nearly_full_disk_refuses_new_sessions(make_kiosk, api_server):
+    kiosk = make_kiosk(api_server.url, storage={"min_free_mb": 10**9})  # more than any disk
+    assert kiosk.play("disk-full").returncode == 0, kiosk.log_tail()
+    status = kiosk.status()
+    assert sum(status["records"].values()) == 0 and status["sequence"]["reserved"] == 0

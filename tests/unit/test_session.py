@@ -247,3 +247,15 @@ def test_workflow_validation():
         Workflow("x", ("card", "nonsense", "done"))
     with pytest.raises(WorkflowError):
         Workflow("x", ("card", "identity"))
+
+
+def test_a_refused_start_shows_the_reason_and_starts_nothing():
+    shell = Shell()
+    session = Session(
+        SessionSettings(get_workflow("collect"), StepSettings(device_id="T-1")),
+        run_effect=shell.run,
+        refuse_start=lambda: "disk_full",
+    )
+    session.handle(ev.CardPresented(resident()))
+    assert (session.screen, session.notice_code) == (NOTICE, "disk_full")
+    assert session.data is None and not shell.pending
