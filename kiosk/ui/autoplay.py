@@ -285,23 +285,34 @@ def journey(p: Player, card: str = "resident-valid") -> Iterator[Wait]:
     yield p.screen("attract")
 
 
-def expired_card(p: Player) -> Iterator[Wait]:
+def _card_refused(p: Player, card: str, shot: str, code: str,
+                  by_itself: bool = False) -> Iterator[Wait]:
+    """A card that starts no session: the notice, then home by a tap or by its own timer."""
     yield p.screen("attract")
-    yield p.place_card("resident-expired")
+    yield p.place_card(card)
     yield p.screen("notice")
-    yield from p.shot("notice-card-expired")
+    yield p.until(lambda: p.app.session.notice_code == code, f"notice {code!r}")
+    yield from p.shot(shot)
     yield p.remove_card()
-    yield from p.tap("home")
-    yield p.screen("attract")
+    if by_itself:
+        yield p.screen("attract", timeout_s=60)
+    else:
+        yield from p.tap("home")
+        yield p.screen("attract")
+
+
+def expired_card(p: Player) -> Iterator[Wait]:
+    yield from _card_refused(p, "resident-expired", "notice-card-expired", "card_expired")
 
 
 def bad_card(p: Player) -> Iterator[Wait]:
-    yield p.screen("attract")
-    yield p.place_card("resident-bad-checksum")
-    yield p.screen("notice")
-    yield from p.shot("notice-bad-number")
-    yield p.remove_card()
-    yield p.screen("attract", timeout_s=60)  # returns by itself after the notice's dwell
+    yield from _card_refused(p, "resident-bad-checksum", "notice-bad-number",
+                             "id_number_checksum", by_itself=True)
+
+
+def disk_full(p: Player) -> Iterator[Wait]:
+    """With the disk nearly full no session starts: the notice asks for staff."""
+    yield from _card_refused(p, "resident-valid", "notice-disk-full", "disk_full")
 
 
 def cancel_midway(p: Player) -> Iterator[Wait]:
@@ -353,18 +364,6 @@ def range_exhausted(p: Player) -> Iterator[Wait]:
     yield p.screen("notice")
     yield p.until(lambda: p.app.session.notice_code == "sequence_exhausted", "exhausted notice")
     yield from p.shot("notice-range-exhausted")
-    yield p.remove_card()
-    yield from p.tap("home")
-    yield p.screen("attract")
-
-
-def disk_full(p: Player) -> Iterator[Wait]:
-    """With the disk nearly full no session starts: the notice asks for staff."""
-    yield p.screen("attract")
-    yield p.place_card("resident-valid")
-    yield p.screen("notice")
-    yield p.until(lambda: p.app.session.notice_code == "disk_full", "disk-full notice")
-    yield from p.shot("notice-disk-full")
     yield p.remove_card()
     yield from p.tap("home")
     yield p.screen("attract")
