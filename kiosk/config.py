@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from kiosk.core.photo_standard import PhotoStandard
+
 DEFAULT_CONFIG_PATH = Path("/etc/kiosk/kiosk.toml")
 
 
@@ -44,6 +46,7 @@ class DevicesConfig:
     idcard: str = "sim://"
     camera: str = "sim://"
     printer: str = "sim://"
+    light: str = "sim://"  # the fill light: sim://, usbrelay://16c0:05df?channel=1, none://
     wlt_library: str = ""  # the vendor's chip photo decoder (libwlt2bmp.so); "": no chip photo
 
 
@@ -90,6 +93,21 @@ class DisplayConfig:
 
 
 @dataclass(frozen=True)
+class PhotoConfig(PhotoStandard):
+    """`[photo]`: the province's photo standard (every `PhotoStandard` field, defaults the
+    published values) and how the kiosk captures against it. `backgrounds` is an array of
+    [r, g, b] arrays in TOML."""
+
+    detector_model: str = ""  # a YuNet .onnx a technician installed; "": the Haar cascades
+    good_frames: int = 8  # auto-capture once the verdict has been good this many frames
+    max_retakes: int = 3  # then ask staff
+
+    def standard(self) -> PhotoStandard:
+        """The standard alone, for the analyser and the photo maker."""
+        return PhotoStandard(**{f.name: getattr(self, f.name) for f in fields(PhotoStandard)})
+
+
+@dataclass(frozen=True)
 class Config:
     device: DeviceConfig = field(default_factory=DeviceConfig)
     sequence: SequenceConfig = field(default_factory=SequenceConfig)
@@ -99,6 +117,7 @@ class Config:
     storage: StorageConfig = field(default_factory=StorageConfig)
     session: SessionConfig = field(default_factory=SessionConfig)
     display: DisplayConfig = field(default_factory=DisplayConfig)
+    photo: PhotoConfig = field(default_factory=PhotoConfig)
     data_dir: Path = field(default_factory=default_data_dir)
     source: str = "built-in defaults"
 
@@ -134,6 +153,12 @@ class Config:
             raise ConfigError("session.card_read_retries: must not be negative")
         if self.session.idle_timeout_s <= 0:
             raise ConfigError("session.idle_timeout_s: must be positive")
+        try:
+            self.photo.validate()
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        if self.photo.good_frames < 1 or self.photo.max_retakes < 0:
+            raise ConfigError("photo: need good_frames >= 1 and max_retakes >= 0")
         return self
 
     def as_dict(self) -> dict[str, Any]:
@@ -158,12 +183,24 @@ def _section(cls: type, data: Any, name: str) -> Any:
         if key not in known:
             raise ConfigError(f"{name}.{key}: unknown key")
         expected = type(getattr(defaults, key))
+        if expected is tuple and isinstance(value, list):  # e.g. photo.backgrounds
+            try:
+                value = tuple(_rgb(v) for v in value)
+            except (TypeError, ValueError):
+                raise ConfigError(f"{name}.{key}: expected an array of [r, g, b]") from None
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise ConfigError(f"{name}.{key}: expected {expected.__name__}")
         kwargs[key] = value
     return cls(**kwargs)
+
+
+def _rgb(value: Any) -> tuple[int, int, int]:
+    if (not isinstance(value, list) or len(value) != 3
+            or not all(isinstance(c, int) and 0 <= c <= 255 for c in value)):
+        raise ValueError(value)
+    return (value[0], value[1], value[2])
 
 
 _SECTIONS = {
@@ -175,6 +212,7 @@ _SECTIONS = {
     "storage": StorageConfig,
     "session": SessionConfig,
     "display": DisplayConfig,
+    "photo": PhotoConfig,
 }
 
 

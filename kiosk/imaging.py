@@ -1,8 +1,11 @@
 """The two images a record carries: the standard candidate photo and the signature.
 
 The photo follows the published standard (see /work/shared/reference/photo-standard.md):
-480×640, JPEG quality never below 60, normally 20-40 KB, nothing added and no metadata. The
-signature is a PNG of the strokes as drawn, for people to look at; the strokes themselves go in
+480×640, JPEG quality never below 60, normally 20-40 KB, nothing added and no metadata. With a
+`standard` (or an `analyser`) the photo is cropped around the detected face to the standard's
+geometry, and refused with reasons (`PhotoRefused`) rather than emitted when it cannot meet it;
+without, it is the centred 3:4 crop of the on-screen guide. The signature is a PNG of the
+strokes as drawn, for people to look at; the strokes themselves go in
 the record for any later verification.
 """
 
@@ -12,18 +15,32 @@ import io
 import logging
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw
 
+from kiosk.core.photo_standard import FILE_SIZE, NO_FACE, PhotoStandard
 from kiosk.logs import event as log_event
+
+if TYPE_CHECKING:
+    from hardware.camera.analysis import Analysis, FaceAnalyser
 
 log = logging.getLogger(__name__)
 
 PHOTO_DPI = 300  # the standard's figure, written in the JFIF header (not EXIF)
 MIN_QUALITY = 60  # the standard's floor
 QUALITY_STEPS = (95, 92, 90, 88, 85, 82, 80, 77, 75, 72, 70, 67, 65, 62, 60)
+
+
+class PhotoRefused(ValueError):
+    """The frame cannot give a photo that meets the standard; `reasons` are the core codes
+    (kiosk.core.photo_standard) so the UI can say what to change."""
+
+    def __init__(self, reasons: Sequence[str]) -> None:
+        self.reasons = tuple(reasons)
+        super().__init__("photo refused: " + ", ".join(self.reasons))
 
 
 def crop_to_aspect(frame: npt.NDArray[np.uint8], width: int, height: int) -> Image.Image:
@@ -39,12 +56,52 @@ def crop_to_aspect(frame: npt.NDArray[np.uint8], width: int, height: int) -> Ima
     return Image.fromarray(np.ascontiguousarray(frame[y0 : y0 + ch, x0 : x0 + cw]), "RGB")
 
 
-def _jpeg(img: Image.Image, quality: int) -> bytes:
+def _jpeg(img: Image.Image, quality: int, dpi: int = PHOTO_DPI) -> bytes:
     buf = io.BytesIO()
     # No exif=, icc_profile= or comment=: Pillow then writes only the JFIF header. Baseline,
     # 4:2:0, so every checker and browser decodes it.
-    img.save(buf, "JPEG", quality=quality, dpi=(PHOTO_DPI, PHOTO_DPI), subsampling="4:2:0")
+    img.save(buf, "JPEG", quality=quality, dpi=(dpi, dpi), subsampling="4:2:0")
     return buf.getvalue()
+
+
+def _face_photo(
+    frame: npt.NDArray[np.uint8],
+    std: PhotoStandard,
+    analyser: FaceAnalyser | None,
+    analysis: Analysis | None,
+) -> bytes:
+    """The standard photo cropped around the face, or `PhotoRefused` with the reasons."""
+    if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
+        raise ValueError("frame must be an H×W×3 uint8 RGB array")
+    if analysis is None:
+        if analyser is None:
+            from hardware.camera.analysis import FaceAnalyser
+
+            analyser = FaceAnalyser(std)
+        analysis = analyser.analyse(frame)
+    verdict = analysis.photo_verdict
+    if not verdict.ok or analysis.placement is None:
+        raise PhotoRefused(verdict.reasons or (NO_FACE,))
+    c = analysis.placement.crop
+    fh, fw = frame.shape[:2]
+    # Clamp half-pixel rounding at the frame edges; `place` refused anything really outside.
+    x0, y0 = max(c.x, 0.0), max(c.y, 0.0)
+    x1, y1 = min(x0 + c.w, float(fw)), min(y0 + c.h, float(fh))
+    img = Image.fromarray(np.ascontiguousarray(frame), "RGB").resize(
+        (std.width, std.height), Image.Resampling.LANCZOS, box=(x0, y0, x1, y1)
+    )
+    lo, hi = std.min_bytes, std.max_bytes
+    steps = [q for q in QUALITY_STEPS if q >= std.min_quality] or [std.min_quality]
+    data, quality = b"", steps[0]
+    for quality in steps:
+        data = _jpeg(img, quality, std.dpi)
+        if len(data) <= hi:
+            if len(data) < lo:
+                break  # the best quality under the maximum is already under the minimum
+            log_event(log, "photo.made", size=len(data), quality=quality)
+            return data
+    log_event(log, "photo.size_refused", level=logging.WARNING, size=len(data), quality=quality)
+    raise PhotoRefused((FILE_SIZE,))
 
 
 def standard_photo(
@@ -54,8 +111,21 @@ def standard_photo(
     height: int = 640,
     min_kb: int = 20,
     max_kb: int = 40,
+    standard: PhotoStandard | None = None,
+    analyser: FaceAnalyser | None = None,
+    analysis: Analysis | None = None,
 ) -> bytes:
-    """The candidate photo: centred 3:4 crop of `frame`, resized, JPEG in the size range.
+    """The candidate photo: JPEG of the standard's size, in the size range, no metadata.
+
+    Given a `standard`, an `analyser` or a frame's `analysis`, the crop is placed around the
+    detected face so that hair top, eye line and face width land in the standard's bands, the
+    quality steps down from 95 to the standard's floor until the file is in the size range, and
+    a frame that cannot make such a photo raises `PhotoRefused(reasons)`: nothing that fails the
+    standard leaves this function. (`analysis` saves analysing the frame again when the caller
+    already has it for that very frame.)
+
+    Without any of them (the kiosk's photo screen until the live guidance is wired): the centred
+    3:4 crop of the on-screen guide, as follows.
 
     Quality steps down from 95 and the first result that fits under the maximum is kept. The
     range is checked against both readings of "KB" (at least min_kb×1024 bytes, at most
@@ -64,6 +134,14 @@ def standard_photo(
     never padded. If even quality 60 is over the maximum (a very busy picture), quality 60 is
     kept, because the quality floor is a rule and the size range is "normally".
     """
+    if standard is not None or analyser is not None or analysis is not None:
+        if standard is not None:
+            std = standard
+        elif analyser is not None:
+            std = analyser.standard
+        else:
+            std = analysis.standard if analysis is not None else PhotoStandard()
+        return _face_photo(frame, std, analyser, analysis)
     lo, hi = min_kb * 1024, max_kb * 1000
     img = crop_to_aspect(frame, width, height)
     if img.size != (width, height):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from hardware.camera import open_camera
 from hardware.idcard import open_idcard_reader
 from hardware.idcard.wlt import load_decoder
+from hardware.light import open_light
 from hardware.printer import open_printer
 from kiosk.config import Config
 from kiosk.core.session import Session, SessionSettings
@@ -43,6 +44,7 @@ def build_app(config: Config, autoplay=None, simulate: bool = False):
     runner = EffectRunner(config, store, sealer, printer)
     reader = open_idcard_reader(config.devices.idcard, config.sim_dir)
     camera = open_camera(config.devices.camera, config.sim_dir)
+    light = open_light(config.devices.light, config.sim_dir)  # guarded: failures only warn
 
     app_ref: list = []
     session = Session(
@@ -52,7 +54,8 @@ def build_app(config: Config, autoplay=None, simulate: bool = False):
         refuse_start=lambda: None if store.disk_ok() else "disk_full",
     )
     decoder = load_decoder(config.devices.wlt_library or None)
-    app = KioskApp(config, session, runner, camera=camera, reader=reader, autoplay=autoplay,
+    app = KioskApp(config, session, runner, camera=camera, reader=reader, light=light,
+                   autoplay=autoplay,
                    simulate=simulate, chip_photo_decoder=decoder.decode if decoder else None)
     app_ref.append(app)
     return app

@@ -20,6 +20,8 @@ from kiosk.config import ConfigError, load_config
 from kiosk.store import OUTBOX_STATES, open_store
 from kiosk.sync.status import read_status
 from provisioning.idcard_cli import idcard
+from provisioning.light_cli import light
+from provisioning.photo_cli import camera, photo
 
 console = Console()
 
@@ -246,6 +248,9 @@ def export(target: Path, config_path: Path | None, data_dir: Path | None) -> Non
 
 
 cli.add_command(idcard)
+cli.add_command(photo)
+cli.add_command(camera)
+cli.add_command(light)
 
 if __name__ == "__main__":
     cli()

@@ -99,7 +99,9 @@ def test_unplugged_fault(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("uri", "match"),
     [
-        ("v4l2:///dev/video0", "unsupported camera URI scheme 'v4l2'"),
+        ("uvc:///dev/video0", "unsupported camera URI scheme 'uvc'"),
+        ("v4l2://cam0", "use v4l2://0"),
+        ("v4l2:///dev/video0?fourcc=MJPEG", "bad width, height, fps or fourcc"),
         ("sim://?fps=0", "fps must be"),
         ("sim://?fps=fast", "fps must be a number"),
         ("sim://?zoom=2", "unknown parameter"),

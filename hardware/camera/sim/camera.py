@@ -7,7 +7,9 @@ drawing compresses to a few KB, far below the standard's 20-40 KB JPEG, and woul
 problems a real camera shows.
 
 Given an image file instead, the camera shows that image (scaled to fill 640×480, centre-cropped,
-never distorted) as a still camera, for demos with a real-looking photo.
+never distorted) as a still camera, for demos with a real-looking photo. Given a video file
+(.avi .mp4 .mkv .mov .webm, decoded with OpenCV), it loops the clip at `fps`, so tests and
+`kiosk --simulate` can replay real faces that move.
 
 Fault: while `sim_dir/camera-unplugged` exists the camera delivers nothing and `is_alive` is
 False, as with a camera whose cable was pulled.
@@ -31,6 +33,8 @@ UNPLUGGED_FILE = "camera-unplugged"
 NOISE_AMPLITUDE = 4  # ± levels, uniform: about what an indoor webcam shows
 _NOISE_POOL = 6
 _SUPERSAMPLE = 3
+VIDEO_SUFFIXES = (".avi", ".mp4", ".mkv", ".mov", ".webm")
+MAX_CLIP_FRAMES = 900  # 30 s at 30 fps, ~800 MB at most: clips are short test material
 
 
 def draw_figure(width: int = FRAME_WIDTH, height: int = FRAME_HEIGHT) -> Image.Image:
@@ -92,6 +96,29 @@ def draw_figure(width: int = FRAME_WIDTH, height: int = FRAME_HEIGHT) -> Image.I
     return img.convert("RGBa").resize((width, height), Image.Resampling.LANCZOS).convert("RGBA")
 
 
+def _load_clip(path: Path) -> list[npt.NDArray[np.uint8]]:
+    """Every frame of a video, fitted to 640×480 RGB and read-only."""
+    import cv2  # only for video files: stills and the drawn figure need no OpenCV
+
+    cap = cv2.VideoCapture(str(path))
+    frames: list[npt.NDArray[np.uint8]] = []
+    try:
+        while len(frames) < MAX_CLIP_FRAMES:
+            ok, bgr = cap.read()
+            if not ok:
+                break
+            rgb = Image.fromarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+            fitted = np.asarray(ImageOps.fit(rgb, (FRAME_WIDTH, FRAME_HEIGHT),
+                                             Image.Resampling.LANCZOS), dtype=np.uint8).copy()
+            fitted.flags.writeable = False
+            frames.append(fitted)
+    finally:
+        cap.release()
+    if not frames:
+        raise ValueError(f"{path}: no frames could be decoded")
+    return frames
+
+
 class SimulatedCamera:
     """`Camera` producing 640×480 RGB frames at `fps` in its own daemon thread."""
 
@@ -114,7 +141,10 @@ class SimulatedCamera:
         self._sprite: Image.Image | None = None
         self._backdrop = Image.new("RGB", (FRAME_WIDTH, FRAME_HEIGHT), BACKDROP_RGB)
         self._noise: list[npt.NDArray[np.int16]] = []
-        if image_path is not None:
+        self._clip: list[npt.NDArray[np.uint8]] = []
+        if image_path is not None and image_path.suffix.lower() in VIDEO_SUFFIXES:
+            self._clip = _load_clip(image_path)
+        elif image_path is not None:
             with Image.open(image_path) as src:
                 fitted = ImageOps.fit(
                     src.convert("RGB"), (FRAME_WIDTH, FRAME_HEIGHT), Image.Resampling.LANCZOS
@@ -166,7 +196,9 @@ class SimulatedCamera:
     # -- frames --------------------------------------------------------------------------
 
     def render(self, t: float) -> npt.NDArray[np.uint8]:
-        """The picture at time `t` (seconds): the still, or the figure swayed for `t`."""
+        """The picture at time `t` (seconds): the still, the clip's frame, or the figure."""
+        if self._clip:
+            return self._clip[int(t * self.fps) % len(self._clip)]
         if self._still is not None:
             return self._still
         assert self._sprite is not None

@@ -1,0 +1,130 @@
+"""The real camera: OpenCV capture from a V4L2 device, in its own thread, latest frame only.
+
+URI (devices.camera): `v4l2:///dev/video0?width=1280&height=720&fourcc=MJPG&fps=30`, or a device
+index, `v4l2://0`. USB webcams deliver full frame rates at higher resolutions only in MJPG, hence
+the FOURCC; width/height/fps are requests the driver may round, and the frames say what came.
+
+The thread reads as fast as the camera delivers and keeps only the newest frame, so a slow
+consumer never sees a backlog (V4L2 otherwise queues several buffers, i.e. lag on screen). If
+the camera drops out (cable, USB reset) reads fail, `latest_frame()` becomes None and
+`is_alive` False, and the thread reopens the device every `reconnect_s` until it is back: the
+photo screen says "camera gone" and recovers by itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from hardware.camera.camera import FRAME_HEIGHT, FRAME_WIDTH, Frame
+from kiosk.logs import event as log_event
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CaptureSettings:
+    source: int | str  # V4L2 index or device path (tests: a video file)
+    width: int = FRAME_WIDTH
+    height: int = FRAME_HEIGHT
+    fourcc: str = "MJPG"
+    fps: float = 30.0
+    reconnect_s: float = 1.0
+    use_v4l2: bool = True  # False: let OpenCV choose the backend (video files in tests)
+
+
+class OpenCVCamera:
+    """`Camera` over `cv2.VideoCapture`."""
+
+    def __init__(self, settings: CaptureSettings) -> None:
+        if settings.fourcc and len(settings.fourcc) != 4:
+            raise ValueError(f"fourcc must be 4 characters, not {settings.fourcc!r}")
+        self.settings = settings
+        self._latest: Frame | None = None
+        self._seq = 0
+        self._alive = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.reconnects = 0  # for `kioskctl camera check` and the tests
+
+    # -- Camera --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._seq = 0
+        self._thread = threading.Thread(target=self._run, name="opencv-camera", daemon=True)
+        self._thread.start()
+
+    def latest_frame(self) -> Frame | None:
+        return self._latest
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(3.0)
+        self._thread = None
+        self._latest = None
+        self._alive = False
+
+    @property
+    def is_alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive() and self._alive
+
+    # -- capture -------------------------------------------------------------------------
+
+    def _open(self) -> cv2.VideoCapture | None:
+        s = self.settings
+        api = cv2.CAP_V4L2 if s.use_v4l2 else cv2.CAP_ANY
+        cap = cv2.VideoCapture(s.source, api)
+        if not cap.isOpened():
+            cap.release()
+            return None
+        if s.fourcc:
+            cap.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter.fourcc(*s.fourcc))
+        cap.set(cv2.CAP_PROP_FRAME_WIDTH, s.width)
+        cap.set(cv2.CAP_PROP_FRAME_HEIGHT, s.height)
+        cap.set(cv2.CAP_PROP_FPS, s.fps)
+        cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)  # where the driver allows: no queued stale frames
+        return cap
+
+    def _run(self) -> None:
+        cap: cv2.VideoCapture | None = None
+        try:
+            while not self._stop.is_set():
+                if cap is None:
+                    cap = self._open()
+                    if cap is None:
+                        self._alive = False
+                        self._latest = None
+                        self._stop.wait(self.settings.reconnect_s)
+                        continue
+                    log_event(log, "camera.opened")
+                ok, bgr = cap.read()
+                if not ok or bgr is None:
+                    log_event(log, "camera.lost", level=logging.WARNING)
+                    cap.release()
+                    cap = None
+                    self._alive = False
+                    self._latest = None
+                    self.reconnects += 1
+                    self._stop.wait(self.settings.reconnect_s)
+                    continue
+                rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+                rgb.flags.writeable = False
+                self._seq += 1
+                self._latest = Frame(image=np.asarray(rgb, dtype=np.uint8), seq=self._seq,
+                                     t=time.monotonic())
+                self._alive = True
+                if not self.settings.use_v4l2:
+                    # A file reads as fast as it decodes; pace it like the camera it stands for.
+                    self._stop.wait(1.0 / self.settings.fps)
+        finally:
+            if cap is not None:
+                cap.release()

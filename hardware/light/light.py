@@ -1,0 +1,60 @@
+"""What the kiosk needs from the fill light: on or off, and to know when it failed.
+
+The light only improves the photo; it must never stop a candidate. So the kiosk talks to a
+`GuardedLight`, which turns any device error into a logged warning and a `fault` flag for the
+staff screen, and otherwise carries on.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol, runtime_checkable
+
+from kiosk.logs import event as log_event
+
+log = logging.getLogger(__name__)
+
+
+class LightError(Exception):
+    """The light cannot be reached or refused a command; `code` is 'light_unavailable'."""
+
+    def __init__(self, code: str = "light_unavailable", detail: str = "") -> None:
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.detail = detail
+
+
+@runtime_checkable
+class FillLight(Protocol):
+    def set(self, on: bool) -> None:
+        """Switch the light; raises LightError when the device does not answer."""
+        ...
+
+    def close(self) -> None:
+        """Release the device (switching it off first where possible)."""
+        ...
+
+
+class GuardedLight:
+    """A `FillLight` whose failures are warnings, never exceptions (see the module doc)."""
+
+    def __init__(self, inner: FillLight) -> None:
+        self.inner = inner
+        self.fault: str = ""  # "" while healthy; the last error code otherwise, for staff
+        self.is_on = False
+
+    def set(self, on: bool) -> None:
+        try:
+            self.inner.set(on)
+        except Exception as exc:  # noqa: BLE001 - whatever the device does, carry on
+            self.fault = getattr(exc, "code", "light_unavailable")
+            log_event(log, "light.failed", level=logging.WARNING, code=self.fault, on=on)
+            return
+        self.fault = ""
+        self.is_on = on
+
+    def close(self) -> None:
+        try:
+            self.inner.close()
+        except Exception:  # noqa: BLE001
+            log_event(log, "light.close_failed", level=logging.WARNING)

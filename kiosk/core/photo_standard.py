@@ -1,0 +1,396 @@
+"""The national photo standard as data, and the geometry that decides whether a face meets it.
+
+The Ministry's 《普通高等学校招生图像采集规范及信息标准》 is republished by provinces each year
+with their own figures, so every number here is a field of `PhotoStandard` that the machine's
+config (`[photo]`) may change; the defaults are the published values
+(/work/shared/reference/photo-standard.md).
+
+Pure Python on purpose: the measuring (face detection, brightness, sharpness) happens outside
+core, on pixels; core only turns measurements into a verdict with reason codes, a Chinese
+guidance text per reason, and the crop that puts a measured face where the standard wants it.
+That keeps the rules testable without a camera and lets the UI show the same words everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# -- reason codes ------------------------------------------------------------------------
+# Ordered by what the candidate should fix first: nobody / too many people before position,
+# position before light, light before sharpness. `Verdict.guidance` shows the first one.
+
+NO_FACE = "no_face"
+MANY_FACES = "many_faces"
+MOVE_CLOSER = "move_closer"
+MOVE_BACK = "move_back"
+MOVE_LEFT = "move_left"
+MOVE_RIGHT = "move_right"
+MOVE_UP = "move_up"
+MOVE_DOWN = "move_down"
+EYES_NOT_FOUND = "eyes_not_found"
+TOO_DARK = "too_dark"
+TOO_BRIGHT = "too_bright"
+BLURRED = "blurred"
+BACKGROUND_UNEVEN = "background_uneven"
+BACKGROUND_COLOUR = "background_colour"
+LOW_RESOLUTION = "low_resolution"
+BAD_IMAGE = "bad_image"
+FILE_SIZE = "file_size"  # no JPEG quality >= the floor lands in the size range
+
+REASON_ORDER: tuple[str, ...] = (
+    BAD_IMAGE, NO_FACE, MANY_FACES, MOVE_CLOSER, MOVE_BACK, MOVE_LEFT, MOVE_RIGHT, MOVE_UP,
+    MOVE_DOWN, LOW_RESOLUTION, EYES_NOT_FOUND, TOO_DARK, TOO_BRIGHT, BLURRED, BACKGROUND_UNEVEN,
+    BACKGROUND_COLOUR, FILE_SIZE,
+)
+
+# Words for the candidate (screen language is Chinese; candidates never read English here).
+# "Left"/"right" are the candidate's own. The camera faces the candidate, so a face near the
+# frame's left edge belongs to a candidate who has drifted to their right: "move left".
+GUIDANCE_ZH: dict[str, str] = {
+    BAD_IMAGE: "摄像头画面异常，请联系工作人员",
+    NO_FACE: "请正对镜头，把脸放进框内",
+    MANY_FACES: "请只留一人在镜头前",
+    MOVE_CLOSER: "请靠近一点",
+    MOVE_BACK: "请后退一点",
+    MOVE_LEFT: "请向左移一点",
+    MOVE_RIGHT: "请向右移一点",
+    MOVE_UP: "请坐高一点",
+    MOVE_DOWN: "请坐低一点",
+    LOW_RESOLUTION: "请靠近一点",
+    EYES_NOT_FOUND: "请睁开双眼，正视镜头",
+    TOO_DARK: "光线太暗，请稍等或联系工作人员",
+    TOO_BRIGHT: "光线太亮，请联系工作人员",
+    BLURRED: "请保持不动",
+    BACKGROUND_UNEVEN: "背景不干净，请让身后的人或物离开",
+    BACKGROUND_COLOUR: "背景颜色不符合要求，请联系工作人员",
+    FILE_SIZE: "照片无法生成，请重新拍摄",
+}
+
+# The same reasons for technicians (kioskctl output, logs): no personal data in any of them.
+REASON_EN: dict[str, str] = {
+    BAD_IMAGE: "not a usable RGB image",
+    NO_FACE: "no face found",
+    MANY_FACES: "more than one face",
+    MOVE_CLOSER: "face too small for the guide",
+    MOVE_BACK: "face too large for the guide",
+    MOVE_LEFT: "face left of the guide in the frame (candidate should move to their left)",
+    MOVE_RIGHT: "face right of the guide in the frame (candidate should move to their right)",
+    MOVE_UP: "face below the guide",
+    MOVE_DOWN: "face above the guide",
+    LOW_RESOLUTION: "the crop would need too much enlargement",
+    EYES_NOT_FOUND: "both eyes not found (closed, covered or head turned)",
+    TOO_DARK: "face too dark",
+    TOO_BRIGHT: "face over-exposed",
+    BLURRED: "face not sharp (movement or focus)",
+    BACKGROUND_UNEVEN: "background around the head is not even",
+    BACKGROUND_COLOUR: "background is not one of the allowed colours",
+    FILE_SIZE: "no JPEG quality at or above the floor lands in the size range",
+}
+
+
+def sort_reasons(reasons: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Reasons deduplicated, most important first."""
+    rank = {r: i for i, r in enumerate(REASON_ORDER)}
+    return tuple(sorted(set(reasons), key=lambda r: rank.get(r, len(rank))))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What one frame (or the final photo) amounts to: good, or the reasons it is not."""
+
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.reasons
+
+    @property
+    def guidance(self) -> str:
+        """The one sentence to show the candidate now (the most important reason), or ""."""
+        return GUIDANCE_ZH.get(self.reasons[0], "") if self.reasons else ""
+
+    def as_dict(self) -> dict[str, object]:
+        return {"ok": self.ok, "reasons": list(self.reasons)}
+
+
+# -- the standard ------------------------------------------------------------------------
+
+RGB = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class PhotoStandard:
+    """The standard's figures (output geometry in the width×height photo) and the thresholds
+    the kiosk applies when measuring a frame against them. Every field is a `[photo]` key."""
+
+    width: int = 480
+    height: int = 640
+    dpi: int = 300
+    min_quality: int = 60
+    min_kb: int = 20
+    max_kb: int = 40
+    hair_top_min: int = 50  # px below the top edge of the photo
+    hair_top_max: int = 110
+    eyes_min: int = 200
+    eyes_max: int = 300
+    face_width_min: int = 180
+    face_width_max: int = 300
+    # Light blue, white, light grey; and how far (Euclidean RGB) a measured background may be.
+    backgrounds: tuple[RGB, ...] = ((100, 197, 255), (255, 255, 255), (240, 240, 240))
+    background_tolerance: float = 60.0
+    background_max_std: float = 18.0  # grey-level spread around the head
+    # Live guidance: the centre may be off the guide by this fraction of the frame width.
+    centre_tolerance: float = 0.06
+    # The photo: the head may sit this fraction of the photo width off centre (a crop slid to
+    # stay inside the frame; also lets an existing standard photo pass its own check).
+    photo_centre_tolerance: float = 0.03
+    brightness_min: float = 70.0  # mean grey level of the face, 0-255
+    brightness_max: float = 210.0
+    # Variance of the Laplacian of the face at a fixed width, scaled to mid-grey brightness
+    # (so a dim face is called dim, not blurred). Sharp webcam faces give 40-150, blur < 10.
+    sharpness_min: float = 15.0
+    max_upscale: float = 2.0  # a crop smaller than width/max_upscale frame px is too coarse
+    # Detector box → face proportions (Haar boxes are about cheek to cheek; hair sits about
+    # this many box heights above the eyes when it cannot be measured against the background).
+    face_width_per_box: float = 1.0
+    eyes_below_box_top: float = 0.38
+    hair_above_eyes: float = 0.85
+
+    def validate(self) -> PhotoStandard:
+        """Refuse figures that cannot describe a photo, so a bad province config fails early."""
+        if self.width <= 0 or self.height <= 0:
+            raise ValueError("photo: width and height must be positive")
+        if not (1 <= self.min_quality <= 95):
+            raise ValueError("photo.min_quality: must be 1-95")
+        if not (0 <= self.min_kb < self.max_kb):
+            raise ValueError("photo: need 0 <= min_kb < max_kb")
+        if not (0 <= self.hair_top_min <= self.hair_top_max < self.eyes_min <= self.eyes_max
+                < self.height):
+            raise ValueError("photo: need hair_top_min <= hair_top_max < eyes_min <= eyes_max")
+        if not (0 < self.face_width_min <= self.face_width_max <= self.width):
+            raise ValueError("photo: need 0 < face_width_min <= face_width_max <= width")
+        if not self.backgrounds:
+            raise ValueError("photo.backgrounds: at least one colour")
+        return self
+
+    # Targets: the middle of each range, so small detector errors stay inside it.
+    @property
+    def target_face_width(self) -> float:
+        return (self.face_width_min + self.face_width_max) / 2
+
+    @property
+    def min_bytes(self) -> int:
+        """Lower size bound, read as KiB so the file passes either reading of "KB"."""
+        return self.min_kb * 1024
+
+    @property
+    def max_bytes(self) -> int:
+        """Upper size bound, read as 1000-byte KB, for the same reason."""
+        return self.max_kb * 1000
+
+
+# -- geometry ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Box:
+    """An axis-aligned rectangle in frame pixels (floats: crops are computed, then rounded)."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+
+    @property
+    def cx(self) -> float:
+        return self.x + self.w / 2
+
+    @property
+    def right(self) -> float:
+        return self.x + self.w
+
+    @property
+    def bottom(self) -> float:
+        return self.y + self.h
+
+
+@dataclass(frozen=True)
+class FaceGeometry:
+    """A face measured in a frame: centre line, eye line, hair top and face width, frame px."""
+
+    cx: float
+    eyes_y: float
+    hair_top: float
+    face_width: float
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the standard photo comes from in the frame, and where the face lands in it."""
+
+    crop: Box  # frame px; width:height is the standard's aspect
+    scale: float  # photo px per frame px
+    eyes_y: float  # in the photo
+    hair_top: float
+    face_width: float
+    reasons: tuple[str, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return not self.reasons
+
+
+def guide_box(std: PhotoStandard, frame_w: int, frame_h: int) -> Box:
+    """The largest centred window of the standard's aspect: what the on-screen guide frames."""
+    if frame_w * std.height > frame_h * std.width:
+        h = float(frame_h)
+        w = h * std.width / std.height
+    else:
+        w = float(frame_w)
+        h = w * std.height / std.width
+    return Box((frame_w - w) / 2, (frame_h - h) / 2, w, h)
+
+
+def guide_reasons(
+    face: FaceGeometry, std: PhotoStandard, frame_w: int, frame_h: int
+) -> tuple[str, ...]:
+    """Live guidance: is the face where the guide wants it (as if the photo were the guide)?
+
+    The guide is the centred window; mapped to the photo, the face must meet the standard's
+    ranges there. Asking for the guide rather than "somewhere croppable" keeps candidates
+    centred in front of the camera, where the light and the lens are at their best.
+    """
+    g = guide_box(std, frame_w, frame_h)
+    s = std.width / g.w
+    reasons: list[str] = []
+    width = face.face_width * s
+    if width < std.face_width_min:
+        reasons.append(MOVE_CLOSER)
+    elif width > std.face_width_max:
+        reasons.append(MOVE_BACK)
+    off = (face.cx - g.cx) / frame_w
+    if off < -std.centre_tolerance:
+        reasons.append(MOVE_LEFT)  # frame-left is the candidate's right: they move left
+    elif off > std.centre_tolerance:
+        reasons.append(MOVE_RIGHT)
+    eyes = (face.eyes_y - g.y) * s
+    hair = (face.hair_top - g.y) * s
+    if eyes > std.eyes_max or (hair > std.hair_top_max and eyes > std.eyes_min):
+        reasons.append(MOVE_UP)
+    elif eyes < std.eyes_min or (hair < std.hair_top_min and eyes < std.eyes_max):
+        reasons.append(MOVE_DOWN)
+    return tuple(reasons)
+
+
+def place(face: FaceGeometry, std: PhotoStandard, frame_w: int, frame_h: int) -> Placement:
+    """The crop of the frame that puts `face` inside every range of the standard.
+
+    The scale makes the face the middle of the allowed width, then bends (if it must) so that
+    hair top and eyes can both fit their bands; the eye line is put as near the middle of its
+    band as the hair allows; the face is centred. A crop that would leave the frame, or need
+    more than `max_upscale` enlargement, comes back with reasons instead of being padded.
+    """
+    head = max(face.eyes_y - face.hair_top, 1e-6)  # frame px between hair top and eyes
+    s = std.target_face_width / max(face.face_width, 1e-6)
+    # Hair-to-eyes distance in the photo must lie in [eyes_min-hair_top_max, eyes_max-hair_top_min].
+    lo_gap, hi_gap = std.eyes_min - std.hair_top_max, std.eyes_max - std.hair_top_min
+    s_lo = max(std.face_width_min / face.face_width, lo_gap / head)
+    s_hi = min(std.face_width_max / face.face_width, hi_gap / head)
+    # The crop must fit in the frame (nothing is padded), which sets a least enlargement.
+    s_lo = max(s_lo, std.width / frame_w, std.height / frame_h)
+    reasons: list[str] = []
+    if s_lo <= s_hi:
+        s = min(max(s, s_lo), s_hi)
+    # Eyes: middle of [eyes_min, eyes_max] ∩ [hair_top_min + gap, hair_top_max + gap].
+    gap = head * s
+    e_lo = max(std.eyes_min, std.hair_top_min + gap)
+    e_hi = min(std.eyes_max, std.hair_top_max + gap)
+    eyes_out = (e_lo + e_hi) / 2 if e_lo <= e_hi else (std.eyes_min + std.eyes_max) / 2
+    # Within the band, slide the eye line so the crop stays inside the frame if it can: a face
+    # a few pixels high or low still makes a photo instead of a "move" reason.
+    f_lo = max(e_lo, (face.eyes_y - frame_h) * s + std.height)
+    f_hi = min(e_hi, face.eyes_y * s)
+    if f_lo <= f_hi:
+        eyes_out = min(max(eyes_out, f_lo), f_hi)
+    cw, ch = std.width / s, std.height / s
+    x0 = face.cx - cw / 2
+    slid = min(max(x0, 0.0), frame_w - cw)
+    if abs(slid - x0) * s <= std.photo_centre_tolerance * std.width:
+        x0 = slid
+    crop = Box(x0, face.eyes_y - eyes_out / s, cw, ch)
+    hair_out = eyes_out - gap
+    width_out = face.face_width * s
+    if not (std.face_width_min <= round(width_out) <= std.face_width_max):
+        reasons.append(MOVE_BACK if width_out > std.face_width_max else MOVE_CLOSER)
+    if not (std.hair_top_min <= round(hair_out) <= std.hair_top_max
+            and std.eyes_min <= round(eyes_out) <= std.eyes_max):
+        reasons.append(MOVE_BACK)  # head too tall for the band at any usable scale
+    eps = 0.5
+    if crop.w > frame_w + eps or crop.h > frame_h + eps:
+        reasons.append(MOVE_BACK)
+    else:
+        if crop.x < -eps:
+            reasons.append(MOVE_LEFT)  # face too near the frame's left edge
+        if crop.right > frame_w + eps:
+            reasons.append(MOVE_RIGHT)
+        if crop.y < -eps:
+            reasons.append(MOVE_DOWN)
+        if crop.bottom > frame_h + eps:
+            reasons.append(MOVE_UP)
+    if s > std.max_upscale:
+        reasons.append(LOW_RESOLUTION)
+    return Placement(crop, s, eyes_out, hair_out, width_out, sort_reasons(reasons))
+
+
+def colour_distance(a: tuple[float, float, float], b: RGB) -> float:
+    return sum((x - y) ** 2 for x, y in zip(a, b, strict=True)) ** 0.5
+
+
+def background_reasons(
+    mean_rgb: tuple[float, float, float], grey_std: float, std: PhotoStandard
+) -> tuple[str, ...]:
+    """Even (small spread) and one of the allowed colours (within the tolerance)."""
+    reasons = []
+    if grey_std > std.background_max_std:
+        reasons.append(BACKGROUND_UNEVEN)
+    if min(colour_distance(mean_rgb, c) for c in std.backgrounds) > std.background_tolerance:
+        reasons.append(BACKGROUND_COLOUR)
+    return tuple(reasons)
+
+
+def exposure_reasons(brightness: float, sharpness: float, std: PhotoStandard) -> tuple[str, ...]:
+    reasons = []
+    if brightness < std.brightness_min:
+        reasons.append(TOO_DARK)
+    elif brightness > std.brightness_max:
+        reasons.append(TOO_BRIGHT)
+    if sharpness < std.sharpness_min:
+        reasons.append(BLURRED)
+    return tuple(reasons)
+
+
+class GoodStreak:
+    """Auto-capture gate: ready once the verdict has been good for `frames` frames in a row.
+
+    Counts distinct camera frames (by sequence number), so a UI that polls faster than the
+    camera delivers does not count one frame twice; any bad frame starts the count again.
+    """
+
+    def __init__(self, frames: int) -> None:
+        if frames < 1:
+            raise ValueError("frames must be >= 1")
+        self.frames = frames
+        self.count = 0
+        self._last_seq: int | None = None
+
+    def feed(self, seq: int, verdict: Verdict) -> bool:
+        """Record frame `seq`'s verdict; True when the streak is long enough to capture."""
+        if seq == self._last_seq:
+            return self.count >= self.frames
+        self._last_seq = seq
+        self.count = self.count + 1 if verdict.ok else 0
+        return self.count >= self.frames
+
+    def reset(self) -> None:
+        self.count = 0
+        self._last_seq = None
