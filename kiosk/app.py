@@ -106,9 +106,14 @@ def main(simulate, config_path, data_dir, size, autoplay, repeat, shots, no_uplo
         config = replace(config, data_dir=data_dir)
     if simulate:
         # Every device simulated; the chip photo decoder a technician named still applies.
-        sim = DevicesConfig()
+        # A device already configured as a simulator keeps its options (sim://?fps=30).
+        sim, mine = DevicesConfig(), config.devices
         config = replace(config, devices=replace(
-            config.devices, idcard=sim.idcard, camera=sim.camera, printer=sim.printer))
+            mine,
+            idcard=sim.idcard,
+            camera=mine.camera if mine.camera.startswith("sim:") else sim.camera,
+            printer=mine.printer if mine.printer.startswith("sim:") else sim.printer,
+        ))
     config.data_dir.mkdir(parents=True, exist_ok=True)
     if simulate:
         config = _start_idcard_simulator(config)

@@ -99,7 +99,7 @@ class PhotoConfig(PhotoStandard):
     [r, g, b] arrays in TOML."""
 
     detector_model: str = ""  # a YuNet .onnx a technician installed; "": the Haar cascades
-    good_frames: int = 8  # auto-capture once the verdict has been good this many frames
+    good_frames: int = 12  # auto-capture once the verdict has been good this many frames in a row
     max_retakes: int = 3  # then ask staff
 
     def standard(self) -> PhotoStandard:

@@ -1,12 +1,11 @@
 """The two images a record carries: the standard candidate photo and the signature.
 
 The photo follows the published standard (see /work/shared/reference/photo-standard.md):
-480×640, JPEG quality never below 60, normally 20-40 KB, nothing added and no metadata. With a
-`standard` (or an `analyser`) the photo is cropped around the detected face to the standard's
-geometry, and refused with reasons (`PhotoRefused`) rather than emitted when it cannot meet it;
-without, it is the centred 3:4 crop of the on-screen guide. The signature is a PNG of the
-strokes as drawn, for people to look at; the strokes themselves go in
-the record for any later verification.
+480×640, JPEG quality never below 60, normally 20-40 KB, nothing added and no metadata. The
+photo is cropped around the detected face to the standard's geometry, and refused with reasons
+(`PhotoRefused`) rather than emitted when it cannot meet it. The signature is a PNG of the
+strokes as drawn, for people to look at; the strokes themselves go in the record for any later
+verification.
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PHOTO_DPI = 300  # the standard's figure, written in the JFIF header (not EXIF)
-MIN_QUALITY = 60  # the standard's floor
 QUALITY_STEPS = (95, 92, 90, 88, 85, 82, 80, 77, 75, 72, 70, 67, 65, 62, 60)
 
 
@@ -41,19 +39,6 @@ class PhotoRefused(ValueError):
     def __init__(self, reasons: Sequence[str]) -> None:
         self.reasons = tuple(reasons)
         super().__init__("photo refused: " + ", ".join(self.reasons))
-
-
-def crop_to_aspect(frame: npt.NDArray[np.uint8], width: int, height: int) -> Image.Image:
-    """The largest centred width:height window of `frame` (the on-screen face guide is centred)."""
-    if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
-        raise ValueError("frame must be an H×W×3 uint8 RGB array")
-    fh, fw = frame.shape[:2]
-    if fw * height > fh * width:  # too wide: trim the sides
-        cw, ch = round(fh * width / height), fh
-    else:  # too tall: trim top and bottom
-        cw, ch = fw, round(fw * height / width)
-    x0, y0 = (fw - cw) // 2, (fh - ch) // 2
-    return Image.fromarray(np.ascontiguousarray(frame[y0 : y0 + ch, x0 : x0 + cw]), "RGB")
 
 
 def _jpeg(img: Image.Image, quality: int, dpi: int = PHOTO_DPI) -> bytes:
@@ -107,56 +92,30 @@ def _face_photo(
 def standard_photo(
     frame: npt.NDArray[np.uint8],
     *,
-    width: int = 480,
-    height: int = 640,
-    min_kb: int = 20,
-    max_kb: int = 40,
     standard: PhotoStandard | None = None,
     analyser: FaceAnalyser | None = None,
     analysis: Analysis | None = None,
 ) -> bytes:
     """The candidate photo: JPEG of the standard's size, in the size range, no metadata.
 
-    Given a `standard`, an `analyser` or a frame's `analysis`, the crop is placed around the
-    detected face so that hair top, eye line and face width land in the standard's bands, the
-    quality steps down from 95 to the standard's floor until the file is in the size range, and
-    a frame that cannot make such a photo raises `PhotoRefused(reasons)`: nothing that fails the
-    standard leaves this function. (`analysis` saves analysing the frame again when the caller
-    already has it for that very frame.)
+    The crop is placed around the detected face so that hair top, eye line and face width land
+    in the standard's bands, the quality steps down from 95 to the standard's floor until the
+    file is in the size range, and a frame that cannot make such a photo raises
+    `PhotoRefused(reasons)`: nothing that fails the standard leaves this function. The range
+    is checked against both readings of "KB" (at least min_kb×1024 bytes, at most
+    max_kb×1000), so the file passes whichever one a checker uses; files are never padded.
 
-    Without any of them (the kiosk's photo screen until the live guidance is wired): the centred
-    3:4 crop of the on-screen guide, as follows.
-
-    Quality steps down from 95 and the first result that fits under the maximum is kept. The
-    range is checked against both readings of "KB" (at least min_kb×1024 bytes, at most
-    max_kb×1000), so the file passes whichever one a checker uses. If no quality ≥ 60 reaches
-    the minimum (a very plain picture), the largest result under the maximum is kept: files are
-    never padded. If even quality 60 is over the maximum (a very busy picture), quality 60 is
-    kept, because the quality floor is a rule and the size range is "normally".
+    The standard is `standard`, else the `analyser`'s, else the one `analysis` was judged
+    against, else the published defaults. `analysis` (of this very frame) saves analysing it
+    again: the photo screen cuts the photo from the frame its live verdict describes.
     """
-    if standard is not None or analyser is not None or analysis is not None:
-        if standard is not None:
-            std = standard
-        elif analyser is not None:
-            std = analyser.standard
-        else:
-            std = analysis.standard if analysis is not None else PhotoStandard()
-        return _face_photo(frame, std, analyser, analysis)
-    lo, hi = min_kb * 1024, max_kb * 1000
-    img = crop_to_aspect(frame, width, height)
-    if img.size != (width, height):
-        img = img.resize((width, height), Image.Resampling.LANCZOS)
-    data = b""
-    quality = MIN_QUALITY
-    for quality in QUALITY_STEPS:
-        data = _jpeg(img, quality)
-        if len(data) <= hi:
-            break
-    if len(data) > hi:
-        log_event(log, "photo.over_size", level=logging.WARNING, size=len(data), quality=quality)
-    elif len(data) < lo:
-        log_event(log, "photo.under_size", size=len(data), quality=quality)
-    return data
+    if standard is not None:
+        std = standard
+    elif analyser is not None:
+        std = analyser.standard
+    else:
+        std = analysis.standard if analysis is not None else PhotoStandard()
+    return _face_photo(frame, std, analyser, analysis)
 
 
 Stroke = Sequence[tuple[float, float, float]]

@@ -24,7 +24,7 @@ def session_settings(config: Config) -> SessionSettings:
     s = config.session
     return SessionSettings(
         workflow=get_workflow(s.workflow),
-        step=StepSettings(device_id=config.device.id),
+        step=StepSettings(device_id=config.device.id, max_photo_retakes=config.photo.max_retakes),
         idle_timeout_s=s.idle_timeout_s,
         done_dwell_s=s.done_dwell_s,
         notice_dwell_s=s.notice_dwell_s,

@@ -20,6 +20,7 @@ class LiveAnalysis:
         self.analyser = analyser
         self.idle_s = idle_s
         self._latest: tuple[Frame, Analysis] | None = None
+        self.analysed = 0  # frames analysed since construction: benchmarks read the rate
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -54,3 +55,4 @@ class LiveAnalysis:
                 continue
             last_seq = frame.seq
             self._latest = (frame, self.analyser.analyse(frame.image))
+            self.analysed += 1

@@ -308,9 +308,11 @@ def place(face: FaceGeometry, std: PhotoStandard, frame_w: int, frame_h: int) ->
     eyes_out = (e_lo + e_hi) / 2 if e_lo <= e_hi else (std.eyes_min + std.eyes_max) / 2
     # Within the band, slide the eye line so the crop stays inside the frame if it can: a face
     # a few pixels high or low still makes a photo instead of a "move" reason.
+    # When the crop is the frame's full height the window is one point, and float rounding
+    # may put its ends a hair apart the wrong way round: that still counts as fitting.
     f_lo = max(e_lo, (face.eyes_y - frame_h) * s + std.height)
     f_hi = min(e_hi, face.eyes_y * s)
-    if f_lo <= f_hi:
+    if f_lo <= f_hi + 1e-6:
         eyes_out = min(max(eyes_out, f_lo), f_hi)
     cw, ch = std.width / s, std.height / s
     x0 = face.cx - cw / 2

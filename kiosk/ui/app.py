@@ -119,6 +119,9 @@ class KioskApp(App):
         self.chip_photo_decoder = chip_photo_decoder  # bytes -> PIL image, when licensed
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="effects")
         self._watcher = None
+        self._analyser = None
+        self._camera_was_alive = True
+        self._camera_dead_ticks = 0
         session.add_listener(lambda _s: self.refresh())
 
     def t(self, key: str, **values) -> str:
@@ -239,6 +242,7 @@ class KioskApp(App):
         self.root.ids.stepbar.highlight(index)
 
     def _tick(self, _dt: float) -> None:
+        self._watch_camera()
         self.session.tick()
         s = self.session
         dwell = {"done": s.settings.done_dwell_s, "notice": s.settings.notice_dwell_s}.get(s.screen)
@@ -246,13 +250,43 @@ class KioskApp(App):
             self.seconds_left = max(0, int(dwell - s.seconds_on_screen() + 0.999))
         self.clock_text = datetime.now(CHINA_TZ).strftime("%Y-%m-%d  %H:%M")
 
+    def _watch_camera(self) -> None:
+        """A camera that drops out is a staff alert, cleared when its thread has it back."""
+        if self.camera is None:
+            return
+        alive, lost = self.camera.is_alive, self.t("staff_camera_lost")
+        # Two ticks (a second) of grace: a camera still opening at boot is not "lost".
+        self._camera_dead_ticks = 0 if alive else self._camera_dead_ticks + 1
+        if alive == self._camera_was_alive or (not alive and self._camera_dead_ticks < 3):
+            return
+        self._camera_was_alive = alive
+        event(log, "camera.back" if alive else "camera.lost",
+              level=logging.INFO if alive else logging.ERROR)
+        if not alive and not self.staff_alert:
+            self.staff_alert = lost
+        elif alive and self.staff_alert == lost:
+            self.staff_alert = ""
+
     def _on_any_touch(self, *_args) -> None:
         self.session.touch()
 
     # -- helpers screens call ------------------------------------------------------------------
 
-    def standard_photo(self, image) -> bytes:
-        return imaging.standard_photo(image)
+    def live_analysis(self):
+        """A started `LiveAnalysis` of the camera against the configured photo standard."""
+        from hardware.camera.analysis import FaceAnalyser
+        from hardware.camera.live import LiveAnalysis
+
+        if self._analyser is None:  # loading the cascades takes a moment: once per kiosk
+            photo = self.machine_config.photo
+            self._analyser = FaceAnalyser(photo.standard(), photo.detector_model)
+        live = LiveAnalysis(self.camera, self._analyser)
+        live.start()
+        return live
+
+    def standard_photo(self, image, analysis) -> bytes:
+        """The standard photo from a frame and its analysis, or `imaging.PhotoRefused`."""
+        return imaging.standard_photo(image, analysis=analysis)
 
     def signature_png(self, strokes) -> bytes:
         return imaging.signature_png(strokes)

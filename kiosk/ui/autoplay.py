@@ -261,10 +261,10 @@ def journey(p: Player, card: str = "resident-valid") -> Iterator[Wait]:
     yield from p.tap("confirm")
     yield p.screen("photo")
     yield p.until(lambda: p.widget("preview").frames_shown > 3, "camera frames")
+    yield p.until(lambda: p.widget("guidance").text != "", "live guidance")
     yield from p.shot("photo-preview")
-    yield from p.tap("capture")
-    yield p.until(lambda: p.widget("capture").parent is not None
-                  and p.app.root.ids.screens.current_screen.phase == "countdown", "countdown")
+    yield p.until(lambda: p.app.root.ids.screens.current_screen.phase == "countdown",
+                  "auto-capture countdown")
     yield from p.shot("photo-countdown")
     yield p.until(lambda: p.app.root.ids.screens.current_screen.phase == "review", "photo review")
     yield from p.shot("photo-review")
@@ -357,7 +357,6 @@ def range_exhausted(p: Player) -> Iterator[Wait]:
     yield p.screen("identity")
     yield from p.tap("confirm")
     yield p.screen("photo")
-    yield from p.tap("capture")
     yield p.until(lambda: p.app.session.data is not None
                   and p.app.session.data.photo_jpeg is not None, "photo taken")
     yield from p.tap("accept")
@@ -367,6 +366,99 @@ def range_exhausted(p: Player) -> Iterator[Wait]:
     yield p.remove_card()
     yield from p.tap("home")
     yield p.screen("attract")
+
+
+def _to_photo(p: Player) -> Iterator[Wait]:
+    yield p.screen("attract")
+    yield p.place_card("resident-valid")
+    yield p.screen("identity")
+    yield from p.tap("confirm")
+    yield p.screen("photo")
+
+
+def _photo_phase(p: Player) -> str:
+    return p.app.root.ids.screens.current_screen.phase
+
+
+def _leave_photo(p: Player) -> Iterator[Wait]:
+    yield from p.tap("cancel")
+    yield p.screen("attract")
+    yield p.remove_card()
+
+
+def photo_guidance(p: Player, hold_s: float = 4.0) -> Iterator[Wait]:
+    """A candidate out of place: the screen guides and never captures while they stay there."""
+    yield from _to_photo(p)
+    screen = p.app.root.ids.screens.current_screen
+    yield p.until(lambda: screen._live is not None and screen._live.latest() is not None
+                  and p.widget("guidance").text != "", "live guidance")
+    yield from p.shot("photo-guidance")
+    start = time.monotonic()
+    while time.monotonic() - start < hold_s:
+        if _photo_phase(p) != "preview":
+            raise ScriptFailed(f"captured a candidate out of place ({_photo_phase(p)})")
+        yield p.sleep(0.2)
+    _frame, analysis = screen._live.latest()
+    event(log, "autoplay.photo_guidance", reasons=list(analysis.verdict.reasons),
+          guidance=p.widget("guidance").text)
+    yield from _leave_photo(p)
+
+
+def photo_capture(p: Player) -> Iterator[Wait]:
+    """Auto-capture from whatever the camera shows, review the photo, then leave."""
+    yield from _to_photo(p)
+    yield p.until(lambda: _photo_phase(p) == "review", "auto-capture", timeout_s=30)
+    yield from p.shot("photo-review")
+    event(log, "autoplay.photo_taken", size=len(p.app.session.data.photo_jpeg))
+    yield from _leave_photo(p)
+
+
+def camera_unplugged(p: Player) -> Iterator[Wait]:
+    """The camera drops out at the photo step: staff alerted, the candidate told, then it
+    comes back and the photo is taken as if nothing happened."""
+    from hardware.camera.sim.camera import UNPLUGGED_FILE
+
+    fault = p.app.machine_config.sim_dir / UNPLUGGED_FILE
+    yield from _to_photo(p)
+    fault.touch()
+    lost = p.app.t("staff_camera_lost")
+    yield p.until(lambda: p.app.staff_alert == lost
+                  and p.widget("guidance").text == p.app.t("photo_no_camera"), "camera lost")
+    yield from p.shot("photo-camera-lost")
+    fault.unlink()
+    yield p.until(lambda: p.app.staff_alert == "", "camera back")
+    yield p.until(lambda: _photo_phase(p) == "review", "auto-capture after the camera came back",
+                  timeout_s=30)
+    yield from _leave_photo(p)
+
+
+def photo_retakes(p: Player) -> Iterator[Wait]:
+    """Retake until the limit, then the candidate is sent to staff."""
+    yield from _to_photo(p)
+    for _ in range(p.app.machine_config.photo.max_retakes):
+        yield p.until(lambda: _photo_phase(p) == "review", "auto-capture", timeout_s=30)
+        yield from p.tap("retake")
+        yield p.until(lambda: _photo_phase(p) == "preview", "preview again")
+    yield p.until(lambda: _photo_phase(p) == "review", "auto-capture", timeout_s=30)
+    yield from p.tap("retake")
+    yield p.screen("notice")
+    yield p.until(lambda: p.app.session.notice_code == "photo_retakes_exhausted",
+                  "retakes exhausted notice")
+    yield from p.shot("notice-photo-retakes")
+    yield p.remove_card()
+
+
+def preview_rate(p: Player, seconds: float = 10.0) -> Iterator[Wait]:
+    """Hold the photo preview; report the frames it showed and analysed per second (a bench)."""
+    yield from _to_photo(p)
+    yield p.sleep(1.0)
+    preview, live = p.widget("preview"), p.app.root.ids.screens.current_screen._live
+    shown, analysed, t0 = preview.frames_shown, live.analysed, time.monotonic()
+    yield p.sleep(seconds)
+    elapsed = time.monotonic() - t0
+    event(log, "autoplay.preview_rate", fps=round((preview.frames_shown - shown) / elapsed, 2),
+          analysed_fps=round((live.analysed - analysed) / elapsed, 2), seconds=seconds)
+    yield from _leave_photo(p)
 
 
 def ready(p: Player) -> Iterator[Wait]:
@@ -384,6 +476,11 @@ SCRIPTS: dict[str, Script] = {
     "sign-then-crash": sign_then_crash,
     "range-exhausted": range_exhausted,
     "disk-full": disk_full,
+    "preview-rate": preview_rate,
+    "photo-guidance": photo_guidance,
+    "photo-capture": photo_capture,
+    "camera-unplugged": camera_unplugged,
+    "photo-retakes": photo_retakes,
 }
 
 

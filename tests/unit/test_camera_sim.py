@@ -112,3 +112,14 @@ def test_unplugged_fault(tmp_path: Path) -> None:
 def test_factory_refuses_bad_uris(tmp_path: Path, uri: str, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         open_camera(uri, tmp_path)
+
+
+def test_the_simulated_candidate_passes_the_live_guide_and_makes_a_photo(tmp_path: Path) -> None:
+    """`kiosk --simulate` must walk the good path: the drawn face is found and fits, every frame
+    of a sway cycle, so auto-capture fires and the standard photo can be cut."""
+    from hardware.camera.analysis import FaceAnalyser
+
+    cam, analyser = SimulatedCamera(tmp_path, fps=30, seed=3), FaceAnalyser()
+    verdicts = [analyser.analyse(cam.render(i / 10)) for i in range(62)]  # 6.2 s: two sways
+    assert all(a.verdict.ok and a.photo_verdict.ok for a in verdicts), {
+        r for a in verdicts for r in a.verdict.reasons + a.photo_verdict.reasons}

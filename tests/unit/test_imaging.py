@@ -9,7 +9,8 @@ import pytest
 from PIL import Image
 
 from hardware.camera.sim import SimulatedCamera
-from kiosk.imaging import crop_to_aspect, signature_png, standard_photo
+from kiosk.core import photo_standard as ps
+from kiosk.imaging import PhotoRefused, signature_png, standard_photo
 
 LO, HI = 20 * 1024, 40 * 1000
 
@@ -39,32 +40,14 @@ def test_simulated_frame_lands_in_range(tmp_path) -> None:  # type: ignore[no-un
     assert _q0(data) <= 13  # quality ≥ 60
 
 
-def test_plain_frame_keeps_best_quality_not_padded() -> None:
-    frame = np.full((480, 640, 3), (100, 197, 255), dtype=np.uint8)
-    data = standard_photo(frame)
-    assert len(data) < LO  # too plain to reach 20 KB, and not padded up to it
-    _assert_clean_jpeg(data)
-    assert _q0(data) <= 3  # the highest quality was kept
-
-
-def test_busy_frame_never_goes_below_quality_60() -> None:
-    frame = np.random.default_rng(1).integers(0, 256, (480, 640, 3), dtype=np.uint8)
-    data = standard_photo(frame)
-    assert len(data) > HI
-    assert _q0(data) == 13
-
-
-def test_crop_is_centred_3_by_4() -> None:
-    frame = np.zeros((480, 640, 3), dtype=np.uint8)
-    frame[:, :80] = (255, 0, 0)  # bands that the 360-wide centre crop must drop
-    frame[:, 560:] = (255, 0, 0)
-    frame[:, 80:560] = (0, 255, 0)
-    img = crop_to_aspect(frame, 480, 640)
-    assert img.size == (360, 480)
-    arr = np.asarray(img)
-    assert arr[..., 0].max() == 0
-    tall = np.zeros((1000, 300, 3), dtype=np.uint8)
-    assert crop_to_aspect(tall, 480, 640).size == (300, 400)
+@pytest.mark.parametrize("frame", [
+    np.full((480, 640, 3), (100, 197, 255), dtype=np.uint8),  # an empty booth
+    np.random.default_rng(1).integers(0, 256, (480, 640, 3), dtype=np.uint8),  # noise
+])
+def test_a_frame_without_a_face_is_refused_not_cropped(frame: np.ndarray) -> None:
+    with pytest.raises(PhotoRefused) as info:
+        standard_photo(frame)
+    assert ps.NO_FACE in info.value.reasons
 
 
 def test_bad_frame_refused() -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kiosk.core import photo_standard as ps
 from kiosk.core.photo_standard import FaceGeometry, PhotoStandard, Verdict
@@ -108,3 +110,25 @@ def test_photo_section_of_the_machine_config() -> None:
     for bad in ("backgrounds = [[255, 255]]", "eyes_min = 20", "good_frames = 0", "zoom = 2"):
         with pytest.raises(ConfigError):
             parse_config(f"[photo]\n{bad}\n")
+
+
+def test_a_face_that_fills_the_frame_height_exactly_still_places() -> None:
+    # At 4/3 enlargement the crop is the whole 480-px frame height; float rounding once made
+    # the eye-line window empty there and refused a face the guide had just called good.
+    face = FaceGeometry(cx=320, eyes_y=180.3, hair_top=62.0, face_width=180.0)
+    assert ps.guide_reasons(face, STD, 640, 480) == ()
+    assert ps.place(face, STD, 640, 480).reasons == ()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    cx=st.floats(280, 360), eyes_y=st.floats(140, 240), head=st.floats(60, 160),
+    width=st.floats(120, 240),
+)
+def test_whatever_the_live_guide_accepts_can_be_cut_to_the_standard(
+    cx: float, eyes_y: float, head: float, width: float,
+) -> None:
+    """Auto-capture trusts the live guide: a face it calls good must make a photo."""
+    face = FaceGeometry(cx=cx, eyes_y=eyes_y, hair_top=eyes_y - head, face_width=width)
+    if ps.guide_reasons(face, STD, 640, 480) == ():
+        assert ps.place(face, STD, 640, 480).reasons == ()

@@ -7,11 +7,12 @@ Kivy clock, so a slow frame never queues up behind others.
 from __future__ import annotations
 
 from kivy.clock import Clock
-from kivy.graphics import Color, Line
+from kivy.graphics import Color, Line, Rectangle
 from kivy.graphics.texture import Texture
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty
 from kivy.uix.image import Image
 
+from kiosk.core.photo_standard import PhotoStandard, guide_box
 from kiosk.ui import theme
 
 
@@ -19,6 +20,8 @@ class CameraPreview(Image):
     camera = ObjectProperty(None, allownone=True)
     fps = NumericProperty(30)
     show_guide = BooleanProperty(True)
+    guide_ok = BooleanProperty(False)  # the live verdict is good: the guide turns green
+    standard = ObjectProperty(None, allownone=True)  # PhotoStandard; None: the published one
     frames_shown = NumericProperty(0)
 
     def __init__(self, **kwargs):
@@ -27,7 +30,8 @@ class CameraPreview(Image):
         self._event = None
         self._last_seq = -1
         self.bind(pos=self._draw_guide, size=self._draw_guide, show_guide=self._draw_guide,
-                  texture=self._draw_guide)
+                  guide_ok=self._draw_guide, standard=self._draw_guide)
+        self._guide_for: tuple[int, int] | None = None
 
     def start(self) -> None:
         if self._event is None:
@@ -54,19 +58,39 @@ class CameraPreview(Image):
             tex.flip_vertical()  # numpy rows run top-down, GL textures bottom-up
         tex.blit_buffer(image.tobytes(), colorfmt="rgb", bufferfmt="ubyte")
         self.texture = tex
+        if self._guide_for != (w, h):  # the guide depends on the frame size, not each frame
+            self._guide_for = (w, h)
+            self._draw_guide()
         self.canvas.ask_update()
         self.frames_shown += 1
 
     def _draw_guide(self, *_):
+        """Dim all but the photo's window, and draw the head oval where the standard wants it.
+
+        The window is the centred frame region the live guide judges (`guide_box`); the oval
+        runs from the middle of the hair-top band to the chin, as wide as the target face. It
+        turns green while the verdict is good, so the candidate sees they are in place.
+        """
         self.canvas.after.clear()
-        if not self.show_guide:
+        if not self.show_guide or self.texture is None:
             return
+        std = self.standard or PhotoStandard()
+        tw, th = self.texture.size
         iw, ih = self.norm_image_size
-        cx, cy = self.center_x, self.center_y
-        # The face should fill the oval; its proportions follow the standard photo's face box.
-        fw, fh = iw * 0.36, ih * 0.58
+        ix, iy = self.center_x - iw / 2, self.center_y - ih / 2
+        g = guide_box(std, tw, th)
+        k = iw / tw
+        gx, gw, gh = ix + g.x * k, g.w * k, g.h * k
+        gtop = iy + ih - g.y * k
+        hair = (std.hair_top_min + std.hair_top_max) / 2 / std.height
+        eyes = (std.eyes_min + std.eyes_max) / 2 / std.height
+        chin = eyes + (eyes - hair) * 1.15
+        ow = std.target_face_width / std.width * gw * 1.05
+        otop, obottom = gtop - hair * gh, gtop - chin * gh
         with self.canvas.after:
-            Color(1, 1, 1, 0.9)
-            Line(ellipse=(cx - fw / 2, cy - fh / 2 + ih * 0.06, fw, fh), width=3, dash_offset=0)
-            Color(*theme.ACCENT[:3], 0.9)
-            Line(points=[cx - iw * 0.38, cy - ih * 0.38, cx + iw * 0.38, cy - ih * 0.38], width=2)
+            Color(0, 0, 0, 0.45)
+            Rectangle(pos=(ix, iy), size=(max(gx - ix, 0), ih))
+            Rectangle(pos=(gx + gw, iy), size=(max(ix + iw - gx - gw, 0), ih))
+            Color(*(theme.SUCCESS[:3] if self.guide_ok else (1, 1, 1)), 0.95)
+            Line(ellipse=(gx + (gw - ow) / 2, obottom, ow, otop - obottom), width=4)
+            Line(rectangle=(gx, gtop - gh, gw, gh), width=2)
