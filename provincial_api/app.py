@@ -13,7 +13,6 @@ import hashlib
 import logging
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
@@ -42,6 +41,7 @@ from central_api_client.signing import (
     verify_request,
 )
 from kiosk.logs import event
+from provincial_api.backend import Db, Registry, Store, open_backend
 from provincial_api.models import (
     Ack,
     BatchItem,
@@ -54,8 +54,8 @@ from provincial_api.models import (
     RecordMetadata,
     RecordUpload,
 )
-from provincial_api.registry import Device, DeviceRegistry
-from provincial_api.storage import ConflictError, IncomingRecord, RecordStore, StoredRecord
+from provincial_api.registry import Device
+from provincial_api.storage import ConflictError, IncomingRecord, StoredRecord
 
 API_VERSION = "1.0.0"
 MAX_LIST = 10_000
@@ -96,9 +96,10 @@ class ApiProblem(HTTPException):
 
 
 def create_app(
-    db_path: Path | None, *, dev_enrol: bool = False, max_skew_s: float = MAX_CLOCK_SKEW_S
+    db: Db | None, *, dev_enrol: bool = False, max_skew_s: float = MAX_CLOCK_SKEW_S
 ) -> FastAPI:
-    """The app over the database at `db_path` (None: no storage, for the OpenAPI document).
+    """The app over `db`: a SQLite path or a `postgresql://` URL (`backend` tells them apart);
+    None: no storage, for the OpenAPI document.
 
     `dev_enrol`: DEVELOPMENT ONLY. An unknown device is enrolled on its first signed request
     with the public key it sends in a header (trust on first use), so demos and tests run a
@@ -118,13 +119,12 @@ def create_app(
             " clock_skew (with `server_time`) or signature_missing."
         ),
     )
-    store = RecordStore(db_path) if db_path is not None else None
-    registry = DeviceRegistry(db_path) if db_path is not None else None
+    store, registry = open_backend(db) if db is not None else (None, None)
     if dev_enrol:
         event(log, "api.dev_enrol_on", "DEVELOPMENT enrolment: unknown devices are trusted"
               " on first use", level=logging.WARNING)
 
-    def get_store() -> RecordStore:
+    def get_store() -> Store:
         if store is None:
             raise ApiProblem(503, "no_storage", "server started without a database")
         return store
@@ -275,7 +275,7 @@ def _batch_error(record_id: str, status: int, code: str, reason: str) -> BatchIt
                      error=ErrorBody(error=code, reason=reason))
 
 
-def _dev_enrol(registry: DeviceRegistry, device_id: str, key_b64: str | None) -> Device | None:
+def _dev_enrol(registry: Registry, device_id: str, key_b64: str | None) -> Device | None:
     """DEVELOPMENT ONLY: enrol an unknown device with the key it presents (trust on first use)."""
     if not key_b64:
         return None

@@ -13,20 +13,57 @@ from typing import Any
 import click
 import yaml
 
+from provincial_api.backend import (
+    BackendError,
+    Db,
+    describe,
+    is_postgres_url,
+    open_backend,
+    open_registry,
+    open_store,
+    sqlite_path,
+)
+
 DEFAULT_DB = Path("provincial-api.sqlite")
 # Payload fields that are base64 binaries: shown as their size unless asked for.
 BINARY_FIELDS = ("photo_jpeg", "signature_png")
 
+
+class DbParam(click.ParamType):
+    """`--db`: a PostgreSQL URL as given, anything else a SQLite file checked as before."""
+
+    name = "PATH|URL"
+    _sqlite = click.Path(dir_okay=False, path_type=Path)
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Db:
+        if is_postgres_url(value):
+            return str(value)
+        return self._sqlite.convert(value, param, ctx)
+
+
 _db_option = click.option(
     "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=DbParam(),
     default=DEFAULT_DB,
     show_default=True,
-    help="SQLite file holding the received records.",
+    help="Where the received records are: a SQLite file, or a PostgreSQL database given as"
+    " postgresql://USER:PASSWORD@HOST:PORT/DBNAME (needs the postgres extra).",
 )
 
 
-@click.group()
+class _Cli(click.Group):
+    """Tells a database that cannot be used (no driver, unreachable) as a message, never a
+    traceback, whichever command met it."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BackendError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Cli)
 def cli() -> None:
     """Reference server of the provincial records API, and tools to inspect what it holds."""
 
@@ -41,7 +78,7 @@ def cli() -> None:
               " trusting the key it presents. Never on a real server.")
 @click.option("--max-skew", default=300.0, show_default=True, type=click.FloatRange(1, 86400),
               help="Seconds a device's clock may differ from the server's.")
-def serve(host: str, port: int, db: Path, dev_enrol: bool, max_skew: float) -> None:
+def serve(host: str, port: int, db: Db, dev_enrol: bool, max_skew: float) -> None:
     """Serve the API until SIGTERM or Ctrl-C; prints the URL it listens on first."""
     import logging
 
@@ -68,7 +105,7 @@ def serve(host: str, port: int, db: Path, dev_enrol: bool, max_skew: float) -> N
     url = f"http://{shown_host}:{bound_port}"
     click.echo(f"provincial-api listening on {url}")
     sys.stdout.flush()
-    event(logging.getLogger("provincial_api"), "api.listening", url=url, db=str(db))
+    event(logging.getLogger("provincial_api"), "api.listening", url=url, db=describe(db))
     config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off")
     uvicorn.Server(config).run(sockets=[sock])
 
@@ -107,13 +144,12 @@ def openapi() -> None:
 @_db_option
 @click.option("--with-binaries", is_flag=True,
               help="Print the photo and signature base64 instead of their sizes.")
-def open_record(record_id: str, key_path: Path, db: Path, with_binaries: bool) -> None:
+def open_record(record_id: str, key_path: Path, db: Db, with_binaries: bool) -> None:
     """Decrypt one record and print its payload as JSON. Personal data: mind where it goes."""
     from kiosk.seal import SealError, load_private_key_file, open_sealed
-    from provincial_api.storage import RecordStore
 
     _require_db(db)
-    store = RecordStore(db)
+    store = open_store(db)
     meta = store.get(record_id)
     blob = store.blob(record_id)
     if meta is None or blob is None:
@@ -135,20 +171,18 @@ def open_record(record_id: str, key_path: Path, db: Path, with_binaries: bool) -
 @cli.command("list")
 @_db_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line instead of a table.")
-def list_records(db: Path, as_json: bool) -> None:
+def list_records(db: Db, as_json: bool) -> None:
     """List the records received (metadata only), oldest first."""
     from rich.console import Console
     from rich.table import Table
 
-    from provincial_api.storage import RecordStore
-
     _require_db(db)
-    records = RecordStore(db).all_records()
+    records = open_store(db).all_records()
     if as_json:
         for record in records:
             click.echo(json.dumps(record.__dict__))
         return
-    table = Table(title=f"{len(records)} records in {db}")
+    table = Table(title=f"{len(records)} records in {describe(db)}")
     # Nothing is cut short: the record id is what `provincial-api open` is given next.
     table.add_column("record_id", no_wrap=True, min_width=36)
     for column in ("device_id", "workflow", "created_at", "size", "received_at"):
@@ -165,7 +199,7 @@ def list_records(db: Path, as_json: bool) -> None:
 @cli.command("import")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @_db_option
-def import_bundle(folder: Path, db: Path) -> None:
+def import_bundle(folder: Path, db: Db) -> None:
     """Verify and store a kiosk's export bundle (`kioskctl export`) from removable media.
 
     The manifest must be signed by the enrolled key of the device it names, and every record
@@ -177,18 +211,17 @@ def import_bundle(folder: Path, db: Path) -> None:
 
     from central_api_client.bundle import BundleError, iter_records, read_manifest, verify_manifest
     from central_api_client.contract import signature_is_valid, utc_timestamp
-    from provincial_api.registry import DeviceRegistry
-    from provincial_api.storage import ConflictError, IncomingRecord, RecordStore
+    from provincial_api.storage import ConflictError, IncomingRecord
 
     try:
         manifest = read_manifest(folder)
-        device = DeviceRegistry(db).get(manifest["device_id"])
+        store, registry = open_backend(db)
+        device = registry.get(manifest["device_id"])
         if device is None:
             raise BundleError(f"device {manifest['device_id']} is not enrolled")
         verify_manifest(folder, device.key())
     except BundleError as exc:
         raise click.ClickException(str(exc)) from None
-    store = RecordStore(db)
     counts = {"stored": 0, "already_held": 0, "refused": 0}
     for item in iter_records(folder, manifest):
         if isinstance(item, str):
@@ -229,7 +262,7 @@ def devices() -> None:
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="PEM file of the device's Ed25519 public key (device_ed25519.pub.pem).")
 @_db_option
-def devices_add(device_id: str, key_path: Path, db: Path) -> None:
+def devices_add(device_id: str, key_path: Path, db: Db) -> None:
     """Enrol a device so its signed requests are accepted."""
     from datetime import UTC, datetime
 
@@ -237,7 +270,7 @@ def devices_add(device_id: str, key_path: Path, db: Path) -> None:
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
     from central_api_client.contract import is_device_id, utc_timestamp
-    from provincial_api.registry import DeviceExistsError, DeviceRegistry, raw_public_key
+    from provincial_api.registry import DeviceExistsError, raw_public_key
 
     if not is_device_id(device_id):
         raise click.ClickException("device id has characters the API does not accept")
@@ -248,8 +281,8 @@ def devices_add(device_id: str, key_path: Path, db: Path) -> None:
     if not isinstance(key, Ed25519PublicKey):
         raise click.ClickException(f"{key_path}: not an Ed25519 public key")
     try:
-        added = DeviceRegistry(db).add(device_id, raw_public_key(key),
-                                       utc_timestamp(datetime.now(UTC)), "operator")
+        added = open_registry(db).add(device_id, raw_public_key(key),
+                                      utc_timestamp(datetime.now(UTC)), "operator")
     except DeviceExistsError as exc:
         raise click.ClickException(f"{exc}; remove it first to change its key") from None
     click.echo(f"{device_id}: {'enrolled' if added else 'already enrolled with this key'}")
@@ -258,30 +291,30 @@ def devices_add(device_id: str, key_path: Path, db: Path) -> None:
 @devices.command("remove")
 @click.argument("device_id")
 @_db_option
-def devices_remove(device_id: str, db: Path) -> None:
+def devices_remove(device_id: str, db: Db) -> None:
     """Withdraw a device: its requests are refused as from an unknown device."""
-    from provincial_api.registry import DeviceRegistry
-
     _require_db(db)
-    if not DeviceRegistry(db).remove(device_id):
+    if not open_registry(db).remove(device_id):
         raise click.ClickException(f"{device_id}: not enrolled")
     click.echo(f"{device_id}: removed")
 
 
 @devices.command("list")
 @_db_option
-def devices_list(db: Path) -> None:
+def devices_list(db: Db) -> None:
     """Enrolled devices, with how each was enrolled (operator or dev-enrol)."""
-    from provincial_api.registry import DeviceRegistry
-
     _require_db(db)
-    for device in DeviceRegistry(db).all():
+    for device in open_registry(db).all():
         fingerprint = hashlib.sha256(device.public_key).hexdigest()[:16]
         click.echo(f"{device.device_id}\t{device.enrolled_by}\t{device.enrolled_at}"
                    f"\tkey sha256 {fingerprint}")
 
 
-def _require_db(db: Path) -> None:
-    """Reading commands must not create an empty database where the operator mistyped."""
-    if not db.exists():
-        raise click.ClickException(f"{db}: no such database")
+def _require_db(db: Db) -> None:
+    """Reading commands must not create an empty database where the operator mistyped.
+
+    A SQLite file only: PostgreSQL creates no database on connecting, it refuses a wrong name.
+    """
+    path = sqlite_path(db)
+    if path is not None and not path.exists():
+        raise click.ClickException(f"{path}: no such database")

@@ -1,9 +1,10 @@
 """The device registry and the memory of nonces: who may upload, and what was already said.
 
-Both live in the server's SQLite file beside the records. A device is enrolled with its Ed25519
-public key by an operator (`provincial-api devices add`) or, on a development server only, on
-its first signed request (`serve --dev-enrol`). Nonces are kept for twice the allowed clock
-skew, which is as long as a captured request could still pass the clock check.
+Both live in the server's SQLite file beside the records (on PostgreSQL: `pg_registry`). A
+device is enrolled with its Ed25519 public key by an operator (`provincial-api devices add`) or,
+on a development server only, on its first signed request (`serve --dev-enrol`). Nonces are
+kept for twice the allowed clock skew, which is as long as a captured request could still pass
+the clock check.
 """
 
 from __future__ import annotations
@@ -89,6 +90,11 @@ class DeviceRegistry:
             yield conn
         finally:
             conn.close()
+
+    def close(self) -> None:
+        """Close the nonce file's connection, the one thing held open between calls."""
+        with self._nonce_lock:
+            self._nonces.close()
 
     def get(self, device_id: str) -> Device | None:
         with self._connect() as conn:

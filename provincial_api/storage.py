@@ -1,8 +1,9 @@
-"""Where the reference server keeps what it received: one SQLite file.
+"""Where the reference server keeps what it received: by default one SQLite file.
 
 Enough for pilots, demos and conformance tests; a real deployment puts the same table in
-PostgreSQL. The server only ever holds sealed blobs: it cannot read them without the province's
-private key, which `provincial-api open` takes from the operator, not from here.
+PostgreSQL (`pg_storage`, chosen by `backend`), which shares the group-commit writer below. The
+server only ever holds sealed blobs: it cannot read them without the province's private key,
+which `provincial-api open` takes from the operator, not from here.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from __future__ import annotations
 import queue
 import sqlite3
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from concurrent.futures import Future
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Generic, TypeVar
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -32,7 +35,7 @@ CREATE TABLE IF NOT EXISTS records (
 CREATE INDEX IF NOT EXISTS records_by_device ON records (device_id, received_at);
 """
 
-_META_COLUMNS = "record_id, device_id, workflow, created_at, size, sha256, received_at"
+META_COLUMNS = "record_id, device_id, workflow, created_at, size, sha256, received_at"
 
 
 class ConflictError(Exception):
@@ -64,35 +67,43 @@ class IncomingRecord:
 
 
 GROUP_COMMIT_MAX = 256
+IDLE_EXIT_S = 5.0
+
+Conn = TypeVar("Conn")
+Pending = tuple[IncomingRecord, str, Future]
 
 
-class RecordStore:
-    """A connection per call for reads; writes go through one group-commit thread.
+class GroupCommitStore(ABC, Generic[Conn]):
+    """Writes go through one group-commit thread; a backend says how to connect and store.
 
     Group commit: uploads arriving together are stored in one transaction, so one fsync
-    covers many records (synchronous=FULL costs an fsync per commit, which on ordinary disks
-    caps one-transaction-per-record ingest near the disk's fsync rate). Each caller still
-    returns only after its own record is durable.
+    covers many records (a durable commit costs an fsync, which on ordinary disks caps
+    one-transaction-per-record ingest near the disk's fsync rate). Each caller still returns
+    only after its own record is durable. The dedupe rule lives here once for every backend.
     """
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as conn:
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.executescript(_SCHEMA)
-        self._pending: queue.Queue[tuple[IncomingRecord, str, Future]] = queue.Queue()
+    def __init__(self) -> None:
+        self._pending: queue.Queue[Pending] = queue.Queue()
         self._writer: threading.Thread | None = None
         self._writer_lock = threading.Lock()
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(str(self.path), timeout=15.0, isolation_level=None)
-        try:
-            conn.execute("PRAGMA synchronous = FULL")
-            yield conn
-        finally:
-            conn.close()
+    @abstractmethod
+    def _connect(self) -> AbstractContextManager[Conn]:
+        """A connection for the writer thread (held while it has work)."""
+
+    @abstractmethod
+    def _transaction(self, conn: Conn) -> AbstractContextManager[None]:
+        """A write transaction: committed durably on exit, rolled back on an exception."""
+
+    @abstractmethod
+    def _claim(self, conn: Conn, record: IncomingRecord,
+               received_at: str) -> tuple[StoredRecord, bool]:
+        """Insert the record unless its id is taken: (stored, True), or (the holder, False)."""
+
+    def _reusable(self, conn: Conn) -> bool:
+        """False when the connection broke (a server restart), so the writer opens a fresh one
+        rather than fail the next group on it."""
+        return True
 
     def put(self, record: IncomingRecord, received_at: str) -> tuple[StoredRecord, bool]:
         """Store a verified record: (what is stored, True) or, for a repeat, (the original, False).
@@ -127,45 +138,62 @@ class RecordStore:
         return outcomes
 
     def _write_loop(self) -> None:
-        with self._connect() as conn:
-            while True:
+        group: list[Pending] | None = None
+        while True:
+            with ExitStack() as stack:
                 try:
-                    first = self._pending.get(timeout=5.0)
-                except queue.Empty:
-                    with self._writer_lock:  # idle: exit unless a put slipped in meanwhile
-                        if self._pending.empty():
-                            self._writer = None
-                            return
+                    conn = stack.enter_context(self._connect())
+                except Exception as exc:  # no connection: fail who waits now, retry for the next
+                    group = group or self._next_group()
+                    if group is None:
+                        return
+                    for _, _, future in group:
+                        future.set_exception(exc)
+                    group = None
                     continue
-                group = [first]
-                while len(group) < GROUP_COMMIT_MAX:
-                    try:
-                        group.append(self._pending.get_nowait())
-                    except queue.Empty:
-                        break
-                self._commit_group(conn, group)
+                while group is not None or (group := self._next_group()) is not None:
+                    if not self._reusable(conn):
+                        break  # the group waits for a fresh connection
+                    self._commit_group(conn, group)
+                    group = None
+                else:
+                    return
 
-    def _commit_group(self, conn: sqlite3.Connection,
-                      group: list[tuple[IncomingRecord, str, Future]]) -> None:
+    def _next_group(self) -> list[Pending] | None:
+        """The records waiting now (at least one), or None once idle: the thread then exits."""
+        while True:
+            try:
+                first = self._pending.get(timeout=IDLE_EXIT_S)
+            except queue.Empty:
+                with self._writer_lock:  # idle: exit unless a put slipped in meanwhile
+                    if self._pending.empty():
+                        self._writer = None
+                        return None
+                continue
+            group = [first]
+            while len(group) < GROUP_COMMIT_MAX:
+                try:
+                    group.append(self._pending.get_nowait())
+                except queue.Empty:
+                    break
+            return group
+
+    def _commit_group(self, conn: Conn, group: list[Pending]) -> None:
         outcomes: list[tuple[Future, object]] = []
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            seen: dict[str, StoredRecord] = {}
-            for record, received_at, future in group:
-                existing = seen.get(record.record_id) or self._get(conn, record.record_id)
-                if existing is not None:
-                    if existing.sha256 != record.sha256:
+            with self._transaction(conn):
+                seen: dict[str, StoredRecord] = {}
+                for record, received_at, future in group:
+                    if record.record_id in seen:
+                        stored, created = seen[record.record_id], False
+                    else:
+                        stored, created = self._claim(conn, record, received_at)
+                        seen[record.record_id] = stored
+                    if not created and stored.sha256 != record.sha256:
                         outcomes.append((future, ConflictError("record id holds another sha256")))
                     else:
-                        outcomes.append((future, (existing, False)))
-                    continue
-                stored = self._insert(conn, record, received_at)
-                seen[record.record_id] = stored
-                outcomes.append((future, (stored, True)))
-            conn.execute("COMMIT")
+                        outcomes.append((future, (stored, created)))
         except BaseException as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
             for _, _, future in group:
                 future.set_exception(exc)
             return
@@ -174,6 +202,51 @@ class RecordStore:
                 future.set_exception(outcome)
             else:
                 future.set_result(outcome)
+
+
+class RecordStore(GroupCommitStore[sqlite3.Connection]):
+    """SQLite: a connection per call for reads; writes through the group-commit thread.
+
+    synchronous=FULL: a commit is on disk (fsync) before a record is acknowledged.
+    """
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as conn:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.executescript(_SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        conn = sqlite3.connect(str(self.path), timeout=15.0, isolation_level=None)
+        try:
+            conn.execute("PRAGMA synchronous = FULL")
+            yield conn
+        finally:
+            conn.close()
+
+    @contextmanager
+    def _transaction(self, conn: sqlite3.Connection) -> Iterator[None]:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def _claim(self, conn: sqlite3.Connection, record: IncomingRecord,
+               received_at: str) -> tuple[StoredRecord, bool]:
+        existing = self._get(conn, record.record_id)  # BEGIN IMMEDIATE: no writer in between
+        if existing is not None:
+            return existing, False
+        return self._insert(conn, record, received_at), True
+
+    def close(self) -> None:
+        """Nothing held open between calls (the writer closes its connection when idle)."""
 
     @staticmethod
     def _insert(conn: sqlite3.Connection, record: IncomingRecord,
@@ -219,7 +292,7 @@ class RecordStore:
     def device_records(self, device_id: str, limit: int) -> list[StoredRecord]:
         with self._connect() as conn:
             rows = conn.execute(
-                f"SELECT {_META_COLUMNS} FROM records WHERE device_id = ?"
+                f"SELECT {META_COLUMNS} FROM records WHERE device_id = ?"
                 " ORDER BY received_at, record_id LIMIT ?",
                 (device_id, limit),
             ).fetchall()
@@ -228,7 +301,7 @@ class RecordStore:
     def all_records(self, limit: int | None = None) -> list[StoredRecord]:
         with self._connect() as conn:
             rows = conn.execute(
-                f"SELECT {_META_COLUMNS} FROM records ORDER BY received_at, record_id LIMIT ?",
+                f"SELECT {META_COLUMNS} FROM records ORDER BY received_at, record_id LIMIT ?",
                 (-1 if limit is None else limit,),
             ).fetchall()
         return [StoredRecord(*row) for row in rows]
@@ -240,6 +313,6 @@ class RecordStore:
     @staticmethod
     def _get(conn: sqlite3.Connection, record_id: str) -> StoredRecord | None:
         row = conn.execute(
-            f"SELECT {_META_COLUMNS} FROM records WHERE record_id = ?", (record_id,)
+            f"SELECT {META_COLUMNS} FROM records WHERE record_id = ?", (record_id,)
         ).fetchone()
         return None if row is None else StoredRecord(*row)

@@ -1,12 +1,20 @@
-"""Fixtures of the integration tests; the process helpers live in `processes.py`."""
+"""Fixtures of the integration tests; the process helpers live in `processes.py`, the
+throwaway PostgreSQL cluster in `postgres_server.py`."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.integration.postgres_server import (
+    ClusterError,
+    PostgresCluster,
+    find_bin_dir,
+    start_cluster,
+)
 from tests.integration.processes import Server, start_server
 
 
@@ -15,3 +23,25 @@ def provincial_server(tmp_path: Path) -> Iterator[Server]:
     server = start_server(tmp_path / "server" / "records.sqlite")
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """One throwaway PostgreSQL cluster for the session; skipped where PostgreSQL is absent."""
+    pytest.importorskip("psycopg", reason="psycopg is not installed (pip install -e '.[dev]')")
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not found on PATH or in"
+                    " /usr/lib/postgresql/*/bin: apt-get install postgresql (scripts/setup.sh)")
+    try:
+        cluster = start_cluster(bin_dir)
+    except ClusterError as exc:
+        pytest.fail(f"PostgreSQL is installed but the test cluster did not start: {exc}")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster: PostgresCluster) -> str:
+    """The URL of a fresh, empty database in the session's cluster."""
+    return postgres_cluster.create_database(f"t_{uuid.uuid4().hex[:12]}")

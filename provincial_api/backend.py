@@ -1,0 +1,172 @@
+"""Where the reference server keeps its data: the one place that reads a `--db` string.
+
+`--db` is a SQLite file (the default: pilots, demos, tests) or a `postgresql://` URL (a real
+deployment). Everything else — the app, the CLI — asks this module for a store and a registry
+and never knows which database is behind them, so there is one server, not one per database.
+Both backends keep the same promises: a record id holds one blob (a repeat is acknowledged, a
+different blob is a conflict), every write is durable before it is acknowledged, and a nonce is
+accepted once per device.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+from urllib.parse import unquote
+
+if TYPE_CHECKING:  # the stores are imported when opened: `provincial-api --help` stays quick
+    from provincial_api.registry import Device
+    from provincial_api.storage import ConflictError, IncomingRecord, StoredRecord
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+MASK = "***"
+
+# A database is named by a SQLite path or by a PostgreSQL URL (a str starting with a scheme).
+Db = str | Path
+
+
+class BackendError(Exception):
+    """The database cannot be used (driver missing, server unreachable): a message for an
+    operator, with any password masked, never a traceback."""
+
+
+class Store(Protocol):
+    """What the app and the CLI need of the records table, on either backend."""
+
+    def put(self, record: IncomingRecord, received_at: str) -> tuple[StoredRecord, bool]: ...
+
+    def put_many(
+        self, records: list[IncomingRecord], received_at: str
+    ) -> list[tuple[StoredRecord, bool] | ConflictError]: ...
+
+    def get(self, record_id: str) -> StoredRecord | None: ...
+
+    def blob(self, record_id: str) -> bytes | None: ...
+
+    def device_records(self, device_id: str, limit: int) -> list[StoredRecord]: ...
+
+    def all_records(self, limit: int | None = None) -> list[StoredRecord]: ...
+
+    def count(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+class Registry(Protocol):
+    """What the app and the CLI need of the device registry and the nonce memory."""
+
+    def get(self, device_id: str) -> Device | None: ...
+
+    def add(self, device_id: str, public_key: bytes, enrolled_at: str,
+            enrolled_by: str) -> bool: ...
+
+    def remove(self, device_id: str) -> bool: ...
+
+    def all(self) -> list[Device]: ...
+
+    def remember_nonce(self, device_id: str, nonce: str, created: int,
+                       forget_before: int) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+def is_postgres_url(db: Db) -> bool:
+    return isinstance(db, str) and db.lower().startswith(POSTGRES_SCHEMES)
+
+
+def sqlite_path(db: Db) -> Path | None:
+    """The SQLite file `db` names, or None when it is a PostgreSQL URL."""
+    return None if is_postgres_url(db) else Path(db)
+
+
+def open_backend(db: Db) -> tuple[Store, Registry]:
+    """The store and the registry over one database (on PostgreSQL, sharing one pool)."""
+    path = sqlite_path(db)
+    if path is not None:
+        from provincial_api.registry import DeviceRegistry
+        from provincial_api.storage import RecordStore
+
+        return RecordStore(path), DeviceRegistry(path)
+    from provincial_api.pg_registry import PgDeviceRegistry
+    from provincial_api.pg_storage import PgRecordStore
+    from provincial_api.postgres import Pool
+
+    pool = Pool(str(db))
+    return PgRecordStore(pool), PgDeviceRegistry(pool)
+
+
+def open_store(db: Db) -> Store:
+    path = sqlite_path(db)
+    if path is not None:
+        from provincial_api.storage import RecordStore
+
+        return RecordStore(path)
+    from provincial_api.pg_storage import PgRecordStore
+    from provincial_api.postgres import Pool
+
+    return PgRecordStore(Pool(str(db)))
+
+
+def open_registry(db: Db) -> Registry:
+    path = sqlite_path(db)
+    if path is not None:
+        from provincial_api.registry import DeviceRegistry
+
+        return DeviceRegistry(path)
+    from provincial_api.pg_registry import PgDeviceRegistry
+    from provincial_api.postgres import Pool
+
+    return PgDeviceRegistry(Pool(str(db)))
+
+
+def describe(db: Db) -> str:
+    """`db` as it may be shown in output and logs: a URL's password masked."""
+    return mask_url(db) if is_postgres_url(db) else str(db)
+
+
+def mask_url(url: str) -> str:
+    """The URL with its password (in the user part or a `password=` parameter) as ***.
+
+    Parsed loosely, as libpq does, not by urllib (which drops an empty host and stops the user
+    part at a '?'): when in doubt more is masked, never less.
+    """
+    scheme, userinfo, rest = _split(url)
+    if userinfo is not None:
+        user, colon, _ = userinfo.partition(":")
+        rest = (f"{user}:{MASK}" if colon else user) + rest
+    base, question, query = rest.partition("?")
+    if question:
+        query = "&".join(f"password={MASK}" if _is_password(item) else item
+                         for item in query.split("&"))
+    return scheme + base + question + query
+
+
+def scrub(text: str, url: str) -> str:
+    """`text` (a driver's error message, say) with every password that `url` holds masked."""
+    for secret in _passwords(url):
+        text = text.replace(secret, MASK)
+    return text
+
+
+def _split(url: str) -> tuple[str, str | None, str]:
+    """(scheme://, the user part before the host's '@' or None, the rest from that '@')."""
+    scheme, sep, rest = url.partition("://")
+    slash = rest.find("/")
+    at = rest.rfind("@", 0, slash if slash >= 0 else len(rest))
+    if at < 0:
+        return scheme + sep, None, rest
+    return scheme + sep, rest[:at], rest[at:]
+
+
+def _is_password(item: str) -> bool:
+    return item.partition("=")[0].strip().lower() == "password"
+
+
+def _passwords(url: str) -> Iterable[str]:
+    _, userinfo, rest = _split(url)
+    found = [userinfo.partition(":")[2]] if userinfo and ":" in userinfo else []
+    found += [item.partition("=")[2] for item in rest.partition("?")[2].split("&")
+              if _is_password(item)]
+    for secret in found:
+        yield from {secret, unquote(secret)} - {""}

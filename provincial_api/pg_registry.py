@@ -1,0 +1,89 @@
+"""The device registry and the nonce memory on PostgreSQL: `registry.DeviceRegistry`'s behaviour.
+
+Nonces sit in the same database as the records (SQLite needs a file of their own to keep them
+off the records' write lock; PostgreSQL locks rows, not the file). A replay is refused by the
+primary key: INSERT ... ON CONFLICT DO NOTHING inserts for exactly one of two racing requests.
+"""
+
+from __future__ import annotations
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from provincial_api.postgres import Pool
+from provincial_api.registry import Device, DeviceExistsError
+
+_DEVICE_COLUMNS = "device_id, public_key, enrolled_at, enrolled_by, active"
+
+
+class PgDeviceRegistry:
+    """A pooled connection per call: uvicorn's worker threads never share one."""
+
+    def __init__(self, pool: Pool) -> None:
+        self.pool = pool
+
+    def close(self) -> None:
+        self.pool.close()
+
+    def get(self, device_id: str) -> Device | None:
+        with self.pool.connection() as conn:
+            row = conn.execute(
+                f"SELECT {_DEVICE_COLUMNS} FROM devices WHERE device_id = %s", (device_id,)
+            ).fetchone()
+        return None if row is None else _device(row)
+
+    def add(self, device_id: str, public_key: bytes, enrolled_at: str, enrolled_by: str) -> bool:
+        """Enrol a device; False when it was already enrolled with this very key."""
+        Ed25519PublicKey.from_public_bytes(public_key)  # ValueError if not a key
+        with self.pool.connection() as conn, conn.transaction():
+            inserted = conn.execute(
+                "INSERT INTO devices (device_id, public_key, enrolled_at, enrolled_by)"
+                " VALUES (%s, %s, %s, %s) ON CONFLICT (device_id) DO NOTHING",
+                (device_id, public_key, enrolled_at, enrolled_by),
+            ).rowcount == 1
+            if inserted:
+                return True
+            row = conn.execute(  # FOR SHARE: not removed before we compare
+                "SELECT public_key FROM devices WHERE device_id = %s FOR SHARE", (device_id,)
+            ).fetchone()
+        if row is not None and bytes(row[0]) == public_key:
+            return False
+        # Another key (or removed in the instant between): the operator decides, as on SQLite.
+        raise DeviceExistsError(f"{device_id} is enrolled with another key")
+
+    def remove(self, device_id: str) -> bool:
+        with self.pool.connection() as conn:
+            return conn.execute(
+                "DELETE FROM devices WHERE device_id = %s", (device_id,)
+            ).rowcount > 0
+
+    def all(self) -> list[Device]:
+        with self.pool.connection() as conn:
+            rows = conn.execute(
+                f"SELECT {_DEVICE_COLUMNS} FROM devices ORDER BY device_id"
+            ).fetchall()
+        return [_device(row) for row in rows]
+
+    def remember_nonce(self, device_id: str, nonce: str, created: int, forget_before: int) -> bool:
+        """Record a nonce; False when this device used it before (a replay)."""
+        with self.pool.connection() as conn, conn.transaction():
+            # As on SQLite (synchronous=NORMAL): a nonce need not wait for a WAL flush; a
+            # replayed PUT is idempotent anyway, and a flush per request costs more than it.
+            conn.execute("SET LOCAL synchronous_commit = off")
+            inserted = conn.execute(
+                "INSERT INTO nonces (device_id, nonce, created) VALUES (%s, %s, %s)"
+                " ON CONFLICT (device_id, nonce) DO NOTHING",
+                (device_id, nonce, created),
+            ).rowcount == 1
+            if not inserted:
+                return False
+            # Housekeeping on the side; SKIP LOCKED: requests never wait on each other for it.
+            conn.execute(
+                "DELETE FROM nonces WHERE (device_id, nonce) IN (SELECT device_id, nonce"
+                " FROM nonces WHERE created < %s FOR UPDATE SKIP LOCKED)",
+                (forget_before,),
+            )
+        return True
+
+
+def _device(row: tuple) -> Device:
+    return Device(row[0], bytes(row[1]), row[2], row[3], bool(row[4]))

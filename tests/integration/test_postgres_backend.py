@@ -1,0 +1,317 @@
+"""The reference server's two backends keep the same promises: SQLite file and PostgreSQL URL.
+
+The store and registry checks run against both (a real PostgreSQL cluster, `postgres_server`);
+the end-to-end test runs `provincial-api serve --db postgresql://...` as its own process and
+uploads to it with the kiosk's own uploader.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from central_api_client import DeviceAuth, ProvincialApiClient
+from kiosk import seal
+from kiosk.config import load_config
+from kiosk.seal import SealedRecord, Sealer, load_device_key
+from kiosk.store import KioskStore
+from provincial_api.backend import (
+    Db,
+    Registry,
+    Store,
+    mask_url,
+    open_backend,
+    open_registry,
+    open_store,
+    scrub,
+)
+from provincial_api.cli import cli
+from provincial_api.registry import DeviceExistsError, raw_public_key
+from provincial_api.storage import ConflictError, IncomingRecord
+from tests.integration.postgres_server import PASSWORD, PostgresCluster
+from tests.integration.processes import console_script, free_port, start_server, write_kiosk_config
+from tests.synthetic_records import make_record
+
+WHEN = "2026-11-24T02:00:00Z"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Db:
+    if request.param == "sqlite":
+        return tmp_path / "server" / "records.sqlite"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def store(db: Db) -> Iterator[Store]:
+    opened = open_store(db)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def registry(db: Db) -> Iterator[Registry]:
+    opened = open_registry(db)
+    yield opened
+    opened.close()
+
+
+def _record(blob: bytes = b"sealed", device_id: str = "SIM-0001",
+            record_id: str | None = None) -> IncomingRecord:
+    return IncomingRecord(
+        record_id=record_id or str(uuid.uuid4()), device_id=device_id, workflow="collect",
+        created_at=WHEN, size=len(blob), sha256=hashlib.sha256(blob).hexdigest(), blob=blob,
+        signature=b"s" * 64, device_public_key=b"k" * 32,
+    )
+
+
+def _key() -> bytes:
+    return raw_public_key(Ed25519PrivateKey.generate().public_key())
+
+
+def _in_threads(n: int, work: Callable[[int], Any]) -> list[Any]:
+    """`work(i)` for i < n, all released at once so they really race."""
+    results: list[Any] = [None] * n
+    start = threading.Barrier(n)
+
+    def run(i: int) -> None:
+        start.wait()
+        try:
+            results[i] = work(i)
+        except Exception as exc:  # noqa: BLE001 - handed back for the test to look at
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
+# -- records ---------------------------------------------------------------------------------
+
+
+def test_a_record_is_stored_once_and_a_repeat_gets_the_first_ack(store: Store, db: Db) -> None:
+    record = _record()
+    stored, created = store.put(record, "2026-11-24T03:00:00Z")
+    assert created and stored.sha256 == record.sha256
+    again, created = store.put(record, "2026-11-24T04:00:00Z")
+    assert not created and again == stored  # the first received_at stands
+
+    reopened = open_store(db)  # a fresh connection: acknowledged means committed
+    try:
+        assert reopened.get(record.record_id) == stored and reopened.count() == 1
+    finally:
+        reopened.close()
+
+
+def test_another_blob_under_a_taken_id_is_a_conflict(store: Store) -> None:
+    first = _record(b"first")
+    store.put(first, WHEN)
+    with pytest.raises(ConflictError):
+        store.put(_record(b"second", record_id=first.record_id), WHEN)
+    assert store.blob(first.record_id) == b"first"
+
+
+def test_one_group_dedupes_repeats_and_reports_conflicts(store: Store) -> None:
+    a, b = _record(b"a"), _record(b"b")
+    outcomes = store.put_many([a, b, a, _record(b"other", record_id=b.record_id)], WHEN)
+    assert [o[1] for o in outcomes[:3]] == [True, True, False]  # type: ignore[index]
+    assert isinstance(outcomes[3], ConflictError)
+    assert store.count() == 2
+
+
+def test_racing_uploads_of_one_record_store_it_once(store: Store) -> None:
+    record = _record()
+    outcomes = _in_threads(12, lambda _: store.put(record, WHEN))
+    assert sum(1 for _, created in outcomes if created) == 1
+    assert len({stored for stored, _ in outcomes}) == 1
+    distinct = _in_threads(12, lambda i: store.put(_record(bytes([i])), WHEN)[1])
+    assert all(distinct) and store.count() == 13
+
+
+def test_reads_are_metadata_listings_and_the_count(store: Store) -> None:
+    ids = sorted(str(uuid.uuid4()) for _ in range(3))
+    for record_id in ids:
+        store.put(_record(record_id=record_id), WHEN)  # same received_at: ordered by id
+    store.put(_record(device_id="SIM-0002"), "2026-11-24T01:00:00Z")
+
+    assert [r.record_id for r in store.device_records("SIM-0001", 10)] == ids
+    assert [r.record_id for r in store.device_records("SIM-0001", 2)] == ids[:2]
+    listed = store.all_records()
+    assert [r.device_id for r in listed] == ["SIM-0002", *["SIM-0001"] * 3]  # oldest first
+    assert len(store.all_records(limit=2)) == 2
+    assert store.count() == 4
+    assert store.get(str(uuid.uuid4())) is None and store.blob(str(uuid.uuid4())) is None
+    stored = store.get(ids[0])
+    assert stored is not None and (stored.size, stored.workflow) == (6, "collect")
+    assert store.blob(ids[0]) == b"sealed"
+
+
+# -- device registry and nonces --------------------------------------------------------------
+
+
+def test_devices_are_added_listed_and_removed(registry: Registry) -> None:
+    key = _key()
+    assert registry.add("SIM-0002", key, WHEN, "operator") is True
+    assert registry.add("SIM-0002", key, WHEN, "operator") is False  # same key: no change
+    with pytest.raises(DeviceExistsError):
+        registry.add("SIM-0002", _key(), WHEN, "operator")
+    with pytest.raises(ValueError):
+        registry.add("SIM-0003", b"not a key", WHEN, "operator")
+    assert registry.add("SIM-0001", _key(), WHEN, "dev-enrol")
+
+    device = registry.get("SIM-0002")
+    assert device is not None and device.public_key == key and device.active
+    assert (device.enrolled_at, device.enrolled_by) == (WHEN, "operator")
+    assert [d.device_id for d in registry.all()] == ["SIM-0001", "SIM-0002"]
+    assert registry.remove("SIM-0002") is True and registry.remove("SIM-0002") is False
+    assert registry.get("SIM-0002") is None
+
+
+def test_a_nonce_is_accepted_once_per_device(registry: Registry) -> None:
+    assert registry.remember_nonce("SIM-0001", "n1", 1000, 0)
+    assert not registry.remember_nonce("SIM-0001", "n1", 1000, 0)  # a replay
+    assert registry.remember_nonce("SIM-0002", "n1", 1000, 0)  # another device's own nonce
+    # Accepting a new nonce forgets those older than forget_before (past the clock check).
+    assert registry.remember_nonce("SIM-0001", "n2", 2000, 1500)
+    assert registry.remember_nonce("SIM-0001", "n1", 1000, 0)
+
+
+def test_racing_requests_with_one_nonce_let_exactly_one_through(registry: Registry) -> None:
+    accepted = _in_threads(12, lambda _: registry.remember_nonce("SIM-0001", "same", 1000, 0))
+    assert accepted.count(True) == 1 and accepted.count(False) == 11
+
+
+def test_store_and_registry_open_together_over_one_database(db: Db) -> None:
+    store, registry = open_backend(db)
+    try:
+        assert registry.add("SIM-0001", _key(), WHEN, "operator")
+        store.put(_record(), WHEN)
+        assert store.count() == 1 and len(registry.all()) == 1
+    finally:
+        store.close()
+        registry.close()
+
+
+# -- PostgreSQL specifics: errors an operator can act on, passwords never shown --------------
+
+
+def test_a_server_restart_fails_no_request(postgres_cluster: PostgresCluster,
+                                           postgres_url: str) -> None:
+    store, registry = open_backend(postgres_url)
+    try:
+        store.put(_record(), WHEN)  # the writer and the pool now hold open connections
+        assert registry.remember_nonce("SIM-0001", "before", 1000, 0)
+        postgres_cluster.restart()
+        store.put(_record(), WHEN)
+        assert registry.remember_nonce("SIM-0001", "after", 1000, 0)
+        assert store.count() == 2
+    finally:
+        store.close()
+        registry.close()
+
+
+def test_urls_are_shown_with_the_password_masked() -> None:
+    assert mask_url("postgresql://u:p%40ss@h:5432/db") == "postgresql://u:***@h:5432/db"
+    assert mask_url("postgres://u@h/db?password=x&sslmode=require") == (
+        "postgres://u@h/db?password=***&sslmode=require")
+    assert mask_url("postgresql:///db") == "postgresql:///db"
+    assert scrub("auth failed for p@ss and p%40ss", "postgresql://u:p%40ss@h/db") == (
+        "auth failed for *** and ***")
+
+
+def test_an_unreachable_server_is_a_message_without_the_password() -> None:
+    url = f"postgresql://kiosk:{PASSWORD}@127.0.0.1:{free_port()}/records"
+    result = subprocess.run([console_script("provincial-api"), "list", "--db", url],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1
+    assert "cannot connect to PostgreSQL at postgresql://kiosk:***@127.0.0.1" in result.stderr
+    assert "Traceback" not in result.stderr and PASSWORD not in result.stderr + result.stdout
+
+
+def test_a_wrong_password_is_told_without_it(postgres_cluster: PostgresCluster) -> None:
+    url = postgres_cluster.url().replace(PASSWORD, "wrong-secret")
+    result = CliRunner().invoke(cli, ["devices", "list", "--db", url])
+    assert result.exit_code == 1 and "password authentication failed" in result.output
+    assert "wrong-secret" not in result.output
+
+
+def test_a_postgres_url_without_psycopg_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as if the extra were not installed
+    url = f"postgresql://kiosk:{PASSWORD}@127.0.0.1:5432/records"
+    result = CliRunner().invoke(cli, ["list", "--db", url])
+    assert result.exit_code == 1 and "psycopg is not installed" in result.output
+    assert "hunan-exam-kiosk[postgres]" in result.output and PASSWORD not in result.output
+
+
+# -- end to end: serve on PostgreSQL, the kiosk's uploader, the operator's CLI ---------------
+
+
+def test_serve_on_postgres_stores_an_upload_once_and_lists_it(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    server = start_server(postgres_url)  # type: ignore[arg-type]  # a URL where a path goes
+    try:
+        kiosk = write_kiosk_config(tmp_path, server.url)
+        sealed = _commit_records(kiosk.config_path, 2)
+        uploaded = subprocess.run([console_script("kiosk-uploader"), "--once"], env=kiosk.env(),
+                                  capture_output=True, text=True, timeout=60)
+        assert uploaded.returncode == 0, uploaded.stdout[-2000:]
+        events = [json.loads(line)["event"] for line in uploaded.stdout.splitlines() if line]
+        assert events.count("upload.acknowledged") == 2
+
+        config = load_config(kiosk.config_path)
+        auth = DeviceAuth("SIM-0001", load_device_key(config.keys_dir))
+        with ProvincialApiClient(server.url, 5.0, auth=auth) as client:
+            ack = client.put_record(sealed[0])  # the same record once more
+        assert not ack.created and ack.sha256 == sealed[0].sha256
+    finally:
+        server.stop()
+
+    listed = _cli("list", "--json", "--db", postgres_url)
+    assert sorted(json.loads(line)["record_id"] for line in listed.splitlines()) == sorted(
+        s.record_id for s in sealed)
+    table = _cli("list", "--db", postgres_url)
+    assert "kiosk:***@127.0.0.1" in table.replace("\n", "")
+    key = config.keys_dir / seal.DEV_PROVINCE_PRIVATE_KEY_FILE
+    opened = json.loads(_cli("open", sealed[1].record_id, "--key", str(key), "--db", postgres_url))
+    assert opened["record_id"] == sealed[1].record_id
+    assert "SIM-0001\tdev-enrol" in _cli("devices", "list", "--db", postgres_url)
+    assert PASSWORD not in "".join(server.lines) + table
+
+
+def _commit_records(config_path: Path, n: int) -> list[SealedRecord]:
+    """What the kiosk UI does on "sign": reserve a number, seal, commit to the outbox."""
+    config = load_config(config_path)
+    sealer = Sealer.from_keys_dir(config.keys_dir, config.device.id)
+    out = []
+    with KioskStore(config.database_path) as kiosk_store:
+        for i in range(n):
+            number = kiosk_store.reserve_sequence_number(
+                config.device.county_code, config.sequence.first, config.sequence.last, f"s{i}")
+            sealed = sealer.seal(make_record(config.device.id, number, photo_bytes=2_000))
+            kiosk_store.commit_record(sealed, number)
+            out.append(sealed)
+    return out
+
+
+def _cli(*args: str) -> str:
+    result = subprocess.run([console_script("provincial-api"), *args], capture_output=True,
+                            text=True, timeout=30)
+    assert result.returncode == 0, result.stderr[-1000:]
+    return result.stdout
