@@ -38,6 +38,7 @@ def _configure_kivy(config, size: tuple[int, int]) -> None:
     KivyConfig.set("graphics", "height", str(size[1]))
     KivyConfig.set("graphics", "fullscreen", "auto" if config.display.fullscreen else "0")
     KivyConfig.set("graphics", "resizable", "0")
+    KivyConfig.set("graphics", "multisamples", str(config.display.multisamples))
     KivyConfig.set("kivy", "exit_on_escape", "0")
     KivyConfig.set("kivy", "keyboard_mode", "system")
     KivyConfig.set("input", "mouse", "mouse,disable_multitouch")

@@ -39,6 +39,10 @@ log = logging.getLogger(__name__)
 KV_DIR = Path(__file__).parent
 
 
+class KioskScreens(ScreenManager):
+    """The screen manager, without Kivy's stencil clipping (see root.kv)."""
+
+
 class KioskRoot(BoxLayout):
     pass
 
@@ -136,6 +140,7 @@ class KioskApp(App):
         from kiosk.ui.screens import SCREENS
 
         self._update_metrics()
+        Window.clearcolor = theme.BACKGROUND  # a clear is nearly free; a drawn rectangle is not
         Window.bind(size=lambda *_: self._update_metrics())
         Window.bind(on_touch_down=self._on_any_touch)
         root = KioskRoot()

@@ -179,7 +179,7 @@ class Player:
     def check_layout(self) -> None:
         """Every button a finger can reach is at least 15 mm each way, inside the window, and
         every label's text fits its box: what a person notices first on a new panel size."""
-        from kivy.uix.button import Button
+        from kivy.uix.behaviors import ButtonBehavior
         from kivy.uix.label import Label
 
         root = self.app.root
@@ -190,7 +190,7 @@ class Player:
             if not self._shown(widget):
                 continue
             x, y = widget.to_window(widget.x, widget.y)
-            if isinstance(widget, Button) and not widget.disabled:
+            if isinstance(widget, ButtonBehavior) and not widget.disabled:
                 if widget.width < minimum or widget.height < minimum:
                     raise ScriptFailed(f"button {widget.text!r} is {widget.width:.0f}x"
                                        f"{widget.height:.0f} px, under 15 mm")

@@ -9,6 +9,7 @@ from kivy.lang import Builder
 from kivy.uix.screenmanager import Screen
 
 from kiosk.core.session import Session
+from kiosk.ui.widgets import picture  # noqa: F401  (kv class for every screen)
 
 
 class KioskScreen(Screen):

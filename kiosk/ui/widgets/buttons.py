@@ -1,12 +1,17 @@
-"""The kiosk's button. Styled in root.kv; behaviour here."""
+"""The kiosk's button. Styled in root.kv; behaviour here.
+
+A Label with button behaviour rather than Kivy's Button: Button draws its own background
+image under ours (even when transparent), a second fill per button on software GL.
+"""
 
 from __future__ import annotations
 
 from kivy.properties import StringProperty
-from kivy.uix.button import Button
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.label import Label
 
 
-class KioskButton(Button):
+class KioskButton(ButtonBehavior, Label):
     kind = StringProperty("primary")  # primary | secondary
 
     def on_touch_down(self, touch):

@@ -10,13 +10,13 @@ from kivy.clock import Clock
 from kivy.graphics import Color, Line, Rectangle
 from kivy.graphics.texture import Texture
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty
-from kivy.uix.image import Image
 
 from kiosk.core.photo_standard import PhotoStandard, guide_box
 from kiosk.ui import theme
+from kiosk.ui.widgets.picture import Picture
 
 
-class CameraPreview(Image):
+class CameraPreview(Picture):
     camera = ObjectProperty(None, allownone=True)
     fps = NumericProperty(30)
     show_guide = BooleanProperty(True)
@@ -26,16 +26,17 @@ class CameraPreview(Image):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.fit_mode = "contain"
         self._event = None
         self._last_seq = -1
-        self.bind(pos=self._draw_guide, size=self._draw_guide, show_guide=self._draw_guide,
+        self.bind(picture_box=self._draw_guide, show_guide=self._draw_guide,
                   guide_ok=self._draw_guide, standard=self._draw_guide)
-        self._guide_for: tuple[int, int] | None = None
+
 
     def start(self) -> None:
         if self._event is None:
-            self._event = Clock.schedule_interval(self._update, 1.0 / self.fps)
+            # Polled at twice the camera rate: at exactly the camera rate the two clocks beat
+            # against each other and every so often a frame is replaced before it is shown.
+            self._event = Clock.schedule_interval(self._update, 0.5 / self.fps)
 
     def stop(self) -> None:
         if self._event is not None:
@@ -57,10 +58,8 @@ class CameraPreview(Image):
             tex = Texture.create(size=(w, h), colorfmt="rgb")
             tex.flip_vertical()  # numpy rows run top-down, GL textures bottom-up
         tex.blit_buffer(image.tobytes(), colorfmt="rgb", bufferfmt="ubyte")
-        self.texture = tex
-        if self._guide_for != (w, h):  # the guide depends on the frame size, not each frame
-            self._guide_for = (w, h)
-            self._draw_guide()
+        if self.texture is not tex:
+            self.texture = tex
         self.canvas.ask_update()
         self.frames_shown += 1
 
@@ -76,8 +75,7 @@ class CameraPreview(Image):
             return
         std = self.standard or PhotoStandard()
         tw, th = self.texture.size
-        iw, ih = self.norm_image_size
-        ix, iy = self.center_x - iw / 2, self.center_y - ih / 2
+        ix, iy, iw, ih = self.picture_box
         g = guide_box(std, tw, th)
         k = iw / tw
         gx, gw, gh = ix + g.x * k, g.w * k, g.h * k
@@ -91,6 +89,8 @@ class CameraPreview(Image):
             Color(0, 0, 0, 0.45)
             Rectangle(pos=(ix, iy), size=(max(gx - ix, 0), ih))
             Rectangle(pos=(gx + gw, iy), size=(max(ix + iw - gx - gw, 0), ih))
-            Color(*(theme.SUCCESS[:3] if self.guide_ok else (1, 1, 1)), 0.95)
-            Line(ellipse=(gx + (gw - ow) / 2, obottom, ow, otop - obottom), width=4)
+            # Opaque: Kivy draws a wide line of alpha < 1 through a window-sized stencil fill.
+            Color(*(theme.SUCCESS[:3] if self.guide_ok else (1, 1, 1)), 1)
+            # 72 segments look round at this size; Kivy's default 180 costs ~1 ms a frame.
+            Line(ellipse=(gx + (gw - ow) / 2, obottom, ow, otop - obottom, 0, 360, 72), width=4)
             Line(rectangle=(gx, gtop - gh, gw, gh), width=2)
