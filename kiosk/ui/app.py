@@ -326,9 +326,13 @@ class KioskApp(App):
         remove_card(self.machine_config.sim_dir)
 
     def light(self, on: bool) -> None:
-        """The fill light is on during the photo step only (the device arrives later)."""
-        if self.light_device is not None:
-            try:
-                self.light_device.set(on)
-            except Exception:  # noqa: BLE001 - a failing light never blocks a candidate
-                event(log, "light.failed", level=logging.WARNING)
+        """The fill light is on during the photo step only. It is a `GuardedLight`: a failing
+        relay is a staff alert and a log line, and the candidate carries on without it."""
+        if self.light_device is None:
+            return
+        self.light_device.set(on)
+        fault = self.t("staff_light_fault")
+        if self.light_device.fault and not self.staff_alert:
+            self.staff_alert = fault
+        elif not self.light_device.fault and self.staff_alert == fault:
+            self.staff_alert = ""

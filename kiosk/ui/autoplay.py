@@ -432,6 +432,22 @@ def camera_unplugged(p: Player) -> Iterator[Wait]:
     yield from _leave_photo(p)
 
 
+def light_broken(p: Player) -> Iterator[Wait]:
+    """The fill light's relay has failed: staff are told, the candidate's photo is still taken."""
+    from hardware.light.sim.light import BROKEN_FILE
+
+    broken = p.app.machine_config.sim_dir / BROKEN_FILE
+    broken.parent.mkdir(parents=True, exist_ok=True)
+    broken.touch()
+    yield from _to_photo(p)
+    yield p.until(lambda: p.app.staff_alert == p.app.t("staff_light_fault"), "light alert")
+    yield p.until(lambda: _photo_phase(p) == "review", "auto-capture", timeout_s=30)
+    yield from p.shot("photo-light-broken")
+    broken.unlink()
+    yield from _leave_photo(p)
+    yield p.until(lambda: p.app.staff_alert == "", "light alert cleared")
+
+
 def photo_retakes(p: Player) -> Iterator[Wait]:
     """Retake until the limit, then the candidate is sent to staff."""
     yield from _to_photo(p)
@@ -481,6 +497,7 @@ SCRIPTS: dict[str, Script] = {
     "photo-capture": photo_capture,
     "camera-unplugged": camera_unplugged,
     "photo-retakes": photo_retakes,
+    "light-broken": light_broken,
 }
 
 

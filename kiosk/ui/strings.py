@@ -69,6 +69,7 @@ ZH: dict[str, str] = {
     "back_home": "返回首页",
     "staff_reader_lost": "读卡器未连接，请工作人员检查",
     "staff_camera_lost": "摄像头未连接，请工作人员检查",
+    "staff_light_fault": "补光灯故障，请工作人员检查（不影响拍照）",
     "sim_card_valid": "模拟：有效证件",
     "sim_card_expired": "过期证件",
     "sim_card_bad": "号码错误证件",

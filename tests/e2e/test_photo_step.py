@@ -76,3 +76,11 @@ def test_after_the_last_retake_the_candidate_is_sent_to_staff(make_kiosk, api_se
     assert kiosk.play("photo-retakes").returncode == 0, kiosk.log_tail()
     assert len(_events(kiosk, "photo.made")) == 2
     assert sum(kiosk.status()["records"].values()) == 0
+
+
+def test_a_broken_fill_light_alerts_staff_and_never_blocks_the_photo(make_kiosk, api_server):
+    kiosk = make_kiosk(api_server.url)
+    assert kiosk.play("light-broken").returncode == 0, kiosk.log_tail()
+    failed = [e for e in kiosk.log_events() if e.get("event") == "light.failed"]
+    assert failed and failed[0]["code"] == "light_unavailable"
+    assert len(_events(kiosk, "photo.made")) == 1
