@@ -230,9 +230,17 @@ class Player:
             node = node.parent
         return True
 
+    def settled(self, frames: int = 6) -> Wait:
+        """Some clock frames from now: Kivy lays out a change over a few frames (a label's
+        texture, then its height, then its parent's), so a time alone is not enough on a
+        loaded machine, where 50 ms may be a single frame."""
+        target = Clock.frames + frames
+        return Wait(lambda: Clock.frames >= target, f"{frames} frames to lay out", 10)
+
     def shot(self, name: str) -> Iterator[Wait]:
         """Save what the window shows now (after the frame has settled) as NN-name.png."""
         yield self.sleep(0.35 if self.shots_dir is not None else 0.05)
+        yield self.settled()
         self.check_layout()
         if self.shots_dir is None:
             return

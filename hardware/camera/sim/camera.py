@@ -31,7 +31,7 @@ from hardware.camera.camera import FRAME_HEIGHT, FRAME_WIDTH, Frame
 BACKDROP_RGB = (100, 197, 255)  # the photo standard's reference light blue
 UNPLUGGED_FILE = "camera-unplugged"
 NOISE_AMPLITUDE = 4  # ± levels, uniform: about what an indoor webcam shows
-_NOISE_POOL = 6
+_NOISE_POOL = 4  # int8 fields, 0.9 MB each: the simulator should not inflate memory figures
 _SUPERSAMPLE = 3
 VIDEO_SUFFIXES = (".avi", ".mp4", ".mkv", ".mov", ".webm")
 MAX_CLIP_FRAMES = 900  # 30 s at 30 fps, ~800 MB at most: clips are short test material
@@ -184,7 +184,7 @@ class SimulatedCamera:
         self._still: npt.NDArray[np.uint8] | None = None
         self._sprite: Image.Image | None = None
         self._backdrop = Image.new("RGB", (FRAME_WIDTH, FRAME_HEIGHT), BACKDROP_RGB)
-        self._noise: list[npt.NDArray[np.int16]] = []
+        self._noise: list[npt.NDArray[np.int8]] = []
         self._clip: list[npt.NDArray[np.uint8]] = []
         if image_path is not None and image_path.suffix.lower() in VIDEO_SUFFIXES:
             self._clip = _load_clip(image_path)
@@ -203,7 +203,7 @@ class SimulatedCamera:
                 self._noise = [
                     self._rng.integers(
                         -NOISE_AMPLITUDE, NOISE_AMPLITUDE + 1,
-                        size=(FRAME_HEIGHT, FRAME_WIDTH, 3), dtype=np.int16,
+                        size=(FRAME_HEIGHT, FRAME_WIDTH, 3), dtype=np.int8,
                     )
                     for _ in range(_NOISE_POOL)
                 ]
