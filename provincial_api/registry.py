@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from provincial_api.storage import sqlite_connection
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS devices (
@@ -82,14 +83,8 @@ class DeviceRegistry:
         self._nonces.executescript(_NONCE_SCHEMA)
         self._nonce_lock = threading.Lock()
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(str(self.path), timeout=15.0, isolation_level=None)
-        try:
-            conn.execute("PRAGMA synchronous = FULL")
-            yield conn
-        finally:
-            conn.close()
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        return sqlite_connection(self.path)
 
     def close(self) -> None:
         """Close the nonce file's connection, the one thing held open between calls."""

@@ -38,6 +38,17 @@ CREATE INDEX IF NOT EXISTS records_by_device ON records (device_id, received_at)
 META_COLUMNS = "record_id, device_id, workflow, created_at, size, sha256, received_at"
 
 
+@contextmanager
+def sqlite_connection(path: Path) -> Iterator[sqlite3.Connection]:
+    """A connection for one call (uvicorn's worker threads never share one), durable commits."""
+    conn = sqlite3.connect(str(path), timeout=15.0, isolation_level=None)
+    try:
+        conn.execute("PRAGMA synchronous = FULL")
+        yield conn
+    finally:
+        conn.close()
+
+
 class ConflictError(Exception):
     """The record id is already taken by a different blob."""
 
@@ -218,14 +229,8 @@ class RecordStore(GroupCommitStore[sqlite3.Connection]):
             conn.execute("PRAGMA journal_mode = WAL")
             conn.executescript(_SCHEMA)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(str(self.path), timeout=15.0, isolation_level=None)
-        try:
-            conn.execute("PRAGMA synchronous = FULL")
-            yield conn
-        finally:
-            conn.close()
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        return sqlite_connection(self.path)
 
     @contextmanager
     def _transaction(self, conn: sqlite3.Connection) -> Iterator[None]:

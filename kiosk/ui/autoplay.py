@@ -256,6 +256,24 @@ class Player:
 # -- scripts ---------------------------------------------------------------------------------
 
 
+def _to_photo(p: Player) -> Iterator[Wait]:
+    yield p.screen("attract")
+    yield p.place_card("resident-valid")
+    yield p.screen("identity")
+    yield from p.tap("confirm")
+    yield p.screen("photo")
+
+
+def _photo_phase(p: Player) -> str:
+    return p.app.root.ids.screens.current_screen.phase
+
+
+def _leave_photo(p: Player) -> Iterator[Wait]:
+    yield from p.tap("cancel")
+    yield p.screen("attract")
+    yield p.remove_card()
+
+
 def journey(p: Player, card: str = "resident-valid") -> Iterator[Wait]:
     """A candidate's first visit, every screen, with a screenshot of each."""
     yield p.screen("attract")
@@ -324,11 +342,7 @@ def disk_full(p: Player) -> Iterator[Wait]:
 
 
 def cancel_midway(p: Player) -> Iterator[Wait]:
-    yield p.screen("attract")
-    yield p.place_card("resident-valid")
-    yield p.screen("identity")
-    yield from p.tap("confirm")
-    yield p.screen("photo")
+    yield from _to_photo(p)
     yield from p.tap("cancel")
     yield p.screen("attract")
     yield p.until(lambda: p.app.session.data is None, "session wiped")
@@ -360,11 +374,7 @@ def sign_then_crash(p: Player) -> Iterator[Wait]:
 
 def range_exhausted(p: Player) -> Iterator[Wait]:
     """With no sequence number left, the check step sends the candidate to staff."""
-    yield p.screen("attract")
-    yield p.place_card("resident-valid")
-    yield p.screen("identity")
-    yield from p.tap("confirm")
-    yield p.screen("photo")
+    yield from _to_photo(p)
     yield p.until(lambda: p.app.session.data is not None
                   and p.app.session.data.photo_jpeg is not None, "photo taken")
     yield from p.tap("accept")
@@ -374,24 +384,6 @@ def range_exhausted(p: Player) -> Iterator[Wait]:
     yield p.remove_card()
     yield from p.tap("home")
     yield p.screen("attract")
-
-
-def _to_photo(p: Player) -> Iterator[Wait]:
-    yield p.screen("attract")
-    yield p.place_card("resident-valid")
-    yield p.screen("identity")
-    yield from p.tap("confirm")
-    yield p.screen("photo")
-
-
-def _photo_phase(p: Player) -> str:
-    return p.app.root.ids.screens.current_screen.phase
-
-
-def _leave_photo(p: Player) -> Iterator[Wait]:
-    yield from p.tap("cancel")
-    yield p.screen("attract")
-    yield p.remove_card()
 
 
 def photo_guidance(p: Player, hold_s: float = 4.0) -> Iterator[Wait]:
