@@ -42,6 +42,7 @@ class PhotoScreen(KioskScreen):
     guidance = StringProperty("")
     face_ok = BooleanProperty(False)
     camera_ok = BooleanProperty(True)
+    _live = None  # the LiveAnalysis while the screen is shown
 
     def on_enter(self, *args):
         self.ids.preview.camera = self.kiosk.camera
@@ -65,16 +66,25 @@ class PhotoScreen(KioskScreen):
         self._cancel_countdown()
         self.ids.result.texture = None
         self.guidance = ""
+        self.phase = "preview"  # the next candidate starts with the live view
         self.kiosk.light(False)
 
     def show(self, session: Session) -> None:
         jpeg = session.data.photo_jpeg if session.data else None
-        if jpeg is not None:
+        if jpeg is not None and self.phase != "review":
             self.phase = "review"
             self.ids.result.texture = CoreImage(BytesIO(jpeg), ext="jpg").texture
-        elif self.phase == "review":
+            # Nothing live is shown while the candidate reviews: no frames drawn or analysed.
+            self.ids.preview.stop()
+            if self._live is not None:
+                self._live.stop()
+        elif jpeg is None and self.phase == "review":
             self._back_to_preview()
             self.ids.result.texture = None
+            self.ids.preview.start()
+            if self._live is not None:
+                self._live.start()
+            self._last_new = time.monotonic()  # a fresh start, not a camera gone quiet
 
     # -- live guidance -------------------------------------------------------------------
 
