@@ -1,12 +1,15 @@
 """What the kiosk needs from a camera: the latest frame, nothing queued.
 
 The preview and the photo step both want "what the camera sees now", never a backlog, so a
-camera keeps exactly one frame and replaces it as new ones arrive. The OpenCV adapter (later)
-and the simulator both satisfy `Camera`; code above `open_camera` sees only this Protocol.
+camera keeps exactly one frame and replaces it as new ones arrive. The OpenCV adapter and the
+simulator both satisfy `Camera` through `CaptureThread`; code above `open_camera` sees only the
+Protocol.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -65,3 +68,56 @@ class Camera(Protocol):
     def is_alive(self) -> bool:
         """True while started and delivering frames."""
         ...
+
+
+class CaptureThread:
+    """What every `Camera` adapter shares: one daemon thread, the latest frame only.
+
+    A subclass writes `_run`, which loops until `self._stop` is set and calls `_publish`
+    with each new RGB image, or `_lose` while the device delivers nothing; `is_alive` is
+    then true exactly while frames are arriving.
+    """
+
+    thread_name = "camera"
+    join_s = 2.0  # how long `stop` waits for the thread (a device read may be blocking)
+
+    def __init__(self) -> None:
+        self._latest: Frame | None = None
+        self._seq = 0
+        self._delivering = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._seq = 0
+        self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
+        self._thread.start()
+
+    def latest_frame(self) -> Frame | None:
+        return self._latest
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(self.join_s)
+        self._thread = None
+        self._lose()
+
+    @property
+    def is_alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive() and self._delivering
+
+    def _publish(self, image: npt.NDArray[np.uint8], t: float | None = None) -> None:
+        self._seq += 1
+        self._latest = Frame(image=image, seq=self._seq, t=time.monotonic() if t is None else t)
+        self._delivering = True
+
+    def _lose(self) -> None:
+        self._latest = None
+        self._delivering = False
+
+    def _run(self) -> None:
+        raise NotImplementedError

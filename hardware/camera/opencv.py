@@ -14,14 +14,12 @@ photo screen says "camera gone" and recovers by itself.
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from hardware.camera.camera import FRAME_HEIGHT, FRAME_WIDTH, Frame
+from hardware.camera.camera import FRAME_HEIGHT, FRAME_WIDTH, CaptureThread
 from kiosk.logs import event as log_event
 
 log = logging.getLogger(__name__)
@@ -38,44 +36,18 @@ class CaptureSettings:
     use_v4l2: bool = True  # False: let OpenCV choose the backend (video files in tests)
 
 
-class OpenCVCamera:
+class OpenCVCamera(CaptureThread):
     """`Camera` over `cv2.VideoCapture`."""
+
+    thread_name = "opencv-camera"
+    join_s = 3.0
 
     def __init__(self, settings: CaptureSettings) -> None:
         if settings.fourcc and len(settings.fourcc) != 4:
             raise ValueError(f"fourcc must be 4 characters, not {settings.fourcc!r}")
+        super().__init__()
         self.settings = settings
-        self._latest: Frame | None = None
-        self._seq = 0
-        self._alive = False
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self.reconnects = 0  # for `kioskctl camera check` and the tests
-
-    # -- Camera --------------------------------------------------------------------------
-
-    def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._seq = 0
-        self._thread = threading.Thread(target=self._run, name="opencv-camera", daemon=True)
-        self._thread.start()
-
-    def latest_frame(self) -> Frame | None:
-        return self._latest
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(3.0)
-        self._thread = None
-        self._latest = None
-        self._alive = False
-
-    @property
-    def is_alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive() and self._alive
 
     # -- capture -------------------------------------------------------------------------
 
@@ -101,8 +73,7 @@ class OpenCVCamera:
                 if cap is None:
                     cap = self._open()
                     if cap is None:
-                        self._alive = False
-                        self._latest = None
+                        self._lose()
                         self._stop.wait(self.settings.reconnect_s)
                         continue
                     log_event(log, "camera.opened")
@@ -111,17 +82,13 @@ class OpenCVCamera:
                     log_event(log, "camera.lost", level=logging.WARNING)
                     cap.release()
                     cap = None
-                    self._alive = False
-                    self._latest = None
+                    self._lose()
                     self.reconnects += 1
                     self._stop.wait(self.settings.reconnect_s)
                     continue
                 rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
                 rgb.flags.writeable = False
-                self._seq += 1
-                self._latest = Frame(image=np.asarray(rgb, dtype=np.uint8), seq=self._seq,
-                                     t=time.monotonic())
-                self._alive = True
+                self._publish(np.asarray(rgb, dtype=np.uint8))
                 if not self.settings.use_v4l2:
                     # A file reads as fast as it decodes; pace it like the camera it stands for.
                     self._stop.wait(1.0 / self.settings.fps)

@@ -18,7 +18,6 @@ False, as with a camera whose cable was pulled.
 from __future__ import annotations
 
 import math
-import threading
 import time
 from pathlib import Path
 
@@ -26,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageOps
 
-from hardware.camera.camera import FRAME_HEIGHT, FRAME_WIDTH, Frame
+from hardware.camera.camera import FRAME_HEIGHT, FRAME_WIDTH, CaptureThread
 
 BACKDROP_RGB = (100, 197, 255)  # the photo standard's reference light blue
 UNPLUGGED_FILE = "camera-unplugged"
@@ -163,8 +162,10 @@ def _load_clip(path: Path) -> list[npt.NDArray[np.uint8]]:
     return frames
 
 
-class SimulatedCamera:
+class SimulatedCamera(CaptureThread):
     """`Camera` producing 640×480 RGB frames at `fps` in its own daemon thread."""
+
+    thread_name = "sim-camera"
 
     def __init__(
         self,
@@ -177,6 +178,7 @@ class SimulatedCamera:
     ) -> None:
         if fps <= 0:
             raise ValueError("fps must be positive")
+        super().__init__()
         self.sim_dir = Path(sim_dir)
         self.fps = fps
         self.image_path = image_path
@@ -207,35 +209,6 @@ class SimulatedCamera:
                     )
                     for _ in range(_NOISE_POOL)
                 ]
-        self._latest: Frame | None = None
-        self._seq = 0
-        self._unplugged = False
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    # -- Camera --------------------------------------------------------------------------
-
-    def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._seq = 0
-        self._thread = threading.Thread(target=self._run, name="sim-camera", daemon=True)
-        self._thread.start()
-
-    def latest_frame(self) -> Frame | None:
-        return self._latest
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(2.0)
-        self._thread = None
-        self._latest = None
-
-    @property
-    def is_alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive() and not self._unplugged
 
     # -- frames --------------------------------------------------------------------------
 
@@ -265,14 +238,11 @@ class SimulatedCamera:
         next_t = t0
         fault = self.sim_dir / UNPLUGGED_FILE
         while not self._stop.is_set():
-            self._unplugged = fault.exists()
-            if self._unplugged:
-                self._latest = None
+            if fault.exists():
+                self._lose()
             else:
                 now = time.monotonic()
-                image = self.render(now - t0)
-                self._seq += 1
-                self._latest = Frame(image=image, seq=self._seq, t=now)
+                self._publish(self.render(now - t0), now)
             next_t += period
             delay = next_t - time.monotonic()
             if delay < 0:  # fell behind (a loaded machine): skip, never burst to catch up
