@@ -6,12 +6,12 @@ from central_api_client.client import (
     AuthError,
     DeviceAuth,
     ProvincialApiClient,
-    RecordMetadata,
     RejectedError,
     ServerError,
     ServerUnreachableError,
     UnexpectedResponseError,
 )
+from central_api_client.records import ReceivedRecord, SealedRecord
 
 __all__ = [
     "Ack",
@@ -19,9 +19,10 @@ __all__ = [
     "AuthError",
     "DeviceAuth",
     "ProvincialApiClient",
-    "RecordMetadata",
+    "ReceivedRecord",
     "RejectedError",
     "ServerError",
+    "SealedRecord",
     "ServerUnreachableError",
     "UnexpectedResponseError",
 ]

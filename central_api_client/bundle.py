@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +20,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from central_api_client.contract import is_device_id, is_record_id
+from central_api_client.files import atomic_write
+from central_api_client.records import RecordFormatError, SealedRecord
 
 FORMAT = "hunan-exam-kiosk/export/v1"
 MANIFEST = "manifest.json"
@@ -34,27 +34,6 @@ class BundleError(Exception):
     """A bundle that cannot be trusted as a whole (no manifest, bad manifest signature)."""
 
 
-@dataclass(frozen=True)
-class BundleRecord:
-    record_id: str
-    device_id: str
-    workflow: str
-    created_at: str
-    size: int
-    sha256: str
-    blob: bytes = field(repr=False)
-    signature: bytes = field(repr=False)
-
-
-def _fsync_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, path)
-
-
 class BundleWriter:
     """Writes one bundle; call `add` per record, then `finish` to sign and write the manifest."""
 
@@ -65,20 +44,9 @@ class BundleWriter:
         self.exported_at = exported_at
         self._entries: list[dict[str, Any]] = []
 
-    def add(self, record: Any) -> None:
-        """`record`: anything shaped like `kiosk.seal.SealedRecord`."""
+    def add(self, record: SealedRecord) -> None:
         name = f"{record.record_id}.json"
-        body = {
-            "record_id": record.record_id,
-            "device_id": record.device_id,
-            "workflow": record.workflow,
-            "created_at": record.created_at,
-            "size": record.size,
-            "sha256": record.sha256,
-            "blob": base64.b64encode(record.blob).decode(),
-            "signature": base64.b64encode(record.signature).decode(),
-        }
-        _fsync_write(self.folder / RECORDS_DIR / name, json.dumps(body).encode())
+        atomic_write(self.folder / RECORDS_DIR / name, json.dumps(record.to_wire()).encode())
         self._entries.append({"record_id": record.record_id, "size": record.size,
                               "sha256": record.sha256, "file": f"{RECORDS_DIR}/{name}"})
 
@@ -89,8 +57,8 @@ class BundleWriter:
             sort_keys=True, indent=1,
         ).encode()
         signature = key.sign(_MANIFEST_CONTEXT + manifest)
-        _fsync_write(self.folder / MANIFEST_SIGNATURE, base64.b64encode(signature))
-        _fsync_write(self.folder / MANIFEST, manifest)
+        atomic_write(self.folder / MANIFEST_SIGNATURE, base64.b64encode(signature))
+        atomic_write(self.folder / MANIFEST, manifest)
         return self.folder
 
 
@@ -115,7 +83,7 @@ def verify_manifest(folder: Path, key: Ed25519PublicKey) -> None:
         raise BundleError(f"{folder}: manifest signature does not verify") from None
 
 
-def iter_records(folder: Path, manifest: dict[str, Any]) -> Iterator[BundleRecord | str]:
+def iter_records(folder: Path, manifest: dict[str, Any]) -> Iterator[SealedRecord | str]:
     """Each record the manifest lists, or a short reason (str) when it is missing or differs."""
     for entry in manifest.get("records", []):
         record_id = str(entry.get("record_id"))
@@ -124,14 +92,13 @@ def iter_records(folder: Path, manifest: dict[str, Any]) -> Iterator[BundleRecor
             continue
         try:
             body = json.loads((folder / RECORDS_DIR / f"{record_id}.json").read_bytes())
-            record = BundleRecord(
-                record_id=body["record_id"], device_id=body["device_id"],
-                workflow=body["workflow"], created_at=body["created_at"], size=int(body["size"]),
-                sha256=body["sha256"], blob=base64.b64decode(body["blob"], validate=True),
-                signature=base64.b64decode(body["signature"], validate=True),
-            )
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError):
             yield f"{record_id}: record file missing or unreadable"
+            continue
+        try:
+            record = SealedRecord.from_wire(body)
+        except RecordFormatError as exc:
+            yield f"{record_id}: {exc.reason}"
             continue
         if (record.record_id, record.sha256, record.size) != (
             record_id, entry.get("sha256"), entry.get("size")

@@ -20,7 +20,8 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from central_api_client.contract import SealedRecordLike, is_device_id, is_record_id
+from central_api_client.contract import is_device_id, is_record_id
+from central_api_client.records import ReceivedRecord, RecordFormatError, SealedRecord
 from central_api_client.signing import DEV_PUBLIC_KEY_HEADER, sign_request
 
 # Statuses that say "not now" rather than "not this": request timeout, too early, rate limited.
@@ -118,17 +119,6 @@ class Ack:
     created: bool  # False when the server already had it (a repeated PUT)
 
 
-@dataclass(frozen=True)
-class RecordMetadata:
-    record_id: str
-    device_id: str
-    workflow: str
-    created_at: str
-    size: int
-    sha256: str
-    received_at: str
-
-
 class ProvincialApiClient:
     """One client per process; reuses connections. Use as a context manager or call close()."""
 
@@ -162,18 +152,18 @@ class ProvincialApiClient:
 
     # -- calls ---------------------------------------------------------------------------------
 
-    def put_record(self, sealed: SealedRecordLike) -> Ack:
+    def put_record(self, sealed: SealedRecord) -> Ack:
         """Upload one sealed record. Idempotent: the same record again returns the first ack."""
         if not is_record_id(sealed.record_id):
             raise ValueError("record id is not a canonical lower-case UUID")
-        body = _upload_body(sealed)
+        body = sealed.to_wire(with_id=False)
         response = self._request("PUT", f"/v1/records/{sealed.record_id}", json=body)
         ack = _ack(_json_object(response), created=response.status_code == 201)
         if ack.record_id != sealed.record_id or ack.sha256 != sealed.sha256:
             raise UnexpectedResponseError("ack is for another record id or hash")
         return ack
 
-    def put_records(self, records: list[SealedRecordLike]) -> list[Ack | RejectedError]:
+    def put_records(self, records: list[SealedRecord]) -> list[Ack | RejectedError]:
         """Upload several sealed records in one request (POST /v1/records:batch).
 
         Returns one outcome per record, in order: its Ack, or the RejectedError the PUT would
@@ -186,7 +176,7 @@ class ProvincialApiClient:
         for sealed in records:
             if not is_record_id(sealed.record_id):
                 raise ValueError("record id is not a canonical lower-case UUID")
-            bodies.append({"record_id": sealed.record_id, **_upload_body(sealed)})
+            bodies.append(sealed.to_wire())
         response = self._request("POST", "/v1/records:batch", json={"records": bodies})
         results = _json_object(response).get("results")
         if not isinstance(results, list) or len(results) != len(records):
@@ -209,7 +199,7 @@ class ProvincialApiClient:
                                               str(error.get("reason", ""))[:300]))
         return outcomes
 
-    def get_record(self, record_id: str) -> RecordMetadata | None:
+    def get_record(self, record_id: str) -> ReceivedRecord | None:
         """The server's metadata for a record, None when it does not have it."""
         if not is_record_id(record_id):
             raise ValueError("record id is not a canonical lower-case UUID")
@@ -221,7 +211,7 @@ class ProvincialApiClient:
             raise
         return _metadata(_json_object(response))
 
-    def device_records(self, device_id: str) -> list[RecordMetadata]:
+    def device_records(self, device_id: str) -> list[ReceivedRecord]:
         """What the server holds from one device (for reconciliation and `kioskctl`)."""
         if not is_device_id(device_id):
             raise ValueError("device id has characters the API does not accept")
@@ -262,18 +252,6 @@ class ProvincialApiClient:
         raise UnexpectedResponseError(f"unexpected HTTP status {status}")
 
 
-def _upload_body(sealed: SealedRecordLike) -> dict[str, Any]:
-    return {
-        "device_id": sealed.device_id,
-        "workflow": sealed.workflow,
-        "created_at": sealed.created_at,
-        "size": sealed.size,
-        "sha256": sealed.sha256,
-        "blob": _b64(sealed.blob),
-        "signature": _b64(sealed.signature),
-    }
-
-
 def _ack(data: dict[str, Any], created: bool) -> Ack:
     try:
         return Ack(
@@ -301,10 +279,6 @@ def _retry_after(response: httpx.Response) -> float | None:
     return min(max(0.0, moment.timestamp() - time.time()), MAX_RETRY_AFTER_S)
 
 
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
 def _json_object(response: httpx.Response) -> dict[str, Any]:
     try:
         data = response.json()
@@ -326,18 +300,10 @@ def _error_reason(response: httpx.Response) -> tuple[str, str]:
     return "http_error", response.reason_phrase or f"HTTP {response.status_code}"
 
 
-def _metadata(data: Any) -> RecordMetadata:
+def _metadata(data: Any) -> ReceivedRecord:
     if not isinstance(data, dict):
         raise UnexpectedResponseError("record metadata is not a JSON object")
     try:
-        return RecordMetadata(
-            record_id=str(data["record_id"]),
-            device_id=str(data["device_id"]),
-            workflow=str(data["workflow"]),
-            created_at=str(data["created_at"]),
-            size=int(data["size"]),
-            sha256=str(data["sha256"]),
-            received_at=str(data["received_at"]),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise UnexpectedResponseError(f"record metadata malformed: {exc!r}") from None
+        return ReceivedRecord.from_wire(data)
+    except RecordFormatError as exc:
+        raise UnexpectedResponseError(f"record metadata malformed: {exc.reason}") from None

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import click
 
+from central_api_client.logs import LogEvent, event, setup_logging
 from kiosk.config import ConfigError, DevicesConfig, load_config
-from kiosk.logs import event, setup_logging
 
 log = logging.getLogger("kiosk")
 
@@ -50,7 +50,7 @@ def _start_uploader(config_path: Path | None, data_dir: Path) -> subprocess.Pope
     if config_path is not None:
         cmd += ["--config", str(config_path)]
     proc = subprocess.Popen(cmd)
-    event(log, "uploader.started", pid=proc.pid)
+    event(log, LogEvent.KIOSK_UPLOADER_STARTED, pid=proc.pid)
 
     def stop() -> None:
         if proc.poll() is None:
@@ -70,7 +70,7 @@ def _start_idcard_simulator(config):
     from hardware.idcard.sim.process import SimulatorProcess
 
     sim = SimulatorProcess(config.sim_dir)
-    event(log, "idcard.simulator.started", pid=sim.pid, device=sim.device)
+    event(log, LogEvent.KIOSK_IDCARD_SIM_STARTED, pid=sim.pid, device=sim.device)
     atexit.register(sim.stop)
     return replace(config, devices=replace(config.devices, idcard=sim.uri))
 
@@ -120,7 +120,7 @@ def main(simulate, config_path, data_dir, size, autoplay, repeat, shots, no_uplo
         config = _start_idcard_simulator(config)
     window = _parse_size(size, config)
     _configure_kivy(config, window)
-    event(log, "kiosk.starting", device_id=config.device.id, simulate=simulate,
+    event(log, LogEvent.KIOSK_STARTING, device_id=config.device.id, simulate=simulate,
           data_dir=str(config.data_dir), config=config.source)
 
     from kiosk.wiring import build_app

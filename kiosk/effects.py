@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 
+from central_api_client.logs import LogEvent, event
 from hardware.printer import Printer, PrinterError
 from kiosk.config import Config
 from kiosk.core import events as ev
 from kiosk.core.errors import KioskError
-from kiosk.logs import event
 from kiosk.seal import Sealer
 from kiosk.store import KioskStore
 from kiosk.visits import IdHasher
@@ -39,14 +39,14 @@ class EffectRunner:
                 return self._save(effect)
             if isinstance(effect, ev.PrintLoginCard):
                 self.printer.print_login_card(effect.card)
-                event(log, "print.login_card")
+                event(log, LogEvent.PRINTER_LOGIN_CARD_PRINTED)
                 return ev.Printed(effect.session_id)
             raise TypeError(f"unknown effect {name}")
         except (KioskError, PrinterError) as exc:
-            event(log, "effect.failed", level=logging.WARNING, effect=name, code=exc.code)
+            event(log, LogEvent.EFFECTS_FAILED, level=logging.WARNING, effect=name, code=exc.code)
             return ev.EffectFailed(effect.session_id, name, exc.code)
         except Exception as exc:  # noqa: BLE001 - the kiosk must stay up and say so
-            event(log, "effect.error", level=logging.ERROR, effect=name,
+            event(log, LogEvent.EFFECTS_ERROR, level=logging.ERROR, effect=name,
                   error_type=type(exc).__name__)
             return ev.EffectFailed(effect.session_id, name, "internal_error")
 
@@ -55,7 +55,7 @@ class EffectRunner:
         number = self.store.reserve_sequence_number(
             c.device.county_code, c.sequence.first, c.sequence.last, effect.session_id
         )
-        event(log, "sequence.reserved", number=number)
+        event(log, LogEvent.SEQUENCE_RESERVED, number=number)
         return ev.NumberReserved(effect.session_id, number)
 
     def _save(self, effect: ev.SaveRecord) -> object:
@@ -64,6 +64,6 @@ class EffectRunner:
         earlier = self.store.visits(id_hash)
         self.store.commit_record(sealed, effect.record.sequence_number, id_hash=id_hash)
         # A second visit is allowed (a corrected record); staff may want to know. Count only.
-        event(log, "record.saved", record_id=sealed.record_id, size=sealed.size,
+        event(log, LogEvent.RECORD_SAVED, record_id=sealed.record_id, size=sealed.size,
               earlier_visits=earlier)
         return ev.RecordSaved(effect.session_id)

@@ -20,8 +20,9 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw
 
+from central_api_client.logs import LogEvent
+from central_api_client.logs import event as log_event
 from kiosk.core.photo_standard import FILE_SIZE, NO_FACE, PhotoStandard
-from kiosk.logs import event as log_event
 
 if TYPE_CHECKING:
     from hardware.camera.analysis import Analysis, FaceAnalyser
@@ -83,9 +84,10 @@ def _face_photo(
         if len(data) <= hi:
             if len(data) < lo:
                 break  # the best quality under the maximum is already under the minimum
-            log_event(log, "photo.made", size=len(data), quality=quality)
+            log_event(log, LogEvent.PHOTO_MADE, size=len(data), quality=quality)
             return data
-    log_event(log, "photo.size_refused", level=logging.WARNING, size=len(data), quality=quality)
+    log_event(log, LogEvent.PHOTO_SIZE_REFUSED, level=logging.WARNING,
+              size=len(data), quality=quality)
     raise PhotoRefused((FILE_SIZE,))
 
 

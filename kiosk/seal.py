@@ -16,8 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,15 +25,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
-from central_api_client.contract import (
-    HPKE_INFO,
-    HPKE_SUITE,
-    signature_is_valid,
-    signing_message,
-    utc_timestamp,
-)
+from central_api_client.contract import HPKE_INFO, HPKE_SUITE, utc_timestamp
+from central_api_client.files import atomic_write
+from central_api_client.logs import LogEvent, event
+from central_api_client.records import SealedRecord
 from kiosk.core.record import Record
-from kiosk.logs import event
 
 log = logging.getLogger(__name__)
 
@@ -47,34 +42,6 @@ DEV_PROVINCE_PRIVATE_KEY_FILE = "province_x25519.dev-private.pem"
 
 class SealError(Exception):
     """A blob that cannot be opened or verified (wrong key, tampered, not a record)."""
-
-
-@dataclass(frozen=True)
-class SealedRecord:
-    """A sealed record as the outbox keeps it and the API receives it.
-
-    Only metadata besides the blob: ids, workflow, time, size and hash. Nothing here identifies
-    the candidate, so it may appear in queues, logs and server listings.
-    """
-
-    record_id: str
-    device_id: str
-    workflow: str
-    created_at: str  # ISO 8601, UTC, millisecond precision, "Z" suffix
-    size: int  # len(blob)
-    sha256: str  # hex of sha256(blob)
-    blob: bytes = field(repr=False)
-    signature: bytes = field(repr=False)  # Ed25519 over contract.signing_message(...)
-
-    def signed_message(self) -> bytes:
-        return signing_message(
-            record_id=self.record_id,
-            device_id=self.device_id,
-            workflow=self.workflow,
-            created_at=self.created_at,
-            size=self.size,
-            sha256=self.sha256,
-        )
 
 
 class Sealer:
@@ -108,7 +75,8 @@ class Sealer:
         else:
             device_key = Ed25519PrivateKey.generate()
             _write_private(device_path, device_key)
-            event(log, "seal.device_key_generated", level=logging.WARNING, path=str(device_path))
+            event(log, LogEvent.SEAL_DEVICE_KEY_GENERATED, level=logging.WARNING,
+                  path=str(device_path))
         public_path = keys_dir / DEVICE_PUBLIC_KEY_FILE
         if not public_path.exists():
             _write_public(public_path, device_key.public_key())
@@ -122,7 +90,7 @@ class Sealer:
             province_key = dev_private.public_key()
             event(
                 log,
-                "seal.dev_province_key_generated",
+                LogEvent.SEAL_DEV_PROVINCE_KEY_GENERATED,
                 "development province key generated: records are NOT sealed to the province",
                 level=logging.WARNING,
                 path=str(province_path),
@@ -156,25 +124,6 @@ class Sealer:
         )
         signature = self._device_key.sign(unsigned.signed_message())
         return replace(unsigned, signature=signature)
-
-
-def verify_sealed(sealed: SealedRecord, device_public_key: Ed25519PublicKey) -> None:
-    """Raise SealError unless the blob matches its size and hash and the signature holds."""
-    if len(sealed.blob) != sealed.size:
-        raise SealError("blob size differs from the recorded size")
-    if hashlib.sha256(sealed.blob).hexdigest() != sealed.sha256:
-        raise SealError("blob hash differs from the recorded sha256")
-    if not signature_is_valid(
-        device_public_key,
-        sealed.signature,
-        record_id=sealed.record_id,
-        device_id=sealed.device_id,
-        workflow=sealed.workflow,
-        created_at=sealed.created_at,
-        size=sealed.size,
-        sha256=sealed.sha256,
-    ):
-        raise SealError("device signature does not verify")
 
 
 def open_sealed(
@@ -246,23 +195,11 @@ def _write_private(path: Path, key: Ed25519PrivateKey | X25519PrivateKey) -> Non
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    _write_atomically(path, pem, mode=0o600)
+    atomic_write(path, pem, mode=0o600)
 
 
 def _write_public(path: Path, key: Ed25519PublicKey | X25519PublicKey) -> None:
     pem = key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    _write_atomically(path, pem, mode=0o644)
-
-
-def _write_atomically(path: Path, data: bytes, mode: int) -> None:
-    """Write then rename, so a power cut never leaves half a key that blocks the next start."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+    atomic_write(path, pem, mode=0o644)

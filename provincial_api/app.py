@@ -32,6 +32,7 @@ from central_api_client.contract import (
     signature_is_valid,
     utc_timestamp,
 )
+from central_api_client.logs import LogEvent, event
 from central_api_client.signing import (
     DEV_PUBLIC_KEY_HEADER,
     MAX_CLOCK_SKEW_S,
@@ -40,7 +41,6 @@ from central_api_client.signing import (
     parse_signature_headers,
     verify_request,
 )
-from kiosk.logs import event
 from provincial_api.backend import Db, Registry, Store, open_backend
 from provincial_api.models import (
     Ack,
@@ -121,7 +121,7 @@ def create_app(
     )
     store, registry = open_backend(db) if db is not None else (None, None)
     if dev_enrol:
-        event(log, "api.dev_enrol_on", "DEVELOPMENT enrolment: unknown devices are trusted"
+        event(log, LogEvent.API_DEV_ENROL_ON, "DEVELOPMENT enrolment: unknown devices are trusted"
               " on first use", level=logging.WARNING)
 
     def get_store() -> Store:
@@ -148,7 +148,7 @@ def create_app(
             if not registry.remember_nonce(device.device_id, params.nonce, params.created, forget):
                 raise SignatureProblem("replay", "this request was already received (replay)")
         except SignatureProblem as problem:
-            event(log, "api.auth_refused", level=logging.WARNING, error=problem.code,
+            event(log, LogEvent.API_AUTH_REFUSED, level=logging.WARNING, error=problem.code,
                   path=request.url.path)
             raise ApiProblem(401, problem.code, problem.reason) from None
         return device
@@ -178,16 +178,16 @@ def create_app(
         try:
             stored, created = get_store().put(incoming, utc_timestamp(datetime.now(UTC)))
         except ConflictError:
-            event(log, "api.record_conflict", level=logging.WARNING, record_id=record_id)
+            event(log, LogEvent.API_RECORD_CONFLICT, level=logging.WARNING, record_id=record_id)
             reason = "record id already holds a different sha256"
             raise ApiProblem(409, "conflict", reason) from None
         ack = Ack(record_id=stored.record_id, received_at=stored.received_at, sha256=stored.sha256)
         if not created:
-            event(log, "api.record_repeated", record_id=record_id)
+            event(log, LogEvent.API_RECORD_REPEATED, record_id=record_id)
             return JSONResponse(ack.model_dump(), status_code=200)
         event(
             log,
-            "api.record_stored",
+            LogEvent.API_RECORD_STORED,
             record_id=record_id,
             device_id=stored.device_id,
             size=stored.size,
@@ -229,7 +229,7 @@ def create_app(
                       sha256=stored.sha256)
             results.append(BatchItem(record_id=stored.record_id, status=201 if created else 200,
                                      ack=ack))
-        event(log, "api.batch_stored", device_id=device.device_id, count=len(body.records),
+        event(log, LogEvent.API_BATCH_STORED, device_id=device.device_id, count=len(body.records),
               stored=sum(1 for r in results if r.status == 201))
         return BatchResult(results=results)
 
@@ -286,7 +286,7 @@ def _dev_enrol(registry: Registry, device_id: str, key_b64: str | None) -> Devic
         return None
     except Exception:  # another request enrolled it first, maybe with another key
         pass
-    event(log, "api.dev_enrolled", level=logging.WARNING, device_id=device_id)
+    event(log, LogEvent.API_DEV_ENROLLED, level=logging.WARNING, device_id=device_id)
     return registry.get(device_id)
 
 
@@ -332,7 +332,7 @@ def _b64(text: str, name: str) -> bytes:
 
 
 def _rejected(record_id: str, code: str, reason: str) -> ApiProblem:
-    event(log, "api.record_rejected", level=logging.WARNING, record_id=record_id, error=code)
+    event(log, LogEvent.API_RECORD_REJECTED, level=logging.WARNING, record_id=record_id, error=code)
     return ApiProblem(422, code, reason)
 
 
@@ -364,7 +364,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> JSONResponse:
-        event(log, "api.internal_error", level=logging.ERROR, error_type=type(exc).__name__)
+        event(log, LogEvent.API_INTERNAL_ERROR, level=logging.ERROR, error_type=type(exc).__name__)
         body = ErrorBody(error="internal", reason="internal server error")
         return JSONResponse(body.model_dump(exclude_none=True), status_code=500)
 

@@ -84,7 +84,7 @@ def serve(host: str, port: int, db: Db, dev_enrol: bool, max_skew: float) -> Non
 
     import uvicorn
 
-    from kiosk.logs import event, setup_logging
+    from central_api_client.logs import LogEvent, event, setup_logging
     from provincial_api.app import create_app
 
     setup_logging()
@@ -105,7 +105,7 @@ def serve(host: str, port: int, db: Db, dev_enrol: bool, max_skew: float) -> Non
     url = f"http://{shown_host}:{bound_port}"
     click.echo(f"provincial-api listening on {url}")
     sys.stdout.flush()
-    event(logging.getLogger("provincial_api"), "api.listening", url=url, db=describe(db))
+    event(logging.getLogger("provincial_api"), LogEvent.API_LISTENING, url=url, db=describe(db))
     config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off")
     uvicorn.Server(config).run(sockets=[sock])
 

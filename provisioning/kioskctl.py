@@ -241,7 +241,7 @@ def export(target: Path, config_path: Path | None, data_dir: Path | None) -> Non
         with click.progressbar(store.unacknowledged(), length=total, label="exporting",
                                file=click.get_text_stream("stderr")) as entries:
             for entry in entries:
-                writer.add(entry.sealed())
+                writer.add(entry.record)
         writer.finish(key)
         store.audit("records.exported", count=total, folder=folder.name)
     click.echo(f"{total} records exported to {folder}")

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from central_api_client.logs import LogEvent
+from central_api_client.logs import event as log_event
 from hardware.camera.camera import FRAME_HEIGHT, FRAME_WIDTH, CaptureThread
-from kiosk.logs import event as log_event
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +77,10 @@ class OpenCVCamera(CaptureThread):
                         self._lose()
                         self._stop.wait(self.settings.reconnect_s)
                         continue
-                    log_event(log, "camera.opened")
+                    log_event(log, LogEvent.CAMERA_OPENED)
                 ok, bgr = cap.read()
                 if not ok or bgr is None:
-                    log_event(log, "camera.lost", level=logging.WARNING)
+                    log_event(log, LogEvent.CAMERA_LOST, level=logging.WARNING)
                     cap.release()
                     cap = None
                     self._lose()

@@ -20,9 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
+from central_api_client.logs import LogEvent
+from central_api_client.logs import event as log_event
 from hardware.idcard.reader import IdCardReader, ReaderError, ReaderHealth
 from kiosk.core.documents import IdentityDocument
-from kiosk.logs import event as log_event
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +159,7 @@ class CardWatcher:
             try:
                 self.poll_once()
             except Exception as exc:  # never let one bad poll end card reading for the day
-                log_event(log, "idcard.watcher.poll_crashed", level=logging.ERROR,
+                log_event(log, LogEvent.IDCARD_POLL_CRASHED, level=logging.ERROR,
                           error_type=type(exc).__name__)
             self._stop.wait(self.poll_s)
 
@@ -174,7 +175,7 @@ class CardWatcher:
             self._lost("reader_unavailable")
             return
         except Exception as exc:  # an adapter bug looks, to the candidate, like a dead reader
-            log_event(log, "idcard.watcher.adapter_error", level=logging.ERROR,
+            log_event(log, LogEvent.IDCARD_ADAPTER_ERROR, level=logging.ERROR,
                       error_type=type(exc).__name__)
             self._lost("reader_unavailable")
             return
@@ -200,15 +201,15 @@ class CardWatcher:
             except ReaderError as exc:
                 code = exc.code
             except Exception as exc:
-                log_event(log, "idcard.watcher.adapter_error", level=logging.ERROR,
+                log_event(log, LogEvent.IDCARD_ADAPTER_ERROR, level=logging.ERROR,
                           error_type=type(exc).__name__)
                 code = "card_read_failed"
             else:
                 with self._lock:
                     if self._current(period):
                         self._slot = _Slot.PLACED
-                        log_event(log, "idcard.card_read", card_type=document.card_type.value,
-                                  attempts=failures + 1)
+                        log_event(log, LogEvent.IDCARD_CARD_READ,
+                                  card_type=document.card_type.value, attempts=failures + 1)
                         self._emit(CardPlaced(document))
                 return
             if code == "reader_unavailable":
@@ -217,7 +218,7 @@ class CardWatcher:
             if code in ("no_card", "card_removed"):
                 with self._lock:
                     if self._current(period):
-                        log_event(log, "idcard.card_lifted_during_read")
+                        log_event(log, LogEvent.IDCARD_CARD_LIFTED_DURING_READ)
                         self._emit(CardReadFailed("card_removed"))
                         self._emit(CardRemoved())
                 return
@@ -229,7 +230,7 @@ class CardWatcher:
             with self._lock:
                 if self._current(period):
                     self._slot = _Slot.FAILED
-                    log_event(log, "idcard.card_read_failed", level=logging.WARNING,
+                    log_event(log, LogEvent.IDCARD_CARD_READ_FAILED, level=logging.WARNING,
                               code=code, attempts=failures)
                     self._emit(CardReadFailed(code))
             return
@@ -244,13 +245,13 @@ class CardWatcher:
             self._slot = _Slot.ABSENT  # when the reader is back, a card on it is read afresh
             if self._reader_ok is not False:
                 self._reader_ok = False
-                log_event(log, "idcard.reader_lost", level=logging.WARNING, code=code)
+                log_event(log, LogEvent.IDCARD_READER_LOST, level=logging.WARNING, code=code)
                 self._emit(ReaderLost(code))
 
     def _answered(self) -> None:
         with self._lock:
             if self._reader_ok is False:
-                log_event(log, "idcard.reader_back")
+                log_event(log, LogEvent.IDCARD_READER_BACK)
                 self._emit(ReaderBack())
             self._reader_ok = True
 
@@ -258,5 +259,5 @@ class CardWatcher:
         try:
             self._on_event(ev)
         except Exception as exc:
-            log_event(log, "idcard.watcher.callback_failed", level=logging.ERROR,
+            log_event(log, LogEvent.IDCARD_CALLBACK_FAILED, level=logging.ERROR,
                       event_type=type(ev).__name__, error_type=type(exc).__name__)

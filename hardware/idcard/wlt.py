@@ -17,7 +17,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from kiosk.logs import event as log_event
+from central_api_client.logs import LogEvent
+from central_api_client.logs import event as log_event
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ class WltDecoder:
         dst = ctypes.create_string_buffer(DST_LEN)
         result = self._unpack(src, dst, 0)
         if result != 1:
-            log_event(log, "idcard.wlt.decode_failed", level=logging.WARNING, result=result)
+            log_event(log, LogEvent.IDCARD_WLT_DECODE_FAILED, level=logging.WARNING, result=result)
             return None
         return pixels_to_image(dst.raw, bottom_up=self.bottom_up)
 
@@ -75,7 +76,7 @@ def load_decoder(library: str | Path | None) -> WltDecoder | None:
     try:
         return WltDecoder(Path(library))
     except (OSError, AttributeError) as exc:
-        log_event(log, "idcard.wlt.unavailable", level=logging.WARNING,
+        log_event(log, LogEvent.IDCARD_WLT_UNAVAILABLE, level=logging.WARNING,
                   error_type=type(exc).__name__)
         return None
 

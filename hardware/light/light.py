@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 from typing import Protocol, runtime_checkable
 
-from kiosk.logs import event as log_event
+from central_api_client.logs import LogEvent
+from central_api_client.logs import event as log_event
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class GuardedLight:
             self.inner.set(on)
         except Exception as exc:  # noqa: BLE001 - whatever the device does, carry on
             self.fault = getattr(exc, "code", "light_unavailable")
-            log_event(log, "light.failed", level=logging.WARNING, code=self.fault, on=on)
+            log_event(log, LogEvent.LIGHT_FAILED, level=logging.WARNING, code=self.fault, on=on)
             return
         self.fault = ""
         self.is_on = on
@@ -57,4 +58,4 @@ class GuardedLight:
         try:
             self.inner.close()
         except Exception:  # noqa: BLE001
-            log_event(log, "light.close_failed", level=logging.WARNING)
+            log_event(log, LogEvent.LIGHT_CLOSE_FAILED, level=logging.WARNING)

@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,10 +28,10 @@ from typing import Any
 import sqlite_utils
 
 from central_api_client.contract import utc_timestamp
+from central_api_client.logs import redact
+from central_api_client.records import SealedRecord
 from kiosk.core import sequence
 from kiosk.core.errors import DiskFullError, SequenceExhaustedError
-from kiosk.logs import redact
-from kiosk.seal import SealedRecord
 
 OUTBOX_STATES = ("queued", "sent", "acknowledged", "purged")
 # "sent" means a PUT was started and its answer not yet recorded; the PUT is idempotent, so a
@@ -98,34 +98,31 @@ class StoreError(Exception):
 
 @dataclass(frozen=True)
 class OutboxEntry:
-    """One row of the outbox as the uploader sees it."""
+    """One row of the outbox as the uploader sees it: the sealed record and its state here."""
 
     seq: int
-    record_id: str
-    device_id: str
-    workflow: str
-    created_at: str
-    size: int
-    sha256: str
-    blob: bytes = field(repr=False)
-    signature: bytes = field(repr=False)
+    record: SealedRecord
     sequence_number: str
     state: str
     queued_at: str
     attempts: int
     last_error: str | None
 
-    def sealed(self) -> SealedRecord:
-        return SealedRecord(
-            record_id=self.record_id,
-            device_id=self.device_id,
-            workflow=self.workflow,
-            created_at=self.created_at,
-            size=self.size,
-            sha256=self.sha256,
-            blob=self.blob,
-            signature=self.signature,
-        )
+    @property
+    def record_id(self) -> str:
+        return self.record.record_id
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> OutboxEntry:
+        record = SealedRecord(**{name: row.pop(name) for name in _RECORD_COLUMNS})
+        return cls(record=record, **row)
+
+
+_RECORD_COLUMNS = [f.name for f in fields(SealedRecord)]
+_ENTRY_SELECT = (
+    f"SELECT seq, {', '.join(_RECORD_COLUMNS)}, sequence_number, state, queued_at, attempts,"
+    " last_error FROM outbox"
+)
 
 
 def _now() -> str:
@@ -388,14 +385,12 @@ class KioskStore:
     def queued(self, limit: int = 20, *, now: str | None = None) -> list[OutboxEntry]:
         """Records still to upload, oldest first, leaving out those told to wait (rejections)."""
         rows = self._read(
-            "SELECT seq, record_id, device_id, workflow, created_at, size, sha256, blob,"
-            " signature, sequence_number, state, queued_at, attempts, last_error FROM outbox"
-            " WHERE state IN ('queued', 'sent')"
+            f"{_ENTRY_SELECT} WHERE state IN ('queued', 'sent')"
             " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
             " ORDER BY seq LIMIT ?",
             (now or _now(), limit),
         )
-        return [OutboxEntry(**row) for row in rows]
+        return [OutboxEntry.from_row(row) for row in rows]
 
     def mark_sent(self, record_id: str) -> None:
         """A PUT is about to go out: counted as an attempt even if the process dies during it."""
@@ -471,15 +466,14 @@ class KioskStore:
         after = 0
         while True:
             rows = self._read(
-                "SELECT seq, record_id, device_id, workflow, created_at, size, sha256, blob,"
-                " signature, sequence_number, state, queued_at, attempts, last_error FROM outbox"
-                " WHERE state IN ('queued', 'sent') AND seq > ? ORDER BY seq LIMIT 100",
+                f"{_ENTRY_SELECT} WHERE state IN ('queued', 'sent') AND seq > ?"
+                " ORDER BY seq LIMIT 100",
                 (after,),
             )
             if not rows:
                 return
             for row in rows:
-                yield OutboxEntry(**row)
+                yield OutboxEntry.from_row(row)
             after = rows[-1]["seq"]
 
     def count_unacknowledged(self) -> int:

@@ -36,8 +36,8 @@ from central_api_client import (
 )
 from central_api_client.client import MAX_RETRY_AFTER_S
 from central_api_client.contract import MAX_BATCH_RECORDS
+from central_api_client.logs import LogEvent, event, setup_logging
 from kiosk.config import Config, ConfigError, load_config, with_overrides
-from kiosk.logs import event, setup_logging
 from kiosk.seal import SealError, load_device_key
 from kiosk.store import KioskStore, OutboxEntry, open_store
 from kiosk.sync import status
@@ -152,10 +152,11 @@ def drain_once(
                     store.mark_error(entry.record_id, "acknowledged hash differs from ours",
                                      retry_after_s=rejected_retry_after(entry.attempts + 1))
                     report.rejected.append(entry.record_id)
-                    event(log, "upload.bad_ack", level=logging.ERROR, record_id=entry.record_id)
+                    event(log, LogEvent.UPLOADER_BAD_ACK, level=logging.ERROR,
+                          record_id=entry.record_id)
                     continue
                 report.acknowledged.append(entry.record_id)
-                event(log, "upload.acknowledged", record_id=entry.record_id,
+                event(log, LogEvent.UPLOADER_ACKNOWLEDGED, record_id=entry.record_id,
                       repeated=not ack.created)
     _record_status(store, report)
     return report
@@ -172,12 +173,12 @@ def _send(client: ProvincialApiClient, chunk: list[OutboxEntry],
         outcomes: list[Ack | Exception] = []
         for entry in chunk:
             try:
-                outcomes.append(client.put_record(entry.sealed()))
+                outcomes.append(client.put_record(entry.record))
             except _SEND_ERRORS as exc:
                 outcomes.append(exc)
         return outcomes
     try:
-        return list(client.put_records([entry.sealed() for entry in chunk]))
+        return list(client.put_records([entry.record for entry in chunk]))
     except _SEND_ERRORS as exc:
         return [exc] * len(chunk)
 
@@ -189,7 +190,7 @@ def _failed(store: KioskStore, entry: OutboxEntry, exc: Exception, report: Uploa
         if report.transient_error is None:
             report.transient_error = str(exc)
             report.problem_code = _problem_code(exc)
-            event(log, "upload.server_unavailable", level=logging.WARNING,
+            event(log, LogEvent.UPLOADER_SERVER_UNAVAILABLE, level=logging.WARNING,
                   record_id=entry.record_id, error_type=type(exc).__name__,
                   problem=report.problem_code, error=str(exc))
         if isinstance(exc, ServerError) and exc.retry_after_s is not None:
@@ -207,7 +208,8 @@ def _failed(store: KioskStore, entry: OutboxEntry, exc: Exception, report: Uploa
     store.mark_error(entry.record_id, text,
                      retry_after_s=rejected_retry_after(entry.attempts + 1))
     report.rejected.append(entry.record_id)
-    event(log, "upload.rejected", level=logging.WARNING, record_id=entry.record_id, **facts)
+    event(log, LogEvent.UPLOADER_REJECTED, level=logging.WARNING, record_id=entry.record_id,
+          **facts)
 
 
 def _record_status(store: KioskStore, report: UploadReport) -> None:
@@ -249,7 +251,7 @@ class Uploader:
         resume_at = self.store.get_setting(status.NEXT_ATTEMPT_KEY)
         if isinstance(resume_at, int | float) and resume_at > time.time():
             wait = min(resume_at - time.time(), MAX_RETRY_AFTER_S)
-            event(log, "uploader.resume_wait", delay_s=round(wait, 3))
+            event(log, LogEvent.UPLOADER_RESUME_WAIT, delay_s=round(wait, 3))
             self.stopping.wait(wait)
         while not self.stopping.is_set():
             self._purge()
@@ -257,7 +259,7 @@ class Uploader:
                 report = drain_once(self.store, self.client, self.batch_size, self.stopping,
                                     self.concurrency, self.records_per_request)
             except Exception as exc:  # e.g. the database locked past its timeout: try again
-                event(log, "uploader.drain_failed", level=logging.ERROR,
+                event(log, LogEvent.UPLOADER_DRAIN_FAILED, level=logging.ERROR,
                       error_type=type(exc).__name__)
                 report = UploadReport(transient_error=type(exc).__name__)
             if report.transient_error is None:
@@ -268,7 +270,7 @@ class Uploader:
                 failures += 1
                 delay = next_delay(report, failures, self.interval_s, self.max_backoff_s)
                 self._set_next_attempt(time.time() + delay)
-                event(log, "uploader.backoff", failures=failures, delay_s=round(delay, 3),
+                event(log, LogEvent.UPLOADER_BACKOFF, failures=failures, delay_s=round(delay, 3),
                       retry_after_s=report.retry_after_s)
             self.stopping.wait(delay)
 
@@ -277,7 +279,7 @@ class Uploader:
             if at is not None or self.store.get_setting(status.NEXT_ATTEMPT_KEY) is not None:
                 self.store.set_setting(status.NEXT_ATTEMPT_KEY, at)
         except Exception as exc:  # noqa: BLE001 - a hint for restarts, not worth a crash
-            event(log, "uploader.state_not_saved", level=logging.WARNING,
+            event(log, LogEvent.UPLOADER_STATE_NOT_SAVED, level=logging.WARNING,
                   error_type=type(exc).__name__)
 
     def _purge(self) -> None:
@@ -287,11 +289,11 @@ class Uploader:
         try:
             purged = self.store.purge_acknowledged(self.retention_s)
         except Exception as exc:  # noqa: BLE001 - purging can wait for the next round
-            event(log, "uploader.purge_failed", level=logging.WARNING,
+            event(log, LogEvent.UPLOADER_PURGE_FAILED, level=logging.WARNING,
                   error_type=type(exc).__name__)
             return
         if purged:
-            event(log, "uploader.purged", count=purged)
+            event(log, LogEvent.UPLOADER_PURGED, count=purged)
 
 
 def make_client(config: Config) -> ProvincialApiClient:
@@ -319,12 +321,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.data_dir is not None:
             config = with_overrides(config, data_dir=args.data_dir)
     except ConfigError as exc:
-        event(log, "uploader.config_error", level=logging.ERROR, error=str(exc))
+        event(log, LogEvent.UPLOADER_CONFIG_ERROR, level=logging.ERROR, error=str(exc))
         return 2
     try:
         client = make_client(config)
     except SealError as exc:
-        event(log, "uploader.no_device_key", level=logging.ERROR, error=str(exc))
+        event(log, LogEvent.UPLOADER_NO_DEVICE_KEY, level=logging.ERROR, error=str(exc))
         return 2
 
     store = open_store(config)
@@ -333,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.once:
             report = drain_once(store, client, u.batch_size, concurrency=u.concurrency,
                                 records_per_request=u.records_per_request)
-            event(log, "uploader.drained", acknowledged=len(report.acknowledged),
+            event(log, LogEvent.UPLOADER_DRAINED, acknowledged=len(report.acknowledged),
                   rejected=len(report.rejected), transient_error=report.transient_error,
                   counts=store.counts_by_state())
             return 0 if report.ok else 1
@@ -343,15 +345,15 @@ def main(argv: list[str] | None = None) -> int:
                             records_per_request=u.records_per_request)
 
         def on_signal(signum: int, frame: FrameType | None) -> None:
-            event(log, "uploader.stopping", signal=signal.Signals(signum).name)
+            event(log, LogEvent.UPLOADER_STOPPING, signal=signal.Signals(signum).name)
             uploader.stop()
 
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
-        event(log, "uploader.start", base_url=config.api.base_url,
+        event(log, LogEvent.UPLOADER_START, base_url=config.api.base_url,
               interval_s=config.upload.interval_s, counts=store.counts_by_state())
         uploader.run()
-        event(log, "uploader.stopped")
+        event(log, LogEvent.UPLOADER_STOPPED)
         return 0
     finally:
         client.close()

@@ -26,13 +26,13 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
+from central_api_client.logs import LogEvent, event
 from hardware.idcard import watcher as card_events
 from kiosk import imaging
 from kiosk.config import Config
 from kiosk.core import events as ev
 from kiosk.core.session import Session
 from kiosk.core.steps import CHINA_TZ
-from kiosk.logs import event
 from kiosk.ui import theme
 from kiosk.ui.strings import text
 
@@ -89,7 +89,7 @@ class _KeepRunning(ExceptionHandler):
 
     def handle_exception(self, exc):
         frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-        event(log, "ui.error", level=logging.ERROR, error_type=type(exc).__name__,
+        event(log, LogEvent.UI_ERROR, level=logging.ERROR, error_type=type(exc).__name__,
               where=f"{frame.filename}:{frame.lineno}" if frame else "")
         if self.app.autoplay is not None:
             return ExceptionManager.RAISE
@@ -178,7 +178,7 @@ class KioskApp(App):
         self._tick(0)
         Clock.schedule_interval(self._tick, 0.5)
         self._start_devices()
-        event(log, "kiosk.ready", screen=self.session.screen,
+        event(log, LogEvent.KIOSK_READY, screen=self.session.screen,
               window=f"{Window.width}x{Window.height}")
         if self.autoplay is not None:
             self.autoplay.start(self)
@@ -203,7 +203,8 @@ class KioskApp(App):
             try:
                 self.camera.start()
             except Exception as exc:  # noqa: BLE001 - a missing camera is a staff alert
-                event(log, "camera.start_failed", level=logging.ERROR, error=type(exc).__name__)
+                event(log, LogEvent.CAMERA_START_FAILED, level=logging.ERROR,
+                      error=type(exc).__name__)
                 self.staff_alert = self.t("staff_camera_lost")
         if self.reader is not None:
             self._watcher = card_events.CardWatcher(
@@ -231,17 +232,17 @@ class KioskApp(App):
 
     def on_card_event(self, e) -> None:
         if isinstance(e, card_events.CardPlaced):
-            event(log, "card.placed", card_type=e.document.card_type.value)
+            event(log, LogEvent.SESSION_CARD_PRESENTED, card_type=e.document.card_type.value)
             self.send(ev.CardPresented(e.document))
         elif isinstance(e, card_events.CardReadFailed):
-            event(log, "card.read_failed", level=logging.WARNING, code=e.code)
+            event(log, LogEvent.SESSION_CARD_FAILED, level=logging.WARNING, code=e.code)
             if e.code != "card_removed":
                 self.send(ev.CardFailed(e.code))
         elif isinstance(e, card_events.ReaderLost):
-            event(log, "reader.lost", level=logging.ERROR, code=e.code)
+            event(log, LogEvent.HEALTH_READER_LOST, level=logging.ERROR, code=e.code)
             self.staff_alert = self.t("staff_reader_lost")
         elif isinstance(e, card_events.ReaderBack):
-            event(log, "reader.back")
+            event(log, LogEvent.HEALTH_READER_BACK)
             self.staff_alert = ""
 
     def refresh(self) -> None:
@@ -250,7 +251,7 @@ class KioskApp(App):
         s = self.session
         manager = self.root.ids.screens
         if manager.current != s.screen:
-            event(log, "session.screen", screen=s.screen, reason=s.last_end_reason)
+            event(log, LogEvent.SESSION_SCREEN, screen=s.screen, reason=s.last_end_reason)
             manager.current = s.screen
             if s.screen == "attract":
                 # Between candidates, once the last screen's textures have been let go.
@@ -281,7 +282,7 @@ class KioskApp(App):
         if alive == self._camera_was_alive or (not alive and self._camera_dead_ticks < 3):
             return
         self._camera_was_alive = alive
-        event(log, "camera.back" if alive else "camera.lost",
+        event(log, LogEvent.HEALTH_CAMERA_BACK if alive else LogEvent.HEALTH_CAMERA_LOST,
               level=logging.INFO if alive else logging.ERROR)
         if not alive and not self.staff_alert:
             self.staff_alert = lost
@@ -319,7 +320,7 @@ class KioskApp(App):
         try:
             image = self.chip_photo_decoder(document.chip_photo)
         except Exception:  # noqa: BLE001 - a vendor library fault must not stop the session
-            event(log, "chip_photo.decode_failed", level=logging.WARNING)
+            event(log, LogEvent.IDCARD_CHIP_PHOTO_DECODE_FAILED, level=logging.WARNING)
             return None
         if image is None:
             return None

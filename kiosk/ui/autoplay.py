@@ -21,8 +21,8 @@ from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.input.motionevent import MotionEvent
 
+from central_api_client.logs import LogEvent, event
 from hardware.idcard.sim import card_file, place_card, remove_card
-from kiosk.logs import event
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ class Player:
     def _all(self) -> Iterator[Wait]:
         for i in range(self.repeat):
             yield from self.script(self)
-            event(log, "autoplay.iteration", iteration=i + 1)
+            event(log, LogEvent.AUTOPLAY_ITERATION, iteration=i + 1)
             if self.on_iteration is not None:
                 self.on_iteration(i + 1)
 
@@ -103,11 +103,12 @@ class Player:
             if time.monotonic() > self._deadline:
                 raise ScriptFailed(f"timed out waiting for {self._wait.what}")
         except StopIteration:
-            self._finish(0, "autoplay.done")
+            self._finish(0, LogEvent.AUTOPLAY_DONE)
         except Exception as exc:  # noqa: BLE001 - any failure ends the run with its reason
-            self._finish(1, "autoplay.failed", reason=str(exc), screen=self.app.session.screen)
+            self._finish(1, LogEvent.AUTOPLAY_FAILED, reason=str(exc),
+                         screen=self.app.session.screen)
 
-    def _finish(self, code: int, event_id: str, **facts) -> None:
+    def _finish(self, code: int, event_id: LogEvent, **facts) -> None:
         self._event.cancel()
         event(log, event_id, shots=[str(p) for p in self.shots], **facts)
         self.app.exit_code = code
@@ -146,7 +147,7 @@ class Player:
         touch.down()
         yield self.sleep(0.08)
         touch.up()
-        event(log, "autoplay.tap", target=widget_id, screen=self.app.session.screen,
+        event(log, LogEvent.AUTOPLAY_TAP, target=widget_id, screen=self.app.session.screen,
               at=[round(x), round(y)])
         yield self.sleep(0.1)
 
@@ -169,7 +170,7 @@ class Player:
 
     def place_card(self, name: str) -> Wait:
         place_card(self.app.machine_config.sim_dir, card_file(name))
-        event(log, "autoplay.place_card", card=name)
+        event(log, LogEvent.AUTOPLAY_PLACE_CARD, card=name)
         return self.sleep(0.05)
 
     def remove_card(self) -> Wait:
@@ -250,7 +251,7 @@ class Player:
         if taken:
             Path(taken).replace(target)
             self.shots.append(target)
-            event(log, "autoplay.shot", path=str(target))
+            event(log, LogEvent.AUTOPLAY_SHOT, path=str(target))
 
 
 # -- scripts ---------------------------------------------------------------------------------
@@ -368,7 +369,7 @@ def sign_then_crash(p: Player) -> Iterator[Wait]:
         yield wait
         if p.app.session.screen in ("print", "done") and p.app.session.data is not None \
                 and p.app.session.data.saved:
-            event(log, "autoplay.crash")
+            event(log, LogEvent.AUTOPLAY_CRASH)
             os.kill(os.getpid(), signal.SIGKILL)
 
 
@@ -399,7 +400,7 @@ def photo_guidance(p: Player, hold_s: float = 4.0) -> Iterator[Wait]:
             raise ScriptFailed(f"captured a candidate out of place ({_photo_phase(p)})")
         yield p.sleep(0.2)
     _frame, analysis = screen._live.latest()
-    event(log, "autoplay.photo_guidance", reasons=list(analysis.verdict.reasons),
+    event(log, LogEvent.AUTOPLAY_PHOTO_GUIDANCE, reasons=list(analysis.verdict.reasons),
           guidance=p.widget("guidance").text)
     yield from _leave_photo(p)
 
@@ -409,7 +410,7 @@ def photo_capture(p: Player) -> Iterator[Wait]:
     yield from _to_photo(p)
     yield p.until(lambda: _photo_phase(p) == "review", "auto-capture", timeout_s=30)
     yield from p.shot("photo-review")
-    event(log, "autoplay.photo_taken", size=len(p.app.session.data.photo_jpeg))
+    event(log, LogEvent.AUTOPLAY_PHOTO_TAKEN, size=len(p.app.session.data.photo_jpeg))
     yield from _leave_photo(p)
 
 
@@ -472,7 +473,8 @@ def preview_rate(p: Player, seconds: float = 10.0) -> Iterator[Wait]:
     shown, analysed, t0 = preview.frames_shown, live.analysed, time.monotonic()
     yield p.sleep(seconds)
     elapsed = time.monotonic() - t0
-    event(log, "autoplay.preview_rate", fps=round((preview.frames_shown - shown) / elapsed, 2),
+    event(log, LogEvent.AUTOPLAY_PREVIEW_RATE, fps=round((preview.frames_shown - shown) / elapsed,
+          2),
           analysed_fps=round((live.analysed - analysed) / elapsed, 2), seconds=seconds)
     yield from _leave_photo(p)
 

@@ -180,14 +180,14 @@ def test_chip_photo_is_shown_when_a_decoder_is_installed(make_kiosk, api_server,
                    check=True)
     kiosk = make_kiosk(api_server.url, devices={"wlt_library": str(library)})
     assert kiosk.play("journey").returncode == 0, kiosk.log_tail()
-    (shown,) = saved_events(kiosk, "identity.shown")
+    (shown,) = saved_events(kiosk, "session.identity_shown")
     assert shown["chip_photo"] is True
 
 
 def test_without_a_decoder_there_is_no_chip_photo(make_kiosk, api_server):
     kiosk = make_kiosk(api_server.url)
     assert kiosk.play("cancel").returncode == 0, kiosk.log_tail()
-    (shown,) = saved_events(kiosk, "identity.shown")
+    (shown,) = saved_events(kiosk, "session.identity_shown")
     assert shown["chip_photo"] is False
 
 

@@ -67,7 +67,8 @@ def test_a_camera_that_drops_out_alerts_staff_and_recovers(make_kiosk, api_serve
     result = kiosk.play("camera-unplugged", "--shots", str(shots))
     assert result.returncode == 0, kiosk.log_tail()
     names = [e["event"] for e in kiosk.log_events()]
-    assert names.index("camera.lost") < names.index("camera.back") < names.index("photo.made")
+    lost, back = names.index("health.camera_lost"), names.index("health.camera_back")
+    assert lost < back < names.index("photo.made")
     assert shots.joinpath("01-photo-camera-lost.png").is_file()
 
 

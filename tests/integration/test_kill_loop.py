@@ -123,7 +123,7 @@ def run_kill_loop(tmp_path: Path, server: Server, kills_each: int, seed: int) ->
 
     committed = {line.split()[1] for line in writer.lines if line.startswith("committed ")}
     assert committed, "the writer never got to commit a record"
-    uploaded = sum('"upload.acknowledged"' in line for line in uploader.lines)
+    uploaded = sum('"uploader.acknowledged"' in line for line in uploader.lines)
     assert uploaded, "the uploader was never killed mid-work: it acknowledged nothing"
     final = subprocess.run([console_script("kiosk-uploader"), "--once"], env=env,
                            capture_output=True, text=True, timeout=120)

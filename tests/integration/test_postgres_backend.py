@@ -273,7 +273,7 @@ def test_serve_on_postgres_stores_an_upload_once_and_lists_it(
                                   capture_output=True, text=True, timeout=60)
         assert uploaded.returncode == 0, uploaded.stdout[-2000:]
         events = [json.loads(line)["event"] for line in uploaded.stdout.splitlines() if line]
-        assert events.count("upload.acknowledged") == 2
+        assert events.count("uploader.acknowledged") == 2
 
         config = load_config(kiosk.config_path)
         auth = DeviceAuth("SIM-0001", load_device_key(config.keys_dir))

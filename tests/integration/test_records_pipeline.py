@@ -63,7 +63,7 @@ def test_upload_then_open_on_the_province_side(tmp_path: Path, provincial_server
     result = _run_uploader_once(kiosk)
     assert result.returncode == 0, result.stdout[-2000:]
     events = [json.loads(line)["event"] for line in result.stdout.splitlines() if line]
-    assert events.count("upload.acknowledged") == 3
+    assert events.count("uploader.acknowledged") == 3
     assert _counts(kiosk) == {"queued": 0, "sent": 0, "acknowledged": 3, "purged": 0}
 
     auth = DeviceAuth("SIM-0001", load_device_key(load_config(kiosk.config_path).keys_dir))

@@ -48,7 +48,7 @@ def test_purge_drops_blobs_of_old_acknowledged_records_only(tmp_path, sealer) ->
     with KioskStore(tmp_path / "k.sqlite", min_free_bytes=0) as store:
         acked, waiting = _commit(store, sealer), _commit(store, sealer)
         [entry] = [e for e in store.queued(10) if e.record_id == acked]
-        assert store.mark_acknowledged_many([(acked, "t", entry.sha256)]) == []
+        assert store.mark_acknowledged_many([(acked, "t", entry.record.sha256)]) == []
         assert store.purge_acknowledged(older_than_s=3600) == 0
         assert store.purge_acknowledged(older_than_s=-1) == 1
         assert store.counts_by_state() == {"queued": 1, "sent": 0, "acknowledged": 0,

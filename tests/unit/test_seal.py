@@ -11,8 +11,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from central_api_client.records import RecordInvalidError, SealedRecord
 from kiosk import seal
-from kiosk.seal import SealedRecord, Sealer, SealError, open_sealed, verify_sealed
+from kiosk.seal import Sealer, SealError, open_sealed
 from tests.synthetic_records import make_record
 
 
@@ -34,7 +35,7 @@ def test_round_trip_with_generated_dev_keys(keys_dir: Path) -> None:
     assert sealed.created_at == "2026-11-24T02:00:00.000Z"
     assert sealed.size == len(sealed.blob)
     assert sealed.sha256 == hashlib.sha256(sealed.blob).hexdigest()
-    verify_sealed(sealed, sealer.device_public_key)
+    sealed.verify(sealer.device_public_key)
     payload = open_sealed(sealed.blob, _province_key(keys_dir), sealed.record_id)
     same = payload == record.to_payload()
     assert same, "opened payload differs from the record's payload"
@@ -93,8 +94,8 @@ def test_flipped_blob_byte_is_caught(sealed_and_keys) -> None:
     blob = bytearray(sealed.blob)
     blob[len(blob) // 2] ^= 0x01
     tampered = dataclasses.replace(sealed, blob=bytes(blob))
-    with pytest.raises(SealError, match="hash"):
-        verify_sealed(tampered, sealer.device_public_key)
+    with pytest.raises(RecordInvalidError, match="sha256"):
+        tampered.verify(sealer.device_public_key)
     with pytest.raises(SealError, match="does not open"):
         open_sealed(tampered.blob, province)
 
@@ -103,8 +104,8 @@ def test_blob_with_a_matching_new_hash_still_fails_the_signature(sealed_and_keys
     sealed, sealer, _ = sealed_and_keys
     blob = sealed.blob[:-1] + bytes([sealed.blob[-1] ^ 0x80])
     tampered = dataclasses.replace(sealed, blob=blob, sha256=hashlib.sha256(blob).hexdigest())
-    with pytest.raises(SealError, match="signature"):
-        verify_sealed(tampered, sealer.device_public_key)
+    with pytest.raises(RecordInvalidError, match="signature"):
+        tampered.verify(sealer.device_public_key)
 
 
 @pytest.mark.parametrize(
@@ -118,14 +119,14 @@ def test_blob_with_a_matching_new_hash_still_fails_the_signature(sealed_and_keys
 )
 def test_changed_metadata_fails_the_signature(sealed_and_keys, change: dict[str, str]) -> None:
     sealed, sealer, _ = sealed_and_keys
-    with pytest.raises(SealError, match="signature"):
-        verify_sealed(dataclasses.replace(sealed, **change), sealer.device_public_key)
+    with pytest.raises(RecordInvalidError, match="signature"):
+        dataclasses.replace(sealed, **change).verify(sealer.device_public_key)
 
 
 def test_signature_of_another_device_fails(sealed_and_keys) -> None:
     sealed, _, _ = sealed_and_keys
-    with pytest.raises(SealError, match="signature"):
-        verify_sealed(sealed, Ed25519PrivateKey.generate().public_key())
+    with pytest.raises(RecordInvalidError, match="signature"):
+        sealed.verify(Ed25519PrivateKey.generate().public_key())
 
 
 def test_wrong_province_key_cannot_open(sealed_and_keys) -> None:

@@ -103,7 +103,7 @@ def test_commit_record_queues_spends_and_audits(store: KioskStore, sealer: Seale
     usage = store.sequence_usage()
     assert (usage["reserved"], usage["used"], usage["last_serial"]) == (0, 1, 1)
     [entry] = store.queued(10)
-    assert entry.record_id == sealed.record_id and entry.sealed() == sealed
+    assert entry.record_id == sealed.record_id and entry.record == sealed
     assert entry.sequence_number == number
     audit = store.recent_audit(5)
     assert audit[0]["event"] == "record.committed"

@@ -154,11 +154,11 @@ def test_rejected_records_wait_longer_each_time() -> None:
 
 def test_a_batch_mixes_stored_repeated_and_refused_records(store, sealer, client, tmp_path):
     good = _queue(store, sealer, 2)
-    client.put_record(store.queued(1)[0].sealed())  # the first is already on the server
+    client.put_record(store.queued(1)[0].record)  # the first is already on the server
     other = Sealer.from_keys_dir(tmp_path / "other", "SIM-0001")
     bad = _queue(store, other, 1)
     entries = store.queued(10)
-    outcomes = client.put_records([e.sealed() for e in entries])
+    outcomes = client.put_records([e.record for e in entries])
     assert [getattr(o, "created", None) for o in outcomes] == [False, True, None]
     assert outcomes[2].code == "invalid_signature" and outcomes[2].status == 422
     report = drain_once(store, client, records_per_request=8)

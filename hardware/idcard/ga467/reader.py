@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 import threading
 
+from central_api_client.logs import LogEvent
+from central_api_client.logs import event as log_event
 from hardware.idcard.ga467 import commands as c
 from hardware.idcard.ga467.errors import (
     STATUS_CARD_FOUND,
@@ -30,7 +32,6 @@ from hardware.idcard.ga467.textblock import parse_text_block
 from hardware.idcard.reader import ReaderError, ReaderHealth
 from hardware.idcard.transports.base import Transport
 from kiosk.core.documents import IdentityDocument
-from kiosk.logs import event as log_event
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ class Ga467Reader:
                 attempt += 1
                 if not resend or attempt > self.resends:
                     raise
-                log_event(log, "idcard.ga467.resend", error=type(exc).__name__,
+                log_event(log, LogEvent.IDCARD_RESEND, error=type(exc).__name__,
                           cmd=f"{command.cmd:02X}{command.para:02X}")
 
     # -- the IdCardReader Protocol -------------------------------------------------------------
@@ -139,7 +140,7 @@ class Ga467Reader:
                 attempt += 1
                 if attempt > self.resends:
                     raise
-                log_event(log, "idcard.ga467.reread", error=type(exc).__name__)
+                log_event(log, LogEvent.IDCARD_REREAD, error=type(exc).__name__)
 
     def _still_there(self) -> bool:
         try:

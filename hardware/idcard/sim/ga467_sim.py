@@ -39,6 +39,7 @@ import time
 import tty
 from pathlib import Path
 
+from central_api_client.logs import LogEvent, event, setup_logging
 from hardware.idcard.ga467 import commands as c
 from hardware.idcard.ga467.errors import FrameChecksumError, FrameError, ReaderTimeoutError
 from hardware.idcard.ga467.frames import (
@@ -51,7 +52,6 @@ from hardware.idcard.ga467.frames import (
 from hardware.idcard.ga467.textblock import build_text_block
 from hardware.idcard.sim.reader import place_card, remove_card, slot_path
 from kiosk.core.documents import IdentityDocument
-from kiosk.logs import event, setup_logging
 
 log = logging.getLogger("hardware.idcard.ga467_sim")
 
@@ -326,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
                          slow_delay=args.slow_delay)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(path, flush=True)
-    event(log, "idcard.sim.started", device=path, baud=args.baud, fault=args.fault or "none",
+    event(log, LogEvent.IDCARD_SIM_STARTED, device=path, baud=args.baud, fault=args.fault or "none",
           sam_latency=args.sam_latency)
     with contextlib.suppress(KeyboardInterrupt):
         sim.serve_forever(exit_with_parent=args.exit_with_parent)

@@ -7,9 +7,9 @@ from io import BytesIO
 
 from kivy.core.image import Image as CoreImage
 
+from central_api_client.logs import LogEvent, event
 from kiosk.core import events as ev
 from kiosk.core.session import Session
-from kiosk.logs import event
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.widgets import fields
 
@@ -26,7 +26,8 @@ class IdentityScreen(KioskScreen):
             return
         fields.fill(self.ids.fields, fields.document_rows(doc, self.kiosk.language, full=False))
         photo = self.kiosk.chip_photo_png(doc)
-        event(log, "identity.shown", card_type=doc.card_type.value, chip_photo=photo is not None)
+        event(log, LogEvent.SESSION_IDENTITY_SHOWN, card_type=doc.card_type.value,
+              chip_photo=photo is not None)
         if photo:
             self.ids.chip.texture = CoreImage(BytesIO(photo), ext="png").texture
             self.ids.chip.opacity, self.ids.no_chip.opacity = 1, 0

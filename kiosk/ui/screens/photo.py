@@ -17,11 +17,11 @@ from kivy.clock import Clock
 from kivy.core.image import Image as CoreImage
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
+from central_api_client.logs import LogEvent, event
 from kiosk.core import events as ev
 from kiosk.core.photo_standard import GoodStreak
 from kiosk.core.session import Session
 from kiosk.imaging import PhotoRefused
-from kiosk.logs import event
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.widgets import camera_preview  # noqa: F401  (kv class)
 
@@ -145,7 +145,7 @@ class PhotoScreen(KioskScreen):
         try:
             jpeg = self.kiosk.standard_photo(frame.image, analysis)
         except PhotoRefused as refused:
-            event(log, "photo.refused", reasons=list(refused.reasons))
+            event(log, LogEvent.PHOTO_REFUSED, reasons=list(refused.reasons))
             self._back_to_preview()
             return
         self.kiosk.send(ev.PhotoTaken(jpeg))

@@ -1,0 +1,53 @@
+"""Writing a file so that a power cut leaves the old file or the new one, never half of either.
+
+Keys, the ID-number secret, export bundles, the font cache and the simulator's card slot all
+need it; it lives here, in the package every program imports, once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+
+def atomic_write(
+    path: Path, data: bytes, *, mode: int = 0o644, keep_existing: bool = False
+) -> bool:
+    """Write `data` to a temporary file beside `path`, fsync it, then move it into place.
+
+    `keep_existing`: never replace a file that is already there (another process made it
+    first, say a secret that must not change under a running kiosk); returns False then.
+    The directory is fsynced too, so the rename itself survives a power cut.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        if keep_existing:
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                return False
+            finally:
+                Path(tmp).unlink(missing_ok=True)
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+    return True
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):  # some filesystems cannot open a directory to sync it
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

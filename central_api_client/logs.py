@@ -1,0 +1,229 @@
+"""Logs as JSON lines on stdout (journald), each with an event id from the one table below.
+
+Every program (the kiosk, its uploader, the devices' adapters, the reference server) writes the
+same line format, so this sits in the package they all import. Callers pass a `LogEvent` and
+plain facts; nothing personal belongs in a log. As a second line of defence the formatter blanks
+anything shaped like an ID number before it is written.
+
+Ids are `area.what_happened`, two levels, with one area per part of the system (see
+`LogEvent`'s members); a test holds every id to that shape and to a one-line description.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+from enum import StrEnum
+from typing import Any
+
+_ID_NUMBER = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])|(?<![0-9])[0-9]{15}(?![0-9])")
+_RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+
+class LogEvent(StrEnum):
+    """Every log event id, with a line saying what it means (for whoever reads the journal)."""
+
+    description: str
+
+    def __new__(cls, value: str, description: str) -> LogEvent:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.description = description
+        return member
+
+    API_AUTH_REFUSED = (
+        "api.auth_refused",
+        "a request's device authentication was refused (`error` says why)",
+    )
+    API_BATCH_STORED = "api.batch_stored", "a batch upload was handled (counts stored and sent)"
+    API_DEV_ENROL_ON = (
+        "api.dev_enrol_on",
+        "the server trusts unknown devices on first use (development only)",
+    )
+    API_DEV_ENROLLED = (
+        "api.dev_enrolled",
+        "an unknown device was enrolled on first use (development only)",
+    )
+    API_INTERNAL_ERROR = "api.internal_error", "an unexpected server error answered 500 (type only)"
+    API_LISTENING = "api.listening", "the reference server is listening"
+    API_RECORD_CONFLICT = (
+        "api.record_conflict",
+        "a record id already holds a different blob: refused with 409",
+    )
+    API_RECORD_REJECTED = "api.record_rejected", "a record failed verification: refused with 422"
+    API_RECORD_REPEATED = (
+        "api.record_repeated",
+        "a record already held was sent again: acknowledged again",
+    )
+    API_RECORD_STORED = "api.record_stored", "a new record was stored durably"
+
+    AUTOPLAY_CRASH = "autoplay.crash", "a scripted run crashed the kiosk on purpose (test drivers)"
+    AUTOPLAY_DONE = "autoplay.done", "a scripted run finished"
+    AUTOPLAY_FAILED = "autoplay.failed", "a scripted run failed (what it waited for)"
+    AUTOPLAY_ITERATION = "autoplay.iteration", "a scripted run finished one candidate"
+    AUTOPLAY_PHOTO_GUIDANCE = (
+        "autoplay.photo_guidance",
+        "a scripted run saw a photo guidance sentence",
+    )
+    AUTOPLAY_PHOTO_TAKEN = "autoplay.photo_taken", "a scripted run saw the photo taken"
+    AUTOPLAY_PLACE_CARD = "autoplay.place_card", "a scripted run placed a simulated card"
+    AUTOPLAY_PREVIEW_RATE = (
+        "autoplay.preview_rate",
+        "a scripted run measured the preview's frame rate",
+    )
+    AUTOPLAY_SHOT = "autoplay.shot", "a scripted run saved a screenshot"
+    AUTOPLAY_TAP = "autoplay.tap", "a scripted run tapped a widget"
+
+    CAMERA_LOST = "camera.lost", "the camera stopped delivering frames"
+    CAMERA_OPENED = "camera.opened", "the camera was opened"
+    CAMERA_START_FAILED = "camera.start_failed", "the camera could not be started"
+
+    EFFECTS_ERROR = "effects.error", "an effect raised an unexpected error (type only)"
+    EFFECTS_FAILED = "effects.failed", "an effect failed with a known code"
+
+    HEALTH_CAMERA_BACK = "health.camera_back", "the camera delivers frames again"
+    HEALTH_CAMERA_LOST = "health.camera_lost", "the camera is gone: a staff alert"
+    HEALTH_READER_BACK = "health.reader_back", "the ID card reader answers again"
+    HEALTH_READER_LOST = "health.reader_lost", "the ID card reader stopped answering: a staff alert"
+
+    IDCARD_ADAPTER_ERROR = "idcard.adapter_error", "the reader adapter raised an unexpected error"
+    IDCARD_CALLBACK_FAILED = "idcard.callback_failed", "the card watcher's listener raised"
+    IDCARD_CARD_LIFTED_DURING_READ = (
+        "idcard.card_lifted_during_read",
+        "the card was lifted while it was being read",
+    )
+    IDCARD_CARD_READ = "idcard.card_read", "a card was read"
+    IDCARD_CARD_READ_FAILED = (
+        "idcard.card_read_failed",
+        "a card could not be read after the retries",
+    )
+    IDCARD_CHIP_PHOTO_DECODE_FAILED = (
+        "idcard.chip_photo_decode_failed",
+        "the vendor's chip photo decoder failed on a card",
+    )
+    IDCARD_POLL_CRASHED = (
+        "idcard.poll_crashed",
+        "the card watcher's polling loop crashed and restarts",
+    )
+    IDCARD_READER_BACK = "idcard.reader_back", "the reader answers again"
+    IDCARD_READER_LOST = "idcard.reader_lost", "the reader stopped answering"
+    IDCARD_REREAD = "idcard.reread", "the GA 467 reader re-read a card after a bad frame"
+    IDCARD_RESEND = "idcard.resend", "a GA 467 command was sent again after a bad answer"
+    IDCARD_SIM_STARTED = "idcard.sim_started", "the GA 467 simulator is serving a pty"
+    IDCARD_WLT_DECODE_FAILED = "idcard.wlt_decode_failed", "the chip photo decoder failed"
+    IDCARD_WLT_UNAVAILABLE = "idcard.wlt_unavailable", "no chip photo decoder is installed"
+
+    KIOSK_IDCARD_SIM_STARTED = (
+        "kiosk.idcard_sim_started",
+        "the kiosk started the GA 467 simulator (--simulate)",
+    )
+    KIOSK_READY = "kiosk.ready", "the kiosk shows its first screen"
+    KIOSK_STARTING = "kiosk.starting", "the kiosk is starting"
+    KIOSK_UPLOADER_STARTED = (
+        "kiosk.uploader_started",
+        "the kiosk started the uploader process (--simulate)",
+    )
+
+    LIGHT_CLOSE_FAILED = "light.close_failed", "the fill light's relay could not be closed cleanly"
+    LIGHT_FAILED = "light.failed", "the fill light failed: a staff alert"
+
+    PHOTO_MADE = "photo.made", "a standard photo was made"
+    PHOTO_REFUSED = "photo.refused", "a frame could not be cut to the standard photo"
+    PHOTO_SIZE_REFUSED = (
+        "photo.size_refused",
+        "no JPEG quality gives a photo within the size bounds",
+    )
+
+    PRINTER_LOGIN_CARD_PRINTED = "printer.login_card_printed", "the login card was printed"
+
+    RECORD_SAVED = "record.saved", "a record was sealed and committed to the outbox"
+
+    SEAL_DEV_PROVINCE_KEY_GENERATED = (
+        "seal.dev_province_key_generated",
+        "a development province key was made (records not sealed to the province)",
+    )
+    SEAL_DEVICE_KEY_GENERATED = "seal.device_key_generated", "a device key was made"
+
+    SEQUENCE_RESERVED = "sequence.reserved", "a sequence number was reserved for a session"
+
+    SESSION_CARD_FAILED = (
+        "session.card_failed",
+        "the reader gave up on a card; the session shows a notice",
+    )
+    SESSION_CARD_PRESENTED = "session.card_presented", "a card was read and handed to the session"
+    SESSION_IDENTITY_SHOWN = (
+        "session.identity_shown",
+        "the identity screen shows a candidate's card (no fields logged)",
+    )
+    SESSION_SCREEN = "session.screen", "the screen changed"
+    SESSION_START = "session.start", "a session started"
+
+    UI_ERROR = "ui.error", "an unexpected error in a screen; the session starts over"
+
+    UPLOADER_ACKNOWLEDGED = "uploader.acknowledged", "the province acknowledged a record"
+    UPLOADER_BACKOFF = "uploader.backoff", "the uploader waits before the next try"
+    UPLOADER_BAD_ACK = "uploader.bad_ack", "an acknowledgement did not match the record sent"
+    UPLOADER_CONFIG_ERROR = (
+        "uploader.config_error",
+        "the uploader cannot read the machine's configuration",
+    )
+    UPLOADER_DRAIN_FAILED = "uploader.drain_failed", "a drain failed unexpectedly"
+    UPLOADER_DRAINED = "uploader.drained", "a drain finished"
+    UPLOADER_NO_DEVICE_KEY = "uploader.no_device_key", "the uploader has no device key to sign with"
+    UPLOADER_PURGE_FAILED = "uploader.purge_failed", "purging acknowledged blobs failed"
+    UPLOADER_PURGED = "uploader.purged", "acknowledged blobs past retention were purged"
+    UPLOADER_REJECTED = "uploader.rejected", "the province refused a record (kept, retried later)"
+    UPLOADER_RESUME_WAIT = (
+        "uploader.resume_wait",
+        "the uploader resumes a wait it was told before a restart",
+    )
+    UPLOADER_SERVER_UNAVAILABLE = (
+        "uploader.server_unavailable",
+        "the province's server is unreachable or failing",
+    )
+    UPLOADER_START = "uploader.start", "the uploader process started"
+    UPLOADER_STATE_NOT_SAVED = "uploader.state_not_saved", "the uploader could not save its status"
+    UPLOADER_STOPPED = "uploader.stopped", "the uploader process stopped"
+    UPLOADER_STOPPING = "uploader.stopping", "the uploader was asked to stop"
+
+
+
+def redact(text: str) -> str:
+    return _ID_NUMBER.sub("[id-number]", text)
+
+
+class JsonLineFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "event": getattr(record, "event", None) or f"{record.name}.message",
+            "msg": record.getMessage(),
+        }
+        for key, value in record.__dict__.items():
+            if key not in _RESERVED and key not in entry and not key.startswith("_"):
+                entry[key] = value
+        if record.exc_info and record.exc_info[0] is not None:
+            entry["error_type"] = record.exc_info[0].__name__
+        return redact(json.dumps(entry, ensure_ascii=False, default=str))
+
+
+def setup_logging(level: int = logging.INFO, stream: Any = None) -> None:
+    handler = logging.StreamHandler(stream or sys.stdout)
+    handler.setFormatter(JsonLineFormatter())
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+
+
+def event(logger: logging.Logger, event_id: LogEvent, msg: str = "", level: int = logging.INFO,
+          **facts: Any) -> None:
+    """Log one event: `event(log, LogEvent.SESSION_START, workflow="collect")`."""
+    logger.log(level, msg or event_id.value, extra={"event": event_id.value, **facts})
