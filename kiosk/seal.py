@@ -14,13 +14,10 @@ locally; a provisioned machine has the real province public key and no private k
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
-from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
@@ -28,6 +25,8 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from central_api_client.contract import HPKE_INFO, HPKE_SUITE, utc_timestamp
 from central_api_client.files import atomic_write
 from central_api_client.logs import LogEvent, event
+from central_api_client.opening import SealError as SealError
+from central_api_client.opening import load_private_pem, load_public_pem
 from central_api_client.records import SealedRecord
 from kiosk.core.record import Record
 
@@ -38,10 +37,6 @@ DEVICE_PUBLIC_KEY_FILE = "device_ed25519.pub.pem"
 PROVINCE_PUBLIC_KEY_FILE = "province_x25519.pub.pem"
 # Named so that nobody mistakes it for something a real machine should carry.
 DEV_PROVINCE_PRIVATE_KEY_FILE = "province_x25519.dev-private.pem"
-
-
-class SealError(Exception):
-    """A blob that cannot be opened or verified (wrong key, tampered, not a record)."""
 
 
 class Sealer:
@@ -71,7 +66,7 @@ class Sealer:
             raise SealError(f"missing key files in {keys_dir}: {', '.join(missing)}")
 
         if device_path.exists():
-            device_key = _load_private(device_path, Ed25519PrivateKey)
+            device_key = load_private_pem(device_path, Ed25519PrivateKey)
         else:
             device_key = Ed25519PrivateKey.generate()
             _write_private(device_path, device_key)
@@ -82,7 +77,7 @@ class Sealer:
             _write_public(public_path, device_key.public_key())
 
         if province_path.exists():
-            province_key = _load_public(province_path, X25519PublicKey)
+            province_key = load_public_pem(province_path, X25519PublicKey)
         else:
             dev_private = X25519PrivateKey.generate()
             _write_private(keys_dir / DEV_PROVINCE_PRIVATE_KEY_FILE, dev_private)
@@ -126,67 +121,19 @@ class Sealer:
         return replace(unsigned, signature=signature)
 
 
-def open_sealed(
-    blob: bytes, province_private_key: X25519PrivateKey, expected_record_id: str | None = None
-) -> dict[str, Any]:
-    """Decrypt a blob with the province's private key and return the payload dict.
-
-    `expected_record_id` guards against a blob stored under another record's metadata. Errors
-    say what failed, never what the payload holds.
-    """
-    try:
-        plaintext = HPKE_SUITE.decrypt(blob, province_private_key, info=HPKE_INFO)
-    except (InvalidTag, ValueError) as exc:
-        raise SealError("blob does not open with this key (wrong key or tampered)") from exc
-    try:
-        payload = json.loads(plaintext.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SealError("opened blob is not a JSON payload") from exc
-    if not isinstance(payload, dict):
-        raise SealError("opened blob is not a JSON object")
-    if expected_record_id is not None and payload.get("record_id") != expected_record_id:
-        raise SealError("payload belongs to another record id")
-    return payload
-
-
-def load_private_key_file(path: Path) -> X25519PrivateKey:
-    """The province's X25519 private key from a PEM file (for `provincial-api open`)."""
-    return _load_private(path, X25519PrivateKey)
-
-
 def load_device_key(keys_dir: Path) -> Ed25519PrivateKey:
     """The device's signing key, for the uploader's request signatures (RFC 9421)."""
-    return _load_private(keys_dir / DEVICE_KEY_FILE, Ed25519PrivateKey)
+    return load_private_pem(keys_dir / DEVICE_KEY_FILE, Ed25519PrivateKey)
 
 
 def load_device_public_key_bytes(keys_dir: Path) -> bytes:
     """The device's raw public key (for enrolment and support tools, which need no secret)."""
     public_path = keys_dir / DEVICE_PUBLIC_KEY_FILE
     if public_path.exists():
-        key = _load_public(public_path, Ed25519PublicKey)
+        key = load_public_pem(public_path, Ed25519PublicKey)
     else:
-        key = _load_private(keys_dir / DEVICE_KEY_FILE, Ed25519PrivateKey).public_key()
+        key = load_private_pem(keys_dir / DEVICE_KEY_FILE, Ed25519PrivateKey).public_key()
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-
-
-def _load_private(path: Path, kind: type) -> Any:
-    try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    except (OSError, ValueError, TypeError) as exc:
-        raise SealError(f"{path}: not a readable unencrypted PEM private key") from exc
-    if not isinstance(key, kind):
-        raise SealError(f"{path}: expected a {kind.__name__}")
-    return key
-
-
-def _load_public(path: Path, kind: type) -> Any:
-    try:
-        key = serialization.load_pem_public_key(path.read_bytes())
-    except (OSError, ValueError) as exc:
-        raise SealError(f"{path}: not a readable PEM public key") from exc
-    if not isinstance(key, kind):
-        raise SealError(f"{path}: expected a {kind.__name__}")
-    return key
 
 
 def _write_private(path: Path, key: Ed25519PrivateKey | X25519PrivateKey) -> None:

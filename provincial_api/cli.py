@@ -146,7 +146,7 @@ def openapi() -> None:
               help="Print the photo and signature base64 instead of their sizes.")
 def open_record(record_id: str, key_path: Path, db: Db, with_binaries: bool) -> None:
     """Decrypt one record and print its payload as JSON. Personal data: mind where it goes."""
-    from kiosk.seal import SealError, load_private_key_file, open_sealed
+    from central_api_client.opening import SealError, load_private_key_file, open_sealed
 
     _require_db(db)
     store = open_store(db)

@@ -11,9 +11,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from central_api_client.opening import SealError, load_private_key_file, open_sealed
 from central_api_client.records import RecordInvalidError, SealedRecord
 from kiosk import seal
-from kiosk.seal import Sealer, SealError, open_sealed
+from kiosk.seal import Sealer
 from tests.synthetic_records import make_record
 
 
@@ -23,7 +24,7 @@ def keys_dir(tmp_path: Path) -> Path:
 
 
 def _province_key(keys_dir: Path) -> X25519PrivateKey:
-    return seal.load_private_key_file(keys_dir / seal.DEV_PROVINCE_PRIVATE_KEY_FILE)
+    return load_private_key_file(keys_dir / seal.DEV_PROVINCE_PRIVATE_KEY_FILE)
 
 
 def test_round_trip_with_generated_dev_keys(keys_dir: Path) -> None:

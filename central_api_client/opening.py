@@ -1,0 +1,76 @@
+"""Opening a sealed record: the province's side of HPKE (RFC 9180), and its PEM key files.
+
+Only the province holds the X25519 private key, so only it can read a record; the kiosk seals
+to the public half and cannot read its own records back. Here, in the contract package beside
+the HPKE suite, so the reference server (`provincial-api open`) opens records without importing
+the kiosk, and the kiosk's sealing (`kiosk.seal`) loads its key files with the same code.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, TypeVar
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+from central_api_client.contract import HPKE_INFO, HPKE_SUITE
+
+Key = TypeVar("Key")
+
+
+class SealError(Exception):
+    """A blob that cannot be opened or verified (wrong key, tampered, not a record), or a key
+    file that cannot be read."""
+
+
+def open_sealed(
+    blob: bytes, province_private_key: X25519PrivateKey, expected_record_id: str | None = None
+) -> dict[str, Any]:
+    """Decrypt a blob with the province's private key and return the payload dict.
+
+    `expected_record_id` guards against a blob stored under another record's metadata. Errors
+    say what failed, never what the payload holds.
+    """
+    try:
+        plaintext = HPKE_SUITE.decrypt(blob, province_private_key, info=HPKE_INFO)
+    except (InvalidTag, ValueError) as exc:
+        raise SealError("blob does not open with this key (wrong key or tampered)") from exc
+    try:
+        payload = json.loads(plaintext.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SealError("opened blob is not a JSON payload") from exc
+    if not isinstance(payload, dict):
+        raise SealError("opened blob is not a JSON object")
+    if expected_record_id is not None and payload.get("record_id") != expected_record_id:
+        raise SealError("payload belongs to another record id")
+    return payload
+
+
+def load_private_key_file(path: Path) -> X25519PrivateKey:
+    """The province's X25519 private key from a PEM file (for `provincial-api open`)."""
+    return load_private_pem(path, X25519PrivateKey)
+
+
+def load_private_pem(path: Path, kind: type[Key]) -> Key:
+    """An unencrypted PEM private key of `kind`; SealError saying which file, never its bytes."""
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except (OSError, ValueError, TypeError) as exc:
+        raise SealError(f"{path}: not a readable unencrypted PEM private key") from exc
+    if not isinstance(key, kind):
+        raise SealError(f"{path}: expected a {kind.__name__}")
+    return key
+
+
+def load_public_pem(path: Path, kind: type[Key]) -> Key:
+    """A PEM public key of `kind`; SealError saying which file."""
+    try:
+        key = serialization.load_pem_public_key(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise SealError(f"{path}: not a readable PEM public key") from exc
+    if not isinstance(key, kind):
+        raise SealError(f"{path}: expected a {kind.__name__}")
+    return key
