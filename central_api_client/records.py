@@ -130,9 +130,11 @@ class SealedRecord(RecordMeta):
     blob: bytes = field(repr=False, metadata=wire(
         "HPKE ciphertext: encapsulated key then AEAD ciphertext, base64", binary=True,
         min_bytes=MIN_BLOB_BYTES, max_bytes=MAX_BLOB_BYTES))
+    # 96 bytes (128 base64 characters) is room, not the length: a signature of any other
+    # length than Ed25519's 64 is refused by `verify` as invalid_signature, as the API always has.
     signature: bytes = field(repr=False, metadata=wire(
         "Ed25519 signature over the metadata and hash, base64", binary=True,
-        max_bytes=SIGNATURE_BYTES))
+        max_bytes=SIGNATURE_BYTES * 3 // 2))
 
     def signed_message(self) -> bytes:
         """The bytes the device signs (see `contract.signing_message`)."""
@@ -165,10 +167,7 @@ def check_field(name: str, bounds: dict[str, Any], value: object) -> Any:
     if bounds.get("binary"):
         if not isinstance(value, str):
             raise RecordFormatError("invalid_record", f"{name} must be a base64 string")
-        try:
-            raw = base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError):
-            raise RecordFormatError("invalid_base64", f"{name} is not valid base64") from None
+        raw = decode_binary(name, value)
         if len(raw) < bounds.get("min_bytes", 0) or len(raw) > bounds.get("max_bytes", len(raw)):
             raise RecordFormatError("invalid_record", f"{name} has a length out of bounds")
         return raw
@@ -184,12 +183,24 @@ def check_field(name: str, bounds: dict[str, Any], value: object) -> Any:
         raise RecordFormatError("invalid_record", f"{name} is too long")
     if "pattern" in bounds and not re.match(bounds["pattern"], value):
         raise RecordFormatError("invalid_record", f"{name} has the wrong form")
-    if bounds.get("aware_time"):
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            reason = f"{name} is not an ISO 8601 date-time"
-            raise RecordFormatError("invalid_record", reason) from None
-        if moment.tzinfo is None:
-            raise RecordFormatError("invalid_record", f"{name} needs a time zone (e.g. Z)")
+    if bounds.get("aware_time") and (problem := aware_time_problem(value)):
+        raise RecordFormatError("invalid_record", f"{name}: {problem}")
     return value
+
+
+def aware_time_problem(value: str) -> str | None:
+    """What is wrong with `value` as an ISO 8601 time with a time zone, or None."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return "not an ISO 8601 date-time"
+    return "needs a time zone (e.g. Z)" if moment.tzinfo is None else None
+
+
+def decode_binary(name: str, value: str) -> bytes:
+    """A binary field's bytes from its standard base64 (with padding): RecordFormatError
+    `invalid_base64` if it is not that. No bounds: those are `check_field`'s."""
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise RecordFormatError("invalid_base64", f"{name} is not valid base64") from None

@@ -2,22 +2,19 @@
 
 `--db` is a SQLite file (the default: pilots, demos, tests) or a `postgresql://` URL (a real
 deployment). Everything else — the app, the CLI — asks this module for a store and a registry
-and never knows which database is behind them, so there is one server, not one per database.
-Both backends keep the same promises: a record id holds one blob (a repeat is acknowledged, a
-different blob is a conflict), every write is durable before it is acknowledged, and a nonce is
-accepted once per device.
+(the Protocols of `domain`) and never knows which database is behind them, so there is one
+server, not one per database.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-if TYPE_CHECKING:  # the stores are imported when opened: `provincial-api --help` stays quick
-    from provincial_api.registry import Device
-    from provincial_api.storage import ConflictError, IncomingRecord, StoredRecord
+if TYPE_CHECKING:  # the adapters are imported when opened: `provincial-api --help` stays quick
+    from provincial_api.domain import Registry, Store
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 MASK = "***"
@@ -29,46 +26,6 @@ Db = str | Path
 class BackendError(Exception):
     """The database cannot be used (driver missing, server unreachable): a message for an
     operator, with any password masked, never a traceback."""
-
-
-class Store(Protocol):
-    """What the app and the CLI need of the records table, on either backend."""
-
-    def put(self, record: IncomingRecord, received_at: str) -> tuple[StoredRecord, bool]: ...
-
-    def put_many(
-        self, records: list[IncomingRecord], received_at: str
-    ) -> list[tuple[StoredRecord, bool] | ConflictError]: ...
-
-    def get(self, record_id: str) -> StoredRecord | None: ...
-
-    def blob(self, record_id: str) -> bytes | None: ...
-
-    def device_records(self, device_id: str, limit: int) -> list[StoredRecord]: ...
-
-    def all_records(self, limit: int | None = None) -> list[StoredRecord]: ...
-
-    def count(self) -> int: ...
-
-    def close(self) -> None: ...
-
-
-class Registry(Protocol):
-    """What the app and the CLI need of the device registry and the nonce memory."""
-
-    def get(self, device_id: str) -> Device | None: ...
-
-    def add(self, device_id: str, public_key: bytes, enrolled_at: str,
-            enrolled_by: str) -> bool: ...
-
-    def remove(self, device_id: str) -> bool: ...
-
-    def all(self) -> list[Device]: ...
-
-    def remember_nonce(self, device_id: str, nonce: str, created: int,
-                       forget_before: int) -> bool: ...
-
-    def close(self) -> None: ...
 
 
 def is_postgres_url(db: Db) -> bool:
@@ -84,40 +41,40 @@ def open_backend(db: Db) -> tuple[Store, Registry]:
     """The store and the registry over one database (on PostgreSQL, sharing one pool)."""
     path = sqlite_path(db)
     if path is not None:
-        from provincial_api.registry import DeviceRegistry
-        from provincial_api.storage import RecordStore
+        from provincial_api.sqlite_registry import SqliteRegistry
+        from provincial_api.sqlite_store import SqliteStore
 
-        return RecordStore(path), DeviceRegistry(path)
-    from provincial_api.pg_registry import PgDeviceRegistry
-    from provincial_api.pg_storage import PgRecordStore
-    from provincial_api.postgres import Pool
+        return SqliteStore(path), SqliteRegistry(path)
+    from provincial_api.pg_db import Pool
+    from provincial_api.pg_registry import PgRegistry
+    from provincial_api.pg_store import PgStore
 
     pool = Pool(str(db))
-    return PgRecordStore(pool), PgDeviceRegistry(pool)
+    return PgStore(pool), PgRegistry(pool)
 
 
 def open_store(db: Db) -> Store:
     path = sqlite_path(db)
     if path is not None:
-        from provincial_api.storage import RecordStore
+        from provincial_api.sqlite_store import SqliteStore
 
-        return RecordStore(path)
-    from provincial_api.pg_storage import PgRecordStore
-    from provincial_api.postgres import Pool
+        return SqliteStore(path)
+    from provincial_api.pg_db import Pool
+    from provincial_api.pg_store import PgStore
 
-    return PgRecordStore(Pool(str(db)))
+    return PgStore(Pool(str(db)))
 
 
 def open_registry(db: Db) -> Registry:
     path = sqlite_path(db)
     if path is not None:
-        from provincial_api.registry import DeviceRegistry
+        from provincial_api.sqlite_registry import SqliteRegistry
 
-        return DeviceRegistry(path)
-    from provincial_api.pg_registry import PgDeviceRegistry
-    from provincial_api.postgres import Pool
+        return SqliteRegistry(path)
+    from provincial_api.pg_db import Pool
+    from provincial_api.pg_registry import PgRegistry
 
-    return PgDeviceRegistry(Pool(str(db)))
+    return PgRegistry(Pool(str(db)))
 
 
 def describe(db: Db) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 import socket
@@ -146,18 +147,23 @@ def openapi() -> None:
               help="Print the photo and signature base64 instead of their sizes.")
 def open_record(record_id: str, key_path: Path, db: Db, with_binaries: bool) -> None:
     """Decrypt one record and print its payload as JSON. Personal data: mind where it goes."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     from central_api_client.opening import SealError, load_private_key_file, open_sealed
+    from central_api_client.records import RecordInvalidError
 
     _require_db(db)
-    store = open_store(db)
-    meta = store.get(record_id)
-    blob = store.blob(record_id)
-    if meta is None or blob is None:
+    held = open_store(db).sealed(record_id)
+    if held is None:
         raise click.ClickException("no record with this id")
-    if hashlib.sha256(blob).hexdigest() != meta.sha256:
-        raise click.ClickException("stored blob does not match its sha256")
+    record, device_key = held
+    try:  # what was verified on the way in still holds: nothing changed it at rest
+        record.verify(Ed25519PublicKey.from_public_bytes(device_key))
+    except RecordInvalidError as exc:
+        raise click.ClickException(f"stored record does not verify: {exc.reason}") from None
     try:
-        payload = open_sealed(blob, load_private_key_file(key_path), expected_record_id=record_id)
+        payload = open_sealed(record.blob, load_private_key_file(key_path),
+                              expected_record_id=record_id)
     except SealError as exc:
         raise click.ClickException(str(exc)) from None
     if not with_binaries:
@@ -180,7 +186,7 @@ def list_records(db: Db, as_json: bool) -> None:
     records = open_store(db).all_records()
     if as_json:
         for record in records:
-            click.echo(json.dumps(record.__dict__))
+            click.echo(json.dumps(dataclasses.asdict(record)))
         return
     table = Table(title=f"{len(records)} records in {describe(db)}")
     # Nothing is cut short: the record id is what `provincial-api open` is given next.
@@ -210,8 +216,9 @@ def import_bundle(folder: Path, db: Db) -> None:
     from datetime import UTC, datetime
 
     from central_api_client.bundle import BundleError, iter_records, read_manifest, verify_manifest
-    from central_api_client.contract import signature_is_valid, utc_timestamp
-    from provincial_api.storage import ConflictError, IncomingRecord
+    from central_api_client.contract import MAX_BATCH_RECORDS, utc_timestamp
+    from provincial_api.domain import SealedRecord
+    from provincial_api.ingest import Refused, ingest
 
     try:
         manifest = read_manifest(folder)
@@ -223,29 +230,29 @@ def import_bundle(folder: Path, db: Db) -> None:
     except BundleError as exc:
         raise click.ClickException(str(exc)) from None
     counts = {"stored": 0, "already_held": 0, "refused": 0}
+
+    def store_chunk(chunk: list[SealedRecord]) -> None:
+        """Stored as an upload is (`ingest`), a batch's worth at a time (blobs stay few)."""
+        for outcome in ingest(store, device, chunk, utc_timestamp(datetime.now(UTC))):
+            if isinstance(outcome, Refused):
+                counts["refused"] += 1
+                why = ("id already holds another blob" if outcome.code == "conflict"
+                       else "hash or device signature does not verify")
+                click.echo(f"refused {outcome.record_id}: {why}", err=True)
+            else:
+                counts["stored" if outcome.created else "already_held"] += 1
+        chunk.clear()
+
+    chunk: list[SealedRecord] = []
     for item in iter_records(folder, manifest):
         if isinstance(item, str):
             counts["refused"] += 1
             click.echo(f"refused {item}", err=True)
             continue
-        meta = dict(record_id=item.record_id, device_id=item.device_id, workflow=item.workflow,
-                    created_at=item.created_at, size=item.size, sha256=item.sha256)
-        if (item.device_id != device.device_id or len(item.blob) != item.size
-                or hashlib.sha256(item.blob).hexdigest() != item.sha256
-                or not signature_is_valid(device.key(), item.signature, **meta)):
-            counts["refused"] += 1
-            click.echo(f"refused {item.record_id}: hash or device signature does not verify",
-                       err=True)
-            continue
-        incoming = IncomingRecord(**meta, blob=item.blob, signature=item.signature,
-                                  device_public_key=device.public_key)
-        try:
-            _, created = store.put(incoming, utc_timestamp(datetime.now(UTC)))
-        except ConflictError:
-            counts["refused"] += 1
-            click.echo(f"refused {item.record_id}: id already holds another blob", err=True)
-            continue
-        counts["stored" if created else "already_held"] += 1
+        chunk.append(item)
+        if len(chunk) == MAX_BATCH_RECORDS:
+            store_chunk(chunk)
+    store_chunk(chunk)
     click.echo(json.dumps({"device_id": device.device_id, **counts}))
     if counts["refused"]:
         sys.exit(1)
@@ -270,7 +277,7 @@ def devices_add(device_id: str, key_path: Path, db: Db) -> None:
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
     from central_api_client.contract import is_device_id, utc_timestamp
-    from provincial_api.registry import DeviceExistsError, raw_public_key
+    from provincial_api.domain import DeviceExistsError, raw_public_key
 
     if not is_device_id(device_id):
         raise click.ClickException("device id has characters the API does not accept")

@@ -1,60 +1,109 @@
 """The API's request and response bodies; openapi.yaml is generated from these.
 
-Shapes and bounds are checked here, strictly (no "12" for 12, no unknown keys), so a bad body is
-refused with a 422 naming the field before any work is done on it.
+The record bodies are not written here: `wire_model` builds them from the field metadata of
+the contract's dataclasses (`central_api_client.records`), so a bound is declared once for the
+kiosk that makes a record and the server that judges it. Request bodies are strict (no "12"
+for 12, no unknown keys), so a bad body is refused with a 422 naming the field before any work
+is done on it. pydantic stays here, on the server: the kiosk never imports it (start time).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from dataclasses import fields
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
-from central_api_client.contract import (
-    DEVICE_ID_PATTERN,
-    MAX_BATCH_RECORDS,
-    MAX_BLOB_BYTES,
-    MIN_BLOB_BYTES,
-    RECORD_ID_PATTERN,
-    SHA256_PATTERN,
-    WORKFLOW_PATTERN,
+from central_api_client.contract import MAX_BATCH_RECORDS, RECORD_ID_PATTERN
+from central_api_client.records import (
+    ReceivedRecord,
+    RecordFormatError,
+    RecordMeta,
+    SealedRecord,
+    aware_time_problem,
+    decode_binary,
 )
+from provincial_api.errors import ErrorBody
+from provincial_api.ingest import Unreadable
 
 
-def _b64_length(n_bytes: int) -> int:
+def b64_length(n_bytes: int) -> int:
+    """Characters of standard base64 (with padding) for `n_bytes` bytes."""
     return 4 * ((n_bytes + 2) // 3)
 
 
-class RecordUpload(BaseModel):
-    """A sealed record as a kiosk sends it; binary fields are standard base64 with padding."""
+def wire_model(name: str, record_type: type[RecordMeta], *, doc: str, strict: bool = True,
+               without: tuple[str, ...] = ()) -> type[BaseModel]:
+    """A pydantic model of `record_type`'s JSON form, its bounds read from the field metadata
+    (`records.wire`): pattern, max_length, ge/le, binary as base64 text with its length
+    bounds, aware_time as a validator, and the description. `strict`: a request body (no
+    coercion, no unknown keys); `without`: fields the body does not carry (a PUT's id)."""
+    definitions: dict[str, Any] = {}
+    for f in fields(record_type):
+        if f.name in without:
+            continue
+        bounds = f.metadata["wire"]
+        definitions[f.name] = (_annotation(bounds), _field(bounds))
+    config = ConfigDict(extra="forbid", strict=True) if strict else ConfigDict()
+    return create_model(name, __config__=config, __doc__=doc, **definitions)
 
-    model_config = ConfigDict(extra="forbid", strict=True)
 
-    device_id: str = Field(pattern=DEVICE_ID_PATTERN, max_length=64)
-    workflow: str = Field(pattern=WORKFLOW_PATTERN, max_length=32)
-    created_at: str = Field(
-        max_length=40, description="ISO 8601 with a time zone, e.g. 2026-11-24T02:00:00.000Z"
-    )
-    size: int = Field(ge=MIN_BLOB_BYTES, le=MAX_BLOB_BYTES, description="bytes in the blob")
-    sha256: str = Field(pattern=SHA256_PATTERN, description="hex SHA-256 of the blob")
-    blob: str = Field(
-        min_length=_b64_length(MIN_BLOB_BYTES),
-        max_length=_b64_length(MAX_BLOB_BYTES),
-        description="HPKE ciphertext: encapsulated key then AEAD ciphertext, base64",
-    )
-    signature: str = Field(max_length=128, description="Ed25519 signature, base64")
+def _annotation(bounds: dict[str, Any]) -> Any:
+    if "ge" in bounds:
+        return int
+    if bounds.get("aware_time"):
+        return Annotated[str, AfterValidator(_aware_time)]
+    return str
 
-    @field_validator("created_at")
-    @classmethod
-    def _aware_time(cls, value: str) -> str:
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            raise ValueError("not an ISO 8601 date-time") from None
-        if moment.tzinfo is None:
-            raise ValueError("needs a time zone (e.g. Z)")
-        return value
+
+def _field(bounds: dict[str, Any]) -> Any:
+    constraints: dict[str, Any] = {"description": bounds["description"]}
+    if bounds.get("binary"):
+        if "min_bytes" in bounds:
+            constraints["min_length"] = b64_length(bounds["min_bytes"])
+        constraints["max_length"] = b64_length(bounds["max_bytes"])
+    else:
+        constraints.update({k: bounds[k] for k in ("pattern", "max_length", "ge", "le")
+                            if k in bounds})
+    return Field(**constraints)
+
+
+def _aware_time(value: str) -> str:
+    """The contract's own time check (`records.aware_time_problem`), as a pydantic validator."""
+    problem = aware_time_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+# A sealed record as a kiosk PUTs it (its id is in the path); binary fields standard base64.
+RecordUpload = wire_model("RecordUpload", SealedRecord, without=("record_id",),
+                          doc="A sealed record as a kiosk sends it; binary fields are standard"
+                          " base64 with padding.")
+# One record of a batch: the PUT body with its id.
+BatchRecord = wire_model("BatchRecord", SealedRecord,
+                         doc="One record of a batch: a RecordUpload with its id, which the PUT"
+                         " takes from the path.")
+RecordMetadata = wire_model("RecordMetadata", ReceivedRecord, strict=False,
+                            doc="What may be listed of a record: never its blob.")
+
+
+def sealed_record(body: BaseModel, record_id: str) -> SealedRecord | Unreadable:
+    """The contract's record from a validated body, binary fields decoded (Unreadable when
+    one is not base64); nothing else is checked here: that is `ingest`'s job."""
+    values = body.model_dump()
+    values["record_id"] = record_id
+    try:
+        for f in fields(SealedRecord):
+            if f.metadata["wire"].get("binary"):
+                values[f.name] = decode_binary(f.name, values[f.name])
+    except RecordFormatError as exc:
+        return Unreadable(record_id, values["device_id"], exc.code, exc.reason)
+    return SealedRecord(**values)
+
+
+def record_metadata(record: ReceivedRecord) -> BaseModel:
+    return RecordMetadata(**{f.name: getattr(record, f.name) for f in fields(ReceivedRecord)})
 
 
 class Ack(BaseModel):
@@ -62,20 +111,15 @@ class Ack(BaseModel):
     received_at: str
     sha256: str
 
-
-class RecordMetadata(BaseModel):
-    record_id: str
-    device_id: str
-    workflow: str
-    created_at: str
-    size: int
-    sha256: str
-    received_at: str
+    @classmethod
+    def of(cls, record: ReceivedRecord) -> Ack:
+        return cls(record_id=record.record_id, received_at=record.received_at,
+                   sha256=record.sha256)
 
 
 class DeviceRecords(BaseModel):
     device_id: str
-    records: list[RecordMetadata]
+    records: list[RecordMetadata]  # type: ignore[valid-type]
 
 
 class Health(BaseModel):
@@ -84,32 +128,11 @@ class Health(BaseModel):
     version: str
 
 
-class FieldError(BaseModel):
-    loc: str
-    msg: str
-
-
-class ErrorBody(BaseModel):
-    """Every 4xx and 5xx: a stable `error` code for programs and a `reason` for people."""
-
-    error: str
-    reason: str
-    fields: list[FieldError] | None = None
-    server_time: str | None = Field(
-        default=None, description="With clock_skew: the server's time, to set the device's by"
-    )
-
-
-class BatchRecord(RecordUpload):
-    """One record of a batch: a RecordUpload with its id, which the PUT takes from the path."""
-
-    record_id: str = Field(pattern=RECORD_ID_PATTERN)
-
-
 class BatchUpload(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    records: list[BatchRecord] = Field(min_length=1, max_length=MAX_BATCH_RECORDS)
+    records: list[BatchRecord] = Field(  # type: ignore[valid-type]
+        min_length=1, max_length=MAX_BATCH_RECORDS)
 
 
 class BatchItem(BaseModel):

@@ -1,4 +1,4 @@
-"""The device registry and the nonce memory on PostgreSQL: `registry.DeviceRegistry`'s behaviour.
+"""The device registry and the nonce memory on PostgreSQL: `sqlite_registry`'s behaviour.
 
 Nonces sit in the same database as the records (SQLite needs a file of their own to keep them
 off the records' write lock; PostgreSQL locks rows, not the file). A replay is refused by the
@@ -7,15 +7,17 @@ primary key: INSERT ... ON CONFLICT DO NOTHING inserts for exactly one of two ra
 
 from __future__ import annotations
 
+from typing import Any
+
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from provincial_api.postgres import Pool
-from provincial_api.registry import Device, DeviceExistsError
+from provincial_api.domain import Device, DeviceExistsError
+from provincial_api.pg_db import Pool
 
-_DEVICE_COLUMNS = "device_id, public_key, enrolled_at, enrolled_by, active"
+DEVICE_COLUMNS = "device_id, public_key, enrolled_at, enrolled_by, active"
 
 
-class PgDeviceRegistry:
+class PgRegistry:
     """A pooled connection per call: uvicorn's worker threads never share one."""
 
     def __init__(self, pool: Pool) -> None:
@@ -27,12 +29,11 @@ class PgDeviceRegistry:
     def get(self, device_id: str) -> Device | None:
         with self.pool.connection() as conn:
             row = conn.execute(
-                f"SELECT {_DEVICE_COLUMNS} FROM devices WHERE device_id = %s", (device_id,)
+                f"SELECT {DEVICE_COLUMNS} FROM devices WHERE device_id = %s", (device_id,)
             ).fetchone()
         return None if row is None else _device(row)
 
     def add(self, device_id: str, public_key: bytes, enrolled_at: str, enrolled_by: str) -> bool:
-        """Enrol a device; False when it was already enrolled with this very key."""
         Ed25519PublicKey.from_public_bytes(public_key)  # ValueError if not a key
         with self.pool.connection() as conn, conn.transaction():
             inserted = conn.execute(
@@ -59,12 +60,11 @@ class PgDeviceRegistry:
     def all(self) -> list[Device]:
         with self.pool.connection() as conn:
             rows = conn.execute(
-                f"SELECT {_DEVICE_COLUMNS} FROM devices ORDER BY device_id"
+                f"SELECT {DEVICE_COLUMNS} FROM devices ORDER BY device_id"
             ).fetchall()
         return [_device(row) for row in rows]
 
     def remember_nonce(self, device_id: str, nonce: str, created: int, forget_before: int) -> bool:
-        """Record a nonce; False when this device used it before (a replay)."""
         with self.pool.connection() as conn, conn.transaction():
             # As on SQLite (synchronous=NORMAL): a nonce need not wait for a WAL flush; a
             # replayed PUT is idempotent anyway, and a flush per request costs more than it.
@@ -85,5 +85,5 @@ class PgDeviceRegistry:
         return True
 
 
-def _device(row: tuple) -> Device:
+def _device(row: tuple[Any, ...]) -> Device:
     return Device(row[0], bytes(row[1]), row[2], row[3], bool(row[4]))

@@ -107,12 +107,14 @@ class ApiServer:
     def record(self, record_id: str) -> dict | None:
         """What the server holds for a record (metadata), read from its database: the API
         shows a record only to the device that signed it."""
-        from provincial_api.storage import RecordStore
+        from dataclasses import asdict
+
+        from provincial_api.sqlite_store import SqliteStore
 
         if not self.db.exists():
             return None
-        stored = RecordStore(self.db).get(record_id)
-        return None if stored is None else dict(stored.__dict__)
+        stored = SqliteStore(self.db).get(record_id)
+        return None if stored is None else asdict(stored)
 
 
 def write_kiosk_config(path: Path, data_dir: Path, api_url: str, **sections: dict) -> Path:

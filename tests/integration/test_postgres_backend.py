@@ -22,14 +22,13 @@ from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from central_api_client import DeviceAuth, ProvincialApiClient
+from central_api_client.records import ReceivedRecord
 from kiosk import seal
 from kiosk.config import load_config
 from kiosk.seal import SealedRecord, Sealer, load_device_key
 from kiosk.store import KioskStore
 from provincial_api.backend import (
     Db,
-    Registry,
-    Store,
     mask_url,
     open_backend,
     open_registry,
@@ -37,8 +36,13 @@ from provincial_api.backend import (
     scrub,
 )
 from provincial_api.cli import cli
-from provincial_api.registry import DeviceExistsError, raw_public_key
-from provincial_api.storage import ConflictError, IncomingRecord
+from provincial_api.domain import (
+    ConflictError,
+    DeviceExistsError,
+    Registry,
+    Store,
+    raw_public_key,
+)
 from tests.integration.postgres_server import PASSWORD, PostgresCluster
 from tests.integration.processes import console_script, free_port, start_server, write_kiosk_config
 from tests.synthetic_records import make_record
@@ -67,13 +71,28 @@ def registry(db: Db) -> Iterator[Registry]:
     opened.close()
 
 
+DEVICE_KEY = b"k" * 32
+
+
 def _record(blob: bytes = b"sealed", device_id: str = "SIM-0001",
-            record_id: str | None = None) -> IncomingRecord:
-    return IncomingRecord(
+            record_id: str | None = None) -> SealedRecord:
+    return SealedRecord(
         record_id=record_id or str(uuid.uuid4()), device_id=device_id, workflow="collect",
         created_at=WHEN, size=len(blob), sha256=hashlib.sha256(blob).hexdigest(), blob=blob,
-        signature=b"s" * 64, device_public_key=b"k" * 32,
+        signature=b"s" * 64,
     )
+
+
+def _put(store: Store, record: SealedRecord, received_at: str) -> tuple[ReceivedRecord, bool]:
+    """One record through the store's only write, raising its conflict (test helper)."""
+    (outcome,) = store.put_many([record], DEVICE_KEY, received_at)
+    if isinstance(outcome, ConflictError):
+        raise outcome
+    return outcome
+
+
+def _count(store: Store) -> int:
+    return len(store.all_records())
 
 
 def _key() -> bytes:
@@ -105,59 +124,61 @@ def _in_threads(n: int, work: Callable[[int], Any]) -> list[Any]:
 
 def test_a_record_is_stored_once_and_a_repeat_gets_the_first_ack(store: Store, db: Db) -> None:
     record = _record()
-    stored, created = store.put(record, "2026-11-24T03:00:00Z")
+    stored, created = _put(store, record, "2026-11-24T03:00:00Z")
     assert created and stored.sha256 == record.sha256
-    again, created = store.put(record, "2026-11-24T04:00:00Z")
+    again, created = _put(store, record, "2026-11-24T04:00:00Z")
     assert not created and again == stored  # the first received_at stands
 
     reopened = open_store(db)  # a fresh connection: acknowledged means committed
     try:
-        assert reopened.get(record.record_id) == stored and reopened.count() == 1
+        assert reopened.get(record.record_id) == stored and _count(reopened) == 1
     finally:
         reopened.close()
 
 
 def test_another_blob_under_a_taken_id_is_a_conflict(store: Store) -> None:
     first = _record(b"first")
-    store.put(first, WHEN)
+    _put(store, first, WHEN)
     with pytest.raises(ConflictError):
-        store.put(_record(b"second", record_id=first.record_id), WHEN)
-    assert store.blob(first.record_id) == b"first"
+        _put(store, _record(b"second", record_id=first.record_id), WHEN)
+    held = store.sealed(first.record_id)
+    assert held is not None and held[0].blob == b"first" and held[1] == DEVICE_KEY
 
 
 def test_one_group_dedupes_repeats_and_reports_conflicts(store: Store) -> None:
     a, b = _record(b"a"), _record(b"b")
-    outcomes = store.put_many([a, b, a, _record(b"other", record_id=b.record_id)], WHEN)
+    outcomes = store.put_many([a, b, a, _record(b"other", record_id=b.record_id)], DEVICE_KEY,
+                              WHEN)
     assert [o[1] for o in outcomes[:3]] == [True, True, False]  # type: ignore[index]
     assert isinstance(outcomes[3], ConflictError)
-    assert store.count() == 2
+    assert _count(store) == 2
 
 
 def test_racing_uploads_of_one_record_store_it_once(store: Store) -> None:
     record = _record()
-    outcomes = _in_threads(12, lambda _: store.put(record, WHEN))
+    outcomes = _in_threads(12, lambda _: _put(store, record, WHEN))
     assert sum(1 for _, created in outcomes if created) == 1
     assert len({stored for stored, _ in outcomes}) == 1
-    distinct = _in_threads(12, lambda i: store.put(_record(bytes([i])), WHEN)[1])
-    assert all(distinct) and store.count() == 13
+    distinct = _in_threads(12, lambda i: _put(store, _record(bytes([i])), WHEN)[1])
+    assert all(distinct) and _count(store) == 13
 
 
 def test_reads_are_metadata_listings_and_the_count(store: Store) -> None:
     ids = sorted(str(uuid.uuid4()) for _ in range(3))
     for record_id in ids:
-        store.put(_record(record_id=record_id), WHEN)  # same received_at: ordered by id
-    store.put(_record(device_id="SIM-0002"), "2026-11-24T01:00:00Z")
+        _put(store, _record(record_id=record_id), WHEN)  # same received_at: ordered by id
+    _put(store, _record(device_id="SIM-0002"), "2026-11-24T01:00:00Z")
 
     assert [r.record_id for r in store.device_records("SIM-0001", 10)] == ids
     assert [r.record_id for r in store.device_records("SIM-0001", 2)] == ids[:2]
     listed = store.all_records()
     assert [r.device_id for r in listed] == ["SIM-0002", *["SIM-0001"] * 3]  # oldest first
-    assert len(store.all_records(limit=2)) == 2
-    assert store.count() == 4
-    assert store.get(str(uuid.uuid4())) is None and store.blob(str(uuid.uuid4())) is None
+    assert _count(store) == 4
+    assert store.get(str(uuid.uuid4())) is None and store.sealed(str(uuid.uuid4())) is None
     stored = store.get(ids[0])
     assert stored is not None and (stored.size, stored.workflow) == (6, "collect")
-    assert store.blob(ids[0]) == b"sealed"
+    held = store.sealed(ids[0])
+    assert held is not None and held[0] == _record(record_id=ids[0])
 
 
 # -- device registry and nonces --------------------------------------------------------------
@@ -199,8 +220,8 @@ def test_store_and_registry_open_together_over_one_database(db: Db) -> None:
     store, registry = open_backend(db)
     try:
         assert registry.add("SIM-0001", _key(), WHEN, "operator")
-        store.put(_record(), WHEN)
-        assert store.count() == 1 and len(registry.all()) == 1
+        _put(store, _record(), WHEN)
+        assert _count(store) == 1 and len(registry.all()) == 1
     finally:
         store.close()
         registry.close()
@@ -213,12 +234,12 @@ def test_a_server_restart_fails_no_request(postgres_cluster: PostgresCluster,
                                            postgres_url: str) -> None:
     store, registry = open_backend(postgres_url)
     try:
-        store.put(_record(), WHEN)  # the writer and the pool now hold open connections
+        _put(store, _record(), WHEN)  # the writer and the pool now hold open connections
         assert registry.remember_nonce("SIM-0001", "before", 1000, 0)
         postgres_cluster.restart()
-        store.put(_record(), WHEN)
+        _put(store, _record(), WHEN)
         assert registry.remember_nonce("SIM-0001", "after", 1000, 0)
-        assert store.count() == 2
+        assert _count(store) == 2
     finally:
         store.close()
         registry.close()

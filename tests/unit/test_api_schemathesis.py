@@ -26,7 +26,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from central_api_client.signing import sign_request
 from provincial_api.app import create_app
-from provincial_api.registry import DeviceRegistry, raw_public_key
+from provincial_api.domain import raw_public_key
+from provincial_api.sqlite_registry import SqliteRegistry
 
 KEY = Ed25519PrivateKey.generate()
 
@@ -67,7 +68,7 @@ class SigningWrapper:
 
 def _app(tmp: Path) -> ASGIApp:
     db = tmp / "server.sqlite"
-    DeviceRegistry(db).add("SIM-0001", raw_public_key(KEY.public_key()), "t", "operator")
+    SqliteRegistry(db).add("SIM-0001", raw_public_key(KEY.public_key()), "t", "operator")
     return SigningWrapper(create_app(db))
 
 

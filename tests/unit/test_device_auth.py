@@ -23,7 +23,8 @@ from central_api_client.signing import (
     verify_request,
 )
 from provincial_api.app import create_app
-from provincial_api.registry import DeviceRegistry, raw_public_key
+from provincial_api.domain import raw_public_key
+from provincial_api.sqlite_registry import SqliteRegistry
 
 KEY = Ed25519PrivateKey.generate()
 LIST = "/v1/devices/SIM-0001/records"
@@ -32,7 +33,7 @@ LIST = "/v1/devices/SIM-0001/records"
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     path = tmp_path / "server.sqlite"
-    DeviceRegistry(path).add("SIM-0001", raw_public_key(KEY.public_key()), "t", "operator")
+    SqliteRegistry(path).add("SIM-0001", raw_public_key(KEY.public_key()), "t", "operator")
     return path
 
 
@@ -107,7 +108,7 @@ def test_dev_enrol_trusts_the_first_key_only(tmp_path: Path) -> None:
         with pytest.raises(AuthError) as info:
             bad.device_records("DEV-1")
         assert info.value.code == "bad_signature"
-    (device,) = DeviceRegistry(db).all()
+    (device,) = SqliteRegistry(db).all()
     assert device.enrolled_by == "dev-enrol"
 
 

@@ -21,7 +21,8 @@ from central_api_client import (
 from central_api_client.contract import MAX_BODY_BYTES
 from kiosk.seal import SealedRecord, Sealer, load_device_key
 from provincial_api.app import create_app
-from provincial_api.registry import DeviceRegistry, raw_public_key
+from provincial_api.domain import raw_public_key
+from provincial_api.sqlite_registry import SqliteRegistry
 from tests.synthetic_records import make_record
 
 
@@ -33,7 +34,7 @@ def sealer(tmp_path: Path) -> Sealer:
 @pytest.fixture
 def http(tmp_path: Path, sealer: Sealer):
     db = tmp_path / "server.sqlite"
-    DeviceRegistry(db).add("SIM-0001", raw_public_key(sealer.device_public_key), "t", "operator")
+    SqliteRegistry(db).add("SIM-0001", raw_public_key(sealer.device_public_key), "t", "operator")
     with TestClient(create_app(db), raise_server_exceptions=False) as c:
         yield c
 

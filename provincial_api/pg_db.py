@@ -27,8 +27,8 @@ MAX_IDLE = 10
 # on CREATE TABLE IF NOT EXISTS (which is not safe against a concurrent twin).
 _SCHEMA_LOCK_KEY = 0x70726F76  # "prov"
 
-# The same tables as the SQLite backend. COLLATE "C": order by bytes as SQLite does, whatever
-# the database's locale, so listings come out in the same order on both.
+# The same tables as the SQLite backend (`sqlite_db`). COLLATE "C": order by bytes as SQLite
+# does, whatever the database's locale, so listings come out in the same order on both.
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS records (
         record_id TEXT COLLATE "C" PRIMARY KEY,

@@ -1,0 +1,120 @@
+"""What the reference server works with, and what it asks of its storage: one module.
+
+The records themselves are the contract's types (`central_api_client.records`): a
+`SealedRecord` arrives and is stored, a `ReceivedRecord` is what may be listed of it. Here are
+the server's own: an enrolled `Device`, the two refusals storage can give, and the `Store` and
+`Registry` Protocols that the SQLite (`sqlite_store`, `sqlite_registry`) and PostgreSQL
+(`pg_store`, `pg_registry`) adapters both implement, chosen by `backend` from `--db`.
+
+Both backends keep the same promises: a record id holds one blob (a repeat is acknowledged, a
+different blob is a conflict), every write is durable before it is acknowledged, and a nonce is
+accepted once per device.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from central_api_client.records import ReceivedRecord, SealedRecord
+
+__all__ = [
+    "ConflictError",
+    "Device",
+    "DeviceExistsError",
+    "Put",
+    "ReceivedRecord",
+    "Registry",
+    "SealedRecord",
+    "Store",
+    "raw_public_key",
+]
+
+
+class ConflictError(Exception):
+    """The record id is already taken by a different blob."""
+
+
+class DeviceExistsError(Exception):
+    """The device id is enrolled already, with another key."""
+
+
+@dataclass(frozen=True)
+class Device:
+    """A kiosk the province accepts uploads from, by its Ed25519 public key."""
+
+    device_id: str
+    public_key: bytes  # raw 32 bytes
+    enrolled_at: str
+    enrolled_by: str  # "operator" or "dev-enrol"
+    active: bool
+
+    def key(self) -> Ed25519PublicKey:
+        return Ed25519PublicKey.from_public_bytes(self.public_key)
+
+
+def raw_public_key(key: Ed25519PublicKey) -> bytes:
+    """The raw 32 bytes of a key, as the registry holds it."""
+    return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+# A store's answer for one record: (what is stored, True when this call stored it), or the
+# ConflictError when the id already holds another blob.
+Put = tuple[ReceivedRecord, bool] | ConflictError
+
+
+class Store(Protocol):
+    """The records table. Only verified records are put (see `ingest`), each with the key of
+    the device that signed it, kept beside it as the proof of where it came from."""
+
+    def put_many(
+        self, records: list[SealedRecord], device_public_key: bytes, received_at: str
+    ) -> list[Put]:
+        """Store records durably together, one outcome each, in order: a repeat of a stored
+        record gets the first one's ReceivedRecord (and False), another blob a ConflictError."""
+        ...
+
+    def get(self, record_id: str) -> ReceivedRecord | None: ...
+
+    def sealed(self, record_id: str) -> tuple[SealedRecord, bytes] | None:
+        """The record as received, and the raw key of the device that signed it."""
+        ...
+
+    def device_records(self, device_id: str, limit: int) -> list[ReceivedRecord]:
+        """What one device uploaded, oldest first (by received_at, then id)."""
+        ...
+
+    def all_records(self) -> list[ReceivedRecord]:
+        """Every record, oldest first, as `device_records` orders them."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class Registry(Protocol):
+    """The device registry and the memory of nonces: who may upload, what was already said."""
+
+    def get(self, device_id: str) -> Device | None: ...
+
+    def add(self, device_id: str, public_key: bytes, enrolled_at: str,
+            enrolled_by: str) -> bool:
+        """Enrol a device; False when it was already enrolled with this very key.
+
+        ValueError when `public_key` is not an Ed25519 key; DeviceExistsError when the id is
+        enrolled with another key."""
+        ...
+
+    def remove(self, device_id: str) -> bool: ...
+
+    def all(self) -> list[Device]: ...
+
+    def remember_nonce(self, device_id: str, nonce: str, created: int,
+                       forget_before: int) -> bool:
+        """Record a nonce; False when this device used it before (a replay). Forgets nonces
+        created before `forget_before` (past the clock check, they cannot pass again)."""
+        ...
+
+    def close(self) -> None: ...

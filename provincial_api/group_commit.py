@@ -1,0 +1,145 @@
+"""Group commit: uploads arriving together are stored in one durable transaction.
+
+A durable commit costs an fsync (SQLite) or a WAL flush (PostgreSQL), which on ordinary disks
+caps one-transaction-per-record ingest near the disk's flush rate. So every write goes through
+one writer thread that stores what is waiting in one transaction; each caller still returns
+only after its own record is durable. Both stores (`sqlite_store`, `pg_store`) hand their
+writes to a `GroupCommit`, and the dedupe rule lives here once for both.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from concurrent.futures import Future
+from contextlib import AbstractContextManager, ExitStack
+from typing import Generic, Protocol, TypeVar
+
+from provincial_api.domain import ConflictError, Put, ReceivedRecord, SealedRecord
+
+GROUP_COMMIT_MAX = 256
+IDLE_EXIT_S = 5.0
+
+Conn = TypeVar("Conn")
+Claimed = tuple[ReceivedRecord, bool]
+Pending = tuple[SealedRecord, bytes, str, "Future[Claimed]"]
+
+
+class Claims(Protocol[Conn]):
+    """What a backend tells the writer: how to connect, and how to claim one record id."""
+
+    def writer_connection(self) -> AbstractContextManager[Conn]:
+        """A connection for the writer thread (held while it has work)."""
+        ...
+
+    def write_transaction(self, conn: Conn) -> AbstractContextManager[None]:
+        """A write transaction: committed durably on exit, rolled back on an exception."""
+        ...
+
+    def claim(self, conn: Conn, record: SealedRecord, device_public_key: bytes,
+              received_at: str) -> Claimed:
+        """Insert the record unless its id is taken: (stored, True), or (the holder, False)."""
+        ...
+
+    def reusable(self, conn: Conn) -> bool:
+        """False when the connection broke (a server restart), so the writer opens a fresh one
+        rather than fail the next group on it."""
+        ...
+
+
+class GroupCommit(Generic[Conn]):
+    """The one writer of a store; its thread starts on demand and exits when idle."""
+
+    def __init__(self, backend: Claims[Conn]) -> None:
+        self._backend = backend
+        self._pending: queue.Queue[Pending] = queue.Queue()
+        self._writer: threading.Thread | None = None
+        self._writer_lock = threading.Lock()
+
+    def put_many(
+        self, records: list[SealedRecord], device_public_key: bytes, received_at: str
+    ) -> list[Put]:
+        """Store verified records durably; a conflict comes back, not raised (see `Store`)."""
+        futures: list[Future[Claimed]] = []
+        for record in records:
+            future: Future[Claimed] = Future()
+            self._pending.put((record, device_public_key, received_at, future))
+            futures.append(future)
+        with self._writer_lock:
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write_loop, daemon=True,
+                                                name="record-writer")
+                self._writer.start()
+        outcomes: list[Put] = []
+        for future in futures:
+            try:
+                outcomes.append(future.result())
+            except ConflictError as exc:
+                outcomes.append(exc)
+        return outcomes
+
+    def _write_loop(self) -> None:
+        group: list[Pending] | None = None
+        while True:
+            with ExitStack() as stack:
+                try:
+                    conn = stack.enter_context(self._backend.writer_connection())
+                except Exception as exc:  # no connection: fail who waits now, retry for the next
+                    group = group or self._next_group()
+                    if group is None:
+                        return
+                    for *_, future in group:
+                        future.set_exception(exc)
+                    group = None
+                    continue
+                while group is not None or (group := self._next_group()) is not None:
+                    if not self._backend.reusable(conn):
+                        break  # the group waits for a fresh connection
+                    self._commit_group(conn, group)
+                    group = None
+                else:
+                    return
+
+    def _next_group(self) -> list[Pending] | None:
+        """The records waiting now (at least one), or None once idle: the thread then exits."""
+        while True:
+            try:
+                first = self._pending.get(timeout=IDLE_EXIT_S)
+            except queue.Empty:
+                with self._writer_lock:  # idle: exit unless a put slipped in meanwhile
+                    if self._pending.empty():
+                        self._writer = None
+                        return None
+                continue
+            group = [first]
+            while len(group) < GROUP_COMMIT_MAX:
+                try:
+                    group.append(self._pending.get_nowait())
+                except queue.Empty:
+                    break
+            return group
+
+    def _commit_group(self, conn: Conn, group: list[Pending]) -> None:
+        outcomes: list[tuple[Future[Claimed], Claimed | ConflictError]] = []
+        try:
+            with self._backend.write_transaction(conn):
+                seen: dict[str, ReceivedRecord] = {}
+                for record, key, received_at, future in group:
+                    if record.record_id in seen:
+                        stored, created = seen[record.record_id], False
+                    else:
+                        stored, created = self._backend.claim(conn, record, key, received_at)
+                        seen[record.record_id] = stored
+                    if not created and stored.sha256 != record.sha256:
+                        outcomes.append((future, ConflictError("record id holds another sha256")))
+                    else:
+                        outcomes.append((future, (stored, created)))
+        except BaseException as exc:
+            for *_, future in group:
+                future.set_exception(exc)
+            return
+        for future, outcome in outcomes:
+            if isinstance(outcome, ConflictError):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)

@@ -1,0 +1,164 @@
+"""The API's routes: what each operation answers. Checks live elsewhere (`auth`, `ingest`)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import JSONResponse
+
+from central_api_client.contract import DEVICE_ID_PATTERN, RECORD_ID_PATTERN, utc_timestamp
+from central_api_client.logs import LogEvent, event
+from provincial_api.auth import SignedDevice
+from provincial_api.domain import Store
+from provincial_api.errors import SIGNED_ROUTE_ERRORS, ApiProblem, ErrorBody
+from provincial_api.ingest import Outcome, Refused, Stored, ingest
+from provincial_api.models import (
+    Ack,
+    BatchItem,
+    BatchResult,
+    BatchUpload,
+    DeviceRecords,
+    Health,
+    RecordMetadata,
+    RecordUpload,
+    record_metadata,
+    sealed_record,
+)
+
+API_VERSION = "1.0.0"
+MAX_LIST = 10_000
+
+log = logging.getLogger("provincial_api")
+
+RecordId = Annotated[str, PathParam(pattern=RECORD_ID_PATTERN, description="UUID, lower case")]
+DeviceId = Annotated[str, PathParam(pattern=DEVICE_ID_PATTERN)]
+
+
+def app_store(request: Request) -> Store:
+    """Dependency: the app's store (none when the app was made only for its OpenAPI document)."""
+    store: Store | None = request.app.state.store
+    if store is None:
+        raise ApiProblem(503, "no_storage", "server started without a database")
+    return store
+
+
+AppStore = Annotated[Store, Depends(app_store)]
+
+router = APIRouter()
+
+
+@router.put(
+    "/v1/records/{record_id}",
+    operation_id="put_record",
+    response_model=Ack,
+    status_code=201,
+    responses={
+        200: {"model": Ack, "description": "Already stored with the same sha256"},
+        409: {"model": ErrorBody, "description": "Record id holds a different sha256"},
+        **SIGNED_ROUTE_ERRORS,
+    },
+)
+def put_record(record_id: RecordId, body: RecordUpload,  # type: ignore[valid-type]
+               device: SignedDevice, store: AppStore) -> Any:
+    """Store a sealed record after checking its size, hash and device signature."""
+    (outcome,) = ingest(store, device, [sealed_record(body, record_id)], _now())
+    _log(outcome)
+    if isinstance(outcome, Refused):
+        raise ApiProblem(outcome.status, outcome.code, outcome.reason)
+    ack = Ack.of(outcome.record)
+    if not outcome.created:
+        return JSONResponse(ack.model_dump(), status_code=200)
+    return ack
+
+
+@router.post(
+    "/v1/records:batch",
+    operation_id="put_records",
+    response_model=BatchResult,
+    responses=SIGNED_ROUTE_ERRORS,
+)
+def put_records(body: BatchUpload, device: SignedDevice, store: AppStore) -> BatchResult:
+    """Store up to MAX_BATCH_RECORDS sealed records at once, each exactly as a PUT would.
+
+    One request, one device signature, one transaction for the lot: what makes a backlog
+    drain fast. Each record gets its own outcome; one refused record refuses no other.
+    """
+    records = [sealed_record(item, item.record_id) for item in body.records]
+    outcomes = ingest(store, device, records, _now())
+    results = []
+    for outcome in outcomes:
+        _log(outcome, batch=True)
+        if isinstance(outcome, Refused):
+            results.append(BatchItem(record_id=outcome.record_id, status=outcome.status,
+                                     error=ErrorBody(error=outcome.code, reason=outcome.reason)))
+        else:
+            results.append(BatchItem(record_id=outcome.record.record_id,
+                                     status=201 if outcome.created else 200,
+                                     ack=Ack.of(outcome.record)))
+    event(log, LogEvent.API_BATCH_STORED, device_id=device.device_id, count=len(body.records),
+          stored=sum(1 for r in results if r.status == 201))
+    return BatchResult(results=results)
+
+
+@router.get(
+    "/v1/records/{record_id}",
+    operation_id="get_record",
+    response_model=RecordMetadata,
+    responses={404: {"model": ErrorBody, "description": "No such record"},
+               **SIGNED_ROUTE_ERRORS},
+)
+def get_record(record_id: RecordId, device: SignedDevice, store: AppStore) -> Any:
+    """A record's metadata (never its blob); a device sees only its own records."""
+    stored = store.get(record_id)
+    if stored is None or stored.device_id != device.device_id:
+        raise ApiProblem(404, "not_found", "no record with this id")
+    return record_metadata(stored)
+
+
+@router.get(
+    "/v1/devices/{device_id}/records",
+    operation_id="device_records",
+    response_model=DeviceRecords,
+    responses=SIGNED_ROUTE_ERRORS,
+)
+def device_records(
+    device_id: DeviceId,
+    device: SignedDevice,
+    store: AppStore,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 1000,
+) -> DeviceRecords:
+    """Metadata of what one device uploaded, oldest first, at most `limit` (its own only)."""
+    if device_id != device.device_id:
+        raise ApiProblem(403, "device_mismatch", "a device may list only its own records")
+    records = store.device_records(device_id, limit)
+    return DeviceRecords(device_id=device_id, records=[record_metadata(r) for r in records])
+
+
+@router.get("/v1/health", operation_id="health", response_model=Health)
+def health() -> Health:
+    return Health(status="ok", time=_now(), version=API_VERSION)
+
+
+def _now() -> str:
+    return utc_timestamp(datetime.now(UTC))
+
+
+def _log(outcome: Outcome, *, batch: bool = False) -> None:
+    """One event per record refused (with its code) or, for a PUT, stored or repeated."""
+    if isinstance(outcome, Refused):
+        if outcome.status == 422:
+            event(log, LogEvent.API_RECORD_REJECTED, level=logging.WARNING,
+                  record_id=outcome.record_id, error=outcome.code)
+        elif outcome.status == 409:
+            event(log, LogEvent.API_RECORD_CONFLICT, level=logging.WARNING,
+                  record_id=outcome.record_id)
+    elif isinstance(outcome, Stored) and not batch:
+        if outcome.created:
+            event(log, LogEvent.API_RECORD_STORED, record_id=outcome.record.record_id,
+                  device_id=outcome.record.device_id, size=outcome.record.size)
+        else:
+            event(log, LogEvent.API_RECORD_REPEATED, record_id=outcome.record.record_id)
