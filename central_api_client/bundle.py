@@ -70,7 +70,8 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         raise BundleError(f"{folder}: no {MANIFEST} (an export that did not finish?)") from None
     except ValueError:
         raise BundleError(f"{folder}: {MANIFEST} is not JSON") from None
-    if manifest.get("format") != FORMAT or not is_device_id(str(manifest.get("device_id"))):
+    if (not isinstance(manifest, dict) or manifest.get("format") != FORMAT
+            or not is_device_id(str(manifest.get("device_id")))):
         raise BundleError(f"{folder}: not a kiosk export bundle")
     return manifest
 

@@ -194,7 +194,9 @@ class ProvincialApiClient:
                     raise UnexpectedResponseError("ack is for another record id or hash")
                 outcomes.append(ack)
             else:
-                error = item.get("error") if isinstance(item.get("error"), dict) else {}
+                error = item.get("error")
+                if not isinstance(error, dict):
+                    error = {}
                 outcomes.append(RejectedError(status, str(error.get("error", "error")),
                                               str(error.get("reason", ""))[:300]))
         return outcomes

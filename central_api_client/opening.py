@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from central_api_client.contract import HPKE_INFO, HPKE_SUITE
-
-Key = TypeVar("Key")
 
 
 class SealError(Exception):
@@ -51,10 +49,11 @@ def open_sealed(
 
 def load_private_key_file(path: Path) -> X25519PrivateKey:
     """The province's X25519 private key from a PEM file (for `provincial-api open`)."""
-    return load_private_pem(path, X25519PrivateKey)
+    key: X25519PrivateKey = load_private_pem(path, X25519PrivateKey)
+    return key
 
 
-def load_private_pem(path: Path, kind: type[Key]) -> Key:
+def load_private_pem(path: Path, kind: type) -> Any:
     """An unencrypted PEM private key of `kind`; SealError saying which file, never its bytes."""
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
@@ -65,7 +64,7 @@ def load_private_pem(path: Path, kind: type[Key]) -> Key:
     return key
 
 
-def load_public_pem(path: Path, kind: type[Key]) -> Key:
+def load_public_pem(path: Path, kind: type) -> Any:
     """A PEM public key of `kind`; SealError saying which file."""
     try:
         key = serialization.load_pem_public_key(path.read_bytes())

@@ -79,7 +79,7 @@ def open_registry(db: Db) -> Registry:
 
 def describe(db: Db) -> str:
     """`db` as it may be shown in output and logs: a URL's password masked."""
-    return mask_url(db) if is_postgres_url(db) else str(db)
+    return mask_url(str(db)) if is_postgres_url(db) else str(db)
 
 
 def mask_url(url: str) -> str:

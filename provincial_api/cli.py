@@ -30,7 +30,7 @@ DEFAULT_DB = Path("provincial-api.sqlite")
 BINARY_FIELDS = ("photo_jpeg", "signature_png")
 
 
-class DbParam(click.ParamType):
+class DbParam(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click
     """`--db`: a PostgreSQL URL as given, anything else a SQLite file checked as before."""
 
     name = "PATH|URL"
@@ -125,7 +125,9 @@ def openapi_document() -> dict[str, Any]:
 
 
 def openapi_yaml() -> str:
-    return yaml.safe_dump(openapi_document(), sort_keys=False, allow_unicode=True, width=100)
+    text: str = yaml.safe_dump(openapi_document(), sort_keys=False, allow_unicode=True,
+                               width=100)
+    return text
 
 
 @cli.command()

@@ -88,17 +88,19 @@ RecordMetadata = wire_model("RecordMetadata", ReceivedRecord, strict=False,
                             doc="What may be listed of a record: never its blob.")
 
 
-def sealed_record(body: BaseModel, record_id: str) -> SealedRecord | Unreadable:
+def sealed_record(body: BaseModel, record_id: str | None = None) -> SealedRecord | Unreadable:
     """The contract's record from a validated body, binary fields decoded (Unreadable when
-    one is not base64); nothing else is checked here: that is `ingest`'s job."""
+    one is not base64); nothing else is checked here: that is `ingest`'s job. `record_id`:
+    the PUT's, from its path (a batch record carries its own)."""
     values = body.model_dump()
-    values["record_id"] = record_id
+    if record_id is not None:
+        values["record_id"] = record_id
     try:
         for f in fields(SealedRecord):
             if f.metadata["wire"].get("binary"):
                 values[f.name] = decode_binary(f.name, values[f.name])
     except RecordFormatError as exc:
-        return Unreadable(record_id, values["device_id"], exc.code, exc.reason)
+        return Unreadable(values["record_id"], values["device_id"], exc.code, exc.reason)
     return SealedRecord(**values)
 
 

@@ -124,7 +124,8 @@ class Pool:
         except self._psycopg.Error as exc:
             raise self._error("cannot connect to", exc) from None
         conn.execute("SET synchronous_commit = on")
-        return conn
+        opened: Connection = conn
+        return opened
 
     def _take(self) -> Connection | None:
         while True:

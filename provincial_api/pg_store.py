@@ -48,8 +48,11 @@ class PgStore:
             ).fetchone()
         if row is None:
             return None
-        *meta, blob, signature, key = row
-        return SealedRecord(*meta, blob=bytes(blob), signature=bytes(signature)), bytes(key)
+        record_id, device_id, workflow, created_at, size, sha256, blob, signature, key = row
+        record = SealedRecord(record_id=record_id, device_id=device_id, workflow=workflow,
+                              created_at=created_at, size=size, sha256=sha256,
+                              blob=bytes(blob), signature=bytes(signature))
+        return record, bytes(key)
 
     def device_records(self, device_id: str, limit: int) -> list[ReceivedRecord]:
         with self.pool.connection() as conn:

@@ -87,7 +87,7 @@ def put_records(body: BatchUpload, device: SignedDevice, store: AppStore) -> Bat
     One request, one device signature, one transaction for the lot: what makes a backlog
     drain fast. Each record gets its own outcome; one refused record refuses no other.
     """
-    records = [sealed_record(item, item.record_id) for item in body.records]
+    records = [sealed_record(item) for item in body.records]
     outcomes = ingest(store, device, records, _now())
     results = []
     for outcome in outcomes:
