@@ -214,3 +214,69 @@ def test_an_ack_for_another_hash_is_unexpected(sealed) -> None:
     client = _client_answering(lambda r: httpx.Response(201, json=ack))
     with pytest.raises(UnexpectedResponseError):
         client.put_record(sealed)
+
+
+# -- one wire type: the bodies follow records.py, the answers keep their codes ----------------
+
+
+def test_request_bodies_take_their_bounds_from_the_record_type() -> None:
+    from dataclasses import fields
+
+    from central_api_client.records import SealedRecord as WireRecord
+    from provincial_api.models import BatchRecord, b64_length
+
+    schema = BatchRecord.model_json_schema()["properties"]
+    for f in fields(WireRecord):
+        bounds, field_schema = f.metadata["wire"], schema[f.name]
+        assert field_schema["description"] == bounds["description"]
+        if bounds.get("binary"):
+            assert field_schema["maxLength"] == b64_length(bounds["max_bytes"])
+        for key, name in (("pattern", "pattern"), ("max_length", "maxLength"),
+                          ("ge", "minimum"), ("le", "maximum")):
+            if key in bounds:
+                assert field_schema[name] == bounds[key], (f.name, key)
+
+
+@pytest.mark.parametrize("length", [10, 65, 96])
+def test_a_signature_of_the_wrong_length_is_an_invalid_signature(http, auth, sealed,
+                                                                 length: int) -> None:
+    body = {**_body(sealed), "signature": base64.b64encode(b"s" * length).decode()}
+    response = http.put(f"/v1/records/{sealed.record_id}", json=body, auth=auth)
+    assert response.status_code == 422 and response.json()["error"] == "invalid_signature"
+
+
+def test_a_batch_answers_each_record_in_the_order_sent(client, sealer: Sealer, tmp_path) -> None:
+    good = [sealer.seal(make_record(photo_bytes=300)) for _ in range(2)]
+    forged = Sealer.from_keys_dir(tmp_path / "other", "SIM-0001").seal(make_record(photo_bytes=300))
+    outcomes = client.put_records([good[0], forged, good[1]])
+    assert [getattr(o, "code", "ack") for o in outcomes] == ["ack", "invalid_signature", "ack"]
+    raw = client.put_records([forged, good[0]])
+    assert isinstance(raw[0], RejectedError) and not raw[1].created  # type: ignore[union-attr]
+
+
+# -- provincial-api open: what was verified on the way in is checked again before opening ----
+
+
+def test_open_prints_the_payload_and_refuses_a_record_changed_at_rest(
+    client, sealed: SealedRecord, tmp_path: Path
+) -> None:
+    import json
+    import sqlite3
+
+    from click.testing import CliRunner
+
+    from kiosk.seal import DEV_PROVINCE_PRIVATE_KEY_FILE
+    from provincial_api.cli import cli
+
+    client.put_record(sealed)
+    db, key = tmp_path / "server.sqlite", tmp_path / "keys" / DEV_PROVINCE_PRIVATE_KEY_FILE
+    args = ["open", sealed.record_id, "--key", str(key), "--db", str(db)]
+    opened = CliRunner().invoke(cli, args)
+    assert opened.exit_code == 0, opened.output
+    assert json.loads(opened.output)["record_id"] == sealed.record_id
+
+    with sqlite3.connect(db) as conn:  # a bit flipped on the server's disk
+        conn.execute("UPDATE records SET blob = ? WHERE record_id = ?",
+                     (sealed.blob[:-1] + bytes([sealed.blob[-1] ^ 1]), sealed.record_id))
+    refused = CliRunner().invoke(cli, args)
+    assert refused.exit_code == 1 and "stored record does not verify" in refused.output
