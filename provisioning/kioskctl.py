@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -239,7 +240,7 @@ def export(target: Path, config_path: Path | None, data_dir: Path | None) -> Non
         except OSError as exc:
             raise click.ClickException(f"cannot write to {target}: {exc.strerror}") from None
         with click.progressbar(store.unacknowledged(), length=total, label="exporting",
-                               file=click.get_text_stream("stderr")) as entries:
+                               file=sys.stderr) as entries:
             for entry in entries:
                 writer.add(entry.record)
         writer.finish(key)

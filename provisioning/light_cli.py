@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+if TYPE_CHECKING:  # imported when a command runs, so that `kioskctl --help` stays quick
+    from hardware.light import GuardedLight
 
-def _light(uri: str | None, config_path: Path | None):  # type: ignore[no-untyped-def]
+
+def _light(uri: str | None, config_path: Path | None) -> tuple[str, GuardedLight]:
     from hardware.light import open_light
     from kiosk.config import ConfigError, load_config
 
@@ -27,7 +31,7 @@ def _light(uri: str | None, config_path: Path | None):  # type: ignore[no-untype
         raise click.ClickException(f"device: {exc}") from None
 
 
-def _switch(light, on: bool) -> None:  # type: ignore[no-untyped-def]
+def _switch(light: GuardedLight, on: bool) -> None:
     light.set(on)
     if light.fault:
         raise click.ClickException(f"light: {light.fault}")

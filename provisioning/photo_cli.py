@@ -12,14 +12,19 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import numpy as np
 
 from kiosk.core.photo_standard import REASON_EN
 
+if TYPE_CHECKING:  # imported when a command runs, so that `kioskctl --help` stays quick
+    from hardware.camera.analysis import FaceAnalyser
+    from kiosk.config import Config
 
-def _load_config(config_path: Path | None):  # type: ignore[no-untyped-def]
+
+def _load_config(config_path: Path | None) -> Config:
     from kiosk.config import ConfigError, load_config
 
     try:
@@ -28,7 +33,7 @@ def _load_config(config_path: Path | None):  # type: ignore[no-untyped-def]
         raise click.ClickException(f"configuration: {exc}") from None
 
 
-def _analyser(config_path: Path | None):  # type: ignore[no-untyped-def]
+def _analyser(config_path: Path | None) -> FaceAnalyser:
     from hardware.camera.analysis import FaceAnalyser
 
     photo = _load_config(config_path).photo
@@ -137,7 +142,7 @@ def check_camera(uri: str | None, config_path: Path | None, seconds: float,
                 seqs.append(frame.seq)
                 last = analyser.analyse(frame.image)
                 analysis_ms.append(last.elapsed_ms)
-                shape = frame.image.shape
+                width, height = frame.width, frame.height
             time.sleep(0.002)
         elapsed = time.monotonic() - t0
     except CameraError as exc:
@@ -150,7 +155,7 @@ def check_camera(uri: str | None, config_path: Path | None, seconds: float,
     fps = (seqs[-1] - seqs[0]) / elapsed if len(seqs) > 1 else 0.0
     report = {
         "device": uri, "frames_seen": len(seqs), "fps": round(fps, 1),
-        "frame_size": [int(shape[1]), int(shape[0])],
+        "frame_size": [width, height],
         "analysis_ms_median": round(float(np.median(analysis_ms)), 2),
         "ok": last.verdict.ok, "reasons": list(last.verdict.reasons),
         "guidance": last.verdict.guidance,
@@ -158,7 +163,7 @@ def check_camera(uri: str | None, config_path: Path | None, seconds: float,
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False))
         return
-    click.echo(f"camera {uri}: {report['frame_size'][0]}x{report['frame_size'][1]}, "
+    click.echo(f"camera {uri}: {width}x{height}, "
                f"{report['fps']} fps, analysis {report['analysis_ms_median']} ms/frame")
     click.echo("verdict: ok" if last.verdict.ok else "verdict: not ok")
     _print_reasons(last.verdict.reasons)

@@ -18,13 +18,19 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
+import cv2.data
 import numpy as np
 import numpy.typing as npt
 
 from kiosk.core import photo_standard as ps
 from kiosk.core.photo_standard import Box, FaceGeometry, PhotoStandard, Placement, Verdict
+
+if TYPE_CHECKING:
+    # What OpenCV's functions return: the frame's grey and shrunk copies (uint8) are these.
+    from cv2.typing import MatLike
 
 # Detection at 256 px wide, a 1.25 scale step and faces from 32 px (80 px in a 640-wide frame,
 # well under the guide's 135): measured at 4-6 ms per frame here, against 14 ms at 320/1.15.
@@ -111,7 +117,7 @@ class FaceAnalyser:
 
     # -- detection -----------------------------------------------------------------------
 
-    def _detect(self, small: npt.NDArray[np.uint8], grey: npt.NDArray[np.uint8]
+    def _detect(self, small: MatLike, grey: MatLike
                 ) -> tuple[list[Box], list[tuple[float, float]] | None]:
         """Faces in `small` coordinates, largest first; eye landmarks when the detector has them."""
         if self._yunet is not None:
@@ -121,9 +127,9 @@ class FaceAnalyser:
             _, rows = self._yunet.detect(bgr)
             if rows is None:
                 return [], None
-            rows = sorted(rows, key=lambda r: -r[2] * r[3])
-            boxes = [Box(float(r[0]), float(r[1]), float(r[2]), float(r[3])) for r in rows]
-            r = rows[0]
+            ranked = sorted(rows, key=lambda r: -r[2] * r[3])
+            boxes = [Box(float(r[0]), float(r[1]), float(r[2]), float(r[3])) for r in ranked]
+            r = ranked[0]
             return boxes, [(float(r[4]), float(r[5])), (float(r[6]), float(r[7]))]
         found = self._faces.detectMultiScale(
             grey, scaleFactor=FACE_SCALE_STEP, minNeighbors=4,
@@ -133,8 +139,7 @@ class FaceAnalyser:
         boxes.sort(key=lambda b: -b.w * b.h)
         return boxes, None
 
-    def _eyes_in(self, grey_full: npt.NDArray[np.uint8], face: Box
-                 ) -> list[tuple[float, float]]:
+    def _eyes_in(self, grey_full: MatLike, face: Box) -> list[tuple[float, float]]:
         """Both eye centres (frame px) from the upper part of the face, or [] if not both."""
         x0, y0 = max(int(face.x), 0), max(int(face.y + 0.15 * face.h), 0)
         x1, y1 = int(face.right), int(face.y + 0.6 * face.h)
@@ -233,9 +238,8 @@ class FaceAnalyser:
             elapsed_ms=(time.perf_counter() - t0) * 1000, standard=std,
         )
 
-    def _background(self, small: npt.NDArray[np.uint8], grey: npt.NDArray[np.uint8], face: Box,
-                    eyes_y: float, k: float, std: PhotoStandard
-                    ) -> tuple[tuple[float, float, float], float, bool]:
+    def _background(self, small: MatLike, grey: MatLike, face: Box, eyes_y: float, k: float,
+                    std: PhotoStandard) -> tuple[tuple[float, float, float], float, bool]:
         """Mean colour and grey spread of the background around the head (at WORK_WIDTH)."""
         h, w = grey.shape
         g = ps.guide_box(std, w, h)
@@ -255,7 +259,7 @@ class FaceAnalyser:
         mean = rgb.mean(axis=0)
         return (float(mean[0]), float(mean[1]), float(mean[2])), float(grey[mask].std()), True
 
-    def _hair_top(self, small: npt.NDArray[np.uint8], face: Box, eyes_y: float, k: float,
+    def _hair_top(self, small: MatLike, face: Box, eyes_y: float, k: float,
                   bg_rgb: tuple[float, float, float], background_even: bool
                   ) -> tuple[float, bool]:
         """Top of the hair, frame px: measured against an even background, else estimated.

@@ -16,17 +16,16 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
+from kiosk.core.errors import DeviceError
+
 FRAME_WIDTH = 640
 FRAME_HEIGHT = 480
 
 
-class CameraError(Exception):
-    """The camera cannot be opened or has gone; `code` is 'camera_unavailable'."""
+class CameraError(DeviceError):
+    """The camera cannot be opened or has gone: `camera_unavailable`, its one code."""
 
-    def __init__(self, code: str = "camera_unavailable", detail: str = "") -> None:
-        super().__init__(f"{code}: {detail}" if detail else code)
-        self.code = code
-        self.detail = detail
+    code = "camera_unavailable"
 
 
 @dataclass(frozen=True)

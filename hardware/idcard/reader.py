@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
 from kiosk.core.documents import IdentityDocument
+from kiosk.core.errors import DeviceError
 
 ReaderErrorCode = Literal["reader_unavailable", "no_card", "card_read_failed", "card_removed"]
 READER_ERROR_CODES: frozenset[str] = frozenset(
@@ -19,7 +20,7 @@ READER_ERROR_CODES: frozenset[str] = frozenset(
 )
 
 
-class ReaderError(Exception):
+class ReaderError(DeviceError):
     """A reader or card problem, with a stable `code` the UI maps to a message.
 
     - `reader_unavailable`: the reader is unplugged, unpowered or its SAM does not answer.
@@ -30,12 +31,11 @@ class ReaderError(Exception):
     The message never holds anything read from the card.
     """
 
+    code: ReaderErrorCode = "card_read_failed"
+    codes = READER_ERROR_CODES
+
     def __init__(self, code: ReaderErrorCode, detail: str = "") -> None:
-        if code not in READER_ERROR_CODES:
-            raise ValueError(f"unknown reader error code {code!r}")
-        super().__init__(f"{code}: {detail}" if detail else code)
-        self.code: ReaderErrorCode = code
-        self.detail = detail
+        super().__init__(code, detail)
 
 
 @dataclass(frozen=True)

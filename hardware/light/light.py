@@ -12,17 +12,15 @@ from typing import Protocol, runtime_checkable
 
 from central_api_client.logs import LogEvent
 from central_api_client.logs import event as log_event
+from kiosk.core.errors import DeviceError
 
 log = logging.getLogger(__name__)
 
 
-class LightError(Exception):
-    """The light cannot be reached or refused a command; `code` is 'light_unavailable'."""
+class LightError(DeviceError):
+    """The light cannot be reached or refused a command: `light_unavailable`, its one code."""
 
-    def __init__(self, code: str = "light_unavailable", detail: str = "") -> None:
-        super().__init__(f"{code}: {detail}" if detail else code)
-        self.code = code
-        self.detail = detail
+    code = "light_unavailable"
 
 
 @runtime_checkable
@@ -48,7 +46,7 @@ class GuardedLight:
         try:
             self.inner.set(on)
         except Exception as exc:  # noqa: BLE001 - whatever the device does, carry on
-            self.fault = getattr(exc, "code", "light_unavailable")
+            self.fault = exc.code if isinstance(exc, DeviceError) else LightError.code
             log_event(log, LogEvent.LIGHT_FAILED, level=logging.WARNING, code=self.fault, on=on)
             return
         self.fault = ""

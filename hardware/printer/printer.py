@@ -9,25 +9,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
+from kiosk.core.errors import DeviceError
 from kiosk.core.login_card import LoginCard
 
 PrinterErrorCode = Literal["out_of_paper", "offline"]
 PRINTER_ERROR_CODES: frozenset[str] = frozenset({"out_of_paper", "offline"})
 
 
-class PrinterError(Exception):
+class PrinterError(DeviceError):
     """A printer problem with a stable `code` the UI maps to a message.
 
     - `out_of_paper`: staff must load a roll; the candidate's record is already safe.
     - `offline`: unplugged, powered off, cover open or jammed.
     """
 
+    code: PrinterErrorCode = "offline"
+    codes = PRINTER_ERROR_CODES
+
     def __init__(self, code: PrinterErrorCode, detail: str = "") -> None:
-        if code not in PRINTER_ERROR_CODES:
-            raise ValueError(f"unknown printer error code {code!r}")
-        super().__init__(f"{code}: {detail}" if detail else code)
-        self.code: PrinterErrorCode = code
-        self.detail = detail
+        super().__init__(code, detail)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """Every GA 467 status byte (SW3), and the host's own framing troubles, as typed errors.
 
-Each error is a `ReaderError`, so code above the reader (the watcher, the UI) needs only the
-four reader codes; the subclass, `status` and the bilingual `zh`/`en` messages are there for a
-technician (`kioskctl idcard read`) and for a screen that wants to say exactly what happened.
+Each error is a `ReaderError` (so a `DeviceError`), so code above the reader (the watcher, the
+UI) needs only the four reader codes, one of which each class sets as its `code`; the subclass,
+`status` and the bilingual `zh`/`en` messages are there for a technician (`kioskctl idcard
+read`) and for a screen that wants to say exactly what happened.
 Messages never quote anything read from a card.
 """
 
@@ -19,7 +20,7 @@ STATUS_CARD_FOUND = 0x9F
 class Ga467Error(ReaderError):
     """Base of all GA 467 errors. `status` is the SW3 byte, None for host-side errors."""
 
-    reader_code: ClassVar[ReaderErrorCode] = "card_read_failed"
+    code: ReaderErrorCode = "card_read_failed"
     zh: ClassVar[str] = "读卡器错误"
     en: ClassVar[str] = "ID card reader error"
     status: int | None = None
@@ -32,7 +33,7 @@ class Ga467Error(ReaderError):
         text = self.en if not detail else f"{self.en} ({detail})"
         if self.status is not None:
             text = f"SW3=0x{self.status:02X}: {text}"
-        super().__init__(self.reader_code, text)
+        super().__init__(self.code, text)
 
     @property
     def message(self) -> str:
@@ -67,7 +68,7 @@ class FrameTruncatedError(FrameError):
 class ReaderTimeoutError(Ga467Error):
     """No answer at all within the time-out: the reader is unplugged, unpowered or hung."""
 
-    reader_code = "reader_unavailable"
+    code = "reader_unavailable"
     zh = "读卡器无响应，请联系工作人员"
     en = "the ID card reader does not answer; please ask staff"
 
@@ -75,7 +76,7 @@ class ReaderTimeoutError(Ga467Error):
 class TransportError(Ga467Error):
     """The port or USB device could not be opened or failed under us."""
 
-    reader_code = "reader_unavailable"
+    code = "reader_unavailable"
     zh = "读卡器未连接，请联系工作人员"
     en = "the ID card reader is not connected; please ask staff"
 
@@ -124,7 +125,7 @@ class CommandStatus(Ga467Error):
 
 class UnauthorizedStatus(Ga467Error):
     status = 0x23
-    reader_code = "reader_unavailable"
+    code = "reader_unavailable"
     zh = "越权操作"
     en = "operation not permitted"
 
@@ -180,21 +181,21 @@ class GetRandomFailed(Ga467Error):
 
 class SamSelfTestFailed(Ga467Error):
     status = 0x60
-    reader_code = "reader_unavailable"
+    code = "reader_unavailable"
     zh = "安全模块自检失败，请联系工作人员"
     en = "the reader's security module failed its self-test; please ask staff"
 
 
 class SamNotAuthorized(Ga467Error):
     status = 0x66
-    reader_code = "reader_unavailable"
+    code = "reader_unavailable"
     zh = "安全模块未经授权，请联系工作人员"
     en = "the reader's security module is not authorised; please ask staff"
 
 
 class NoCardStatus(Ga467Error):
     status = 0x80
-    reader_code = "no_card"
+    code = "no_card"
     zh = "请放置身份证"
     en = "no card on the reader; please place your ID card"
 
@@ -214,13 +215,13 @@ class NoContentStatus(Ga467Error):
 class CardRemovedError(Ga467Error):
     """The card left the reader between finding it and finishing the read."""
 
-    reader_code = "card_removed"
+    code = "card_removed"
     zh = "读卡过程中证件被移开，请重新放卡"
     en = "the card was lifted during the read; place it again"
 
 
 STATUS_ERRORS: dict[int, type[Ga467Error]] = {
-    cls.status: cls  # type: ignore[misc]
+    cls.status: cls
     for cls in (
         ReaderChecksumStatus, ReaderLengthStatus, CommandStatus, UnauthorizedStatus,
         UnrecognizedStatus, CardAuthSamFailed, SamAuthCardFailed, VerificationStatus,
