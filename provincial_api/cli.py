@@ -30,7 +30,7 @@ DEFAULT_DB = Path("provincial-api.sqlite")
 BINARY_FIELDS = ("photo_jpeg", "signature_png")
 
 
-class DbParam(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click
+class DbParam(click.ParamType):
     """`--db`: a PostgreSQL URL as given, anything else a SQLite file checked as before."""
 
     name = "PATH|URL"
