@@ -128,11 +128,11 @@ def drain_once(
         while report.transient_error is None:
             if stop is not None and stop.is_set():
                 break
-            batch = [e for e in store.queued(batch_size) if e.record_id not in tried]
+            batch = [e for e in store.outbox.queued(batch_size) if e.record_id not in tried]
             if not batch:
                 break
             tried.update(entry.record_id for entry in batch)
-            store.mark_sent_many([entry.record_id for entry in batch])
+            store.outbox.mark_sent([entry.record_id for entry in batch])
             per = max(1, min(records_per_request, MAX_BATCH_RECORDS))
             chunks = [batch[i:i + per] for i in range(0, len(batch), per)]
             futures = [pool.submit(_send, client, chunk, per > 1) for chunk in chunks]
@@ -143,13 +143,13 @@ def drain_once(
                     acks.append((entry, outcome))
                 else:
                     _failed(store, entry, outcome, report)
-            bad = set(store.mark_acknowledged_many(
+            bad = set(store.outbox.mark_acknowledged(
                 [(entry.record_id, ack.received_at, ack.sha256) for entry, ack in acks]
             ))
             for entry, ack in acks:
                 if entry.record_id in bad:
                     # The client already checks the ack's hash; this is the database's guard.
-                    store.mark_error(entry.record_id, "acknowledged hash differs from ours",
+                    store.outbox.mark_error(entry.record_id, "acknowledged hash differs from ours",
                                      retry_after_s=rejected_retry_after(entry.attempts + 1))
                     report.rejected.append(entry.record_id)
                     event(log, LogEvent.UPLOADER_BAD_ACK, level=logging.ERROR,
@@ -186,7 +186,7 @@ def _send(client: ProvincialApiClient, chunk: list[OutboxEntry],
 def _failed(store: KioskStore, entry: OutboxEntry, exc: Exception, report: UploadReport) -> None:
     if isinstance(exc, AuthError) or not isinstance(exc, RejectedError | ValueError):
         # The server, the network or the device's credentials: nothing about this record.
-        store.mark_error(entry.record_id, str(exc))
+        store.outbox.mark_error(entry.record_id, str(exc))
         if report.transient_error is None:
             report.transient_error = str(exc)
             report.problem_code = _problem_code(exc)
@@ -205,7 +205,7 @@ def _failed(store: KioskStore, entry: OutboxEntry, exc: Exception, report: Uploa
         facts = {"status": exc.status, "error": exc.code, "reason": exc.reason}
     else:
         text, facts = f"not sent: {exc}", {"error": "client_refused"}
-    store.mark_error(entry.record_id, text,
+    store.outbox.mark_error(entry.record_id, text,
                      retry_after_s=rejected_retry_after(entry.attempts + 1))
     report.rejected.append(entry.record_id)
     event(log, LogEvent.UPLOADER_REJECTED, level=logging.WARNING, record_id=entry.record_id,
@@ -248,7 +248,7 @@ class Uploader:
 
     def run(self) -> None:
         failures = 0
-        resume_at = self.store.get_setting(status.NEXT_ATTEMPT_KEY)
+        resume_at = self.store.settings.get(status.NEXT_ATTEMPT_KEY)
         if isinstance(resume_at, int | float) and resume_at > time.time():
             wait = min(resume_at - time.time(), MAX_RETRY_AFTER_S)
             event(log, LogEvent.UPLOADER_RESUME_WAIT, delay_s=round(wait, 3))
@@ -276,8 +276,8 @@ class Uploader:
 
     def _set_next_attempt(self, at: float | None) -> None:
         try:
-            if at is not None or self.store.get_setting(status.NEXT_ATTEMPT_KEY) is not None:
-                self.store.set_setting(status.NEXT_ATTEMPT_KEY, at)
+            if at is not None or self.store.settings.get(status.NEXT_ATTEMPT_KEY) is not None:
+                self.store.settings.set(status.NEXT_ATTEMPT_KEY, at)
         except Exception as exc:  # noqa: BLE001 - a hint for restarts, not worth a crash
             event(log, LogEvent.UPLOADER_STATE_NOT_SAVED, level=logging.WARNING,
                   error_type=type(exc).__name__)
@@ -287,7 +287,7 @@ class Uploader:
             return
         self._last_purge = time.monotonic()
         try:
-            purged = self.store.purge_acknowledged(self.retention_s)
+            purged = self.store.outbox.purge_acknowledged(self.retention_s)
         except Exception as exc:  # noqa: BLE001 - purging can wait for the next round
             event(log, LogEvent.UPLOADER_PURGE_FAILED, level=logging.WARNING,
                   error_type=type(exc).__name__)
@@ -337,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
                                 records_per_request=u.records_per_request)
             event(log, LogEvent.UPLOADER_DRAINED, acknowledged=len(report.acknowledged),
                   rejected=len(report.rejected), transient_error=report.transient_error,
-                  counts=store.counts_by_state())
+                  counts=store.outbox.counts_by_state())
             return 0 if report.ok else 1
         uploader = Uploader(store, client, u.interval_s, u.batch_size, concurrency=u.concurrency,
                             max_backoff_s=u.max_backoff_s,
@@ -351,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
         event(log, LogEvent.UPLOADER_START, base_url=config.api.base_url,
-              interval_s=config.upload.interval_s, counts=store.counts_by_state())
+              interval_s=config.upload.interval_s, counts=store.outbox.counts_by_state())
         uploader.run()
         event(log, LogEvent.UPLOADER_STOPPED)
         return 0
