@@ -180,7 +180,8 @@ def sync_now(config_path: Path | None, data_dir: Path | None, as_json: bool) -> 
     from kiosk.seal import SealError
     from kiosk.store import open_store
     from kiosk.sync import status as sync_state
-    from kiosk.sync.uploader import drain_once, make_client
+    from kiosk.sync.drain import drain_once
+    from kiosk.sync.uploader import make_client
 
     config = _config(config_path, data_dir)
     try:

@@ -23,7 +23,7 @@ import httpx  # noqa: E402
 from central_api_client import DeviceAuth, ProvincialApiClient  # noqa: E402
 from kiosk.seal import Sealer, load_device_key  # noqa: E402
 from kiosk.store import KioskStore  # noqa: E402
-from kiosk.sync.uploader import drain_once  # noqa: E402
+from kiosk.sync.drain import drain_once  # noqa: E402
 from provisioning.devrun import ApiServer  # noqa: E402
 from tests.synthetic_records import make_record  # noqa: E402
 

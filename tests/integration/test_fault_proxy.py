@@ -15,7 +15,7 @@ import pytest
 from central_api_client import DeviceAuth, ProvincialApiClient
 from kiosk.seal import Sealer, load_device_key
 from kiosk.store import KioskStore
-from kiosk.sync.uploader import drain_once
+from kiosk.sync.drain import drain_once
 from tests.integration.faultproxy import FaultProxy
 from tests.integration.processes import Server
 from tests.synthetic_records import make_record

@@ -13,14 +13,8 @@ from central_api_client import DeviceAuth, ProvincialApiClient
 from kiosk.seal import Sealer, load_device_key
 from kiosk.store import KioskStore
 from kiosk.sync import status
-from kiosk.sync.uploader import (
-    BACKOFF_CAP_S,
-    UploadReport,
-    backoff_delay,
-    drain_once,
-    next_delay,
-    rejected_retry_after,
-)
+from kiosk.sync.backoff import BACKOFF_CAP_S, backoff_delay, next_delay, rejected_retry_after
+from kiosk.sync.drain import drain_once
 from provincial_api.app import create_app
 from tests.synthetic_records import make_record
 
@@ -133,9 +127,8 @@ def test_device_refusals_stop_the_drain_and_are_told_apart(store, sealer, answer
 
 def test_retry_after_sets_a_floor_under_the_jittered_backoff() -> None:
     rand = random.Random(1)
-    report = UploadReport(transient_error="503", retry_after_s=30.0)
-    assert all(next_delay(report, 1, 2.0, rand=rand) == 30.0 for _ in range(50))
-    long_backoff = [next_delay(report, 12, 2.0, rand=rand) for _ in range(200)]
+    assert all(next_delay(30.0, 1, 2.0, rand=rand) == 30.0 for _ in range(50))
+    long_backoff = [next_delay(30.0, 12, 2.0, rand=rand) for _ in range(200)]
     assert min(long_backoff) >= 30.0 and max(long_backoff) > 100.0
 
 
