@@ -52,7 +52,7 @@ class EffectRunner:
 
     def _reserve(self, effect: ev.ReserveNumber) -> object:
         c = self.config
-        number = self.store.reserve_sequence_number(
+        number = self.store.numbers.reserve(
             c.device.county_code, c.sequence.first, c.sequence.last, effect.session_id
         )
         event(log, LogEvent.SEQUENCE_RESERVED, number=number)
@@ -61,7 +61,7 @@ class EffectRunner:
     def _save(self, effect: ev.SaveRecord) -> object:
         sealed = self.sealer.seal(effect.record)
         id_hash = self.hasher.digest(effect.record.document.id_number)
-        earlier = self.store.visits(id_hash)
+        earlier = self.store.outbox.visits(id_hash)
         self.store.commit_record(sealed, effect.record.sequence_number, id_hash=id_hash)
         # A second visit is allowed (a corrected record); staff may want to know. Count only.
         event(log, LogEvent.RECORD_SAVED, record_id=sealed.record_id, size=sealed.size,

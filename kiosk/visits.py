@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from pathlib import Path
+
+from central_api_client.files import atomic_write
 
 DEVICE_SECRET_FILE = "device_id_hash.secret"
 SECRET_BYTES = 32
@@ -29,23 +30,12 @@ class IdHasher:
 
     @classmethod
     def from_keys_dir(cls, keys_dir: Path) -> IdHasher:
-        """Load the machine's secret, making it on first use (written then renamed, 0600)."""
+        """Load the machine's secret, making it on first use (written atomically, 0600)."""
         path = keys_dir / DEVICE_SECRET_FILE
         if not path.exists():
             keys_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            try:
-                os.write(fd, secrets.token_bytes(SECRET_BYTES))
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            try:
-                os.link(tmp, path)  # never replaces a secret another process made meanwhile
-            except FileExistsError:
-                pass
-            finally:
-                os.unlink(tmp)
+            # keep_existing: never replaces a secret another process made meanwhile.
+            atomic_write(path, secrets.token_bytes(SECRET_BYTES), mode=0o600, keep_existing=True)
         return cls(path.read_bytes())
 
     def digest(self, id_number: str) -> str:

@@ -8,7 +8,6 @@ exception is `idcard read`, which shows the card a technician has just placed (i
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -52,16 +51,16 @@ def status(config_path: Path | None, data_dir: Path | None, as_json: bool) -> No
     config = _config(config_path, data_dir)
     config.data_dir.mkdir(parents=True, exist_ok=True)
     with open_store(config) as store:
-        counts = store.counts_by_state()
-        usage = store.sequence_usage(config.device.county_code)
-        remaining = store.sequence_remaining(
+        counts = store.outbox.counts_by_state()
+        usage = store.numbers.usage(config.device.county_code)
+        remaining = store.numbers.remaining(
             config.device.county_code, config.sequence.first, config.sequence.last
         )
-        oldest = store.oldest_unacknowledged_age_s()
-        last_error = store.last_error()
+        oldest = store.outbox.oldest_unacknowledged_age_s()
+        last_error = store.outbox.last_error()
         sync_state = read_status(store)
         disk_ok = store.disk_ok()
-    disk = shutil.disk_usage(config.data_dir)
+        disk_free = store.disk.free_bytes()
     report = {
         "device_id": config.device.id,
         "config_source": config.source,
@@ -71,7 +70,7 @@ def status(config_path: Path | None, data_dir: Path | None, as_json: bool) -> No
         "last_upload_error": last_error,
         "sync": {"status": sync_state.code, "words": sync_state.words(config.device.id)},
         "sequence": {**usage, "remaining": remaining},
-        "disk_free_mb": round(disk.free / 2**20),
+        "disk_free_mb": round(disk_free / 2**20),
         "disk_ok": disk_ok,  # False: new sessions are refused (under storage.min_free_mb)
     }
     if as_json:
@@ -121,8 +120,8 @@ def _sync_report(config, store) -> dict:
     return {
         "device_id": config.device.id,
         "api": config.api.base_url,
-        "records": store.counts_by_state(),
-        "oldest_unacknowledged_age_s": store.oldest_unacknowledged_age_s(),
+        "records": store.outbox.counts_by_state(),
+        "oldest_unacknowledged_age_s": store.outbox.oldest_unacknowledged_age_s(),
         "status": state.code,
         "status_words": state.words(config.device.id),
         "status_reason": state.reason,
@@ -130,7 +129,7 @@ def _sync_report(config, store) -> dict:
         "last_success_at": state.last_success_at,
         "clock_offset_s": state.clock_offset_s,
         "next_attempt_at": state.next_attempt_at,
-        "last_record_error": store.last_error(),
+        "last_record_error": store.outbox.last_error(),
     }
 
 
@@ -182,7 +181,8 @@ def sync_now(config_path: Path | None, data_dir: Path | None, as_json: bool) -> 
     from kiosk.seal import SealError
     from kiosk.store import open_store
     from kiosk.sync import status as sync_state
-    from kiosk.sync.uploader import drain_once, make_client
+    from kiosk.sync.drain import drain_once
+    from kiosk.sync.uploader import make_client
 
     config = _config(config_path, data_dir)
     try:
@@ -190,8 +190,8 @@ def sync_now(config_path: Path | None, data_dir: Path | None, as_json: bool) -> 
     except SealError as exc:
         raise click.ClickException(f"no device key: {exc}") from None
     with open_store(config) as store, client:
-        released = store.release_waiting()
-        store.set_setting(sync_state.NEXT_ATTEMPT_KEY, None)
+        released = store.outbox.release_waiting()
+        store.settings.set(sync_state.NEXT_ATTEMPT_KEY, None)
         u = config.upload
         result = drain_once(store, client, u.batch_size, concurrency=u.concurrency,
                             records_per_request=u.records_per_request)
@@ -234,17 +234,17 @@ def export(target: Path, config_path: Path | None, data_dir: Path | None) -> Non
     now = datetime.now(UTC)
     folder = target / f"{config.device.id}-{now.strftime('%Y%m%dT%H%M%SZ')}"
     with open_store(config) as store:
-        total = store.count_unacknowledged()
+        total = store.outbox.count_unacknowledged()
         try:
             writer = BundleWriter(folder, config.device.id, utc_timestamp(now))
         except OSError as exc:
             raise click.ClickException(f"cannot write to {target}: {exc.strerror}") from None
-        with click.progressbar(store.unacknowledged(), length=total, label="exporting",
+        with click.progressbar(store.outbox.unacknowledged(), length=total, label="exporting",
                                file=sys.stderr) as entries:
             for entry in entries:
                 writer.add(entry.record)
         writer.finish(key)
-        store.audit("records.exported", count=total, folder=folder.name)
+        store.audit.append("records.exported", count=total, folder=folder.name)
     click.echo(f"{total} records exported to {folder}")
 
 

@@ -58,7 +58,7 @@ def headless(config: Path, data_dir: Path, server: ApiServer) -> int:
                 say(f"the scripted session failed (exit {code}); see {log_path}")
                 return code
             with KioskStore(data_dir / "kiosk.sqlite") as store:
-                newest = store.newest_record_id()
+                newest = store.outbox.newest_record_id()
             say(f"record {newest} sealed and queued; starting the uploader…")
             uploader = subprocess.Popen(
                 [str(BIN / "kiosk-uploader"), "--config", str(config)],

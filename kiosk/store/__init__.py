@@ -1,10 +1,13 @@
-"""The machine's one SQLite database (see `kiosk.store.database`)."""
+"""The machine's one SQLite database, one module per job (see `kiosk.store.kiosk_store`)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from kiosk.store.database import OUTBOX_STATES, KioskStore, OutboxEntry, StoreError
+from kiosk.store.connection import StoreError
+from kiosk.store.kiosk_store import KioskStore
+from kiosk.store.outbox import OutboxEntry
+from kiosk.store.schema import OUTBOX_STATES
 
 if TYPE_CHECKING:
     from kiosk.config import Config

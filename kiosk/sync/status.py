@@ -81,21 +81,21 @@ SUCCESS_REFRESH_S = 60.0
 
 
 def record_success(store: KioskStore) -> None:
-    previous = store.get_setting(STATUS_KEY) or {}
+    previous = store.settings.get(STATUS_KEY) or {}
     if previous.get("code") == "ok" and previous.get("at"):
         with contextlib.suppress(ValueError):
             age = time.time() - datetime.fromisoformat(previous["at"]).timestamp()
             if 0 <= age < SUCCESS_REFRESH_S:
                 return
     now = _now()
-    store.set_setting(STATUS_KEY, {"code": "ok", "reason": "", "at": now, "last_success_at": now})
+    store.settings.set(STATUS_KEY, {"code": "ok", "reason": "", "at": now, "last_success_at": now})
 
 
 def record_problem(
     store: KioskStore, code: str, reason: str, *, server_time: str | None = None
 ) -> None:
     """Remember the latest problem, keeping when the last success was."""
-    previous = store.get_setting(STATUS_KEY) or {}
+    previous = store.settings.get(STATUS_KEY) or {}
     value: dict[str, Any] = {
         "code": code,
         "reason": reason[:300],
@@ -106,16 +106,16 @@ def record_problem(
         with contextlib.suppress(ValueError):
             moment = datetime.fromisoformat(server_time)
             value["clock_offset_s"] = moment.timestamp() - time.time()
-    store.set_setting(STATUS_KEY, value)
+    store.settings.set(STATUS_KEY, value)
 
 
 def read_status(store: KioskStore) -> SyncStatus:
-    value = store.get_setting(STATUS_KEY) or {}
+    value = store.settings.get(STATUS_KEY) or {}
     return SyncStatus(
         code=value.get("code", "never"),
         reason=value.get("reason", ""),
         at=value.get("at"),
         last_success_at=value.get("last_success_at"),
         clock_offset_s=value.get("clock_offset_s"),
-        next_attempt_at=store.get_setting(NEXT_ATTEMPT_KEY),
+        next_attempt_at=store.settings.get(NEXT_ATTEMPT_KEY),
     )

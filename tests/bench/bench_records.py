@@ -23,7 +23,7 @@ import httpx  # noqa: E402
 from central_api_client import DeviceAuth, ProvincialApiClient  # noqa: E402
 from kiosk.seal import Sealer, load_device_key  # noqa: E402
 from kiosk.store import KioskStore  # noqa: E402
-from kiosk.sync.uploader import drain_once  # noqa: E402
+from kiosk.sync.drain import drain_once  # noqa: E402
 from provisioning.devrun import ApiServer  # noqa: E402
 from tests.synthetic_records import make_record  # noqa: E402
 
@@ -36,7 +36,7 @@ def enqueue(store: KioskStore, sealer: Sealer, n: int, photo_bytes: int) -> list
     """Per record: reserve a number, seal, commit; milliseconds of seal + commit."""
     timings = []
     for i in range(n):
-        number = store.reserve_sequence_number("4301", 1, 9999, f"b{i}")
+        number = store.numbers.reserve("4301", 1, 9999, f"b{i}")
         record = make_record(sequence_number=number, photo_bytes=photo_bytes)
         start = time.perf_counter()
         store.commit_record(sealer.seal(record), number)
@@ -46,13 +46,13 @@ def enqueue(store: KioskStore, sealer: Sealer, n: int, photo_bytes: int) -> list
 
 def plain_upload(url: str, store: KioskStore, auth: DeviceAuth, n: int) -> float:
     """Records per second of the naive client: one PUT at a time, a new connection each."""
-    entries = store.queued(n)
+    entries = store.outbox.queued(n)
     start = time.perf_counter()
     for entry in entries:
         with httpx.Client(base_url=url, timeout=10) as http:
             client = ProvincialApiClient(url, auth=auth, http=http)
             ack = client.put_record(entry.record)
-        store.mark_acknowledged_many([(entry.record_id, ack.received_at, ack.sha256)])
+        store.outbox.mark_acknowledged([(entry.record_id, ack.received_at, ack.sha256)])
     return len(entries) / (time.perf_counter() - start)
 
 
@@ -74,8 +74,8 @@ def main() -> int:
             p50 = statistics.median(timings)
             p95 = statistics.quantiles(timings, n=20)[-1]
             plain_rate = plain_upload(server.url, store, auth, min(args.plain, 200))
-            enqueue(store, sealer, args.records - store.counts_by_state()["queued"], 30_000)
-            queued = store.counts_by_state()["queued"]
+            enqueue(store, sealer, args.records - store.outbox.counts_by_state()["queued"], 30_000)
+            queued = store.outbox.counts_by_state()["queued"]
             with ProvincialApiClient(server.url, auth=auth,
                                      max_connections=args.concurrency) as client:
                 start = time.perf_counter()

@@ -28,7 +28,7 @@ def main(config_path: str) -> None:
     session = 0
     while True:
         session += 1
-        number = store.reserve_sequence_number(
+        number = store.numbers.reserve(
             config.device.county_code, config.sequence.first, config.sequence.last, f"k{session}"
         )
         record = make_record(config.device.id, number, photo_bytes=3000)

@@ -15,7 +15,7 @@ import pytest
 from central_api_client import DeviceAuth, ProvincialApiClient
 from kiosk.seal import Sealer, load_device_key
 from kiosk.store import KioskStore
-from kiosk.sync.uploader import drain_once
+from kiosk.sync.drain import drain_once
 from tests.integration.faultproxy import FaultProxy
 from tests.integration.processes import Server
 from tests.synthetic_records import make_record
@@ -36,18 +36,18 @@ def test_every_record_stored_exactly_once_through_faults(tmp_path: Path, per_req
         with KioskStore(tmp_path / "kiosk.sqlite", min_free_bytes=0) as store, \
                 ProvincialApiClient(proxy.url, timeout=0.3, auth=auth) as client:
             for i in range(60):
-                number = store.reserve_sequence_number("4301", 1, 9999, f"s{i}")
+                number = store.numbers.reserve("4301", 1, 9999, f"s{i}")
                 sealed = sealer.seal(make_record(sequence_number=number, photo_bytes=2000))
                 store.commit_record(sealed, number)
                 ids.append(sealed.record_id)
             rounds = 0
-            while store.counts_by_state()["acknowledged"] < len(ids):
+            while store.outbox.counts_by_state()["acknowledged"] < len(ids):
                 rounds += 1
-                assert rounds < 300, f"not drained: {store.counts_by_state()}"
-                store.release_waiting()  # Retry-After honoured by the loop, not needed here
+                assert rounds < 300, f"not drained: {store.outbox.counts_by_state()}"
+                store.outbox.release_waiting()  # Retry-After honoured by the loop, not needed here
                 drain_once(store, client, batch_size=16, concurrency=4,
                            records_per_request=per_request)
-            assert store.counts_by_state()["acknowledged"] == len(ids)
+            assert store.outbox.counts_by_state()["acknowledged"] == len(ids)
     finally:
         proxy.stop()
     assert all(proxy.seen[f] > 0 for f in WEIGHTS), proxy.seen

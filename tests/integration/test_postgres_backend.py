@@ -323,7 +323,7 @@ def _commit_records(config_path: Path, n: int) -> list[SealedRecord]:
     out = []
     with KioskStore(config.database_path) as kiosk_store:
         for i in range(n):
-            number = kiosk_store.reserve_sequence_number(
+            number = kiosk_store.numbers.reserve(
                 config.device.county_code, config.sequence.first, config.sequence.last, f"s{i}")
             sealed = sealer.seal(make_record(config.device.id, number, photo_bytes=2_000))
             kiosk_store.commit_record(sealed, number)

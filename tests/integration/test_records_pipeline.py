@@ -35,7 +35,7 @@ def _commit_records(kiosk: KioskEnv, n: int) -> list[tuple[str, str]]:
     out = []
     with KioskStore(config.database_path) as store:
         for i in range(n):
-            number = store.reserve_sequence_number(
+            number = store.numbers.reserve(
                 config.device.county_code, config.sequence.first, config.sequence.last, f"s{i}"
             )
             record = make_record(config.device.id, number, photo_bytes=30_000)
@@ -46,7 +46,7 @@ def _commit_records(kiosk: KioskEnv, n: int) -> list[tuple[str, str]]:
 
 def _counts(kiosk: KioskEnv) -> dict[str, int]:
     with KioskStore(load_config(kiosk.config_path).database_path) as store:
-        return store.counts_by_state()
+        return store.outbox.counts_by_state()
 
 
 def _run_uploader_once(kiosk: KioskEnv) -> subprocess.CompletedProcess[str]:
@@ -114,9 +114,9 @@ def test_server_down_keeps_records_queued_with_an_error(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert _counts(kiosk)["queued"] == 2
     with KioskStore(load_config(kiosk.config_path).database_path) as store:
-        error = store.last_error()
+        error = store.outbox.last_error()
         assert error is not None and error["error"].startswith("server unreachable")
-        assert store.oldest_unacknowledged_age_s() is not None
+        assert store.outbox.oldest_unacknowledged_age_s() is not None
 
 
 def test_uploader_waits_out_an_outage_and_stops_on_sigterm(tmp_path: Path) -> None:
@@ -131,9 +131,10 @@ def test_uploader_waits_out_an_outage_and_stops_on_sigterm(tmp_path: Path) -> No
     try:
         db_path = load_config(kiosk.config_path).database_path
         with KioskStore(db_path) as store:
-            _wait_for(lambda: store.last_error() is not None, "an upload error while down")
+            _wait_for(lambda: store.outbox.last_error() is not None, "an upload error while down")
             server = start_server(tmp_path / "server.sqlite", port=port)
-            _wait_for(lambda: store.counts_by_state()["acknowledged"] == 3, "all acknowledged")
+            _wait_for(lambda: store.outbox.counts_by_state()["acknowledged"] == 3,
+                      "all acknowledged")
         uploader.send_signal(signal.SIGTERM)
         output, _ = uploader.communicate(timeout=15)
     finally:

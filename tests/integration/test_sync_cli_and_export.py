@@ -17,6 +17,7 @@ from tests.integration.processes import (
     write_kiosk_config,
 )
 from tests.integration.test_records_pipeline import _commit_records
+from tests.store_helpers import recent_audit
 
 
 def _ctl(kiosk: KioskEnv, *args: str) -> subprocess.CompletedProcess[str]:
@@ -130,6 +131,6 @@ def test_export_then_import_then_upload_stores_each_record_once(tmp_path: Path) 
                                timeout=60)
         assert whole.returncode == 1 and "does not verify" in whole.stderr
         with KioskStore(load_config(kiosk.config_path).database_path) as store:
-            assert store.recent_audit(5)[0]["event"] != ""
+            assert recent_audit(store, 5)[0]["event"] != ""
     finally:
         server.stop()

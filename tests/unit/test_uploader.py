@@ -13,14 +13,8 @@ from central_api_client import DeviceAuth, ProvincialApiClient
 from kiosk.seal import Sealer, load_device_key
 from kiosk.store import KioskStore
 from kiosk.sync import status
-from kiosk.sync.uploader import (
-    BACKOFF_CAP_S,
-    UploadReport,
-    backoff_delay,
-    drain_once,
-    next_delay,
-    rejected_retry_after,
-)
+from kiosk.sync.backoff import BACKOFF_CAP_S, backoff_delay, next_delay, rejected_retry_after
+from kiosk.sync.drain import drain_once
 from provincial_api.app import create_app
 from tests.synthetic_records import make_record
 
@@ -51,7 +45,7 @@ def client(http, sealer, tmp_path: Path) -> ProvincialApiClient:
 def _queue(store: KioskStore, sealer: Sealer, n: int) -> list[str]:
     ids = []
     for i in range(n):
-        number = store.reserve_sequence_number("4301", 1, 9999, f"s{i}")
+        number = store.numbers.reserve("4301", 1, 9999, f"s{i}")
         sealed = sealer.seal(make_record(sequence_number=number, photo_bytes=500))
         store.commit_record(sealed, number)
         ids.append(sealed.record_id)
@@ -65,7 +59,7 @@ def test_drain_uploads_everything_oldest_first(store, sealer, client, concurrenc
     report = drain_once(store, client, batch_size=3, concurrency=concurrency,
                         records_per_request=per_request)
     assert report.acknowledged == ids and report.ok
-    assert store.counts_by_state()["acknowledged"] == 7
+    assert store.outbox.counts_by_state()["acknowledged"] == 7
     assert sorted(m.record_id for m in client.device_records("SIM-0001")) == sorted(ids)
     assert drain_once(store, client).acknowledged == []
     assert status.read_status(store).code == "ok"
@@ -78,9 +72,9 @@ def test_rejected_records_stay_queued_and_do_not_block_others(store, client, tmp
     ids = _queue(store, other, 3)
     report = drain_once(store, client, batch_size=1, records_per_request=per_request)
     assert report.rejected == ids and not report.ok and report.transient_error is None
-    assert store.counts_by_state()["queued"] == 3
-    assert "invalid_signature" in store.last_error()["error"]
-    assert store.queued(10) == []  # they wait before the next try
+    assert store.outbox.counts_by_state()["queued"] == 3
+    assert "invalid_signature" in store.outbox.last_error()["error"]
+    assert store.outbox.queued(10) == []  # they wait before the next try
 
 
 def test_unreachable_server_keeps_records_and_stops_early(store, sealer) -> None:
@@ -93,10 +87,10 @@ def test_unreachable_server_keeps_records_and_stops_early(store, sealer) -> None
     client = ProvincialApiClient("http://x", http=http)
     report = drain_once(store, client, batch_size=1)
     assert report.transient_error and not report.acknowledged
-    assert store.counts_by_state()["queued"] == 3
-    assert store.last_error()["error"].startswith("server unreachable")
-    assert len(store.queued(10)) == 3  # tried again on the next round, after the back-off
-    assert [e.attempts for e in store.queued(10)] == [1, 0, 0]
+    assert store.outbox.counts_by_state()["queued"] == 3
+    assert store.outbox.last_error()["error"].startswith("server unreachable")
+    assert len(store.outbox.queued(10)) == 3  # tried again on the next round, after the back-off
+    assert [e.attempts for e in store.outbox.queued(10)] == [1, 0, 0]
     assert status.read_status(store).code == "unreachable"
 
 
@@ -119,7 +113,7 @@ def test_device_refusals_stop_the_drain_and_are_told_apart(store, sealer, answer
     report = drain_once(store, ProvincialApiClient("http://x", http=http), batch_size=2,
                         records_per_request=2)
     assert report.problem_code == code and not report.rejected
-    assert store.counts_by_state()["queued"] == 4 and len(store.queued(10)) == 4
+    assert store.outbox.counts_by_state()["queued"] == 4 and len(store.outbox.queued(10)) == 4
     seen = status.read_status(store)
     assert seen.code == code and not seen.ok and seen.words("SIM-0001")
     if code == "clock_skew":
@@ -133,9 +127,8 @@ def test_device_refusals_stop_the_drain_and_are_told_apart(store, sealer, answer
 
 def test_retry_after_sets_a_floor_under_the_jittered_backoff() -> None:
     rand = random.Random(1)
-    report = UploadReport(transient_error="503", retry_after_s=30.0)
-    assert all(next_delay(report, 1, 2.0, rand=rand) == 30.0 for _ in range(50))
-    long_backoff = [next_delay(report, 12, 2.0, rand=rand) for _ in range(200)]
+    assert all(next_delay(30.0, 1, 2.0, rand=rand) == 30.0 for _ in range(50))
+    long_backoff = [next_delay(30.0, 12, 2.0, rand=rand) for _ in range(200)]
     assert min(long_backoff) >= 30.0 and max(long_backoff) > 100.0
 
 
@@ -154,10 +147,10 @@ def test_rejected_records_wait_longer_each_time() -> None:
 
 def test_a_batch_mixes_stored_repeated_and_refused_records(store, sealer, client, tmp_path):
     good = _queue(store, sealer, 2)
-    client.put_record(store.queued(1)[0].record)  # the first is already on the server
+    client.put_record(store.outbox.queued(1)[0].record)  # the first is already on the server
     other = Sealer.from_keys_dir(tmp_path / "other", "SIM-0001")
     bad = _queue(store, other, 1)
-    entries = store.queued(10)
+    entries = store.outbox.queued(10)
     outcomes = client.put_records([e.record for e in entries])
     assert [getattr(o, "created", None) for o in outcomes] == [False, True, None]
     assert outcomes[2].code == "invalid_signature" and outcomes[2].status == 422
@@ -185,12 +178,12 @@ def test_a_retry_after_outlives_a_restart(store, sealer) -> None:
     thread = threading.Thread(target=first.run)
     thread.start()
     deadline = time.monotonic() + 10
-    while store.get_setting(status.NEXT_ATTEMPT_KEY) is None:
+    while store.settings.get(status.NEXT_ATTEMPT_KEY) is None:
         assert time.monotonic() < deadline
         time.sleep(0.01)
     first.stop()
     thread.join(5)
-    resume_at = store.get_setting(status.NEXT_ATTEMPT_KEY)
+    resume_at = store.settings.get(status.NEXT_ATTEMPT_KEY)
     assert 29 <= resume_at - time.time() <= 31
     sent_before_restart = len(calls)  # both records were in flight together
 
@@ -201,4 +194,4 @@ def test_a_retry_after_outlives_a_restart(store, sealer) -> None:
     second.stop()
     thread.join(5)
     assert len(calls) == sent_before_restart  # the restarted uploader honoured the wait
-    assert store.counts_by_state()["queued"] == 2
+    assert store.outbox.counts_by_state()["queued"] == 2

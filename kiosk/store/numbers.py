@@ -1,0 +1,93 @@
+"""Registration sequence numbers handed out by this machine, durably, never twice.
+
+The arithmetic (format, next serial, what is left) is `kiosk.core.sequence`; this module keeps
+what was handed out. Raw SQL throughout: handing out a serial is a read-then-write (the highest
+serial so far, then the next one) that must sit in one `BEGIN IMMEDIATE` transaction, and
+spending a number is part of the record's commit (`KioskStore.commit_record`). The two counts
+for `kioskctl status` are plain queries.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from kiosk.core import sequence
+from kiosk.core.errors import SequenceExhaustedError
+from kiosk.store.connection import Connection, StoreError, now
+
+_HIGHEST_IN_RANGE = (
+    "SELECT max(serial) AS highest FROM sequence_numbers"
+    " WHERE county_code = ? AND serial BETWEEN ? AND ?"
+)
+
+
+class SequenceNumbers:
+    """The `sequence_numbers` table: reserved when a session reaches step 4, used at commit."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._conn = connection
+
+    def reserve(self, county_code: str, first: int, last: int, session_id: str) -> str:
+        """Hand out the next serial of [first, last] for this county, committed before return.
+
+        The row stays even if the session is abandoned, which is what makes a number never come
+        back, across restarts and across a change of range.
+        """
+        sequence.check_county_code(county_code)
+        sequence.check_range(first, last)
+        with self._conn.write() as conn:
+            (highest,) = conn.execute(_HIGHEST_IN_RANGE, (county_code, first, last)).fetchone()
+            serial = sequence.next_serial(first, last, highest)
+            if serial is None:
+                raise SequenceExhaustedError(
+                    f"no serial left in {first:04d}-{last:04d} for county {county_code}"
+                )
+            number = sequence.format_number(county_code, serial)
+            conn.execute(
+                "INSERT INTO sequence_numbers"
+                " (number, county_code, serial, state, session_id, reserved_at)"
+                " VALUES (?, ?, ?, 'reserved', ?, ?)",
+                (number, county_code, serial, session_id, now()),
+            )
+        return number
+
+    def spend_in(self, conn: sqlite3.Connection, number: str, record_id: str, at: str) -> None:
+        """Mark a reserved number used by `record_id`, inside the caller's transaction."""
+        row = conn.execute(
+            "SELECT state FROM sequence_numbers WHERE number = ?", (number,)
+        ).fetchone()
+        if row is None:
+            raise StoreError("sequence number was never reserved on this machine")
+        if row[0] == "used":
+            raise StoreError("sequence number is already used by another record")
+        conn.execute(
+            "UPDATE sequence_numbers SET state = 'used', record_id = ?, used_at = ?"
+            " WHERE number = ?",
+            (record_id, at, number),
+        )
+
+    def usage(self, county_code: str | None = None) -> dict[str, Any]:
+        """Reserved (handed out, no record yet) and used counts, and the last number handed out."""
+        where, params = ("WHERE county_code = ?", (county_code,)) if county_code else ("", ())
+        counts = {
+            row["state"]: row["n"]
+            for row in self._conn.read(
+                f"SELECT state, count(*) AS n FROM sequence_numbers {where} GROUP BY state", params
+            )
+        }
+        last = self._conn.read(
+            f"SELECT number, serial FROM sequence_numbers {where} ORDER BY rowid DESC LIMIT 1",
+            params,
+        )
+        return {
+            "reserved": counts.get("reserved", 0),
+            "used": counts.get("used", 0),
+            "last_serial": last[0]["serial"] if last else None,
+            "last_number": last[0]["number"] if last else None,
+        }
+
+    def remaining(self, county_code: str, first: int, last: int) -> int:
+        """Serials the range [first, last] can still hand out, for staff and `kioskctl status`."""
+        [row] = self._conn.read(_HIGHEST_IN_RANGE, (county_code, first, last))
+        return sequence.remaining(first, last, row["highest"])

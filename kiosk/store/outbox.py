@@ -1,0 +1,233 @@
+"""The outbox: sealed records waiting here until the province has acknowledged them.
+
+Each row is one `SealedRecord` (the wire type, `central_api_client.records`) and its state on
+this machine: queued -> sent (a PUT started) -> acknowledged (the province's receipt, its hash
+ours) -> purged (blob dropped after the retention time; the metadata line stays). Nothing
+personal is stored in the clear: sealed blobs and their metadata only, and the keyed hash of
+the ID number (`kiosk.visits`).
+
+Raw SQL throughout, on purpose: queueing is part of the record's multi-statement commit
+(`KioskStore.commit_record`), and every state change is an `UPDATE ... WHERE state IN (...)`
+run in one `BEGIN IMMEDIATE` transaction per batch (one fsync per batch, not per record) whose
+guards sqlite-utils' `update` cannot express. Reads go through sqlite-utils' `query`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from typing import Any
+
+from central_api_client.contract import utc_timestamp
+from central_api_client.logs import redact
+from central_api_client.records import SealedRecord
+from kiosk.store.audit import AuditLog
+from kiosk.store.connection import Connection
+from kiosk.store.connection import now as _now
+from kiosk.store.schema import OUTBOX_STATES
+
+# "sent" means a PUT was started and its answer not yet recorded; the PUT is idempotent, so a
+# record left "sent" by a crash is simply sent again.
+PENDING_STATES = ("queued", "sent")
+_PENDING = "state IN ('queued', 'sent')"
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """One row of the outbox as the uploader sees it: the sealed record and its state here."""
+
+    seq: int
+    record: SealedRecord
+    sequence_number: str
+    state: str
+    queued_at: str
+    attempts: int
+    last_error: str | None
+
+    @property
+    def record_id(self) -> str:
+        return self.record.record_id
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> OutboxEntry:
+        record = SealedRecord(**{name: row.pop(name) for name in _RECORD_COLUMNS})
+        return cls(record=record, **row)
+
+
+_RECORD_COLUMNS = [f.name for f in fields(SealedRecord)]
+_ENTRY_SELECT = (
+    f"SELECT seq, {', '.join(_RECORD_COLUMNS)}, sequence_number, state, queued_at, attempts,"
+    " last_error FROM outbox"
+)
+_QUEUE = (
+    f"INSERT INTO outbox ({', '.join(_RECORD_COLUMNS)}, sequence_number, state, queued_at,"
+    f" id_hash) VALUES ({', '.join('?' * len(_RECORD_COLUMNS))}, ?, 'queued', ?, ?)"
+)
+
+
+def _at(epoch_s: float) -> str:
+    return utc_timestamp(datetime.fromtimestamp(epoch_s, UTC))
+
+
+class Outbox:
+    """The `outbox` table: queueing (in the commit), upload states, and what waits."""
+
+    def __init__(self, connection: Connection, audit: AuditLog) -> None:
+        self._conn = connection
+        self._audit = audit
+
+    # -- inside the record's commit ------------------------------------------------------------
+
+    @staticmethod
+    def holds_in(conn: sqlite3.Connection, record_id: str) -> bool:
+        return conn.execute("SELECT 1 FROM outbox WHERE record_id = ?", (record_id,)).fetchone() \
+            is not None
+
+    @staticmethod
+    def queue_in(conn: sqlite3.Connection, sealed: SealedRecord, sequence_number: str,
+                 id_hash: str | None, at: str) -> None:
+        """Insert the record as queued, inside the caller's transaction."""
+        values = [getattr(sealed, name) for name in _RECORD_COLUMNS]
+        conn.execute(_QUEUE, (*values, sequence_number, at, id_hash))
+
+    # -- the uploader --------------------------------------------------------------------------
+
+    def queued(self, limit: int = 20, *, now: str | None = None) -> list[OutboxEntry]:
+        """Records still to upload, oldest first, leaving out those told to wait (rejections)."""
+        rows = self._conn.read(
+            f"{_ENTRY_SELECT} WHERE {_PENDING}"
+            " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
+            " ORDER BY seq LIMIT ?",
+            (now or _now(), limit),
+        )
+        return [OutboxEntry.from_row(row) for row in rows]
+
+    def mark_sent(self, record_ids: list[str]) -> None:
+        """PUTs are about to go out: each counts as an attempt even if the process dies during
+        it. One transaction for the batch."""
+        at = _now()
+        with self._conn.write() as conn:
+            conn.executemany(
+                "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1"
+                f" WHERE record_id = ? AND {_PENDING}",
+                [(at, record_id) for record_id in record_ids],
+            )
+
+    def mark_acknowledged(self, acks: list[tuple[str, str, str]]) -> list[str]:
+        """Record a batch of acks (record id, server time, server sha256) in one transaction.
+
+        Returns the ids whose acknowledged hash is not the one queued: those stay pending.
+        """
+        bad: list[str] = []
+        at = _now()
+        with self._conn.write() as conn:
+            for record_id, server_time, server_sha256 in acks:
+                row = conn.execute(
+                    "SELECT sha256, state FROM outbox WHERE record_id = ?", (record_id,)
+                ).fetchone()
+                if row is None or row[0] != server_sha256:
+                    bad.append(record_id)
+                    continue
+                if row[1] not in PENDING_STATES:
+                    continue
+                conn.execute(
+                    "UPDATE outbox SET state = 'acknowledged', acknowledged_at = ?,"
+                    " server_time = ?, server_sha256 = ?, next_attempt_at = NULL"
+                    " WHERE record_id = ?",
+                    (at, server_time, server_sha256, record_id),
+                )
+                self._audit.append_in(conn, "record.acknowledged", record_id=record_id)
+        return bad
+
+    def mark_error(self, record_id: str, error_text: str, *, retry_after_s: float = 0.0) -> None:
+        """Keep the record queued with why it failed; `retry_after_s` holds it back that long."""
+        epoch = time.time()
+        with self._conn.write() as conn:
+            conn.execute(
+                "UPDATE outbox SET state = 'queued', last_error = ?, last_error_at = ?,"
+                f" next_attempt_at = ? WHERE record_id = ? AND {_PENDING}",
+                (redact(error_text)[:500], _at(epoch), _at(epoch + retry_after_s), record_id),
+            )
+
+    def purge_acknowledged(self, older_than_s: float) -> int:
+        """Drop the sealed blob of records acknowledged longer ago than `older_than_s`.
+
+        The metadata line stays (ids, hashes, times) as the machine's own account of what it
+        collected and the province received. Returns how many were purged.
+        """
+        cutoff = _at(time.time() - older_than_s)
+        with self._conn.write() as conn:
+            cursor = conn.execute(
+                "UPDATE outbox SET state = 'purged', blob = NULL"
+                " WHERE state = 'acknowledged' AND acknowledged_at < ?",
+                (cutoff,),
+            )
+            purged = cursor.rowcount
+            if purged:
+                self._audit.append_in(conn, "records.purged", count=purged)
+        return purged
+
+    def release_waiting(self) -> int:
+        """Make every pending record due now (`kioskctl sync now`); returns how many waited."""
+        with self._conn.write() as conn:
+            cursor = conn.execute(
+                f"UPDATE outbox SET next_attempt_at = NULL WHERE {_PENDING}"
+                " AND next_attempt_at IS NOT NULL"
+            )
+            return cursor.rowcount
+
+    # -- what waits, for export, `kioskctl` and staff ------------------------------------------
+
+    def unacknowledged(self) -> Iterator[OutboxEntry]:
+        """Every record not yet acknowledged, oldest first, due or not (for export).
+
+        Read a page at a time, so a week of backlog is never in memory at once."""
+        after = 0
+        while True:
+            rows = self._conn.read(
+                f"{_ENTRY_SELECT} WHERE {_PENDING} AND seq > ? ORDER BY seq LIMIT 100", (after,)
+            )
+            if not rows:
+                return
+            for row in rows:
+                yield OutboxEntry.from_row(row)
+            after = rows[-1]["seq"]
+
+    def count_unacknowledged(self) -> int:
+        [row] = self._conn.read(f"SELECT count(*) AS n FROM outbox WHERE {_PENDING}")
+        return int(row["n"])
+
+    def counts_by_state(self) -> dict[str, int]:
+        counts = dict.fromkeys(OUTBOX_STATES, 0)
+        for row in self._conn.read("SELECT state, count(*) AS n FROM outbox GROUP BY state"):
+            counts[row["state"]] = row["n"]
+        return counts
+
+    def oldest_unacknowledged_age_s(self) -> float | None:
+        """Seconds since the oldest record still waiting was queued; None when none waits."""
+        [row] = self._conn.read(f"SELECT min(queued_at) AS oldest FROM outbox WHERE {_PENDING}")
+        if row["oldest"] is None:
+            return None
+        return max(0.0, time.time() - datetime.fromisoformat(row["oldest"]).timestamp())
+
+    def last_error(self) -> dict[str, Any] | None:
+        """The newest error among records still waiting: {record_id, error, at, attempts}."""
+        rows = self._conn.read(
+            "SELECT record_id, last_error AS error, last_error_at AS at, attempts FROM outbox"
+            f" WHERE {_PENDING} AND last_error IS NOT NULL"
+            " ORDER BY last_error_at DESC, seq DESC LIMIT 1"
+        )
+        return rows[0] if rows else None
+
+    def visits(self, id_hash: str) -> int:
+        """How many records this machine holds for the same ID number (by its keyed hash)."""
+        [row] = self._conn.read("SELECT count(*) AS n FROM outbox WHERE id_hash = ?", (id_hash,))
+        return int(row["n"])
+
+    def newest_record_id(self) -> str | None:
+        """The record committed last (the demo follows it to the server)."""
+        rows = self._conn.read("SELECT record_id FROM outbox ORDER BY seq DESC LIMIT 1")
+        return rows[0]["record_id"] if rows else None

@@ -1,0 +1,86 @@
+"""The database's tables, and bringing a database made by an older program up to date.
+
+Version 1 had no `outbox.id_hash`; version 2 adds it (the keyed hash of the ID number, to
+notice a second visit, `kiosk.visits`). A database newer than this program is refused rather
+than half understood.
+
+Which tool does what: the outbox, sequence-number and audit tables are raw DDL, because they
+carry CHECK constraints on their states, a two-column UNIQUE and AUTOINCREMENT, which
+sqlite-utils' `create` cannot express (and an existing machine's tables must stay the same).
+The settings table, the indexes and the v1->v2 migration are sqlite-utils (`create(...,
+if_not_exists=True)`, `create_index`, `add_column`). All of it runs in one `BEGIN IMMEDIATE`
+transaction, so two processes opening a fresh file at once cannot both migrate it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import sqlite_utils
+
+from kiosk.store.connection import StoreError
+
+SCHEMA_VERSION = 2  # 2: outbox.id_hash
+
+OUTBOX_STATES = ("queued", "sent", "acknowledged", "purged")
+
+_TABLES = f"""
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY,
+    record_id TEXT NOT NULL UNIQUE,
+    device_id TEXT NOT NULL,
+    workflow TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    blob BLOB,
+    signature BLOB NOT NULL,
+    sequence_number TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN {OUTBOX_STATES!r}),
+    queued_at TEXT NOT NULL,
+    sent_at TEXT,
+    acknowledged_at TEXT,
+    server_time TEXT,
+    server_sha256 TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    last_error_at TEXT,
+    next_attempt_at TEXT,
+    id_hash TEXT
+);
+CREATE TABLE IF NOT EXISTS sequence_numbers (
+    number TEXT PRIMARY KEY,
+    county_code TEXT NOT NULL,
+    serial INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('reserved', 'used')),
+    session_id TEXT NOT NULL,
+    record_id TEXT UNIQUE,
+    reserved_at TEXT NOT NULL,
+    used_at TEXT,
+    UNIQUE (county_code, serial)
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    event TEXT NOT NULL,
+    facts TEXT NOT NULL
+);
+"""
+
+
+def create_or_migrate(db: sqlite_utils.Database, conn: sqlite3.Connection) -> None:
+    """Create what is missing and migrate to SCHEMA_VERSION; call inside a write transaction."""
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"database schema {version} is newer than this program's")
+    db.executescript(_TABLES)
+    db.table("settings").create(
+        {"key": str, "value": str}, pk="key", not_null={"value"}, if_not_exists=True
+    )
+    outbox = db.table("outbox")
+    if "id_hash" not in outbox.columns_dict:  # a version 1 database
+        outbox.add_column("id_hash", str)
+    outbox.create_index(["state", "seq"], index_name="outbox_pending", if_not_exists=True)
+    outbox.create_index(["id_hash"], index_name="outbox_id_hash", if_not_exists=True)
+    if version != SCHEMA_VERSION:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

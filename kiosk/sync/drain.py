@@ -1,0 +1,181 @@
+"""One drain: upload every record that is due, oldest first, until none is left or the server
+fails; then write the outcome where `kioskctl` and the staff screen read it (`status`).
+
+A record the server refuses (4xx) is never dropped: it keeps its reason as its last error, for
+staff and `kioskctl` to see, and is tried again much later in case the refusal was the server's
+mistake. When the server cannot be reached or is failing, everything stays queued and the drain
+ends; the loop (`kiosk.sync.uploader`) backs off.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from central_api_client import (
+    Ack,
+    AuthError,
+    ProvincialApiClient,
+    RejectedError,
+    ServerError,
+    ServerUnreachableError,
+    UnexpectedResponseError,
+)
+from central_api_client.contract import MAX_BATCH_RECORDS
+from central_api_client.logs import LogEvent, event
+from kiosk.store import KioskStore, OutboxEntry
+from kiosk.sync import status
+from kiosk.sync.backoff import rejected_retry_after
+
+log = logging.getLogger("kiosk.uploader")
+
+
+@dataclass
+class UploadReport:
+    """What one drain did; record ids only."""
+
+    acknowledged: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+    # Set when the drain stopped early because the server was unreachable or failing, or
+    # refused the device itself (`problem_code` says which, in `kiosk.sync.status` terms).
+    transient_error: str | None = None
+    problem_code: str | None = None
+    retry_after_s: float | None = None  # the server's Retry-After, the longest seen
+    server_time: str | None = None  # with clock_skew
+
+    @property
+    def ok(self) -> bool:
+        return not self.rejected and self.transient_error is None
+
+
+def _problem_code(exc: Exception) -> str:
+    if isinstance(exc, AuthError):
+        return exc.code
+    if isinstance(exc, ServerError):
+        return "overloaded" if exc.status in (429, 503) else "server_error"
+    if isinstance(exc, UnexpectedResponseError):
+        return "unexpected_response"
+    return "unreachable"
+
+
+def drain_once(
+    store: KioskStore,
+    client: ProvincialApiClient,
+    batch_size: int = 20,
+    stop: threading.Event | None = None,
+    concurrency: int = 4,
+    records_per_request: int = 1,
+) -> UploadReport:
+    """Upload every record that is due, oldest first, until none is left or the server fails.
+
+    Records go in batches: one transaction marks a batch sent, its requests run `concurrency`
+    at a time over the client's kept-alive connections, one transaction records the acks.
+    `records_per_request` > 1 sends that many records per request to the batch endpoint (one
+    server transaction for them all); 1 sends one idempotent PUT per record. Each
+    record is tried at most once per drain: acknowledged ones leave the queue, refused ones are
+    told to wait, and a transient failure or a refusal of the device ends the drain after the
+    batch in flight (whose successes are still recorded). `stop`, once set, ends the drain
+    between two batches (SIGTERM during a long backlog).
+    """
+    report = UploadReport()
+    tried: set[str] = set()
+    with ThreadPoolExecutor(max_workers=max(1, concurrency),
+                            thread_name_prefix="upload") as pool:
+        while report.transient_error is None:
+            if stop is not None and stop.is_set():
+                break
+            batch = [e for e in store.outbox.queued(batch_size) if e.record_id not in tried]
+            if not batch:
+                break
+            tried.update(entry.record_id for entry in batch)
+            store.outbox.mark_sent([entry.record_id for entry in batch])
+            per = max(1, min(records_per_request, MAX_BATCH_RECORDS))
+            chunks = [batch[i:i + per] for i in range(0, len(batch), per)]
+            futures = [pool.submit(_send, client, chunk, per > 1) for chunk in chunks]
+            outcomes = [outcome for future in futures for outcome in future.result()]
+            acks: list[tuple[OutboxEntry, Ack]] = []
+            for entry, outcome in zip(batch, outcomes, strict=True):
+                if isinstance(outcome, Ack):
+                    acks.append((entry, outcome))
+                else:
+                    _failed(store, entry, outcome, report)
+            bad = set(store.outbox.mark_acknowledged(
+                [(entry.record_id, ack.received_at, ack.sha256) for entry, ack in acks]
+            ))
+            for entry, ack in acks:
+                if entry.record_id in bad:
+                    # The client already checks the ack's hash; this is the database's guard.
+                    store.outbox.mark_error(entry.record_id, "acknowledged hash differs from ours",
+                                     retry_after_s=rejected_retry_after(entry.attempts + 1))
+                    report.rejected.append(entry.record_id)
+                    event(log, LogEvent.UPLOADER_BAD_ACK, level=logging.ERROR,
+                          record_id=entry.record_id)
+                    continue
+                report.acknowledged.append(entry.record_id)
+                event(log, LogEvent.UPLOADER_ACKNOWLEDGED, record_id=entry.record_id,
+                      repeated=not ack.created)
+    _record_status(store, report)
+    return report
+
+
+_SEND_ERRORS = (RejectedError, ValueError, ServerUnreachableError, ServerError,
+                UnexpectedResponseError)
+
+
+def _send(client: ProvincialApiClient, chunk: list[OutboxEntry],
+          batched: bool) -> list[Ack | Exception]:
+    """One request (or one PUT per record) on a worker thread; outcomes as values, in order."""
+    if not batched:
+        outcomes: list[Ack | Exception] = []
+        for entry in chunk:
+            try:
+                outcomes.append(client.put_record(entry.record))
+            except _SEND_ERRORS as exc:
+                outcomes.append(exc)
+        return outcomes
+    try:
+        return list(client.put_records([entry.record for entry in chunk]))
+    except _SEND_ERRORS as exc:
+        return [exc] * len(chunk)
+
+
+def _failed(store: KioskStore, entry: OutboxEntry, exc: Exception, report: UploadReport) -> None:
+    if isinstance(exc, AuthError) or not isinstance(exc, RejectedError | ValueError):
+        # The server, the network or the device's credentials: nothing about this record.
+        store.outbox.mark_error(entry.record_id, str(exc))
+        if report.transient_error is None:
+            report.transient_error = str(exc)
+            report.problem_code = _problem_code(exc)
+            event(log, LogEvent.UPLOADER_SERVER_UNAVAILABLE, level=logging.WARNING,
+                  record_id=entry.record_id, error_type=type(exc).__name__,
+                  problem=report.problem_code, error=str(exc))
+        if isinstance(exc, ServerError) and exc.retry_after_s is not None:
+            report.retry_after_s = max(report.retry_after_s or 0.0, exc.retry_after_s)
+        if isinstance(exc, AuthError) and exc.server_time:
+            report.server_time = exc.server_time
+        return
+    # ValueError: the client refused to send it (malformed id), as the server would.
+    facts: dict[str, Any]
+    if isinstance(exc, RejectedError):
+        text = f"rejected {exc.status} {exc.code}: {exc.reason}"
+        facts = {"status": exc.status, "error": exc.code, "reason": exc.reason}
+    else:
+        text, facts = f"not sent: {exc}", {"error": "client_refused"}
+    store.outbox.mark_error(entry.record_id, text,
+                     retry_after_s=rejected_retry_after(entry.attempts + 1))
+    report.rejected.append(entry.record_id)
+    event(log, LogEvent.UPLOADER_REJECTED, level=logging.WARNING, record_id=entry.record_id,
+          **facts)
+
+
+def _record_status(store: KioskStore, report: UploadReport) -> None:
+    if report.transient_error is not None:
+        status.record_problem(store, report.problem_code or "unreachable",
+                              report.transient_error, server_time=report.server_time)
+    elif report.acknowledged or not report.rejected:
+        status.record_success(store)
+    else:
+        status.record_problem(store, "rejected", f"{len(report.rejected)} record(s) refused")
