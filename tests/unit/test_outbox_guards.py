@@ -88,7 +88,7 @@ def test_no_session_starts_below_the_configured_floor(tmp_path, free_space) -> N
         with pytest.raises(DiskFullError) as info:
             store.disk.check(DiskMoment.SESSION_START)
         assert info.value.code == "disk_full"
-        assert str(info.value) == "session start: 99.0 MB free, 100.0 MB needed"
+        assert info.value.detail == "session start: 99.0 MB free, 100.0 MB needed"
 
 
 def test_a_signed_record_is_saved_below_the_session_floor(tmp_path, sealer,
@@ -110,8 +110,8 @@ def test_a_commit_is_refused_only_when_the_record_and_its_margin_do_not_fit(
         with pytest.raises(DiskFullError) as info:
             store.commit_record(sealed, number)
         assert info.value.code == "disk_full"
-        assert str(info.value).startswith("commit: 16.0 MB free, 16.")
-        assert str(info.value).endswith(" MB needed")
+        assert info.value.detail.startswith("commit: 16.0 MB free, 16.")
+        assert info.value.detail.endswith(" MB needed")
         assert store.outbox.counts_by_state()["queued"] == 0
         assert store.numbers.usage()["reserved"] == 1  # the number waits for the retry
         free_space(COMMIT_MARGIN_BYTES + MB)
