@@ -17,6 +17,7 @@ import click
 import numpy as np
 
 from kiosk.core.photo_standard import REASON_EN
+from kiosk.core.texts import guidance_text
 
 
 def _load_config(config_path: Path | None):  # type: ignore[no-untyped-def]
@@ -153,7 +154,7 @@ def check_camera(uri: str | None, config_path: Path | None, seconds: float,
         "frame_size": [int(shape[1]), int(shape[0])],
         "analysis_ms_median": round(float(np.median(analysis_ms)), 2),
         "ok": last.verdict.ok, "reasons": list(last.verdict.reasons),
-        "guidance": last.verdict.guidance,
+        "guidance": guidance_text(last.verdict.guidance_code),
     }
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False))

@@ -25,6 +25,7 @@ import numpy.typing as npt
 
 from kiosk.core import photo_standard as ps
 from kiosk.core.photo_standard import Box, FaceGeometry, PhotoStandard, Placement, Verdict
+from kiosk.core.texts import guidance_text
 
 # Detection at 256 px wide, a 1.25 scale step and faces from 32 px (80 px in a 640-wide frame,
 # well under the guide's 135): measured at 4-6 ms per frame here, against 14 ms at 320/1.15.
@@ -71,7 +72,7 @@ class Analysis:
             "reasons": list(self.verdict.reasons),
             "photo_ok": self.photo_verdict.ok,
             "photo_reasons": list(self.photo_verdict.reasons),
-            "guidance": self.verdict.guidance,
+            "guidance": guidance_text(self.verdict.guidance_code),
             "faces": len(self.faces),
             "brightness": round(self.brightness, 1),
             "sharpness": round(self.sharpness, 1),
