@@ -11,8 +11,10 @@ import logging
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -66,7 +68,7 @@ def _start_uploader(config_path: Path | None, data_dir: Path) -> subprocess.Pope
 
 def _start_idcard_simulator(config):
     """The GA 467 reader simulator on a pty, so a simulated kiosk reads cards through the real
-    serial adapter; it shares the slot file that autoplay and tests place cards in."""
+    serial adapter; it shares the slot file that the dev players and tests place cards in."""
     from hardware.idcard.sim.process import SimulatorProcess
 
     sim = SimulatorProcess(config.sim_dir)
@@ -85,19 +87,29 @@ def _parse_size(text: str | None, config) -> tuple[int, int]:
     return w, h
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--simulate", is_flag=True, help="Use simulated devices and start the uploader.")
-@click.option("--config", "config_path", type=click.Path(path_type=Path),
-              help="Machine config (TOML). Default: /etc/kiosk/kiosk.toml, else built-in.")
-@click.option("--data-dir", type=click.Path(path_type=Path), help="Override the data directory.")
-@click.option("--size", help="Window size WIDTHxHEIGHT, e.g. 1080x1920 for a portrait panel.")
-@click.option("--autoplay", help="Play a scripted candidate session (journey, cancel, ...).")
-@click.option("--repeat", default=1, show_default=True, help="Play the script this many times.")
-@click.option("--shots", type=click.Path(path_type=Path),
-              help="With --autoplay: save a screenshot of every screen here.")
-@click.option("--no-uploader", is_flag=True, help="With --simulate: do not start the uploader.")
-def main(simulate, config_path, data_dir, size, autoplay, repeat, shots, no_uploader):
-    """The registration kiosk."""
+def kiosk_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options every way of starting the kiosk shares (`kiosk`, and the dev players)."""
+    options = [
+        click.option("--simulate", is_flag=True,
+                     help="Use simulated devices and start the uploader."),
+        click.option("--config", "config_path", type=click.Path(path_type=Path),
+                     help="Machine config (TOML). Default: /etc/kiosk/kiosk.toml, else built-in."),
+        click.option("--data-dir", type=click.Path(path_type=Path),
+                     help="Override the data directory."),
+        click.option("--size",
+                     help="Window size WIDTHxHEIGHT, e.g. 1080x1920 for a portrait panel."),
+        click.option("--no-uploader", is_flag=True,
+                     help="With --simulate: do not start the uploader."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def run_kiosk(simulate: bool, config_path: Path | None, data_dir: Path | None, size: str | None,
+              no_uploader: bool, driver: Callable[[Any], None] | None = None) -> int:
+    """Start the kiosk and run it until it stops; its exit status. `driver(app)` is called once
+    the attract screen is up (a player of scripted candidates)."""
     setup_logging()
     try:
         config = load_config(config_path)
@@ -123,19 +135,20 @@ def main(simulate, config_path, data_dir, size, autoplay, repeat, shots, no_uplo
     event(log, LogEvent.KIOSK_STARTING, device_id=config.device.id, simulate=simulate,
           data_dir=str(config.data_dir), config=config.source)
 
-    from kiosk.wiring import build_app
+    from kiosk import wiring
+    from kiosk.ui.app import KioskApp
 
-    player = None
-    if autoplay:
-        from kiosk.ui.autoplay import Player, load_script
-
-        try:
-            player = Player(load_script(autoplay), shots_dir=shots, repeat=repeat)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--autoplay") from None
-    app = build_app(config, autoplay=player, simulate=simulate)
+    app = KioskApp(wiring.build(config, simulate=simulate), driver=driver)
     if simulate and not no_uploader:
-        # After build_app, which makes the development keys the uploader signs with.
+        # After wiring.build, which makes the development keys the uploader signs with.
         _start_uploader(config_path, config.data_dir)
     app.run()
-    sys.exit(app.exit_code)
+    return app.exit_code
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@kiosk_options
+def main(simulate: bool, config_path: Path | None, data_dir: Path | None, size: str | None,
+         no_uploader: bool) -> None:
+    """The registration kiosk."""
+    sys.exit(run_kiosk(simulate, config_path, data_dir, size, no_uploader))

@@ -1,8 +1,10 @@
-"""Carries out what the session asks for: a sequence number, saving a record, printing.
+"""Carries out what the session asks for: a sequence number, the standard photo, the signature's
+picture, saving a record, printing.
 
-Runs on a worker thread so the screen never waits on the disk or a printer. Every outcome comes
-back as an event; an unexpected exception becomes `internal_error` (logged without details
-that could hold personal data) rather than a frozen kiosk.
+Runs on the shell's worker thread so the screen never waits on the disk, a printer or an image
+encoder (a standard JPEG takes tens of ms: frames would be dropped on the UI thread). Every
+outcome comes back as an event; an unexpected exception becomes `internal_error` (logged
+without details that could hold personal data) rather than a frozen kiosk.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from hardware.printer import Printer, PrinterError
 from kiosk.config import Config
 from kiosk.core import events as ev
 from kiosk.core.errors import KioskError
+from kiosk.core.record import Signature
+from kiosk.imaging import PhotoRefused, signature_png, standard_photo
 from kiosk.seal import Sealer
 from kiosk.store import KioskStore
 from kiosk.visits import IdHasher
@@ -30,13 +34,18 @@ class EffectRunner:
         self.printer = printer
         self.hasher = hasher or IdHasher.from_keys_dir(config.keys_dir)
 
-    def run(self, effect: ev.Effect) -> object:
+    def run(self, effect: ev.Effect) -> ev.EffectOutcome:
         name = type(effect).__name__
         try:
             if isinstance(effect, ev.ReserveNumber):
                 return self._reserve(effect)
             if isinstance(effect, ev.SaveRecord):
                 return self._save(effect)
+            if isinstance(effect, ev.EncodePhoto):
+                return self._photo(effect)
+            if isinstance(effect, ev.RenderSignature):
+                png = signature_png(effect.strokes)
+                return ev.SignatureRendered(effect.session_id, Signature(png, effect.strokes))
             if isinstance(effect, ev.PrintLoginCard):
                 self.printer.print_login_card(effect.card)
                 event(log, LogEvent.PRINTER_LOGIN_CARD_PRINTED)
@@ -50,7 +59,16 @@ class EffectRunner:
                   error_type=type(exc).__name__)
             return ev.EffectFailed(effect.session_id, name, "internal_error")
 
-    def _reserve(self, effect: ev.ReserveNumber) -> object:
+    def _photo(self, effect: ev.EncodePhoto) -> ev.EffectOutcome:
+        """The standard photo from the frame auto-capture chose, or why it cannot be made."""
+        try:
+            jpeg = standard_photo(effect.image, analysis=effect.analysis)  # type: ignore[arg-type]
+        except PhotoRefused as refused:
+            event(log, LogEvent.PHOTO_REFUSED, reasons=list(refused.reasons))
+            return ev.PhotoRefused(effect.session_id, refused.reasons)
+        return ev.PhotoTaken(effect.session_id, jpeg)
+
+    def _reserve(self, effect: ev.ReserveNumber) -> ev.EffectOutcome:
         c = self.config
         number = self.store.numbers.reserve(
             c.device.county_code, c.sequence.first, c.sequence.last, effect.session_id
@@ -58,7 +76,7 @@ class EffectRunner:
         event(log, LogEvent.SEQUENCE_RESERVED, number=number)
         return ev.NumberReserved(effect.session_id, number)
 
-    def _save(self, effect: ev.SaveRecord) -> object:
+    def _save(self, effect: ev.SaveRecord) -> ev.EffectOutcome:
         sealed = self.sealer.seal(effect.record)
         id_hash = self.hasher.digest(effect.record.document.id_number)
         earlier = self.store.outbox.visits(id_hash)

@@ -1,22 +1,29 @@
-"""Puts the kiosk together from its configuration: devices by URI, store, sealer, session, UI.
+"""Puts one kiosk together from its configuration: devices by URI, store, sealer, effect
+runner and the shell that owns them all.
 
-The one place that knows every concrete class; everything it builds is handed on as a Protocol.
+The one place (with the hardware factories) that names concrete classes; everything it builds
+is handed on behind a Protocol. The UI receives the finished `Shell`.
 """
 
 from __future__ import annotations
 
 from hardware.camera import open_camera
+from hardware.camera.analysis import FaceAnalyser
+from hardware.camera.live import LiveAnalysis
 from hardware.idcard import open_idcard_reader
+from hardware.idcard.watcher import CardWatcher
 from hardware.idcard.wlt import load_decoder
 from hardware.light import open_light
 from hardware.printer import open_printer
 from kiosk.config import Config
-from kiosk.core.session import Session, SessionSettings
+from kiosk.core.notices import Notice
+from kiosk.core.session import SessionSettings
 from kiosk.core.steps import StepSettings
 from kiosk.core.workflows import get_workflow
 from kiosk.effects import EffectRunner
 from kiosk.fonts import cjk_font_path
 from kiosk.seal import Sealer
+from kiosk.shell import Shell
 from kiosk.store import open_store
 
 
@@ -31,31 +38,36 @@ def session_settings(config: Config) -> SessionSettings:
     )
 
 
-def build_app(config: Config, autoplay=None, simulate: bool = False):
-    from kiosk.ui.app import KioskApp, register_fonts
-
-    regular, bold = cjk_font_path(), cjk_font_path(bold=True)
-    register_fonts(regular, bold)
+def build(config: Config, simulate: bool = False) -> Shell:
     store = open_store(config)
     # Development keys only ever for a simulated kiosk: a real one without its province key
     # must refuse to start rather than seal records the province cannot open.
     sealer = Sealer.from_keys_dir(config.keys_dir, config.device.id, generate_dev_keys=simulate)
-    printer = open_printer(config.devices.printer, config.sim_dir, regular)
+    printer = open_printer(config.devices.printer, config.sim_dir, cjk_font_path())
     runner = EffectRunner(config, store, sealer, printer)
     reader = open_idcard_reader(config.devices.idcard, config.sim_dir)
     camera = open_camera(config.devices.camera, config.sim_dir)
     light = open_light(config.devices.light, config.sim_dir)  # guarded: failures only warn
-
-    app_ref: list = []
-    session = Session(
-        session_settings(config),
-        run_effect=lambda e: app_ref[0].run_effect(e),
-        # The disk guard: no new candidate when a record might not fit (staff must act).
-        refuse_start=lambda: None if store.disk_ok() else "disk_full",
-    )
     decoder = load_decoder(config.devices.wlt_library or None)
-    app = KioskApp(config, session, runner, camera=camera, reader=reader, light=light,
-                   autoplay=autoplay,
-                   simulate=simulate, chip_photo_decoder=decoder.decode if decoder else None)
-    app_ref.append(app)
-    return app
+    analysers: list[FaceAnalyser] = []
+
+    def live_analysis() -> LiveAnalysis:
+        if not analysers:  # loading the cascades takes a moment: once per kiosk, when needed
+            analysers.append(FaceAnalyser(config.photo.standard(), config.photo.detector_model))
+        return LiveAnalysis(camera, analysers[0])
+
+    return Shell(
+        config,
+        session_settings(config),
+        runner,
+        camera=camera,
+        light=light,
+        watch_cards=lambda on_event: CardWatcher(
+            reader, config.session.card_poll_s, config.session.card_read_retries, on_event
+        ),
+        live_analysis=live_analysis,
+        chip_photo_decoder=decoder.decode if decoder else None,
+        # The disk guard: no new candidate when a record might not fit (staff must act).
+        refuse_start=lambda: None if store.disk_ok() else Notice.DISK_FULL,
+        simulate=simulate,
+    )

@@ -18,6 +18,7 @@ import click
 import numpy as np
 
 from kiosk.core.photo_standard import REASON_EN
+from kiosk.core.texts import guidance_text
 
 if TYPE_CHECKING:  # imported when a command runs, so that `kioskctl --help` stays quick
     from hardware.camera.analysis import FaceAnalyser
@@ -158,7 +159,7 @@ def check_camera(uri: str | None, config_path: Path | None, seconds: float,
         "frame_size": [width, height],
         "analysis_ms_median": round(float(np.median(analysis_ms)), 2),
         "ok": last.verdict.ok, "reasons": list(last.verdict.reasons),
-        "guidance": last.verdict.guidance,
+        "guidance": guidance_text(last.verdict.guidance_code),
     }
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False))

@@ -16,6 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from devtools.play import command as play_command  # noqa: E402
 from kiosk.store import KioskStore  # noqa: E402
 from provisioning.devrun import (  # noqa: E402
     BIN,
@@ -50,8 +51,8 @@ def headless(config: Path, data_dir: Path, server: ApiServer) -> int:
             say("a scripted candidate walks through every screen…")
             with open(log_path, "wb") as log:
                 code = subprocess.call(
-                    kiosk_command(config, "--no-uploader", "--size", "1920x1080",
-                                  "--autoplay", "journey", "--shots", str(SHOTS)),
+                    play_command(BIN / "python", config, "journey", "--no-uploader",
+                                 "--size", "1920x1080", "--shots", str(SHOTS)),
                     env=env, stdout=log, stderr=subprocess.STDOUT,
                 )
             if code != 0:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from provisioning.devrun import BIN, ApiServer, VirtualScreen, kiosk_command, write_kiosk_config
+from devtools.play import command as play_command
+from provisioning.devrun import BIN, ApiServer, VirtualScreen, write_kiosk_config
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +45,7 @@ class Kiosk:
         env = {**os.environ, "DISPLAY": self.display}
         with open(self.log, "ab") as log:
             return subprocess.run(
-                kiosk_command(self.config, "--no-uploader", "--autoplay", script, *args),
+                play_command(BIN / "python", self.config, script, "--no-uploader", *args),
                 env=env, stdout=log, stderr=subprocess.STDOUT, timeout=timeout,
             )
 

@@ -27,6 +27,7 @@ import numpy.typing as npt
 
 from kiosk.core import photo_standard as ps
 from kiosk.core.photo_standard import Box, FaceGeometry, PhotoStandard, Placement, Verdict
+from kiosk.core.texts import guidance_text
 
 if TYPE_CHECKING:
     # What OpenCV's functions return: the frame's grey and shrunk copies (uint8) are these.
@@ -77,7 +78,7 @@ class Analysis:
             "reasons": list(self.verdict.reasons),
             "photo_ok": self.photo_verdict.ok,
             "photo_reasons": list(self.photo_verdict.reasons),
-            "guidance": self.verdict.guidance,
+            "guidance": guidance_text(self.verdict.guidance_code),
             "faces": len(self.faces),
             "brightness": round(self.brightness, 1),
             "sharpness": round(self.sharpness, 1),

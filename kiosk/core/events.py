@@ -1,8 +1,11 @@
 """What can happen to a session (events) and what a session asks the outside world to do (effects).
 
-The core never performs I/O itself: a step returns effects, the shell (the Kivy app, or a test)
-carries them out, possibly on another thread, and feeds the outcome back as an event tagged with
-the session it belongs to, so a late answer for a wiped session is simply dropped.
+The core never performs I/O itself: a step returns effects, the shell carries them out on its
+worker thread, and feeds the outcome back as an event tagged with the session it belongs to, so
+a late answer for a wiped session is simply dropped.
+
+Effects may carry opaque payloads (typed `object`), such as a camera frame and its analysis:
+core passes them on to the shell untouched and never looks inside (it imports no numpy).
 """
 
 from __future__ import annotations
@@ -44,13 +47,16 @@ class Dispute:
 
 
 @dataclass(frozen=True)
-class PhotoTaken:
-    jpeg: bytes = field(repr=False)
+class Capture:
+    """Auto-capture says now: make the standard photo from this frame (opaque to core)."""
+
+    image: object = field(repr=False)
+    analysis: object = field(repr=False)
 
 
 @dataclass(frozen=True)
-class PhotoFailed:
-    code: str  # camera_unavailable, ...
+class FaceSeen:
+    """The camera sees a face: someone is in front of the kiosk, so the session is not idle."""
 
 
 @dataclass(frozen=True)
@@ -58,9 +64,15 @@ class Retake:
     pass
 
 
+# Strokes as drawn: lists of (x, y, t), x and y in 0..1 of the pad (y up), t in seconds.
+Strokes = tuple[tuple[tuple[float, float, float], ...], ...]
+
+
 @dataclass(frozen=True)
 class Signed:
-    signature: Signature = field(repr=False)
+    """The candidate confirmed their signature; its picture is drawn off the UI thread."""
+
+    strokes: Strokes = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -93,7 +105,24 @@ class PrintLoginCard:
     card: LoginCard = field(repr=False)
 
 
-Effect = ReserveNumber | SaveRecord | PrintLoginCard
+@dataclass(frozen=True)
+class EncodePhoto:
+    """Cut and encode the standard JPEG from a frame (`imaging.standard_photo`)."""
+
+    session_id: str
+    image: object = field(repr=False)
+    analysis: object = field(repr=False)
+
+
+@dataclass(frozen=True)
+class RenderSignature:
+    """Draw the signature's PNG from its strokes (`imaging.signature_png`)."""
+
+    session_id: str
+    strokes: Strokes = field(repr=False)
+
+
+Effect = ReserveNumber | SaveRecord | PrintLoginCard | EncodePhoto | RenderSignature
 
 # Outcomes of effects, fed back as events ---------------------------------------------------
 
@@ -115,9 +144,38 @@ class Printed:
 
 
 @dataclass(frozen=True)
+class PhotoTaken:
+    session_id: str
+    jpeg: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class PhotoRefused:
+    """The frame could not give a photo to the standard; the candidate is guided again."""
+
+    session_id: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SignatureRendered:
+    session_id: str
+    signature: Signature = field(repr=False)
+
+
+@dataclass(frozen=True)
 class EffectFailed:
     """An effect could not be carried out; `code` is a KioskError code or a device's code."""
 
     session_id: str
     effect: str
     code: str
+
+
+EffectOutcome = (
+    NumberReserved | RecordSaved | Printed | PhotoTaken | PhotoRefused | SignatureRendered
+    | EffectFailed
+)
+FromPerson = Start | Confirm | Dispute | Retake | Cancel | Dismiss | Signed | Capture
+FromDevice = CardPresented | CardFailed | FaceSeen
+Event = FromPerson | FromDevice | EffectOutcome

@@ -6,18 +6,20 @@ config (`[photo]`) may change; the defaults are the published values
 (/work/shared/reference/photo-standard.md).
 
 Pure Python on purpose: the measuring (face detection, brightness, sharpness) happens outside
-core, on pixels; core only turns measurements into a verdict with reason codes, a Chinese
-guidance text per reason, and the crop that puts a measured face where the standard wants it.
-That keeps the rules testable without a camera and lets the UI show the same words everywhere.
+core, on pixels; core only turns measurements into a verdict with reason codes (their guidance
+sentences, in every language, are in `kiosk.core.texts`) and the crop that puts a measured face
+where the standard wants it. That keeps the rules testable without a camera and lets the UI
+show the same words everywhere.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 # -- reason codes ------------------------------------------------------------------------
 # Ordered by what the candidate should fix first: nobody / too many people before position,
-# position before light, light before sharpness. `Verdict.guidance` shows the first one.
+# position before light, light before sharpness. `Verdict.guidance_code` is the first one.
 
 NO_FACE = "no_face"
 MANY_FACES = "many_faces"
@@ -42,29 +44,6 @@ REASON_ORDER: tuple[str, ...] = (
     MOVE_DOWN, LOW_RESOLUTION, EYES_NOT_FOUND, TOO_DARK, TOO_BRIGHT, BLURRED, BACKGROUND_UNEVEN,
     BACKGROUND_COLOUR, FILE_SIZE,
 )
-
-# Words for the candidate (screen language is Chinese; candidates never read English here).
-# "Left"/"right" are the candidate's own. The camera faces the candidate, so a face near the
-# frame's left edge belongs to a candidate who has drifted to their right: "move left".
-GUIDANCE_ZH: dict[str, str] = {
-    BAD_IMAGE: "摄像头画面异常，请联系工作人员",
-    NO_FACE: "请正对镜头，把脸放进框内",
-    MANY_FACES: "请只留一人在镜头前",
-    MOVE_CLOSER: "请靠近一点",
-    MOVE_BACK: "请后退一点",
-    MOVE_LEFT: "请向左移一点",
-    MOVE_RIGHT: "请向右移一点",
-    MOVE_UP: "请坐高一点",
-    MOVE_DOWN: "请坐低一点",
-    LOW_RESOLUTION: "请靠近一点",
-    EYES_NOT_FOUND: "请睁开双眼，正视镜头",
-    TOO_DARK: "光线太暗，请稍等或联系工作人员",
-    TOO_BRIGHT: "光线太亮，请联系工作人员",
-    BLURRED: "请保持不动",
-    BACKGROUND_UNEVEN: "背景不干净，请让身后的人或物离开",
-    BACKGROUND_COLOUR: "背景颜色不符合要求，请联系工作人员",
-    FILE_SIZE: "照片无法生成，请重新拍摄",
-}
 
 # The same reasons for technicians (kioskctl output, logs): no personal data in any of them.
 REASON_EN: dict[str, str] = {
@@ -105,9 +84,10 @@ class Verdict:
         return not self.reasons
 
     @property
-    def guidance(self) -> str:
-        """The one sentence to show the candidate now (the most important reason), or ""."""
-        return GUIDANCE_ZH.get(self.reasons[0], "") if self.reasons else ""
+    def guidance_code(self) -> str | None:
+        """The one reason to tell the candidate about now (the most important), or None.
+        Its sentence, in the screen's language, is `kiosk.core.texts.guidance_text(code)`."""
+        return self.reasons[0] if self.reasons else None
 
     def as_dict(self) -> dict[str, object]:
         return {"ok": self.ok, "reasons": list(self.reasons)}
@@ -345,7 +325,7 @@ def place(face: FaceGeometry, std: PhotoStandard, frame_w: int, frame_h: int) ->
 
 
 def colour_distance(a: tuple[float, float, float], b: RGB) -> float:
-    return sum((x - y) ** 2 for x, y in zip(a, b, strict=True)) ** 0.5
+    return math.sqrt(sum((x - y) ** 2 for x, y in zip(a, b, strict=True)))
 
 
 def background_reasons(
@@ -369,30 +349,3 @@ def exposure_reasons(brightness: float, sharpness: float, std: PhotoStandard) ->
     if sharpness < std.sharpness_min:
         reasons.append(BLURRED)
     return tuple(reasons)
-
-
-class GoodStreak:
-    """Auto-capture gate: ready once the verdict has been good for `frames` frames in a row.
-
-    Counts distinct camera frames (by sequence number), so a UI that polls faster than the
-    camera delivers does not count one frame twice; any bad frame starts the count again.
-    """
-
-    def __init__(self, frames: int) -> None:
-        if frames < 1:
-            raise ValueError("frames must be >= 1")
-        self.frames = frames
-        self.count = 0
-        self._last_seq: int | None = None
-
-    def feed(self, seq: int, verdict: Verdict) -> bool:
-        """Record frame `seq`'s verdict; True when the streak is long enough to capture."""
-        if seq == self._last_seq:
-            return self.count >= self.frames
-        self._last_seq = seq
-        self.count = self.count + 1 if verdict.ok else 0
-        return self.count >= self.frames
-
-    def reset(self) -> None:
-        self.count = 0
-        self._last_seq = None

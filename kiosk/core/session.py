@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from kiosk.core import events as ev
+from kiosk.core.notices import Notice
 from kiosk.core.steps import STEPS, Outcome, SessionData, Step, StepSettings
 from kiosk.core.workflows import Workflow
 
@@ -44,9 +45,9 @@ class Session:
         run_effect: Callable[[ev.Effect], None],
         now: Callable[[], datetime] = utc_now,
         monotonic: Callable[[], float] = time.monotonic,
-        refuse_start: Callable[[], str | None] = lambda: None,
+        refuse_start: Callable[[], Notice | None] = lambda: None,
     ) -> None:
-        """`refuse_start()` names a reason (a notice code) why no session may begin now, such as
+        """`refuse_start()` names a reason (a notice) why no session may begin now, such as
         a nearly full disk; it is asked before each candidate, never mid-session."""
         self.settings = settings
         self._refuse_start = refuse_start
@@ -57,7 +58,7 @@ class Session:
         self._listeners: list[Callable[[Session], None]] = []
         self.screen: str = ATTRACT
         self.data: SessionData | None = None
-        self.notice_code: str | None = None
+        self.notice_code: Notice | None = None
         self.last_end_reason: str | None = None
         self._last_activity = monotonic()
         self._entered_at = monotonic()
@@ -96,12 +97,14 @@ class Session:
         """Any touch on the screen: the candidate is still there."""
         self._last_activity = self._monotonic()
 
-    def handle(self, event: object) -> None:
-        session_id = getattr(event, "session_id", None)
-        if session_id is not None and (self.data is None or session_id != self.data.session_id):
-            return  # the answer to an effect of a session that has since ended
-        if not isinstance(event, ev.NumberReserved | ev.RecordSaved | ev.Printed | ev.EffectFailed):
-            self.touch()
+    def handle(self, event: ev.Event) -> None:
+        if isinstance(event, ev.EffectOutcome):
+            if self.data is None or event.session_id != self.data.session_id:
+                return  # the answer to an effect of a session that has since ended
+        else:
+            self.touch()  # a person (or a face before the camera) is there
+        if isinstance(event, ev.FaceSeen):
+            return  # presence only: it keeps the idle timeout away, and changes nothing else
 
         if isinstance(event, ev.Cancel):
             if self.can_cancel:

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from kiosk.core import events as ev
 from kiosk.core.documents import IdentityDocument
 from kiosk.core.errors import DocumentError
 from kiosk.core.login_card import LoginCard, new_initial_password
+from kiosk.core.notices import Notice
 from kiosk.core.record import Record, Signature, new_record_id
 
 CHINA_TZ = timezone(timedelta(hours=8), "CST")  # no daylight saving: a fixed offset is exact
+CARD_REMOVED = "card_removed"  # the reader's code for a card lifted mid-read
 
 
 @dataclass
@@ -30,10 +32,12 @@ class SessionData:
     document: IdentityDocument | None = field(default=None, repr=False)
     photo_jpeg: bytes | None = field(default=None, repr=False)
     photo_retakes: int = 0
+    photo_taking: bool = False  # a frame is being made into the standard photo
     sequence_number: str | None = None
     confirmed_at: datetime | None = None
     signature: Signature | None = field(default=None, repr=False)
     signed_at: datetime | None = None
+    strokes: ev.Strokes | None = field(default=None, repr=False)  # while the PNG is drawn
     initial_password: str | None = field(default=None, repr=False)
     record_id: str | None = None
     saving: bool = False
@@ -48,11 +52,14 @@ class StepSettings:
     web_address: str = "https://www.hneeb.cn"
 
 
+OutcomeKind = Literal["stay", "next", "notice", "finish"]
+
+
 @dataclass(frozen=True)
 class Outcome:
-    kind: str  # "stay" | "next" | "notice" | "finish"
+    kind: OutcomeKind
     effects: tuple[ev.Effect, ...] = ()
-    notice: str | None = None
+    notice: Notice | None = None
 
 
 STAY = Outcome("stay")
@@ -60,8 +67,12 @@ NEXT = Outcome("next")
 FINISH = Outcome("finish")
 
 
-def notice(code: str) -> Outcome:
-    return Outcome("notice", notice=code)
+def notice(which: Notice) -> Outcome:
+    return Outcome("notice", notice=which)
+
+
+def stay(*effects: ev.Effect) -> Outcome:
+    return Outcome("stay", effects=effects)
 
 
 class Step:
@@ -71,7 +82,7 @@ class Step:
         return STAY
 
     def handle(
-        self, event: object, data: SessionData, settings: StepSettings, now: datetime
+        self, event: ev.Event, data: SessionData, settings: StepSettings, now: datetime
     ) -> Outcome:
         return STAY
 
@@ -83,46 +94,58 @@ class Step:
 class CardStep(Step):
     name = "card"
 
-    def handle(self, event, data, settings, now):
+    def handle(
+        self, event: ev.Event, data: SessionData, settings: StepSettings, now: datetime
+    ) -> Outcome:
         if isinstance(event, ev.CardPresented):
             try:
                 data.document = event.document.validate(now.astimezone(CHINA_TZ).date())
             except DocumentError as exc:
-                return notice(exc.code)
+                return notice(Notice.for_code(exc.code))
             return NEXT
-        if isinstance(event, ev.CardFailed):
-            return notice("card_unreadable")
+        # A card lifted while it was being read is not a failure: the candidate is still
+        # placing it. Only a card the reader gave up on is.
+        if isinstance(event, ev.CardFailed) and event.code != CARD_REMOVED:
+            return notice(Notice.CARD_UNREADABLE)
         return STAY
 
 
 class IdentityStep(Step):
     name = "identity"
 
-    def handle(self, event, data, settings, now):
+    def handle(
+        self, event: ev.Event, data: SessionData, settings: StepSettings, now: datetime
+    ) -> Outcome:
         if isinstance(event, ev.Confirm):
             return NEXT
         if isinstance(event, ev.Dispute):
-            return notice("identity_disputed")
+            return notice(Notice.IDENTITY_DISPUTED)
         return STAY
 
 
 class PhotoStep(Step):
-    """Preview until a photo is taken, then review it: accept (Confirm) or retake."""
+    """Preview until auto-capture hands over a frame; the standard photo is made from it (an
+    effect, off the UI thread); then the candidate reviews it: accept (Confirm) or retake."""
 
     name = "photo"
 
-    def handle(self, event, data, settings, now):
-        if isinstance(event, ev.PhotoTaken) and data.photo_jpeg is None:
-            data.photo_jpeg = event.jpeg
+    def handle(
+        self, event: ev.Event, data: SessionData, settings: StepSettings, now: datetime
+    ) -> Outcome:
+        if isinstance(event, ev.Capture) and data.photo_jpeg is None and not data.photo_taking:
+            data.photo_taking = True
+            return stay(ev.EncodePhoto(data.session_id, event.image, event.analysis))
+        if isinstance(event, ev.PhotoTaken) and data.photo_taking:
+            data.photo_taking, data.photo_jpeg = False, event.jpeg
+        elif isinstance(event, ev.PhotoRefused | ev.EffectFailed) and data.photo_taking:
+            data.photo_taking = False  # guided again: the screen starts a new streak
         elif isinstance(event, ev.Retake) and data.photo_jpeg is not None:
             if data.photo_retakes >= settings.max_photo_retakes:
-                return notice("photo_retakes_exhausted")
+                return notice(Notice.PHOTO_RETAKES_EXHAUSTED)
             data.photo_retakes += 1
             data.photo_jpeg = None
         elif isinstance(event, ev.Confirm) and data.photo_jpeg is not None:
             return NEXT
-        elif isinstance(event, ev.PhotoFailed):
-            return notice(event.code)
         return STAY
 
 
@@ -131,80 +154,90 @@ class CheckStep(Step):
 
     name = "check"
 
-    def enter(self, data, settings, now):
+    def enter(self, data: SessionData, settings: StepSettings, now: datetime) -> Outcome:
         if data.sequence_number is None:
-            return Outcome("stay", effects=(ev.ReserveNumber(data.session_id),))
+            return stay(ev.ReserveNumber(data.session_id))
         return STAY
 
-    def handle(self, event, data, settings, now):
+    def handle(
+        self, event: ev.Event, data: SessionData, settings: StepSettings, now: datetime
+    ) -> Outcome:
         if isinstance(event, ev.NumberReserved):
             data.sequence_number = event.number
         elif isinstance(event, ev.EffectFailed):
-            return notice(event.code)
+            return notice(Notice.for_code(event.code))
         elif isinstance(event, ev.Confirm) and data.sequence_number is not None:
             data.confirmed_at = now
             return NEXT
         elif isinstance(event, ev.Dispute):
-            return notice("data_disputed")
+            return notice(Notice.DATA_DISPUTED)
         return STAY
 
 
 class SignStep(Step):
-    """The signature completes the record: it is assembled and handed over to be sealed."""
+    """The signature completes the record: its picture is drawn (an effect), then the record is
+    assembled and handed over to be sealed."""
 
     name = "sign"
 
-    def handle(self, event, data, settings, now):
+    def handle(
+        self, event: ev.Event, data: SessionData, settings: StepSettings, now: datetime
+    ) -> Outcome:
         if isinstance(event, ev.Signed) and not data.saving:
-            if not event.signature.strokes:
+            if not event.strokes:
                 return STAY
+            data.saving, data.strokes = True, event.strokes
+            return stay(ev.RenderSignature(data.session_id, event.strokes))
+        if isinstance(event, ev.SignatureRendered) and data.saving and data.signature is None:
             data.signature = event.signature
+            data.strokes = None
             data.signed_at = now
             data.initial_password = new_initial_password()
             record = assemble_record(data, settings, now)
             data.record_id = record.record_id
-            data.saving = True
-            return Outcome("stay", effects=(ev.SaveRecord(data.session_id, record),))
+            return stay(ev.SaveRecord(data.session_id, record))
         if isinstance(event, ev.RecordSaved) and data.saving:
             data.saving, data.saved = False, True
             return NEXT
         if isinstance(event, ev.EffectFailed) and data.saving:
             data.saving = False
-            return notice(event.code)
+            return notice(Notice.for_code(event.code))
         return STAY
 
 
 class PrintStep(Step):
     name = "print"
 
-    def enter(self, data, settings, now):
+    def enter(self, data: SessionData, settings: StepSettings, now: datetime) -> Outcome:
         data.printing = True
-        return Outcome(
-            "stay", effects=(ev.PrintLoginCard(data.session_id, login_card(data, settings, now)),)
-        )
+        return stay(ev.PrintLoginCard(data.session_id, login_card(data, settings, now)))
 
-    def handle(self, event, data, settings, now):
+    def handle(
+        self, event: ev.Event, data: SessionData, settings: StepSettings, now: datetime
+    ) -> Outcome:
         if isinstance(event, ev.Printed):
             data.printing = False
             return NEXT
         if isinstance(event, ev.EffectFailed):
             data.printing = False
-            return notice("print_failed")
+            return notice(Notice.PRINT_FAILED)
         return STAY
 
-    def can_cancel(self, data):
+    def can_cancel(self, data: SessionData) -> bool:
         return False
 
 
 class DoneStep(Step):
     name = "done"
 
-    def handle(self, event, data, settings, now):
+    def handle(
+        self, event: ev.Event, data: SessionData, settings: StepSettings, now: datetime
+    ) -> Outcome:
         if isinstance(event, ev.Confirm | ev.Dismiss):
             return FINISH
         return STAY
 
-    def can_cancel(self, data):
+    def can_cancel(self, data: SessionData) -> bool:
         return False
 
 

@@ -15,42 +15,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from central_api_client.contract import utc_timestamp
+from kiosk.core.texts import sync_text
 from kiosk.store import KioskStore
 
 STATUS_KEY = "sync.status"
 # Epoch seconds: a restarted uploader waits until then (a Retry-After outlives a restart).
 NEXT_ATTEMPT_KEY = "sync.next_attempt_at"
 
-# code -> what it means and what to do, for a technician or staff member.
-_WORDS = {
-    "ok": "Uploading normally.",
-    "never": "The uploader has not run yet.",
-    "unreachable": "Cannot reach the provincial server (network or server down). Records are"
-    " safe on this machine and will upload when it is back.",
-    "server_error": "The provincial server is answering with errors. Records are safe here and"
-    " will be retried automatically.",
-    "overloaded": "The provincial server asked this kiosk to wait (busy). Records are safe here"
-    " and will upload after the wait.",
-    "unexpected_response": "Something between this kiosk and the provincial server answered"
-    " wrongly (a proxy or captive portal?). Records are safe here.",
-    "unknown_device": "The provincial server does not know this kiosk: it has not been enrolled"
-    " (or was withdrawn). Ask a technician to enrol device {device_id}.",
-    "bad_signature": "The provincial server refused this kiosk's signature: its device key is"
-    " not the one enrolled. Ask a technician to re-enrol this kiosk.",
-    "signature_missing": "The provincial server expected a signed request. Update this kiosk's"
-    " software.",
-    "replay": "The provincial server saw a request twice and refused the copy. This clears by"
-    " itself; if it persists, ask a technician.",
-    "rejected": "The provincial server refused some records ({reason}). They are kept on this"
-    " machine and tried again later; a technician should look at `kioskctl sync status`.",
-    "clock_skew": "This kiosk's clock is wrong{offset}. Set the date and time (NTP), then"
-    " uploads resume. Records are safe on this machine.",
-}
 
 
 @dataclass(frozen=True)
 class SyncStatus:
-    code: str  # one of _WORDS' keys
+    code: str  # one of kiosk.core.texts.SYNC's keys: what it means and what to do, in words
     reason: str  # the technical reason (no personal data), for logs and support
     at: str | None  # when this outcome was recorded
     last_success_at: str | None
@@ -61,14 +37,19 @@ class SyncStatus:
     def ok(self) -> bool:
         return self.code in ("ok", "never")
 
-    def words(self, device_id: str = "") -> str:
-        """The status as a sentence for people (English; the UI has its own strings by code)."""
+    def words(self, device_id: str = "", language: str = "en") -> str:
+        """The status as a sentence for people (`kioskctl` prints English)."""
         offset = ""
         if self.clock_offset_s is not None:
-            direction = "behind" if self.clock_offset_s > 0 else "ahead of"
-            offset = f" (about {abs(self.clock_offset_s):.0f} s {direction} the server's)"
-        template = _WORDS.get(self.code, "Upload problem: {reason}")
-        return template.format(device_id=device_id, offset=offset, reason=self.reason)
+            seconds = abs(self.clock_offset_s)
+            if language == "zh":
+                direction = "慢于" if self.clock_offset_s > 0 else "快于"
+                offset = f"（{direction}服务器约 {seconds:.0f} 秒）"
+            else:
+                direction = "behind" if self.clock_offset_s > 0 else "ahead of"
+                offset = f" (about {seconds:.0f} s {direction} the server's)"
+        return sync_text(self.code, language, device_id=device_id, offset=offset,
+                         reason=self.reason)
 
 
 def _now() -> str:

@@ -23,16 +23,17 @@ import psutil
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from provisioning.devrun import VirtualScreen, free_port, kiosk_command, write_kiosk_config  # noqa: E402
+from devtools.play import command as play_command  # noqa: E402
+from provisioning.devrun import BIN, VirtualScreen, free_port, write_kiosk_config  # noqa: E402
 
 START_GOAL_S = 3.0
 RSS_GOAL_MB = 250.0
 GROWTH_GOAL_MB = 10.0
 
 
-def start_kiosk(config: Path, display: str, *args: str) -> subprocess.Popen:
+def start_kiosk(config: Path, display: str, script: str, *args: str) -> subprocess.Popen:
     return subprocess.Popen(
-        kiosk_command(config, "--no-uploader", *args),
+        play_command(BIN / "python", config, script, "--no-uploader", *args),
         env={**os.environ, "DISPLAY": display},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -53,7 +54,7 @@ def events(proc: subprocess.Popen):
 def time_to_ready(config: Path, display: str) -> float:
     """From process start to the attract screen being shown (the `kiosk.ready` event)."""
     t0 = time.perf_counter()
-    proc = start_kiosk(config, display, "--autoplay", "ready")
+    proc = start_kiosk(config, display, "ready")
     elapsed = None
     for e in events(proc):
         if e.get("event") == "kiosk.ready":
@@ -68,7 +69,7 @@ def memory_over_sessions(
     config: Path, display: str, sessions: int
 ) -> tuple[list[float], list[float]]:
     """RSS and USS (memory only this process holds) in MB after each scripted session."""
-    proc = start_kiosk(config, display, "--autoplay", "journey", "--repeat", str(sessions))
+    proc = start_kiosk(config, display, "journey", "--repeat", str(sessions))
     ps = psutil.Process(proc.pid)
     rss: list[float] = []
     uss: list[float] = []

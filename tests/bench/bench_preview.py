@@ -25,7 +25,8 @@ import psutil
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from provisioning.devrun import VirtualScreen, free_port, kiosk_command, write_kiosk_config  # noqa: E402
+from devtools.play import command as play_command  # noqa: E402
+from provisioning.devrun import BIN, VirtualScreen, free_port, write_kiosk_config  # noqa: E402
 
 FPS_GOAL = 29.0
 
@@ -33,7 +34,7 @@ FPS_GOAL = 29.0
 def one_run(config: Path, display: str) -> tuple[float, float, float]:
     """(frames shown per second, frames analysed per second, CPU % of one core)."""
     proc = subprocess.Popen(
-        kiosk_command(config, "--no-uploader", "--autoplay", "preview-rate"),
+        play_command(BIN / "python", config, "preview-rate", "--no-uploader"),
         env={**os.environ, "DISPLAY": display}, stdout=subprocess.PIPE, text=True, bufsize=1,
     )
     ps = psutil.Process(proc.pid)

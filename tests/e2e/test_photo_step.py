@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image
 
 from kiosk.core import photo_standard as ps
+from kiosk.core.texts import guidance_text
 from tests.unit.photo_fixtures import fixtures
 
 
@@ -40,7 +41,7 @@ def test_a_candidate_out_of_place_is_guided_and_not_captured(make_kiosk, api_ser
     assert kiosk.play("photo-guidance", "--shots", str(shots)).returncode == 0, kiosk.log_tail()
     (seen,) = _events(kiosk, "autoplay.photo_guidance")
     assert ps.MOVE_LEFT in seen["reasons"]  # the face is in the frame's left part
-    assert seen["guidance"] == ps.GUIDANCE_ZH[seen["reasons"][0]]
+    assert seen["guidance"] == guidance_text(seen["reasons"][0], "zh")  # the screen's language
     assert not _events(kiosk, "photo.made")
     assert sum(kiosk.status()["records"].values()) == 0
     # The screenshot shows the guidance panel in the warning colour, not the "good" green.

@@ -58,7 +58,7 @@ def test_live_verdict(name: str, analyser: FaceAnalyser, frames: dict) -> None:
     assert not (must_not & reasons), (name, result.as_dict())
     assert result.verdict.ok == (name == "well")
     if must:
-        assert result.verdict.guidance  # a Chinese sentence for the screen
+        assert result.verdict.guidance_code in ps.REASON_ORDER  # what the screen says
 
 
 def test_well_placed_measurements(analyser: FaceAnalyser, frames: dict) -> None:
@@ -120,17 +120,6 @@ def test_bad_frames(analyser: FaceAnalyser) -> None:
     assert analyser.analyse(np.zeros((480, 640), np.uint8)).verdict.reasons == (ps.BAD_IMAGE,)
     with pytest.raises(ValueError):
         standard_photo(np.zeros((480, 640), np.uint8), analyser=analyser)
-
-
-def test_good_streak_gates_auto_capture() -> None:
-    gate = ps.GoodStreak(3)
-    good, bad = ps.Verdict(), ps.Verdict((ps.BLURRED,))
-    assert not gate.feed(1, good) and not gate.feed(1, good)  # the same frame counts once
-    assert not gate.feed(2, good)
-    assert not gate.feed(3, bad)  # a bad frame restarts the count
-    assert [gate.feed(s, good) for s in (4, 5, 6)] == [False, False, True]
-    gate.reset()
-    assert gate.count == 0 and not gate.feed(7, good)
 
 
 def test_live_analysis_in_its_own_thread(tmp_path, frames: dict) -> None:  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from kiosk.core import photo_standard as ps
 from kiosk.core.photo_standard import FaceGeometry, PhotoStandard, Verdict
+from kiosk.core.texts import guidance_text
 
 STD = PhotoStandard()
 
@@ -30,17 +31,19 @@ def test_impossible_standards_are_refused(change: dict) -> None:
         PhotoStandard(**change).validate()
 
 
-def test_every_reason_has_chinese_guidance_and_technician_words() -> None:
+def test_every_reason_has_guidance_in_every_language_and_technician_words() -> None:
     for reason in ps.REASON_ORDER:
-        assert ps.GUIDANCE_ZH[reason] and ps.REASON_EN[reason]
-        assert any("\u4e00" <= ch <= "\u9fff" for ch in ps.GUIDANCE_ZH[reason])
+        assert ps.REASON_EN[reason]
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in guidance_text(reason, "zh"))
+        assert guidance_text(reason, "en").isascii() and guidance_text(reason, "en")
 
 
 def test_verdict_shows_the_most_important_reason_first() -> None:
     v = Verdict(ps.sort_reasons([ps.BLURRED, ps.MOVE_LEFT, ps.BLURRED, ps.MANY_FACES]))
     assert v.reasons == (ps.MANY_FACES, ps.MOVE_LEFT, ps.BLURRED)
-    assert not v.ok and v.guidance == ps.GUIDANCE_ZH[ps.MANY_FACES]
-    assert Verdict().ok and Verdict().guidance == ""
+    assert not v.ok and v.guidance_code == ps.MANY_FACES
+    assert Verdict().ok and Verdict().guidance_code is None
+    assert guidance_text(Verdict().guidance_code) == ""
     assert v.as_dict() == {"ok": False, "reasons": ["many_faces", "move_left", "blurred"]}
 
 

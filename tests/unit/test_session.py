@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from kiosk.core import events as ev
+from kiosk.core.notices import Notice
 from kiosk.core.record import Signature
 from kiosk.core.session import ATTRACT, NOTICE, Session, SessionSettings
 from kiosk.core.steps import StepSettings
@@ -14,14 +15,17 @@ from kiosk.core.workflows import Workflow, WorkflowError, get_workflow
 from tests.synthetic import resident
 
 STROKES = (((0.1, 0.5, 0.0), (0.5, 0.6, 0.1), (0.9, 0.4, 0.2)),)
-SIGNATURE = Signature(png=b"\x89PNG", strokes=STROKES)
+FRAME = object()  # a camera frame: opaque to core
+CAPTURE = ev.Capture(image=FRAME, analysis=None)
 
 
 class Shell:
     """Carries out effects at once, the way the app does later on its worker thread."""
 
-    def __init__(self, fail: dict[str, str] | None = None) -> None:
+    def __init__(self, fail: dict[str, str] | None = None, refuse_photos: int = 0) -> None:
         self.fail = fail or {}
+        self.refuse_photos = refuse_photos  # refuse this many photos before making one
+        self.encoded: list[object] = []
         self.saved = []
         self.printed = []
         self.pending: list[ev.Effect] = []
@@ -46,10 +50,20 @@ class Shell:
             elif isinstance(effect, ev.PrintLoginCard):
                 self.printed.append(effect.card)
                 session.handle(ev.Printed(effect.session_id))
+            elif isinstance(effect, ev.EncodePhoto):
+                self.encoded.append(effect.image)
+                if self.refuse_photos > 0:
+                    self.refuse_photos -= 1
+                    session.handle(ev.PhotoRefused(effect.session_id, ("blurred",)))
+                else:
+                    session.handle(ev.PhotoTaken(effect.session_id, b"\xff\xd8jpeg"))
+            elif isinstance(effect, ev.RenderSignature):
+                png = Signature(png=b"\x89PNG", strokes=effect.strokes)
+                session.handle(ev.SignatureRendered(effect.session_id, png))
 
 
-def make(fail=None, idle=90.0):
-    shell = Shell(fail)
+def make(fail=None, idle=90.0, refuse_photos=0):
+    shell = Shell(fail, refuse_photos)
     session = Session(
         SessionSettings(
             get_workflow("collect"), StepSettings(device_id="T-1"), idle_timeout_s=idle
@@ -70,10 +84,10 @@ def walk_to(shell, session, screen):
     script = [
         (ev.CardPresented(resident()), "identity"),
         (ev.Confirm(), "photo"),
-        (ev.PhotoTaken(b"\xff\xd8jpeg"), "photo"),
+        (CAPTURE, "photo"),
         (ev.Confirm(), "check"),
         (ev.Confirm(), "sign"),
-        (ev.Signed(SIGNATURE), "done"),
+        (ev.Signed(STROKES), "done"),
     ]
     send(shell, session, ev.Start())
     for event, expected in script:
@@ -180,10 +194,10 @@ def test_retakes_are_limited():
     shell, session = make()
     walk_to(shell, session, "photo")
     for _ in range(3):
-        send(shell, session, ev.PhotoTaken(b"\xff\xd8"))
+        send(shell, session, CAPTURE)
         send(shell, session, ev.Retake())
         assert session.screen == "photo" and session.data.photo_jpeg is None
-    send(shell, session, ev.PhotoTaken(b"\xff\xd8"))
+    send(shell, session, CAPTURE)
     send(shell, session, ev.Retake())
     assert session.notice_code == "photo_retakes_exhausted"
 
@@ -191,7 +205,7 @@ def test_retakes_are_limited():
 def test_exhausted_sequence_range_asks_staff():
     shell, session = make(fail={"ReserveNumber": "sequence_exhausted"})
     walk_to(shell, session, "photo")
-    send(shell, session, ev.PhotoTaken(b"\xff\xd8"))
+    send(shell, session, CAPTURE)
     send(shell, session, ev.Confirm())
     assert session.notice_code == "sequence_exhausted"
 
@@ -199,7 +213,7 @@ def test_exhausted_sequence_range_asks_staff():
 def test_check_cannot_be_confirmed_before_the_number_arrives():
     shell, session = make()
     walk_to(shell, session, "photo")
-    send(shell, session, ev.PhotoTaken(b"\xff\xd8"))
+    send(shell, session, CAPTURE)
     session.handle(ev.Confirm())  # number requested, not yet answered
     assert session.screen == "check" and session.data.sequence_number is None
     session.handle(ev.Confirm())
@@ -212,21 +226,21 @@ def test_check_cannot_be_confirmed_before_the_number_arrives():
 def test_print_failure_says_so_after_the_record_is_saved():
     shell, session = make(fail={"PrintLoginCard": "out_of_paper"})
     walk_to(shell, session, "sign")
-    send(shell, session, ev.Signed(SIGNATURE))
+    send(shell, session, ev.Signed(STROKES))
     assert len(shell.saved) == 1 and session.notice_code == "print_failed"
 
 
 def test_save_failure_is_a_notice_not_a_crash():
     shell, session = make(fail={"SaveRecord": "disk_full"})
     walk_to(shell, session, "sign")
-    send(shell, session, ev.Signed(SIGNATURE))
+    send(shell, session, ev.Signed(STROKES))
     assert session.notice_code == "disk_full"
 
 
 def test_late_answer_for_an_ended_session_is_dropped():
     shell, session = make()
     walk_to(shell, session, "photo")
-    send(shell, session, ev.PhotoTaken(b"\xff\xd8"))
+    send(shell, session, CAPTURE)
     session.handle(ev.Confirm())
     old = shell.pending[:]
     shell.pending.clear()
@@ -238,7 +252,7 @@ def test_late_answer_for_an_ended_session_is_dropped():
 def test_empty_signature_is_not_accepted():
     shell, session = make()
     walk_to(shell, session, "sign")
-    send(shell, session, ev.Signed(Signature(png=b"", strokes=())))
+    send(shell, session, ev.Signed(()))
     assert session.screen == "sign" and not shell.saved
 
 
@@ -254,8 +268,60 @@ def test_a_refused_start_shows_the_reason_and_starts_nothing():
     session = Session(
         SessionSettings(get_workflow("collect"), StepSettings(device_id="T-1")),
         run_effect=shell.run,
-        refuse_start=lambda: "disk_full",
+        refuse_start=lambda: Notice.DISK_FULL,
     )
     session.handle(ev.CardPresented(resident()))
     assert (session.screen, session.notice_code) == (NOTICE, "disk_full")
     assert session.data is None and not shell.pending
+
+
+def test_the_photo_is_made_from_the_frame_auto_capture_chose():
+    shell, session = make()
+    walk_to(shell, session, "photo")
+    send(shell, session, CAPTURE)
+    assert shell.encoded == [FRAME] and session.data.photo_jpeg == b"\xff\xd8jpeg"
+    send(shell, session, ev.Capture(image=object(), analysis=None))  # reviewing: no new photo
+    assert len(shell.encoded) == 1
+
+
+def test_a_refused_photo_guides_again_and_the_next_capture_is_taken():
+    shell, session = make(refuse_photos=1)
+    walk_to(shell, session, "photo")
+    send(shell, session, CAPTURE)
+    assert session.data.photo_jpeg is None and not session.data.photo_taking
+    assert session.data.photo_retakes == 0  # a refusal is not a retake
+    send(shell, session, CAPTURE)
+    assert session.data.photo_jpeg is not None
+
+
+def test_a_card_lifted_mid_read_is_not_an_unreadable_card():
+    shell, session = make()
+    send(shell, session, ev.Start())
+    send(shell, session, ev.CardFailed("card_removed"))
+    assert session.screen == "card"
+
+
+def test_a_face_before_the_camera_keeps_the_session_alive():
+    shell, session = make(idle=30)
+    walk_to(shell, session, "photo")
+    for _ in range(4):
+        shell.clock += 20
+        session.handle(ev.FaceSeen())
+        session.tick()
+    assert session.screen == "photo"
+    shell.clock += 31
+    session.tick()
+    assert session.screen == ATTRACT and session.last_end_reason == "idle_timeout"
+
+
+def test_a_face_on_the_attract_screen_starts_nothing():
+    shell, session = make()
+    session.handle(ev.FaceSeen())
+    assert session.screen == ATTRACT and session.data is None
+
+
+def test_an_error_code_without_a_notice_of_its_own_asks_staff():
+    shell, session = make(fail={"SaveRecord": "seal_key_missing"})
+    walk_to(shell, session, "sign")
+    send(shell, session, ev.Signed(STROKES))
+    assert session.notice_code is Notice.ASK_STAFF and not shell.saved

@@ -26,4 +26,4 @@ class AttractScreen(KioskScreen):
         Animation.cancel_all(self.ids.art)
 
     def start(self) -> None:
-        self.kiosk.send(ev.Start())
+        self.send(ev.Start())

@@ -1,29 +1,36 @@
-"""What every screen shares: a name matching its step, and `show(session)` to render it."""
+"""What every screen shares: a name matching its step, the shell it draws, `show(session)`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from kivy.app import App
 from kivy.lang import Builder
+from kivy.properties import NumericProperty, ObjectProperty
 from kivy.uix.screenmanager import Screen
 
+from kiosk.core import events as ev
 from kiosk.core.session import Session
+from kiosk.core.texts import text
 from kiosk.ui.widgets import picture  # noqa: F401  (kv class for every screen)
 
 
 class KioskScreen(Screen):
+    """Constructed with `shell=`: the running kiosk whose session this screen draws and to
+    which it forwards touches. Screens never look the app up."""
+
     screen_name = ""
+    shell = ObjectProperty(None, rebind=False)
+    seconds_left = NumericProperty(0)  # on self-dismissing screens: until home
 
     def show(self, session: Session) -> None:
         """Render the session's state; called on every change while this screen is current."""
 
-    def on_leave_session(self) -> None:
-        """The screen is no longer shown: drop anything personal it was displaying."""
+    def t(self, key: str, **values: object) -> str:
+        """A sentence in the kiosk's language (kv: `root.t('photo_title')`)."""
+        return text(key, self.shell.language, **values)
 
-    @property
-    def kiosk(self):  # the running KioskApp; typed loosely to keep screens free of app imports
-        return App.get_running_app()
+    def send(self, event: ev.Event) -> None:
+        self.shell.send(event)
 
 
 def load_kv(py_file: str) -> None:

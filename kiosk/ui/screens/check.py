@@ -9,8 +9,8 @@ from kivy.properties import BooleanProperty
 
 from kiosk.core import events as ev
 from kiosk.core.session import Session
+from kiosk.core.texts import text
 from kiosk.ui.screens.base import KioskScreen, load_kv
-from kiosk.ui.strings import text
 from kiosk.ui.widgets import fields
 
 load_kv(__file__)
@@ -24,7 +24,7 @@ class CheckScreen(KioskScreen):
         data = session.data
         if data is None or data.document is None:
             return
-        language = self.kiosk.language
+        language = self.shell.language
         number = data.sequence_number or text("check_assigning", language)
         rows = [(text("field_sequence_number", language), number)]
         rows += fields.document_rows(data.document, language, full=True)
@@ -41,7 +41,7 @@ class CheckScreen(KioskScreen):
         self.ready = False
 
     def confirm(self) -> None:
-        self.kiosk.send(ev.Confirm())
+        self.send(ev.Confirm())
 
     def dispute(self) -> None:
-        self.kiosk.send(ev.Dispute())
+        self.send(ev.Dispute())

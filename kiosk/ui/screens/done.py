@@ -23,4 +23,4 @@ class DoneScreen(KioskScreen):
         self.sequence_number = ""
 
     def finish(self) -> None:
-        self.kiosk.send(ev.Confirm())
+        self.send(ev.Confirm())

@@ -24,8 +24,8 @@ class IdentityScreen(KioskScreen):
         doc = session.data.document if session.data else None
         if doc is None:
             return
-        fields.fill(self.ids.fields, fields.document_rows(doc, self.kiosk.language, full=False))
-        photo = self.kiosk.chip_photo_png(doc)
+        fields.fill(self.ids.fields, fields.document_rows(doc, self.shell.language, full=False))
+        photo = self.shell.chip_photo_png(doc)
         event(log, LogEvent.SESSION_IDENTITY_SHOWN, card_type=doc.card_type.value,
               chip_photo=photo is not None)
         if photo:
@@ -40,7 +40,7 @@ class IdentityScreen(KioskScreen):
         self.ids.chip.texture = None
 
     def confirm(self) -> None:
-        self.kiosk.send(ev.Confirm())
+        self.send(ev.Confirm())
 
     def dispute(self) -> None:
-        self.kiosk.send(ev.Dispute())
+        self.send(ev.Dispute())

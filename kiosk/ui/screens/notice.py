@@ -5,9 +5,10 @@ from __future__ import annotations
 from kivy.properties import StringProperty
 
 from kiosk.core import events as ev
+from kiosk.core.notices import Notice
 from kiosk.core.session import Session
+from kiosk.core.texts import notice_text
 from kiosk.ui.screens.base import KioskScreen, load_kv
-from kiosk.ui.strings import notice_text
 from kiosk.ui.widgets import illustrations  # noqa: F401  (kv class)
 
 load_kv(__file__)
@@ -20,8 +21,9 @@ class NoticeScreen(KioskScreen):
     code = StringProperty("")
 
     def show(self, session: Session) -> None:
-        self.code = session.notice_code or "default"
-        self.title, self.message = notice_text(self.code, self.kiosk.language)
+        notice = session.notice_code or Notice.ASK_STAFF
+        self.code = notice.value
+        self.title, self.message = notice_text(notice, self.shell.language)
 
     def home(self) -> None:
-        self.kiosk.send(ev.Dismiss())
+        self.send(ev.Dismiss())

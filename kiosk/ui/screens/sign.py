@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from kiosk.core import events as ev
-from kiosk.core.record import Signature
 from kiosk.core.session import Session
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.widgets import signature_pad  # noqa: F401  (kv class)
@@ -30,5 +29,4 @@ class SignScreen(KioskScreen):
         strokes = self.ids.pad.normalised_strokes()
         if not strokes:
             return
-        png = self.kiosk.signature_png(strokes)
-        self.kiosk.send(ev.Signed(Signature(png=png, strokes=strokes)))
+        self.send(ev.Signed(strokes))  # its picture is drawn off the UI thread

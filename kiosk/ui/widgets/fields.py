@@ -9,7 +9,7 @@ from kivy.uix.label import Label
 
 from kiosk.core.documents import IdentityDocument
 from kiosk.core.nations import nation_name
-from kiosk.ui.strings import text
+from kiosk.core.texts import text
 
 
 class FieldLabel(Label):

@@ -1,0 +1,78 @@
+"""The devices' health, and the one staff alert the footer shows for it.
+
+Faults come in as they are noticed (the reader lost or back, the camera alive or not at each
+check, the fill light failing or working again); out comes at most one alert, the most
+urgent: without the reader nobody can start, without the camera nobody can finish, and a
+broken fill light only makes photos harder. When a fault clears, the next one still active
+shows, so an alert never disappears while its device is still broken.
+
+Pure: the shell reports what the devices do and draws `alert`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+# A camera that has given no frame for this long is lost; shorter silences (a camera still
+# opening at boot, a USB hiccup) are not worth calling staff for.
+CAMERA_GRACE_S = 1.0
+
+
+class Alert(StrEnum):
+    """Staff alerts, most urgent first; the value is the text key (`kiosk.core.texts.ALERTS`)."""
+
+    READER_LOST = "staff_reader_lost"
+    CAMERA_LOST = "staff_camera_lost"
+    LIGHT_FAULT = "staff_light_fault"
+
+
+_PRIORITY = tuple(Alert)
+
+
+class DeviceHealth:
+    """What is broken now. Each report returns True when it changed the device's state, so the
+    shell logs a transition once, not at every check."""
+
+    def __init__(self, camera_grace_s: float = CAMERA_GRACE_S) -> None:
+        self.camera_grace_s = camera_grace_s
+        self._faults: set[Alert] = set()
+        self._camera_dead_since: float | None = None
+
+    @property
+    def alert(self) -> Alert | None:
+        """The one alert to show staff now, or None when every device is well."""
+        return next((a for a in _PRIORITY if a in self._faults), None)
+
+    def is_faulty(self, alert: Alert) -> bool:
+        return alert in self._faults
+
+    def reader(self, connected: bool) -> bool:
+        return self._set(Alert.READER_LOST, not connected)
+
+    def camera_failed(self) -> bool:
+        """The camera would not even start: lost at once, no grace."""
+        self._camera_dead_since = None
+        return self._set(Alert.CAMERA_LOST, True)
+
+    def camera(self, alive: bool, now: float) -> bool:
+        """The camera's state at a check (about twice a second); lost after the grace period."""
+        if alive:
+            self._camera_dead_since = None
+            return self._set(Alert.CAMERA_LOST, False)
+        if self._camera_dead_since is None:
+            self._camera_dead_since = now
+        if now - self._camera_dead_since >= self.camera_grace_s:
+            return self._set(Alert.CAMERA_LOST, True)
+        return False
+
+    def light(self, faulty: bool) -> bool:
+        return self._set(Alert.LIGHT_FAULT, faulty)
+
+    def _set(self, alert: Alert, on: bool) -> bool:
+        if (alert in self._faults) == on:
+            return False
+        if on:
+            self._faults.add(alert)
+        else:
+            self._faults.discard(alert)
+        return True

@@ -1,0 +1,52 @@
+"""Every code a notice screen can show, in one table.
+
+A notice is where a session stops for the candidate's attention or staff's: a card that cannot
+be accepted, a dispute, the retake limit, a machine problem. Steps and the session only ever
+name a `Notice`, so the text table (`kiosk.core.texts`) can be checked to hold a title and a
+message for each one in every language; nothing is looked up by a string put together at run
+time.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Notice(StrEnum):
+    """What the notice screen says; the value is the stable code tests and logs see."""
+
+    # The card was read, but what it says cannot be accepted (kiosk.core.errors codes).
+    DOCUMENT_INVALID = "document_invalid"
+    ID_NUMBER_FORMAT = "id_number_format"
+    ID_NUMBER_CHECKSUM = "id_number_checksum"
+    ID_NUMBER_BIRTH_DATE = "id_number_birth_date"
+    ID_NUMBER_SEX_MISMATCH = "id_number_sex_mismatch"
+    CARD_EXPIRED = "card_expired"
+    CARD_NOT_YET_VALID = "card_not_yet_valid"
+    # The reader gave up on the card after its retries.
+    CARD_UNREADABLE = "card_unreadable"
+    # The candidate says the data shown is not theirs or is wrong: staff correct it.
+    IDENTITY_DISPUTED = "identity_disputed"
+    DATA_DISPUTED = "data_disputed"
+    # The photo step.
+    PHOTO_RETAKES_EXHAUSTED = "photo_retakes_exhausted"
+    CAMERA_UNAVAILABLE = "camera_unavailable"
+    # The machine: staff must act.
+    SEQUENCE_EXHAUSTED = "sequence_exhausted"
+    DISK_FULL = "disk_full"
+    PRINT_FAILED = "print_failed"
+    INTERNAL_ERROR = "internal_error"
+    # Any other error code an effect or device reports: the generic "ask staff" notice.
+    ASK_STAFF = "default"
+
+    @classmethod
+    def for_code(cls, code: str) -> Notice:
+        """The notice for an error code from an effect or a device.
+
+        Codes that have no notice of their own (a new device's, a store's) are still a
+        problem staff can act on, so they get the generic ask-staff notice rather than none.
+        """
+        try:
+            return cls(code)
+        except ValueError:
+            return cls.ASK_STAFF

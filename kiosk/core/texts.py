@@ -1,0 +1,319 @@
+"""Every sentence the kiosk says to a person, in every language it offers, in one table.
+
+Each entry holds all languages at once (`Words(zh=..., en=...)`), so a text that exists in one
+language and not another cannot be written. Screens, the notice screen, the photo guidance,
+staff alerts and the upload status (`kioskctl` prints English) all read from here. Pure data
+and the standard library only: the UI, `kioskctl` and the uploader may all import it.
+
+Keys are stable; notices are keyed by `kiosk.core.notices.Notice`, photo guidance by the
+reason codes of `kiosk.core.photo_standard`, staff alerts by `kiosk.core.health.Alert`.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from kiosk.core import photo_standard as ps
+from kiosk.core.notices import Notice
+
+
+class Words(NamedTuple):
+    zh: str
+    en: str
+
+
+LANGUAGES: tuple[str, ...] = Words._fields
+DEFAULT_LANGUAGE = "zh"
+
+_DOCUMENT_INVALID_TITLE = Words("证件信息未通过核验", "The card's details did not pass the check")
+_DOCUMENT_INVALID_MESSAGE = Words(
+    "请重新放置身份证再试一次；\n如仍不能通过，请联系现场工作人员。",
+    "Place your ID card on the reader again;\nif it still fails, please ask a member of staff.",
+)
+_ASK_STAFF = Words("请联系现场工作人员。", "Please ask a member of staff.")
+_TELL_STAFF = Words("请联系现场工作人员处理。", "Please ask a member of staff to deal with it.")
+_CONTACT_STAFF = Words("请联系现场工作人员", "Please ask a member of staff")
+
+SCREENS: dict[str, Words] = {
+    "app_title": Words("湖南省普通高校招生考试", "Hunan College Entrance Examination"),
+    "app_subtitle": Words("报名现场确认 · 自助服务终端", "On-site registration · self-service"),
+    "attract_prompt": Words(
+        "请将身份证放在读卡区，或点击下方按钮开始",
+        "Place your ID card on the reader, or touch the button to begin",
+    ),
+    "attract_start": Words("开始报名确认", "Begin"),
+    "attract_hint": Words(
+        "全程只需点按屏幕，无需输入汉字", "You only need to touch the screen; no typing"
+    ),
+    "step_card": Words("放置证件", "ID card"),
+    "step_identity": Words("核对身份", "Identity"),
+    "step_photo": Words("拍摄照片", "Photo"),
+    "step_check": Words("核对信息", "Check"),
+    "step_sign": Words("签名确认", "Sign"),
+    "step_print": Words("打印", "Print"),
+    "step_done": Words("完成", "Done"),
+    "card_title": Words("请放置身份证", "Place your ID card"),
+    "card_prompt": Words(
+        "请将身份证平放在读卡区\n读卡时请勿移动证件",
+        "Lay your ID card flat on the reader\nand keep it still while it is read",
+    ),
+    "identity_title": Words("请确认是您本人", "Please confirm this is you"),
+    "identity_confirm": Words("是我本人，继续", "This is me, continue"),
+    "identity_dispute": Words("不是我", "This is not me"),
+    "field_name": Words("姓名", "Name"),
+    "field_sex": Words("性别", "Sex"),
+    "field_nation": Words("民族", "Ethnic group"),
+    "field_birth_date": Words("出生日期", "Date of birth"),
+    "field_id_number": Words("证件号码", "ID number"),
+    "field_card_type": Words("证件类型", "Card type"),
+    "field_validity": Words("有效期限", "Valid"),
+    "field_address": Words("住址", "Address"),
+    "field_issuer": Words("签发机关", "Issued by"),
+    "field_sequence_number": Words("报名序号", "Registration number"),
+    "field_english_name": Words("英文姓名", "English name"),
+    "field_nationality": Words("国籍", "Nationality"),
+    "sex_male": Words("男", "Male"),
+    "sex_female": Words("女", "Female"),
+    "card_type_resident": Words("居民身份证", "Resident identity card"),
+    "card_type_permit_hmt": Words(
+        "港澳台居民居住证", "Residence permit (Hong Kong, Macao, Taiwan)"
+    ),
+    "card_type_foreign_2017": Words("外国人永久居留身份证", "Foreign permanent resident card"),
+    "card_type_foreign_2023": Words("外国人永久居留身份证", "Foreign permanent resident card"),
+    "long_term": Words("长期", "No expiry"),
+    "no_chip_photo": Words("证件照片\n暂不显示", "Card photo\nnot shown"),
+    "photo_title": Words("拍摄报名照片", "Your registration photo"),
+    "photo_guide": Words(
+        "请正对镜头坐直，头部放在框内", "Sit up straight facing the camera, head in the frame"
+    ),
+    "photo_hold": Words("请保持不动，马上拍照", "Hold still, taking the photo"),
+    "photo_good": Words("很好，请保持这个姿势", "Good, stay just like that"),
+    "photo_review": Words(
+        "请确认照片：面部清晰、双眼睁开", "Check the photo: face sharp, both eyes open"
+    ),
+    "photo_retake": Words("重拍", "Retake"),
+    "photo_accept": Words("使用这张照片", "Use this photo"),
+    "photo_no_camera": Words(
+        "摄像头暂时断开\n正在重新连接，请稍候",
+        "The camera is disconnected\nreconnecting, please wait",
+    ),
+    "check_title": Words("请核对您的报名信息", "Please check your registration"),
+    "check_assigning": Words("正在分配…", "Assigning…"),
+    "check_confirm": Words("信息无误，确认", "All correct, confirm"),
+    "check_dispute": Words("信息有误", "Something is wrong"),
+    "sign_title": Words("请在框内用手指签写您的姓名", "Sign your name in the box with a finger"),
+    "sign_clear": Words("重写", "Clear"),
+    "sign_confirm": Words("确认签名", "Confirm signature"),
+    "sign_saving": Words("正在保存您的报名信息…", "Saving your registration…"),
+    "print_title": Words("正在打印登录卡", "Printing your login card"),
+    "print_hint": Words(
+        "请稍候，登录卡将从出纸口打出", "Please wait, the card comes out of the slot"
+    ),
+    "done_title": Words("现场确认完成", "Registration complete"),
+    "done_message": Words(
+        "请取走登录卡和身份证\n初始密码请妥善保管，首次登录后请立即修改",
+        "Take your login card and ID card\nKeep the initial password safe and change it"
+        " when you first log in",
+    ),
+    "done_finish": Words("完成", "Finish"),
+    "returning": Words("{seconds} 秒后返回首页", "Back to the start in {seconds} s"),
+    "cancel": Words("取消", "Cancel"),
+    "back_home": Words("返回首页", "Home"),
+    "sim_card_valid": Words("模拟：有效证件", "Sim: valid card"),
+    "sim_card_expired": Words("过期证件", "Expired card"),
+    "sim_card_bad": Words("号码错误证件", "Bad number card"),
+    "sim_card_remove": Words("取走证件", "Lift card"),
+}
+
+# Staff alerts in the footer, keyed by `kiosk.core.health.Alert` values.
+ALERTS: dict[str, Words] = {
+    "staff_reader_lost": Words(
+        "读卡器未连接，请工作人员检查", "Card reader not connected: staff, please check"
+    ),
+    "staff_camera_lost": Words(
+        "摄像头未连接，请工作人员检查", "Camera not connected: staff, please check"
+    ),
+    "staff_light_fault": Words(
+        "补光灯故障，请工作人员检查（不影响拍照）",
+        "Fill light fault: staff, please check (photos still work)",
+    ),
+}
+
+# Title and message of every notice.
+NOTICES: dict[Notice, tuple[Words, Words]] = {
+    Notice.ASK_STAFF: (Words("需要工作人员协助", "Staff assistance needed"), _ASK_STAFF),
+    Notice.CARD_EXPIRED: (
+        Words("身份证已过期", "Your ID card has expired"),
+        Words(
+            "请持有效证件办理，或联系现场工作人员。\n本次未保存任何信息。",
+            "Please use a valid card, or ask a member of staff.\nNothing has been saved.",
+        ),
+    ),
+    Notice.CARD_NOT_YET_VALID: (Words("证件尚未生效", "Your card is not valid yet"), _ASK_STAFF),
+    # Document checks share one message: the candidate can do the same thing about each.
+    Notice.DOCUMENT_INVALID: (_DOCUMENT_INVALID_TITLE, _DOCUMENT_INVALID_MESSAGE),
+    Notice.ID_NUMBER_FORMAT: (_DOCUMENT_INVALID_TITLE, _DOCUMENT_INVALID_MESSAGE),
+    Notice.ID_NUMBER_CHECKSUM: (_DOCUMENT_INVALID_TITLE, _DOCUMENT_INVALID_MESSAGE),
+    Notice.ID_NUMBER_BIRTH_DATE: (_DOCUMENT_INVALID_TITLE, _DOCUMENT_INVALID_MESSAGE),
+    Notice.ID_NUMBER_SEX_MISMATCH: (_DOCUMENT_INVALID_TITLE, _DOCUMENT_INVALID_MESSAGE),
+    Notice.CARD_UNREADABLE: (
+        Words("无法读取身份证", "The ID card cannot be read"),
+        Words(
+            "已多次尝试读取失败，请联系现场工作人员。",
+            "Several attempts to read it failed; please ask a member of staff.",
+        ),
+    ),
+    Notice.IDENTITY_DISPUTED: (
+        _CONTACT_STAFF,
+        Words(
+            "证件信息与本人不符时，由工作人员协助办理。",
+            "When the card is not yours, staff will help you register.",
+        ),
+    ),
+    Notice.DATA_DISPUTED: (
+        _CONTACT_STAFF,
+        Words(
+            "报名信息需要更正时，由工作人员协助办理。",
+            "When your details need correcting, staff will help you.",
+        ),
+    ),
+    Notice.PHOTO_RETAKES_EXHAUSTED: (
+        _CONTACT_STAFF,
+        Words(
+            "照片已重拍多次，请工作人员协助拍摄。",
+            "The photo has been retaken several times; staff will help you take it.",
+        ),
+    ),
+    Notice.CAMERA_UNAVAILABLE: (Words("摄像头不可用", "The camera is not available"), _ASK_STAFF),
+    Notice.SEQUENCE_EXHAUSTED: (
+        Words("本机报名序号已用完", "This machine has no registration numbers left"),
+        _TELL_STAFF,
+    ),
+    Notice.DISK_FULL: (Words("本机存储空间不足", "This machine's storage is nearly full"),
+                       _TELL_STAFF),
+    Notice.PRINT_FAILED: (
+        Words("登录卡打印失败", "The login card could not be printed"),
+        Words(
+            "您的报名信息已经保存。\n请联系现场工作人员补打登录卡。",
+            "Your registration has been saved.\nPlease ask a member of staff to reprint the card.",
+        ),
+    ),
+    Notice.INTERNAL_ERROR: (Words("系统出现问题", "Something went wrong"), _ASK_STAFF),
+}
+
+# Live photo guidance, keyed by the reason codes of `kiosk.core.photo_standard`. "Left" and
+# "right" are the candidate's own (see `photo_standard.guide_reasons`).
+GUIDANCE: dict[str, Words] = {
+    ps.BAD_IMAGE: Words("摄像头画面异常，请联系工作人员", "Camera picture fault, please ask staff"),
+    ps.NO_FACE: Words("请正对镜头，把脸放进框内", "Face the camera, with your face in the frame"),
+    ps.MANY_FACES: Words("请只留一人在镜头前", "Only one person in front of the camera"),
+    ps.MOVE_CLOSER: Words("请靠近一点", "Come a little closer"),
+    ps.MOVE_BACK: Words("请后退一点", "Move back a little"),
+    ps.MOVE_LEFT: Words("请向左移一点", "Move a little to your left"),
+    ps.MOVE_RIGHT: Words("请向右移一点", "Move a little to your right"),
+    ps.MOVE_UP: Words("请坐高一点", "Sit up a little higher"),
+    ps.MOVE_DOWN: Words("请坐低一点", "Sit a little lower"),
+    ps.LOW_RESOLUTION: Words("请靠近一点", "Come a little closer"),
+    ps.EYES_NOT_FOUND: Words("请睁开双眼，正视镜头", "Open your eyes and look at the camera"),
+    ps.TOO_DARK: Words("光线太暗，请稍等或联系工作人员", "Too dark: please wait or ask staff"),
+    ps.TOO_BRIGHT: Words("光线太亮，请联系工作人员", "Too bright: please ask staff"),
+    ps.BLURRED: Words("请保持不动", "Please hold still"),
+    ps.BACKGROUND_UNEVEN: Words(
+        "背景不干净，请让身后的人或物离开", "Something is behind you: please clear the background"
+    ),
+    ps.BACKGROUND_COLOUR: Words(
+        "背景颜色不符合要求，请联系工作人员", "The background colour is wrong: please ask staff"
+    ),
+    ps.FILE_SIZE: Words("照片无法生成，请重新拍摄", "The photo could not be made, please retake"),
+}
+
+# The upload status (`kiosk.sync.status`), for technicians and staff. Values to fill in:
+# {device_id}, {reason}, {offset} (the clock offset, already in words).
+SYNC: dict[str, Words] = {
+    "ok": Words("上传正常。", "Uploading normally."),
+    "never": Words("上传程序尚未运行。", "The uploader has not run yet."),
+    "unreachable": Words(
+        "无法连接省级服务器（网络或服务器故障）。报名记录安全保存在本机，恢复后将自动上传。",
+        "Cannot reach the provincial server (network or server down). Records are safe on"
+        " this machine and will upload when it is back.",
+    ),
+    "server_error": Words(
+        "省级服务器返回错误。报名记录安全保存在本机，将自动重试。",
+        "The provincial server is answering with errors. Records are safe here and will be"
+        " retried automatically.",
+    ),
+    "overloaded": Words(
+        "省级服务器繁忙，要求本机稍后再传。报名记录安全保存在本机。",
+        "The provincial server asked this kiosk to wait (busy). Records are safe here and"
+        " will upload after the wait.",
+    ),
+    "unexpected_response": Words(
+        "本机与省级服务器之间有设备应答异常（代理或认证页面？）。报名记录安全保存在本机。",
+        "Something between this kiosk and the provincial server answered wrongly (a proxy or"
+        " captive portal?). Records are safe here.",
+    ),
+    "unknown_device": Words(
+        "省级服务器不认识本机：尚未注册（或已注销）。请技术人员注册设备 {device_id}。",
+        "The provincial server does not know this kiosk: it has not been enrolled (or was"
+        " withdrawn). Ask a technician to enrol device {device_id}.",
+    ),
+    "bad_signature": Words(
+        "省级服务器拒绝了本机的签名：设备密钥与注册的不一致。请技术人员重新注册本机。",
+        "The provincial server refused this kiosk's signature: its device key is not the one"
+        " enrolled. Ask a technician to re-enrol this kiosk.",
+    ),
+    "signature_missing": Words(
+        "省级服务器要求签名请求。请更新本机软件。",
+        "The provincial server expected a signed request. Update this kiosk's software.",
+    ),
+    "replay": Words(
+        "省级服务器收到重复请求并拒绝了副本。此问题会自行消除；如持续出现，请联系技术人员。",
+        "The provincial server saw a request twice and refused the copy. This clears by"
+        " itself; if it persists, ask a technician.",
+    ),
+    "rejected": Words(
+        "省级服务器拒收了部分记录（{reason}）。记录保留在本机，稍后重试；请技术人员查看"
+        " `kioskctl sync status`。",
+        "The provincial server refused some records ({reason}). They are kept on this machine"
+        " and tried again later; a technician should look at `kioskctl sync status`.",
+    ),
+    "clock_skew": Words(
+        "本机时钟不准{offset}。请校准日期和时间（NTP），之后上传将恢复。报名记录安全保存在本机。",
+        "This kiosk's clock is wrong{offset}. Set the date and time (NTP), then uploads"
+        " resume. Records are safe on this machine.",
+    ),
+    "unknown": Words("上传问题：{reason}", "Upload problem: {reason}"),
+}
+
+
+def _pick(words: Words, language: str) -> str:
+    return getattr(words, language) if language in LANGUAGES else words.zh
+
+
+def text(key: str, language: str = DEFAULT_LANGUAGE, **values: object) -> str:
+    """A screen's sentence for `key`. An unknown key is a bug (KeyError), never a silent
+    default: `tests/unit/test_texts.py` checks every key the screens use exists."""
+    template = _pick(SCREENS[key], language)
+    return template.format(**values) if values else template
+
+
+def notice_text(notice: Notice, language: str = DEFAULT_LANGUAGE) -> tuple[str, str]:
+    """Title and message of a notice."""
+    title, message = NOTICES[notice]
+    return _pick(title, language), _pick(message, language)
+
+
+def guidance_text(reason: str | None, language: str = DEFAULT_LANGUAGE) -> str:
+    """The sentence that tells the candidate how to fix `reason` (a photo_standard code, as
+    `Verdict.guidance_code` gives it); "" for a good frame (None)."""
+    return "" if reason is None else _pick(GUIDANCE[reason], language)
+
+
+def alert_text(alert: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """The footer's words for a staff alert code (`kiosk.core.health.Alert`)."""
+    return _pick(ALERTS[alert], language)
+
+
+def sync_text(code: str, language: str = "en", **values: object) -> str:
+    """The upload status in words; a code this version does not know says its reason."""
+    return _pick(SYNC.get(code, SYNC["unknown"]), language).format(**values)

@@ -1,0 +1,214 @@
+"""One running kiosk: the session, the worker that carries out its effects, the devices and
+their health, and the helpers a screen needs (live photo analysis, the chip photo).
+
+`kiosk.wiring.build(config)` makes it from the machine's config; the Kivy app receives it and
+hands it to every screen. It imports no Kivy: the UI gives it `post`, the way to run a function
+on the UI thread, so device callbacks and effect outcomes reach the session on one thread.
+Devices come in behind the small Protocols below; which classes they are is wiring's business.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from io import BytesIO
+from typing import Protocol
+
+from central_api_client.logs import LogEvent, event
+from hardware.idcard.watcher import CardEvent, CardPlaced, CardReadFailed, ReaderBack, ReaderLost
+from kiosk.config import Config
+from kiosk.core import events as ev
+from kiosk.core.documents import IdentityDocument
+from kiosk.core.health import DeviceHealth
+from kiosk.core.notices import Notice
+from kiosk.core.session import Session, SessionSettings
+
+log = logging.getLogger(__name__)
+
+Post = Callable[[Callable[[], None]], None]
+
+
+class CameraLike(Protocol):
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    @property
+    def is_alive(self) -> bool: ...
+
+
+class LightLike(Protocol):
+    """A `GuardedLight`: never raises, says `fault` ("" while healthy)."""
+
+    fault: str
+
+    def set(self, on: bool) -> None: ...
+
+
+class WatcherLike(Protocol):
+    def start(self) -> None: ...
+    def stop(self, timeout: float = 5.0) -> None: ...
+
+
+class EffectRunnerLike(Protocol):
+    def run(self, effect: ev.Effect) -> ev.EffectOutcome: ...
+
+
+class LiveAnalysisLike(Protocol):
+    analysed: int
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def latest(self) -> tuple[object, object] | None: ...
+
+
+class ImageLike(Protocol):
+    def save(self, fp: BytesIO, format: str) -> None: ...
+
+
+class Shell:
+    """Not thread-safe by design: everything but the effects runs on the UI thread."""
+
+    def __init__(
+        self,
+        config: Config,
+        settings: SessionSettings,
+        runner: EffectRunnerLike,
+        *,
+        camera: CameraLike | None,
+        light: LightLike | None,
+        watch_cards: Callable[[Callable[[CardEvent], None]], WatcherLike] | None,
+        live_analysis: Callable[[], LiveAnalysisLike],
+        chip_photo_decoder: Callable[[bytes], ImageLike | None] | None = None,
+        refuse_start: Callable[[], Notice | None] = lambda: None,
+        simulate: bool = False,
+    ) -> None:
+        self.config = config
+        self.simulate = simulate
+        self.camera = camera
+        self.runner = runner
+        self.health = DeviceHealth()
+        self.session = Session(settings, run_effect=self.run_effect, refuse_start=refuse_start)
+        self._light = light
+        self._watch_cards = watch_cards
+        self._watcher: WatcherLike | None = None
+        self._live_analysis = live_analysis
+        self._decoder = chip_photo_decoder
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="effects")
+        self._post: Post = lambda fn: fn()
+        self._health_listeners: list[Callable[[], None]] = []
+
+    @property
+    def language(self) -> str:
+        return self.config.display.language
+
+    # -- life ----------------------------------------------------------------------------
+
+    def attach(self, post: Post) -> None:
+        """How to run a function on the UI thread; given by the UI before `start`."""
+        self._post = post
+
+    def on_health(self, callback: Callable[[], None]) -> None:
+        """`callback()` whenever the staff alert may have changed (on the UI thread)."""
+        self._health_listeners.append(callback)
+
+    def start(self) -> None:
+        if self.camera is not None:
+            try:
+                self.camera.start()
+            except Exception as exc:  # noqa: BLE001 - a missing camera is a staff alert
+                event(log, LogEvent.CAMERA_START_FAILED, level=logging.ERROR,
+                      error=type(exc).__name__)
+                self._health_changed(self.health.camera_failed())
+        if self._watch_cards is not None:
+            self._watcher = self._watch_cards(lambda e: self._post(lambda: self._on_card(e)))
+            self._watcher.start()
+
+    def stop(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
+        if self.camera is not None:
+            self.camera.stop()
+        self._executor.shutdown(wait=True)
+
+    def tick(self, now: float | None = None) -> None:
+        """About twice a second, on the UI thread: the camera's health, the session's timers."""
+        self._watch_camera(time.monotonic() if now is None else now)
+        self.session.tick()
+
+    # -- the session ---------------------------------------------------------------------
+
+    def send(self, event_: ev.Event) -> None:
+        """A touch or device event for the session."""
+        self.session.handle(event_)
+
+    def run_effect(self, effect: ev.Effect) -> None:
+        """Given to the Session: effects run on the worker thread, outcomes come back on the
+        UI thread."""
+        future = self._executor.submit(self.runner.run, effect)
+
+        def done(f: Future[ev.EffectOutcome]) -> None:
+            self._post(lambda: self.session.handle(f.result()))
+
+        future.add_done_callback(done)
+
+    # -- devices -------------------------------------------------------------------------
+
+    def _on_card(self, e: CardEvent) -> None:
+        if isinstance(e, CardPlaced):
+            event(log, LogEvent.SESSION_CARD_PRESENTED, card_type=e.document.card_type.value)
+            self.send(ev.CardPresented(e.document))
+        elif isinstance(e, CardReadFailed):
+            event(log, LogEvent.SESSION_CARD_FAILED, level=logging.WARNING, code=e.code)
+            self.send(ev.CardFailed(e.code))
+        elif isinstance(e, ReaderLost):
+            event(log, LogEvent.HEALTH_READER_LOST, level=logging.ERROR, code=e.code)
+            self._health_changed(self.health.reader(connected=False))
+        elif isinstance(e, ReaderBack):
+            event(log, LogEvent.HEALTH_READER_BACK)
+            self._health_changed(self.health.reader(connected=True))
+
+    def _watch_camera(self, now: float) -> None:
+        if self.camera is None:
+            return
+        alive = self.camera.is_alive
+        if self.health.camera(alive, now):
+            event(log, LogEvent.HEALTH_CAMERA_BACK if alive else LogEvent.HEALTH_CAMERA_LOST,
+                  level=logging.INFO if alive else logging.ERROR)
+            self._health_changed(True)
+
+    def light(self, on: bool) -> None:
+        """The fill light is on during the photo step only. A failing relay is a staff alert
+        and a log line (the `GuardedLight` logs), and the candidate carries on without it."""
+        if self._light is None:
+            return
+        self._light.set(on)
+        self._health_changed(self.health.light(bool(self._light.fault)))
+
+    def _health_changed(self, changed: bool) -> None:
+        if changed:
+            for callback in list(self._health_listeners):
+                callback()
+
+    # -- what screens need ---------------------------------------------------------------
+
+    def live_analysis(self) -> LiveAnalysisLike:
+        """A started live analysis of the camera against the configured photo standard."""
+        live = self._live_analysis()
+        live.start()
+        return live
+
+    def chip_photo_png(self, document: IdentityDocument) -> bytes | None:
+        """The chip photo as PNG, when the vendor's decoder is installed; else None."""
+        if self._decoder is None or not document.chip_photo:
+            return None
+        try:
+            image = self._decoder(document.chip_photo)
+        except Exception:  # noqa: BLE001 - a vendor library fault must not stop the session
+            event(log, LogEvent.IDCARD_CHIP_PHOTO_DECODE_FAILED, level=logging.WARNING)
+            return None
+        if image is None:
+            return None
+        out = BytesIO()
+        image.save(out, "PNG")
+        return out.getvalue()

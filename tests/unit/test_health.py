@@ -1,0 +1,66 @@
+"""Which staff alert the footer shows: the most urgent broken device, and never a cleared one."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kiosk.core.health import Alert, DeviceHealth
+
+
+def test_all_well_shows_nothing():
+    assert DeviceHealth().alert is None
+
+
+def test_a_camera_silent_for_less_than_the_grace_is_not_lost():
+    h = DeviceHealth(camera_grace_s=1.0)
+    assert not h.camera(False, 0.0) and not h.camera(False, 0.5)
+    assert h.alert is None
+    assert h.camera(False, 1.0) and h.alert is Alert.CAMERA_LOST
+    assert not h.camera(False, 1.5)  # reported once
+    assert h.camera(True, 2.0) and h.alert is None
+
+
+def test_a_camera_that_comes_back_within_the_grace_starts_the_grace_again():
+    h = DeviceHealth(camera_grace_s=1.0)
+    h.camera(False, 0.0), h.camera(True, 0.5), h.camera(False, 0.9)
+    assert not h.camera(False, 1.5) and h.alert is None
+
+
+def test_a_camera_that_will_not_start_is_lost_at_once():
+    h = DeviceHealth()
+    assert h.camera_failed() and h.alert is Alert.CAMERA_LOST
+
+
+def test_the_reader_outranks_the_camera_which_outranks_the_light():
+    h = DeviceHealth(camera_grace_s=0)
+    h.light(True)
+    assert h.alert is Alert.LIGHT_FAULT
+    h.camera(False, 0.0)
+    assert h.alert is Alert.CAMERA_LOST
+    h.reader(False)
+    assert h.alert is Alert.READER_LOST
+
+
+def test_when_the_reader_is_back_a_camera_still_lost_is_still_shown():
+    h = DeviceHealth(camera_grace_s=0)
+    h.camera(False, 0.0)
+    h.reader(False)
+    h.reader(True)
+    assert h.alert is Alert.CAMERA_LOST
+
+
+@given(st.lists(st.tuples(st.sampled_from(list(Alert)), st.booleans()), max_size=40))
+def test_the_alert_is_always_the_most_urgent_fault_still_active(reports):
+    h = DeviceHealth(camera_grace_s=0)
+    active: set[Alert] = set()
+    for alert, broken in reports:
+        if alert is Alert.READER_LOST:
+            h.reader(not broken)
+        elif alert is Alert.CAMERA_LOST:
+            h.camera(not broken, 0.0)
+        else:
+            h.light(broken)
+        (active.add if broken else active.discard)(alert)
+        expected = next((a for a in Alert if a in active), None)
+        assert h.alert is expected
