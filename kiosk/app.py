@@ -66,17 +66,6 @@ def _start_uploader(config_path: Path | None, data_dir: Path) -> subprocess.Pope
     return proc
 
 
-def _start_idcard_simulator(config):
-    """The GA 467 reader simulator on a pty, so a simulated kiosk reads cards through the real
-    serial adapter; it shares the slot file that the dev players and tests place cards in."""
-    from hardware.idcard.sim.process import SimulatorProcess
-
-    sim = SimulatorProcess(config.sim_dir)
-    event(log, LogEvent.KIOSK_IDCARD_SIM_STARTED, pid=sim.pid, device=sim.device)
-    atexit.register(sim.stop)
-    return replace(config, devices=replace(config.devices, idcard=sim.uri))
-
-
 def _parse_size(text: str | None, config) -> tuple[int, int]:
     if not text:
         return config.display.width, config.display.height
@@ -128,14 +117,15 @@ def run_kiosk(simulate: bool, config_path: Path | None, data_dir: Path | None, s
             printer=mine.printer if mine.printer.startswith("sim:") else sim.printer,
         ))
     config.data_dir.mkdir(parents=True, exist_ok=True)
+    from kiosk import wiring
+
     if simulate:
-        config = _start_idcard_simulator(config)
+        config = wiring.start_idcard_simulator(config)
     window = _parse_size(size, config)
     _configure_kivy(config, window)
     event(log, LogEvent.KIOSK_STARTING, device_id=config.device.id, simulate=simulate,
           data_dir=str(config.data_dir), config=config.source)
 
-    from kiosk import wiring
     from kiosk.ui.app import KioskApp
 
     app = KioskApp(wiring.build(config, simulate=simulate), driver=driver)

@@ -62,6 +62,13 @@ class LiveAnalysisLike(Protocol):
     def latest(self) -> tuple[object, object] | None: ...
 
 
+class CardSlotLike(Protocol):
+    """The simulated reader's slot (`--simulate` only): place a shipped card by name, or lift it."""
+
+    def place(self, name: str) -> None: ...
+    def lift(self) -> None: ...
+
+
 class ImageLike(Protocol):
     def save(self, fp: BytesIO, format: str) -> None: ...
 
@@ -82,9 +89,11 @@ class Shell:
         chip_photo_decoder: Callable[[bytes], ImageLike | None] | None = None,
         refuse_start: Callable[[], Notice | None] = lambda: None,
         simulate: bool = False,
+        sim_cards: CardSlotLike | None = None,
     ) -> None:
         self.config = config
         self.simulate = simulate
+        self.sim_cards = sim_cards  # the simulator's card slot, for its buttons on screen
         self.camera = camera
         self.runner = runner
         self.health = DeviceHealth()

@@ -7,6 +7,11 @@ is handed on behind a Protocol. The UI receives the finished `Shell`.
 
 from __future__ import annotations
 
+import atexit
+import logging
+from dataclasses import replace
+
+from central_api_client.logs import LogEvent, event
 from hardware.camera import open_camera
 from hardware.camera.analysis import FaceAnalyser
 from hardware.camera.live import LiveAnalysis
@@ -23,8 +28,10 @@ from kiosk.core.workflows import get_workflow
 from kiosk.effects import EffectRunner
 from kiosk.fonts import cjk_font_path
 from kiosk.seal import Sealer
-from kiosk.shell import Shell
+from kiosk.shell import CardSlotLike, Shell
 from kiosk.store import open_store
+
+log = logging.getLogger("kiosk")
 
 
 def session_settings(config: Config) -> SessionSettings:
@@ -70,4 +77,23 @@ def build(config: Config, simulate: bool = False) -> Shell:
         # The disk guard: no new candidate when a record might not fit (staff must act).
         refuse_start=lambda: None if store.disk_ok() else Notice.DISK_FULL,
         simulate=simulate,
+        sim_cards=_sim_card_slot(config) if simulate else None,
     )
+
+
+def _sim_card_slot(config: Config) -> CardSlotLike:
+    from hardware.idcard.sim import SimCardSlot
+
+    return SimCardSlot(config.sim_dir)
+
+
+def start_idcard_simulator(config: Config) -> Config:
+    """`--simulate`: the GA 467 reader simulator on a pty, so a simulated kiosk reads cards
+    through the real serial adapter; it shares the slot file that the simulator's buttons, the
+    dev players and the tests place cards in. Returns the config reading from its pty."""
+    from hardware.idcard.sim.process import SimulatorProcess
+
+    sim = SimulatorProcess(config.sim_dir)
+    event(log, LogEvent.KIOSK_IDCARD_SIM_STARTED, pid=sim.pid, device=sim.device)
+    atexit.register(sim.stop)
+    return replace(config, devices=replace(config.devices, idcard=sim.uri))

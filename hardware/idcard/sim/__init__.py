@@ -2,6 +2,7 @@
 
 from hardware.idcard.sim.reader import (
     CARDS_DIR,
+    SimCardSlot,
     SimulatedReader,
     card_file,
     place_card,
@@ -9,4 +10,7 @@ from hardware.idcard.sim.reader import (
     slot_path,
 )
 
-__all__ = ["CARDS_DIR", "SimulatedReader", "card_file", "place_card", "remove_card", "slot_path"]
+__all__ = [
+    "CARDS_DIR", "SimCardSlot", "SimulatedReader", "card_file", "place_card", "remove_card",
+    "slot_path",
+]

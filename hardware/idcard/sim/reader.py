@@ -17,12 +17,11 @@ slot file, so `kiosk --simulate` exercises the real serial adapter while this in
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from central_api_client.files import atomic_write
 from hardware.idcard.reader import ReaderError, ReaderHealth
 from kiosk.core.documents import IdentityDocument
 
@@ -69,7 +68,8 @@ def place_card(
         raise ValueError(f"unknown simulated fault {data['fault']!r}; known: {FAULTS}")
     sim_dir = Path(sim_dir)
     sim_dir.mkdir(parents=True, exist_ok=True)
-    _atomic_write(slot_path(sim_dir), json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    atomic_write(slot_path(sim_dir), text.encode("utf-8"))
 
 
 def remove_card(sim_dir: Path) -> None:
@@ -77,15 +77,17 @@ def remove_card(sim_dir: Path) -> None:
     slot_path(Path(sim_dir)).unlink(missing_ok=True)
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+class SimCardSlot:
+    """The simulated reader's slot by card name, for the simulator's buttons on screen."""
+
+    def __init__(self, sim_dir: Path) -> None:
+        self.sim_dir = Path(sim_dir)
+
+    def place(self, name: str) -> None:
+        place_card(self.sim_dir, card_file(name))
+
+    def lift(self) -> None:
+        remove_card(self.sim_dir)
 
 
 class SimulatedReader:

@@ -10,7 +10,6 @@ from kivy.lang import Builder
 from kivy.properties import ObjectProperty
 from kivy.uix.boxlayout import BoxLayout
 
-from hardware.idcard.sim import card_file, place_card, remove_card
 from kiosk.core.texts import text
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
@@ -23,11 +22,12 @@ class SimCardStrip(BoxLayout):
         return text(key, self.shell.language)
 
     def place(self, name: str) -> None:
-        """Lift whatever card is there, then place `name` as a new placement."""
-        sim_dir = self.shell.config.sim_dir
-        remove_card(sim_dir)
+        """Lift whatever card is there, then place `name` as a new placement (the watcher
+        must see the slot empty first, as when a person swaps cards)."""
+        slot = self.shell.sim_cards
+        slot.lift()
         wait = self.shell.config.session.card_poll_s * 2.5
-        Clock.schedule_once(lambda _dt: place_card(sim_dir, card_file(name)), wait)
+        Clock.schedule_once(lambda _dt: slot.place(name), wait)
 
     def lift(self) -> None:
-        remove_card(self.shell.config.sim_dir)
+        self.shell.sim_cards.lift()
