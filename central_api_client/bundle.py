@@ -46,7 +46,8 @@ class BundleWriter:
 
     def add(self, record: SealedRecord) -> None:
         name = f"{record.record_id}.json"
-        atomic_write(self.folder / RECORDS_DIR / name, json.dumps(record.to_wire()).encode())
+        atomic_write(self.folder / RECORDS_DIR / name, json.dumps(record.to_wire()).encode(),
+                     mode=None)
         self._entries.append({"record_id": record.record_id, "size": record.size,
                               "sha256": record.sha256, "file": f"{RECORDS_DIR}/{name}"})
 
@@ -57,8 +58,8 @@ class BundleWriter:
             sort_keys=True, indent=1,
         ).encode()
         signature = key.sign(_MANIFEST_CONTEXT + manifest)
-        atomic_write(self.folder / MANIFEST_SIGNATURE, base64.b64encode(signature))
-        atomic_write(self.folder / MANIFEST, manifest)
+        atomic_write(self.folder / MANIFEST_SIGNATURE, base64.b64encode(signature), mode=None)
+        atomic_write(self.folder / MANIFEST, manifest, mode=None)
         return self.folder
 
 

@@ -10,11 +10,8 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
-from typing import Protocol
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hpke
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 # RFC 9180 base mode: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM. The blob on the wire
 # is what `Suite.encrypt` returns: the 32-byte encapsulated key followed by the AEAD ciphertext.
@@ -58,33 +55,12 @@ def utc_timestamp(moment: datetime) -> str:
 
 def is_record_id(value: str) -> bool:
     """A lower-case canonical UUID (the kiosk makes UUIDv7s); also keeps ids safe in URLs."""
-    return bool(_RECORD_ID.match(value))
+    return bool(_RECORD_ID.fullmatch(value))
 
 
 def is_device_id(value: str) -> bool:
     """Letters, digits, dot, dash, underscore: safe in a URL path segment and in a log line."""
-    return bool(_DEVICE_ID.match(value))
-
-
-class SealedRecordLike(Protocol):
-    """What the client sends: `kiosk.seal.SealedRecord` fits, without the client importing it."""
-
-    @property
-    def record_id(self) -> str: ...
-    @property
-    def device_id(self) -> str: ...
-    @property
-    def workflow(self) -> str: ...
-    @property
-    def created_at(self) -> str: ...
-    @property
-    def size(self) -> int: ...
-    @property
-    def sha256(self) -> str: ...
-    @property
-    def blob(self) -> bytes: ...
-    @property
-    def signature(self) -> bytes: ...
+    return bool(_DEVICE_ID.fullmatch(value))
 
 
 def signing_message(
@@ -106,30 +82,3 @@ def signing_message(
     }
     body = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return SIGNATURE_CONTEXT + body.encode("ascii")
-
-
-def signature_is_valid(
-    public_key: Ed25519PublicKey,
-    signature: bytes,
-    *,
-    record_id: str,
-    device_id: str,
-    workflow: str,
-    created_at: str,
-    size: int,
-    sha256: str,
-) -> bool:
-    """True when `signature` is the device's Ed25519 signature over `signing_message`."""
-    message = signing_message(
-        record_id=record_id,
-        device_id=device_id,
-        workflow=workflow,
-        created_at=created_at,
-        size=size,
-        sha256=sha256,
-    )
-    try:
-        public_key.verify(signature, message)
-    except InvalidSignature:
-        return False
-    return True

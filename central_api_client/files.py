@@ -13,17 +13,23 @@ from pathlib import Path
 
 
 def atomic_write(
-    path: Path, data: bytes, *, mode: int = 0o644, keep_existing: bool = False
+    path: Path, data: bytes, *, mode: int | None = 0o644, keep_existing: bool = False
 ) -> bool:
     """Write `data` to a temporary file beside `path`, fsync it, then move it into place.
 
-    `keep_existing`: never replace a file that is already there (another process made it
-    first, say a secret that must not change under a running kiosk); returns False then.
+    `mode`: the file's permissions; None: 0644 where the filesystem allows a chmod at all (a FAT
+    stick mounted for another user refuses one, which must not fail an export).
+    `keep_existing`: never replace a file that is already there (another process made it first,
+    say a secret that must not change under a running kiosk); returns False then.
     The directory is fsynced too, so the rename itself survives a power cut.
     """
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        os.fchmod(fd, mode)
+        if mode is not None:
+            os.fchmod(fd, mode)
+        else:  # readable as an ordinary file where the filesystem allows it
+            with contextlib.suppress(OSError):
+                os.fchmod(fd, 0o644)
         with os.fdopen(fd, "wb") as out:
             out.write(data)
             out.flush()

@@ -151,7 +151,7 @@ class LogEvent(StrEnum):
 
     SESSION_CARD_FAILED = (
         "session.card_failed",
-        "the reader gave up on a card; the session shows a notice",
+        "the reader could not finish a card (`code`; card_removed: lifted mid-read, ignored)",
     )
     SESSION_CARD_PRESENTED = "session.card_presented", "a card was read and handed to the session"
     SESSION_IDENTITY_SHOWN = (

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Self
 
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from central_api_client.contract import (
@@ -30,7 +31,6 @@ from central_api_client.contract import (
     SHA256_PATTERN,
     SIGNATURE_BYTES,
     WORKFLOW_PATTERN,
-    signature_is_valid,
     signing_message,
 )
 
@@ -154,12 +154,11 @@ class SealedRecord(RecordMeta):
             raise RecordInvalidError("sha256_mismatch", "sha256 does not match the blob")
         if len(self.signature) != SIGNATURE_BYTES:
             raise RecordInvalidError("invalid_signature", "signature must be 64 bytes (Ed25519)")
-        if not signature_is_valid(
-            device_public_key, self.signature, record_id=self.record_id,
-            device_id=self.device_id, workflow=self.workflow, created_at=self.created_at,
-            size=self.size, sha256=self.sha256,
-        ):
-            raise RecordInvalidError("invalid_signature", "device signature does not verify")
+        try:
+            device_public_key.verify(self.signature, self.signed_message())
+        except InvalidSignature:
+            reason = "device signature does not verify"
+            raise RecordInvalidError("invalid_signature", reason) from None
 
 
 def check_field(name: str, bounds: dict[str, Any], value: object) -> Any:
@@ -181,7 +180,7 @@ def check_field(name: str, bounds: dict[str, Any], value: object) -> Any:
         raise RecordFormatError("invalid_record", f"{name} must be a string")
     if len(value) > bounds.get("max_length", 256):
         raise RecordFormatError("invalid_record", f"{name} is too long")
-    if "pattern" in bounds and not re.match(bounds["pattern"], value):
+    if "pattern" in bounds and not re.fullmatch(bounds["pattern"], value):
         raise RecordFormatError("invalid_record", f"{name} has the wrong form")
     if bounds.get("aware_time") and (problem := aware_time_problem(value)):
         raise RecordFormatError("invalid_record", f"{name}: {problem}")

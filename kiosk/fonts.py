@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
+from io import BytesIO
 from pathlib import Path
 
 from fontTools.ttLib import TTCollection, TTFont
+
+from central_api_client.files import atomic_write
 
 FAMILY = "Noto Sans CJK SC"
 DEBIAN_PACKAGE = "fonts-noto-cjk"
@@ -76,16 +78,9 @@ def _extract(collection: Path, weight: str, cache: Path) -> Path:
         return target
     cache.mkdir(parents=True, exist_ok=True)
     face = _find_face(collection)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=cache)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            face.save(out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)  # atomic: a racing process replaces an identical file
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    out = BytesIO()
+    face.save(out)
+    atomic_write(target, out.getvalue())  # a racing process replaces an identical file
     _remove_stale(cache, weight, keep=target)
     return target
 

@@ -168,7 +168,9 @@ class Shell:
             event(log, LogEvent.SESSION_CARD_PRESENTED, card_type=e.document.card_type.value)
             self.send(ev.CardPresented(e.document))
         elif isinstance(e, CardReadFailed):
-            event(log, LogEvent.SESSION_CARD_FAILED, level=logging.WARNING, code=e.code)
+            # A card lifted mid-read is ordinary (the card step ignores it); the rest is not.
+            level = logging.INFO if e.code == "card_removed" else logging.WARNING
+            event(log, LogEvent.SESSION_CARD_FAILED, level=level, code=e.code)
             self.send(ev.CardFailed(e.code))
         elif isinstance(e, ReaderLost):
             event(log, LogEvent.HEALTH_READER_LOST, level=logging.ERROR, code=e.code)

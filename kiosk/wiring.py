@@ -10,11 +10,10 @@ from __future__ import annotations
 import atexit
 import logging
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from central_api_client.logs import LogEvent, event
 from hardware.camera import open_camera
-from hardware.camera.analysis import FaceAnalyser
-from hardware.camera.live import LiveAnalysis
 from hardware.idcard import open_idcard_reader
 from hardware.idcard.watcher import CardWatcher
 from hardware.idcard.wlt import load_decoder
@@ -30,6 +29,10 @@ from kiosk.fonts import cjk_font_path
 from kiosk.seal import Sealer
 from kiosk.shell import CardSlotLike, Shell
 from kiosk.store import open_store
+
+if TYPE_CHECKING:
+    from hardware.camera.analysis import FaceAnalyser
+    from hardware.camera.live import LiveAnalysis
 
 log = logging.getLogger("kiosk")
 
@@ -59,6 +62,11 @@ def build(config: Config, simulate: bool = False) -> Shell:
     analysers: list[FaceAnalyser] = []
 
     def live_analysis() -> LiveAnalysis:
+        # Imported here: OpenCV and its cascades load when the photo step first needs them,
+        # not at start (a simulated camera needs no OpenCV at all until then).
+        from hardware.camera.analysis import FaceAnalyser
+        from hardware.camera.live import LiveAnalysis
+
         if not analysers:  # loading the cascades takes a moment: once per kiosk, when needed
             analysers.append(FaceAnalyser(config.photo.standard(), config.photo.detector_model))
         return LiveAnalysis(camera, analysers[0])

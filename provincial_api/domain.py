@@ -13,8 +13,9 @@ accepted once per device.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -64,6 +65,19 @@ def raw_public_key(key: Ed25519PublicKey) -> bytes:
 # A store's answer for one record: (what is stored, True when this call stored it), or the
 # ConflictError when the id already holds another blob.
 Put = tuple[ReceivedRecord, bool] | ConflictError
+
+# The records table's columns come from the wire type's fields, so both adapters select what
+# records.py declares and nothing else.
+META_COLUMNS = ", ".join(f.name for f in fields(ReceivedRecord))
+SEALED_COLUMNS = ", ".join(f.name for f in fields(SealedRecord))
+
+
+def sealed_from_row(row: Sequence[Any]) -> tuple[SealedRecord, bytes]:
+    """A `SELECT {SEALED_COLUMNS}, device_public_key` row: the record and its signer's key
+    (drivers hand binaries back as memoryview or bytes)."""
+    values: list[Any] = [bytes(v) if isinstance(v, memoryview | bytearray) else v for v in row]
+    *columns, key = values
+    return SealedRecord(*columns), bytes(key)
 
 
 class Store(Protocol):

@@ -59,6 +59,8 @@ def ingest(store: Store, device: Device, records: Sequence[SealedRecord | Unread
         outcomes.append(refusal)
         if refusal is None and isinstance(record, SealedRecord):
             accepted.append((len(outcomes) - 1, record))
+    if not accepted:  # nothing to store: the writer (and its connection) is not woken
+        return [outcome for outcome in outcomes if outcome is not None]
     puts = store.put_many([r for _, r in accepted], device.public_key, received_at)
     for (index, record), put in zip(accepted, puts, strict=True):
         if isinstance(put, ConflictError):

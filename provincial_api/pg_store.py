@@ -13,15 +13,20 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any
 
-from provincial_api.domain import Put, ReceivedRecord, SealedRecord
+from provincial_api.domain import (
+    META_COLUMNS,
+    SEALED_COLUMNS,
+    Put,
+    ReceivedRecord,
+    SealedRecord,
+    sealed_from_row,
+)
 from provincial_api.group_commit import Claimed, GroupCommit
 from provincial_api.pg_db import Pool, is_alive
 
 if TYPE_CHECKING:
     from psycopg import Connection
 
-META_COLUMNS = "record_id, device_id, workflow, created_at, size, sha256, received_at"
-SEALED_COLUMNS = "record_id, device_id, workflow, created_at, size, sha256, blob, signature"
 
 
 class PgStore:
@@ -46,13 +51,7 @@ class PgStore:
                 f"SELECT {SEALED_COLUMNS}, device_public_key FROM records WHERE record_id = %s",
                 (record_id,),
             ).fetchone()
-        if row is None:
-            return None
-        record_id, device_id, workflow, created_at, size, sha256, blob, signature, key = row
-        record = SealedRecord(record_id=record_id, device_id=device_id, workflow=workflow,
-                              created_at=created_at, size=size, sha256=sha256,
-                              blob=bytes(blob), signature=bytes(signature))
-        return record, bytes(key)
+        return None if row is None else sealed_from_row(row)
 
     def device_records(self, device_id: str, limit: int) -> list[ReceivedRecord]:
         with self.pool.connection() as conn:

@@ -13,12 +13,16 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
-from provincial_api.domain import Put, ReceivedRecord, SealedRecord
+from provincial_api.domain import (
+    META_COLUMNS,
+    SEALED_COLUMNS,
+    Put,
+    ReceivedRecord,
+    SealedRecord,
+    sealed_from_row,
+)
 from provincial_api.group_commit import Claimed, GroupCommit
 from provincial_api.sqlite_db import ensure_schema, sqlite_connection
-
-META_COLUMNS = "record_id, device_id, workflow, created_at, size, sha256, received_at"
-SEALED_COLUMNS = "record_id, device_id, workflow, created_at, size, sha256, blob, signature"
 
 
 class SqliteStore:
@@ -47,13 +51,7 @@ class SqliteStore:
                 f"SELECT {SEALED_COLUMNS}, device_public_key FROM records WHERE record_id = ?",
                 (record_id,),
             ).fetchone()
-        if row is None:
-            return None
-        record_id, device_id, workflow, created_at, size, sha256, blob, signature, key = row
-        record = SealedRecord(record_id=record_id, device_id=device_id, workflow=workflow,
-                              created_at=created_at, size=size, sha256=sha256,
-                              blob=bytes(blob), signature=bytes(signature))
-        return record, bytes(key)
+        return None if row is None else sealed_from_row(row)
 
     def device_records(self, device_id: str, limit: int) -> list[ReceivedRecord]:
         with sqlite_connection(self.path) as conn:

@@ -1,7 +1,7 @@
 """Errors a candidate or staff member can meet, each with a stable code.
 
 Every such error, the kiosk's own and each device's, is a `CodedError`: one place says what a
-code and a detail are, so the UI (`kiosk.ui.strings` maps a code to a screen and a message), the
+code and a detail are, so the UI (`kiosk.core.texts` maps a code to a screen and a message), the
 logs and the technician's tools read any of them the same way. The message text never holds an
 ID number, a name, a password or a photo.
 """

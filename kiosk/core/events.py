@@ -31,7 +31,8 @@ class CardPresented:
 
 @dataclass(frozen=True)
 class CardFailed:
-    """The reader gave up on a card after its retries; `code` is the reader's error code."""
+    """The reader could not finish a card; `code` is the reader's error code (`card_removed`:
+    the card was lifted mid-read, which the card step ignores; anything else: a notice)."""
 
     code: str
 

@@ -43,9 +43,6 @@ class DeviceHealth:
         """The one alert to show staff now, or None when every device is well."""
         return next((a for a in _PRIORITY if a in self._faults), None)
 
-    def is_faulty(self, alert: Alert) -> bool:
-        return alert in self._faults
-
     def reader(self, connected: bool) -> bool:
         return self._set(Alert.READER_LOST, not connected)
 

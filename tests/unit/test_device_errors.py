@@ -1,7 +1,7 @@
 """Every error a person can meet is a `CodedError` whose code the UI and the logs key on.
 
 The tables below pin the codes: renaming one would silently send a screen to the generic
-ask-staff message, so a change here must be deliberate (and matched in `kiosk.ui.strings`).
+ask-staff message, so a change here must be deliberate (and matched in `kiosk.core.texts`).
 """
 
 from __future__ import annotations

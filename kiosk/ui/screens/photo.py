@@ -109,7 +109,9 @@ class PhotoScreen(KioskScreen):
         view = self._auto.observe(seen, time.monotonic())
         if view.presence:
             self.send(ev.FaceSeen())
-        self.camera_ok, self.face_ok = view.camera_ok, view.good
+        self.camera_ok = view.camera_ok
+        if view.phase is not Phase.TAKING:  # while the photo is encoded the guide stays as it was
+            self.face_ok = view.good
         if view.phase is Phase.STALE:
             self.phase, self.countdown = "preview", 0
             self.guidance = self.t("photo_no_camera")
