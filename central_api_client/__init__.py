@@ -1,28 +1,6 @@
-"""Client of the provincial API, and the contract it shares with the reference server."""
+"""The contract every program shares (wire types, signing, log lines) and the httpx client of
+the provincial API (`central_api_client.client`).
 
-from central_api_client.client import (
-    Ack,
-    ApiError,
-    AuthError,
-    DeviceAuth,
-    ProvincialApiClient,
-    RejectedError,
-    ServerError,
-    ServerUnreachableError,
-    UnexpectedResponseError,
-)
-from central_api_client.records import ReceivedRecord, SealedRecord
-
-__all__ = [
-    "Ack",
-    "ApiError",
-    "AuthError",
-    "DeviceAuth",
-    "ProvincialApiClient",
-    "ReceivedRecord",
-    "RejectedError",
-    "ServerError",
-    "SealedRecord",
-    "ServerUnreachableError",
-    "UnexpectedResponseError",
-]
+Deliberately empty: importing `central_api_client.logs` from a device adapter or a simulator
+must not load httpx and the client (a tenth of a second at every start of every process).
+"""

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from central_api_client import (
+from central_api_client.client import (
     Ack,
     AuthError,
     ProvincialApiClient,

@@ -17,8 +17,7 @@ import time
 from pathlib import Path
 from types import FrameType
 
-from central_api_client import DeviceAuth, ProvincialApiClient
-from central_api_client.client import MAX_RETRY_AFTER_S
+from central_api_client.client import MAX_RETRY_AFTER_S, DeviceAuth, ProvincialApiClient
 from central_api_client.logs import LogEvent, event, setup_logging
 from kiosk.config import Config, ConfigError, load_config, with_overrides
 from kiosk.seal import SealError, load_device_key

@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from central_api_client import DeviceAuth, ProvincialApiClient  # noqa: E402
+from central_api_client.client import DeviceAuth, ProvincialApiClient  # noqa: E402
 from kiosk.seal import Sealer, load_device_key  # noqa: E402
 from kiosk.store import KioskStore  # noqa: E402
 from kiosk.sync.drain import drain_once  # noqa: E402

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from central_api_client import DeviceAuth, ProvincialApiClient
+from central_api_client.client import DeviceAuth, ProvincialApiClient
 from kiosk.seal import Sealer, load_device_key
 from kiosk.store import KioskStore
 from kiosk.sync.drain import drain_once

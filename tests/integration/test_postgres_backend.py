@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from central_api_client import DeviceAuth, ProvincialApiClient
+from central_api_client.client import DeviceAuth, ProvincialApiClient
 from central_api_client.records import ReceivedRecord
 from kiosk import seal
 from kiosk.config import load_config

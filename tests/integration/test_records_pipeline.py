@@ -12,7 +12,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from central_api_client import DeviceAuth, ProvincialApiClient
+from central_api_client.client import DeviceAuth, ProvincialApiClient
 from kiosk import seal
 from kiosk.config import load_config
 from kiosk.seal import Sealer, load_device_key

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from central_api_client import DeviceAuth
+from central_api_client.client import DeviceAuth
 from provincial_api.app import create_app
 
 RECORD_ID = "01900000-0000-7000-8000-000000000000"

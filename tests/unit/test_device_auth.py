@@ -15,7 +15,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 
-from central_api_client import AuthError, DeviceAuth, ProvincialApiClient
+from central_api_client.client import AuthError, DeviceAuth, ProvincialApiClient
 from central_api_client.signing import (
     SignatureProblem,
     parse_signature_headers,

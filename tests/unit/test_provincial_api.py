@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from central_api_client import (
+from central_api_client.client import (
     DeviceAuth,
     ProvincialApiClient,
     RejectedError,

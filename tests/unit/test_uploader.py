@@ -9,7 +9,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from central_api_client import DeviceAuth, ProvincialApiClient
+from central_api_client.client import DeviceAuth, ProvincialApiClient
 from kiosk.seal import Sealer, load_device_key
 from kiosk.store import KioskStore
 from kiosk.sync import status
