@@ -11,6 +11,7 @@
     domain.py         Device, ConflictError, DeviceExistsError, the Store/Registry Protocols
     backend.py        the one reader of --db: opens SQLite or PostgreSQL adapters
     group_commit.py   the writer thread both stores share (one durable commit per group)
+    record_reads.py   the reads both stores share (the same SQL; only the parameter mark differs)
     sqlite_db.py  sqlite_store.py  sqlite_registry.py    SQLite adapters
     pg_db.py      pg_store.py      pg_registry.py        PostgreSQL adapters
 

@@ -13,24 +13,20 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any
 
-from provincial_api.domain import (
-    META_COLUMNS,
-    SEALED_COLUMNS,
-    Put,
-    ReceivedRecord,
-    SealedRecord,
-    sealed_from_row,
-)
+from provincial_api.domain import Put, ReceivedRecord, SealedRecord
 from provincial_api.group_commit import Claimed, GroupCommit
 from provincial_api.pg_db import Pool, is_alive
+from provincial_api.record_reads import RecordReads
 
 if TYPE_CHECKING:
     from psycopg import Connection
 
 
 
-class PgStore:
+class PgStore(RecordReads):
     """Reads take a pooled connection per call; writes go through the group-commit thread."""
+
+    mark = "%s"
 
     def __init__(self, pool: Pool) -> None:
         self.pool = pool
@@ -41,33 +37,8 @@ class PgStore:
     ) -> list[Put]:
         return self._writes.put_many(records, device_public_key, received_at)
 
-    def get(self, record_id: str) -> ReceivedRecord | None:
-        with self.pool.connection() as conn:
-            return _get(conn, record_id)
-
-    def sealed(self, record_id: str) -> tuple[SealedRecord, bytes] | None:
-        with self.pool.connection() as conn:
-            row = conn.execute(
-                f"SELECT {SEALED_COLUMNS}, device_public_key FROM records WHERE record_id = %s",
-                (record_id,),
-            ).fetchone()
-        return None if row is None else sealed_from_row(row)
-
-    def device_records(self, device_id: str, limit: int) -> list[ReceivedRecord]:
-        with self.pool.connection() as conn:
-            rows = conn.execute(
-                f"SELECT {META_COLUMNS} FROM records WHERE device_id = %s"
-                " ORDER BY received_at, record_id LIMIT %s",
-                (device_id, limit),
-            ).fetchall()
-        return [ReceivedRecord(*row) for row in rows]
-
-    def all_records(self) -> list[ReceivedRecord]:
-        with self.pool.connection() as conn:
-            rows = conn.execute(
-                f"SELECT {META_COLUMNS} FROM records ORDER BY received_at, record_id"
-            ).fetchall()
-        return [ReceivedRecord(*row) for row in rows]
+    def reading(self) -> AbstractContextManager[Any]:
+        return self.pool.connection()
 
     def close(self) -> None:
         self.pool.close()
@@ -96,17 +67,10 @@ class PgStore:
         ).rowcount == 1
         if inserted:
             return ReceivedRecord.of(record, received_at), True
-        holder = _get(conn, record.record_id)  # committed by another writer: visible now
+        holder = self.lookup(conn, record.record_id)  # committed by another writer: visible now
         if holder is None:
             raise RuntimeError("record id conflicted but holds no row")  # records are never deleted
         return holder, False
 
     def reusable(self, conn: Connection[Any]) -> bool:
         return is_alive(conn)
-
-
-def _get(conn: Connection[Any], record_id: str) -> ReceivedRecord | None:
-    row = conn.execute(
-        f"SELECT {META_COLUMNS} FROM records WHERE record_id = %s", (record_id,)
-    ).fetchone()
-    return None if row is None else ReceivedRecord(*row)

@@ -12,20 +12,15 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any
 
-from provincial_api.domain import (
-    META_COLUMNS,
-    SEALED_COLUMNS,
-    Put,
-    ReceivedRecord,
-    SealedRecord,
-    sealed_from_row,
-)
+from provincial_api.domain import Put, ReceivedRecord, SealedRecord
 from provincial_api.group_commit import Claimed, GroupCommit
+from provincial_api.record_reads import RecordReads
 from provincial_api.sqlite_db import ensure_schema, sqlite_connection
 
 
-class SqliteStore:
+class SqliteStore(RecordReads):
     """A connection per call for reads; writes through the group-commit thread.
 
     synchronous=FULL: a commit is on disk (fsync) before a record is acknowledged.
@@ -41,33 +36,8 @@ class SqliteStore:
     ) -> list[Put]:
         return self._writes.put_many(records, device_public_key, received_at)
 
-    def get(self, record_id: str) -> ReceivedRecord | None:
-        with sqlite_connection(self.path) as conn:
-            return _get(conn, record_id)
-
-    def sealed(self, record_id: str) -> tuple[SealedRecord, bytes] | None:
-        with sqlite_connection(self.path) as conn:
-            row = conn.execute(
-                f"SELECT {SEALED_COLUMNS}, device_public_key FROM records WHERE record_id = ?",
-                (record_id,),
-            ).fetchone()
-        return None if row is None else sealed_from_row(row)
-
-    def device_records(self, device_id: str, limit: int) -> list[ReceivedRecord]:
-        with sqlite_connection(self.path) as conn:
-            rows = conn.execute(
-                f"SELECT {META_COLUMNS} FROM records WHERE device_id = ?"
-                " ORDER BY received_at, record_id LIMIT ?",
-                (device_id, limit),
-            ).fetchall()
-        return [ReceivedRecord(*row) for row in rows]
-
-    def all_records(self) -> list[ReceivedRecord]:
-        with sqlite_connection(self.path) as conn:
-            rows = conn.execute(
-                f"SELECT {META_COLUMNS} FROM records ORDER BY received_at, record_id"
-            ).fetchall()
-        return [ReceivedRecord(*row) for row in rows]
+    def reading(self) -> AbstractContextManager[Any]:
+        return sqlite_connection(self.path)
 
     def close(self) -> None:
         """Nothing held open between calls (the writer closes its connection when idle)."""
@@ -90,7 +60,7 @@ class SqliteStore:
 
     def claim(self, conn: sqlite3.Connection, record: SealedRecord, device_public_key: bytes,
               received_at: str) -> Claimed:
-        existing = _get(conn, record.record_id)  # BEGIN IMMEDIATE: no writer in between
+        existing = self.lookup(conn, record.record_id)  # BEGIN IMMEDIATE: no writer in between
         if existing is not None:
             return existing, False
         conn.execute(
@@ -105,10 +75,3 @@ class SqliteStore:
 
     def reusable(self, conn: sqlite3.Connection) -> bool:
         return True
-
-
-def _get(conn: sqlite3.Connection, record_id: str) -> ReceivedRecord | None:
-    row = conn.execute(
-        f"SELECT {META_COLUMNS} FROM records WHERE record_id = ?", (record_id,)
-    ).fetchone()
-    return None if row is None else ReceivedRecord(*row)
