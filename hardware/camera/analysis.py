@@ -26,7 +26,15 @@ import numpy as np
 import numpy.typing as npt
 
 from kiosk.core import photo_standard as ps
-from kiosk.core.photo_standard import Box, FaceGeometry, PhotoStandard, Placement, Verdict
+from kiosk.core.photo_geometry import (
+    Box,
+    FaceGeometry,
+    Placement,
+    guide_box,
+    guide_reasons,
+    place,
+)
+from kiosk.core.photo_standard import PhotoStandard, Verdict
 from kiosk.core.texts import guidance_text
 
 if TYPE_CHECKING:
@@ -228,8 +236,8 @@ class FaceAnalyser:
         hair_top, measured = self._hair_top(small, face, eyes_y, k, bg_rgb,
                                             sample_ok and bg_std <= std.background_max_std)
         geometry = FaceGeometry(face.cx, eyes_y, hair_top, face.w * std.face_width_per_box)
-        placement = ps.place(geometry, std, fw, fh)
-        live = common + list(ps.guide_reasons(geometry, std, fw, fh))
+        placement = place(geometry, std, fw, fh)
+        live = common + list(guide_reasons(geometry, std, fw, fh))
         photo = common + list(placement.reasons)
         return Analysis(
             Verdict(ps.sort_reasons(live)), Verdict(ps.sort_reasons(photo)), (fw, fh),
@@ -243,7 +251,7 @@ class FaceAnalyser:
                     std: PhotoStandard) -> tuple[tuple[float, float, float], float, bool]:
         """Mean colour and grey spread of the background around the head (at WORK_WIDTH)."""
         h, w = grey.shape
-        g = ps.guide_box(std, w, h)
+        g = guide_box(std, w, h)
         fx0, fx1 = (face.x - 0.35 * face.w) * k, (face.right + 0.35 * face.w) * k
         top = int(max(g.y, 0))
         eyes = int(min(max(eyes_y * k, 0), h))

@@ -202,7 +202,7 @@ NOTICES: dict[Notice, tuple[Words, Words]] = {
 }
 
 # Live photo guidance, keyed by the reason codes of `kiosk.core.photo_standard`. "Left" and
-# "right" are the candidate's own (see `photo_standard.guide_reasons`).
+# "right" are the candidate's own (see `photo_geometry.guide_reasons`).
 GUIDANCE: dict[str, Words] = {
     ps.BAD_IMAGE: Words("摄像头画面异常，请联系工作人员", "Camera picture fault, please ask staff"),
     ps.NO_FACE: Words("请正对镜头，把脸放进框内", "Face the camera, with your face in the frame"),

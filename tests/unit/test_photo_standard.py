@@ -6,8 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kiosk.core import photo_geometry as geo
 from kiosk.core import photo_standard as ps
-from kiosk.core.photo_standard import FaceGeometry, PhotoStandard, Verdict
+from kiosk.core.photo_geometry import FaceGeometry
+from kiosk.core.photo_standard import PhotoStandard, Verdict
 from kiosk.core.texts import guidance_text
 
 STD = PhotoStandard()
@@ -54,8 +56,8 @@ def _face(cx: float = 320, eyes: float = 200, head: float = 140, width: float = 
 
 def test_a_centred_face_sits_in_the_guide_and_places_inside_every_band() -> None:
     face = _face()
-    assert ps.guide_reasons(face, STD, 640, 480) == ()
-    p = ps.place(face, STD, 640, 480)
+    assert geo.guide_reasons(face, STD, 640, 480) == ()
+    p = geo.place(face, STD, 640, 480)
     assert p.ok, p.reasons
     assert STD.eyes_min <= p.eyes_y <= STD.eyes_max
     assert STD.hair_top_min <= p.hair_top <= STD.hair_top_max
@@ -74,20 +76,20 @@ def test_a_centred_face_sits_in_the_guide_and_places_inside_every_band() -> None
     (_face(eyes=120, head=100), ps.MOVE_DOWN),
 ])
 def test_guide_tells_which_way_to_move(face: FaceGeometry, reason: str) -> None:
-    assert reason in ps.guide_reasons(face, STD, 640, 480)
+    assert reason in geo.guide_reasons(face, STD, 640, 480)
 
 
 def test_placement_refuses_instead_of_padding() -> None:
-    assert ps.MOVE_LEFT in ps.place(_face(cx=60), STD, 640, 480).reasons
-    assert ps.MOVE_RIGHT in ps.place(_face(cx=600), STD, 640, 480).reasons
-    assert ps.MOVE_BACK in ps.place(_face(width=330), STD, 640, 480).reasons
-    assert ps.LOW_RESOLUTION in ps.place(_face(width=60, head=50), STD, 640, 480).reasons
+    assert ps.MOVE_LEFT in geo.place(_face(cx=60), STD, 640, 480).reasons
+    assert ps.MOVE_RIGHT in geo.place(_face(cx=600), STD, 640, 480).reasons
+    assert ps.MOVE_BACK in geo.place(_face(width=330), STD, 640, 480).reasons
+    assert ps.LOW_RESOLUTION in geo.place(_face(width=60, head=50), STD, 640, 480).reasons
 
 
 def test_placement_follows_a_provincial_variant() -> None:
     std = PhotoStandard(width=360, height=480, hair_top_min=30, hair_top_max=80, eyes_min=150,
                         eyes_max=220, face_width_min=130, face_width_max=220).validate()
-    p = ps.place(_face(), std, 640, 480)
+    p = geo.place(_face(), std, 640, 480)
     assert p.ok, p.reasons
     assert 150 <= p.eyes_y <= 220 and 30 <= p.hair_top <= 80 and 130 <= p.face_width <= 220
 
@@ -119,8 +121,8 @@ def test_a_face_that_fills_the_frame_height_exactly_still_places() -> None:
     # At 4/3 enlargement the crop is the whole 480-px frame height; float rounding once made
     # the eye-line window empty there and refused a face the guide had just called good.
     face = FaceGeometry(cx=320, eyes_y=180.3, hair_top=62.0, face_width=180.0)
-    assert ps.guide_reasons(face, STD, 640, 480) == ()
-    assert ps.place(face, STD, 640, 480).reasons == ()
+    assert geo.guide_reasons(face, STD, 640, 480) == ()
+    assert geo.place(face, STD, 640, 480).reasons == ()
 
 
 @settings(max_examples=300, deadline=None)
@@ -133,5 +135,5 @@ def test_whatever_the_live_guide_accepts_can_be_cut_to_the_standard(
 ) -> None:
     """Auto-capture trusts the live guide: a face it calls good must make a photo."""
     face = FaceGeometry(cx=cx, eyes_y=eyes_y, hair_top=eyes_y - head, face_width=width)
-    if ps.guide_reasons(face, STD, 640, 480) == ():
-        assert ps.place(face, STD, 640, 480).reasons == ()
+    if geo.guide_reasons(face, STD, 640, 480) == ():
+        assert geo.place(face, STD, 640, 480).reasons == ()

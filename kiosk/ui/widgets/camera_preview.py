@@ -11,7 +11,8 @@ from kivy.graphics import Color, Line, Rectangle
 from kivy.graphics.texture import Texture
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty
 
-from kiosk.core.photo_standard import PhotoStandard, guide_box
+from kiosk.core.photo_geometry import guide_box
+from kiosk.core.photo_standard import PhotoStandard
 from kiosk.ui import theme
 from kiosk.ui.widgets.picture import Picture
 
