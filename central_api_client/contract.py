@@ -53,6 +53,11 @@ def utc_timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def utc_now() -> str:
+    """Now, in that one text form."""
+    return utc_timestamp(datetime.now(UTC))
+
+
 def is_record_id(value: str) -> bool:
     """A lower-case canonical UUID (the kiosk makes UUIDv7s); also keeps ids safe in URLs."""
     return bool(_RECORD_ID.fullmatch(value))

@@ -12,10 +12,10 @@ from __future__ import annotations
 import logging
 
 from central_api_client.logs import LogEvent, event
-from hardware.printer import Printer, PrinterError
+from hardware.printer import Printer
 from kiosk.config import Config
 from kiosk.core import events as ev
-from kiosk.core.errors import KioskError
+from kiosk.core.errors import CodedError
 from kiosk.core.record import Signature
 from kiosk.imaging import PhotoRefused, signature_png, standard_photo
 from kiosk.seal import Sealer
@@ -51,7 +51,7 @@ class EffectRunner:
                 event(log, LogEvent.PRINTER_LOGIN_CARD_PRINTED)
                 return ev.Printed(effect.session_id)
             raise TypeError(f"unknown effect {name}")
-        except (KioskError, PrinterError) as exc:
+        except CodedError as exc:  # a kiosk rule or a device (the printer) said no, with a code
             event(log, LogEvent.EFFECTS_FAILED, level=logging.WARNING, effect=name, code=exc.code)
             return ev.EffectFailed(effect.session_id, name, exc.code)
         except Exception as exc:  # noqa: BLE001 - the kiosk must stay up and say so

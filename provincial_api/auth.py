@@ -13,13 +13,12 @@ import base64
 import binascii
 import logging
 import time
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from central_api_client.contract import utc_timestamp
+from central_api_client.contract import utc_now
 from central_api_client.logs import LogEvent, event
 from central_api_client.signing import (
     DEV_PUBLIC_KEY_HEADER,
@@ -84,7 +83,7 @@ def _dev_enrol(registry: Registry, device_id: str, key_b64: str | None) -> Devic
         return None
     try:
         key = base64.b64decode(key_b64, validate=True)
-        registry.add(device_id, key, utc_timestamp(datetime.now(UTC)), "dev-enrol")
+        registry.add(device_id, key, utc_now(), "dev-enrol")
     except (binascii.Error, ValueError):
         return None
     except Exception:  # another request enrolled it first, maybe with another key

@@ -14,6 +14,7 @@ from typing import Any
 import click
 import yaml
 
+from central_api_client.contract import utc_now
 from provincial_api.backend import (
     BackendError,
     Db,
@@ -215,10 +216,9 @@ def import_bundle(folder: Path, db: Db) -> None:
     held (uploaded, or imported before) is stored once; the kiosk still uploads it later and
     gets the same acknowledgement.
     """
-    from datetime import UTC, datetime
 
     from central_api_client.bundle import BundleError, iter_records, read_manifest, verify_manifest
-    from central_api_client.contract import MAX_BATCH_RECORDS, utc_timestamp
+    from central_api_client.contract import MAX_BATCH_RECORDS
     from provincial_api.domain import SealedRecord
     from provincial_api.ingest import Refused, ingest
 
@@ -235,7 +235,7 @@ def import_bundle(folder: Path, db: Db) -> None:
 
     def store_chunk(chunk: list[SealedRecord]) -> None:
         """Stored as an upload is (`ingest`), a batch's worth at a time (blobs stay few)."""
-        for outcome in ingest(store, device, chunk, utc_timestamp(datetime.now(UTC))):
+        for outcome in ingest(store, device, chunk, utc_now()):
             if isinstance(outcome, Refused):
                 counts["refused"] += 1
                 why = ("id already holds another blob" if outcome.code == "conflict"
@@ -273,12 +273,11 @@ def devices() -> None:
 @_db_option
 def devices_add(device_id: str, key_path: Path, db: Db) -> None:
     """Enrol a device so its signed requests are accepted."""
-    from datetime import UTC, datetime
 
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-    from central_api_client.contract import is_device_id, utc_timestamp
+    from central_api_client.contract import is_device_id
     from provincial_api.domain import DeviceExistsError, raw_public_key
 
     if not is_device_id(device_id):
@@ -291,7 +290,7 @@ def devices_add(device_id: str, key_path: Path, db: Db) -> None:
         raise click.ClickException(f"{key_path}: not an Ed25519 public key")
     try:
         added = open_registry(db).add(device_id, raw_public_key(key),
-                                      utc_timestamp(datetime.now(UTC)), "operator")
+                                      utc_now(), "operator")
     except DeviceExistsError as exc:
         raise click.ClickException(f"{exc}; remove it first to change its key") from None
     click.echo(f"{device_id}: {'enrolled' if added else 'already enrolled with this key'}")

@@ -8,7 +8,6 @@ client sent (a blob or a key is no business of an error message).
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from central_api_client.contract import utc_timestamp
+from central_api_client.contract import utc_now
 from central_api_client.logs import LogEvent, event
 
 log = logging.getLogger("provincial_api")
@@ -73,7 +72,7 @@ def install_error_handlers(app: FastAPI) -> None:
         code = getattr(exc, "code", None) or _STATUS_CODES.get(exc.status_code, "http_error")
         body = ErrorBody(error=code, reason=str(exc.detail))
         if code == "clock_skew":  # so the kiosk can say by how much its clock is wrong
-            body.server_time = utc_timestamp(datetime.now(UTC))
+            body.server_time = utc_now()
         return JSONResponse(body.model_dump(exclude_none=True), status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 

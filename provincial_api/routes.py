@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 
-from central_api_client.contract import DEVICE_ID_PATTERN, RECORD_ID_PATTERN, utc_timestamp
+from central_api_client.contract import DEVICE_ID_PATTERN, RECORD_ID_PATTERN, utc_now
 from central_api_client.logs import LogEvent, event
 from provincial_api.auth import SignedDevice
 from provincial_api.domain import Store
@@ -65,7 +64,7 @@ router = APIRouter()
 def put_record(record_id: RecordId, body: RecordUpload,  # type: ignore[valid-type]
                device: SignedDevice, store: AppStore) -> Any:
     """Store a sealed record after checking its size, hash and device signature."""
-    (outcome,) = ingest(store, device, [sealed_record(body, record_id)], _now())
+    (outcome,) = ingest(store, device, [sealed_record(body, record_id)], utc_now())
     _log(outcome)
     if isinstance(outcome, Refused):
         raise ApiProblem(outcome.status, outcome.code, outcome.reason)
@@ -88,7 +87,7 @@ def put_records(body: BatchUpload, device: SignedDevice, store: AppStore) -> Bat
     drain fast. Each record gets its own outcome; one refused record refuses no other.
     """
     records = [sealed_record(item) for item in body.records]
-    outcomes = ingest(store, device, records, _now())
+    outcomes = ingest(store, device, records, utc_now())
     results = []
     for outcome in outcomes:
         _log(outcome, batch=True)
@@ -140,11 +139,8 @@ def device_records(
 
 @router.get("/v1/health", operation_id="health", response_model=Health)
 def health() -> Health:
-    return Health(status="ok", time=_now(), version=API_VERSION)
+    return Health(status="ok", time=utc_now(), version=API_VERSION)
 
-
-def _now() -> str:
-    return utc_timestamp(datetime.now(UTC))
 
 
 def _log(outcome: Outcome, *, batch: bool = False) -> None:

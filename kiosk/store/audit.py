@@ -12,8 +12,9 @@ import json
 import sqlite3
 from typing import Any
 
+from central_api_client.contract import utc_now
 from central_api_client.logs import redact
-from kiosk.store.connection import Connection, now
+from kiosk.store.connection import Connection
 
 _INSERT = "INSERT INTO audit (at, event, facts) VALUES (?, ?, ?)"
 
@@ -35,4 +36,4 @@ class AuditLog:
 
     def append_in(self, conn: sqlite3.Connection, event: str, **facts: Any) -> None:
         """One entry inside the caller's transaction (it commits or rolls back with it)."""
-        conn.execute(_INSERT, (now(), event, _facts_text(facts)))
+        conn.execute(_INSERT, (utc_now(), event, _facts_text(facts)))

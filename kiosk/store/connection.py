@@ -19,13 +19,11 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
-from central_api_client.contract import utc_timestamp
 from kiosk.core.errors import DiskFullError
 
 BUSY_TIMEOUT_S = 15.0
@@ -34,11 +32,6 @@ BUSY_TIMEOUT_S = 15.0
 class StoreError(Exception):
     """A write that would break the database's rules, or a database this program cannot use
     (never a transient condition)."""
-
-
-def now() -> str:
-    """The time stamp every table uses (UTC, milliseconds, the wire's format)."""
-    return utc_timestamp(datetime.now(UTC))
 
 
 class Connection:

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from central_api_client.contract import utc_now
 from central_api_client.records import SealedRecord
 from kiosk.store.audit import AuditLog
-from kiosk.store.connection import BUSY_TIMEOUT_S, Connection, now
+from kiosk.store.connection import BUSY_TIMEOUT_S, Connection
 from kiosk.store.disk import DEFAULT_MIN_FREE_BYTES, DiskGuard, DiskMoment
 from kiosk.store.numbers import SequenceNumbers
 from kiosk.store.outbox import Outbox
@@ -82,7 +83,7 @@ class KioskStore:
             if self.outbox.holds_in(conn, sealed.record_id):
                 return
             self.disk.check(DiskMoment.COMMIT, record_bytes=sealed.size + len(sealed.signature))
-            at = now()
+            at = utc_now()
             self.numbers.spend_in(conn, sequence_number, sealed.record_id, at)
             self.outbox.queue_in(conn, sealed, sequence_number, id_hash, at)
             self.audit.append_in(

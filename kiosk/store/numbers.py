@@ -12,9 +12,10 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from central_api_client.contract import utc_now
 from kiosk.core import sequence
 from kiosk.core.errors import SequenceExhaustedError
-from kiosk.store.connection import Connection, StoreError, now
+from kiosk.store.connection import Connection, StoreError
 
 _HIGHEST_IN_RANGE = (
     "SELECT max(serial) AS highest FROM sequence_numbers"
@@ -48,7 +49,7 @@ class SequenceNumbers:
                 "INSERT INTO sequence_numbers"
                 " (number, county_code, serial, state, session_id, reserved_at)"
                 " VALUES (?, ?, ?, 'reserved', ?, ?)",
-                (number, county_code, serial, session_id, now()),
+                (number, county_code, serial, session_id, utc_now()),
             )
         return number
 

@@ -21,12 +21,11 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from central_api_client.contract import utc_timestamp
+from central_api_client.contract import utc_now, utc_timestamp
 from central_api_client.logs import redact
 from central_api_client.records import SealedRecord
 from kiosk.store.audit import AuditLog
 from kiosk.store.connection import Connection
-from kiosk.store.connection import now as _now
 from kiosk.store.schema import OUTBOX_STATES
 
 # "sent" means a PUT was started and its answer not yet recorded; the PUT is idempotent, so a
@@ -101,14 +100,14 @@ class Outbox:
             f"{_ENTRY_SELECT} WHERE {_PENDING}"
             " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
             " ORDER BY seq LIMIT ?",
-            (now or _now(), limit),
+            (now or utc_now(), limit),
         )
         return [OutboxEntry.from_row(row) for row in rows]
 
     def mark_sent(self, record_ids: list[str]) -> None:
         """PUTs are about to go out: each counts as an attempt even if the process dies during
         it. One transaction for the batch."""
-        at = _now()
+        at = utc_now()
         with self._conn.write() as conn:
             conn.executemany(
                 "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1"
@@ -122,7 +121,7 @@ class Outbox:
         Returns the ids whose acknowledged hash is not the one queued: those stay pending.
         """
         bad: list[str] = []
-        at = _now()
+        at = utc_now()
         with self._conn.write() as conn:
             for record_id, server_time, server_sha256 in acks:
                 row = conn.execute(

@@ -11,10 +11,10 @@ from __future__ import annotations
 import contextlib
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from central_api_client.contract import utc_timestamp
+from central_api_client.contract import utc_now
 from kiosk.core.texts import sync_text
 from kiosk.store import KioskStore
 
@@ -52,9 +52,6 @@ class SyncStatus:
                          reason=self.reason)
 
 
-def _now() -> str:
-    return utc_timestamp(datetime.now(UTC))
-
 
 # An idle uploader drains every few seconds; rewriting "ok" each time would be an fsync each
 # time for nothing. A success refreshes the stored time at most this often.
@@ -68,7 +65,7 @@ def record_success(store: KioskStore) -> None:
             age = time.time() - datetime.fromisoformat(previous["at"]).timestamp()
             if 0 <= age < SUCCESS_REFRESH_S:
                 return
-    now = _now()
+    now = utc_now()
     store.settings.set(STATUS_KEY, {"code": "ok", "reason": "", "at": now, "last_success_at": now})
 
 
@@ -80,7 +77,7 @@ def record_problem(
     value: dict[str, Any] = {
         "code": code,
         "reason": reason[:300],
-        "at": _now(),
+        "at": utc_now(),
         "last_success_at": previous.get("last_success_at"),
     }
     if server_time:
