@@ -12,7 +12,7 @@ import base64
 import contextlib
 import time
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -35,6 +35,11 @@ MAX_RETRY_AFTER_S = 3600.0
 
 class ApiError(Exception):
     """Base of every error the client raises."""
+
+
+class NotSendableError(ApiError, ValueError):
+    """The client itself refuses to send this record (an id the API cannot take): nothing was
+    sent, and sending it again will not help. Only the record's own fault raises this."""
 
 
 class ServerUnreachableError(ApiError):
@@ -155,7 +160,7 @@ class ProvincialApiClient:
     def put_record(self, sealed: SealedRecord) -> Ack:
         """Upload one sealed record. Idempotent: the same record again returns the first ack."""
         if not is_record_id(sealed.record_id):
-            raise ValueError("record id is not a canonical lower-case UUID")
+            raise NotSendableError("record id is not a canonical lower-case UUID")
         body = sealed.to_wire(with_id=False)
         response = self._request("PUT", f"/v1/records/{sealed.record_id}", json=body)
         ack = _ack(_json_object(response), created=response.status_code == 201)
@@ -175,7 +180,7 @@ class ProvincialApiClient:
         bodies = []
         for sealed in records:
             if not is_record_id(sealed.record_id):
-                raise ValueError("record id is not a canonical lower-case UUID")
+                raise NotSendableError("record id is not a canonical lower-case UUID")
             bodies.append(sealed.to_wire())
         response = self._request("POST", "/v1/records:batch", json={"records": bodies})
         results = _json_object(response).get("results")
@@ -187,7 +192,9 @@ class ProvincialApiClient:
             item = by_id.get(sealed.record_id)
             if item is None:
                 raise UnexpectedResponseError("batch answer lacks a record sent")
-            status = int(item.get("status", 0))
+            status = item.get("status")
+            if not isinstance(status, int) or isinstance(status, bool):
+                raise UnexpectedResponseError("batch answer has a result without a status")
             if status in (200, 201) and isinstance(item.get("ack"), dict):
                 ack = _ack(item["ack"], created=status == 201)
                 if ack.record_id != sealed.record_id or ack.sha256 != sealed.sha256:
@@ -305,7 +312,9 @@ def _error_reason(response: httpx.Response) -> tuple[str, str]:
 def _metadata(data: Any) -> ReceivedRecord:
     if not isinstance(data, dict):
         raise UnexpectedResponseError("record metadata is not a JSON object")
+    # A server may add fields to its listings: what this kiosk knows is read, strictly.
+    known = {f.name for f in fields(ReceivedRecord)}
     try:
-        return ReceivedRecord.from_wire(data)
+        return ReceivedRecord.from_wire({k: v for k, v in data.items() if k in known})
     except RecordFormatError as exc:
         raise UnexpectedResponseError(f"record metadata malformed: {exc.reason}") from None

@@ -238,9 +238,7 @@ def import_bundle(folder: Path, db: Db) -> None:
         for outcome in ingest(store, device, chunk, utc_now()):
             if isinstance(outcome, Refused):
                 counts["refused"] += 1
-                why = ("id already holds another blob" if outcome.code == "conflict"
-                       else "hash or device signature does not verify")
-                click.echo(f"refused {outcome.record_id}: {why}", err=True)
+                click.echo(f"refused {outcome.record_id}: {outcome.reason}", err=True)
             else:
                 counts["stored" if outcome.created else "already_held"] += 1
         chunk.clear()

@@ -18,6 +18,7 @@ from typing import Any
 from central_api_client.client import (
     Ack,
     AuthError,
+    NotSendableError,
     ProvincialApiClient,
     RejectedError,
     ServerError,
@@ -121,7 +122,7 @@ def drain_once(
     return report
 
 
-_SEND_ERRORS = (RejectedError, ValueError, ServerUnreachableError, ServerError,
+_SEND_ERRORS = (RejectedError, NotSendableError, ServerUnreachableError, ServerError,
                 UnexpectedResponseError)
 
 
@@ -143,7 +144,7 @@ def _send(client: ProvincialApiClient, chunk: list[OutboxEntry],
 
 
 def _failed(store: KioskStore, entry: OutboxEntry, exc: Exception, report: UploadReport) -> None:
-    if isinstance(exc, AuthError) or not isinstance(exc, RejectedError | ValueError):
+    if isinstance(exc, AuthError) or not isinstance(exc, RejectedError | NotSendableError):
         # The server, the network or the device's credentials: nothing about this record.
         store.outbox.mark_error(entry.record_id, str(exc))
         if report.transient_error is None:
@@ -157,7 +158,7 @@ def _failed(store: KioskStore, entry: OutboxEntry, exc: Exception, report: Uploa
         if isinstance(exc, AuthError) and exc.server_time:
             report.server_time = exc.server_time
         return
-    # ValueError: the client refused to send it (malformed id), as the server would.
+    # NotSendableError: the client refused to send it (malformed id), as the server would.
     facts: dict[str, Any]
     if isinstance(exc, RejectedError):
         text = f"rejected {exc.status} {exc.code}: {exc.reason}"

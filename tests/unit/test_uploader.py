@@ -195,3 +195,32 @@ def test_a_retry_after_outlives_a_restart(store, sealer) -> None:
     thread.join(5)
     assert len(calls) == sent_before_restart  # the restarted uploader honoured the wait
     assert store.outbox.counts_by_state()["queued"] == 2
+
+
+def test_a_garbled_batch_answer_is_the_servers_fault_not_the_records(store, sealer) -> None:
+    """A batch result whose status is not a number (a proxy, a broken server) tells nothing
+    about the records: they wait the ordinary back-off, none is marked rejected."""
+    ids = _queue(store, sealer, 3)
+
+    def garbled(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"results": [{"record_id": i, "status": "two hundred"}
+                                                     for i in ids]})
+
+    http = httpx.Client(base_url="http://x", transport=httpx.MockTransport(garbled))
+    report = drain_once(store, ProvincialApiClient("http://x", http=http), batch_size=3,
+                        records_per_request=3)
+    assert not report.rejected and not report.acknowledged
+    assert report.problem_code == "unexpected_response"
+    assert store.outbox.counts_by_state()["queued"] == 3
+    assert status.read_status(store).code == "unexpected_response"
+
+
+def test_a_listing_with_fields_this_kiosk_does_not_know_still_reads(sealer) -> None:
+    """A newer server may add fields to its record metadata; the kiosk reads what it knows."""
+    record = sealer.seal(make_record())
+    meta = {**record.meta().to_wire(), "received_at": "2026-11-24T02:00:01.000Z",
+            "stored_in": "region-2"}
+    http = httpx.Client(base_url="http://x", transport=httpx.MockTransport(
+        lambda r: httpx.Response(200, json=meta)))
+    got = ProvincialApiClient("http://x", http=http).get_record(record.record_id)
+    assert got is not None and got.sha256 == record.sha256
