@@ -14,12 +14,11 @@ a real machine never uses `sim://`.
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 import threading
 from datetime import datetime
 from pathlib import Path
 
+from central_api_client.files import atomic_write
 from hardware.printer.printer import PrinterError, PrinterStatus
 from hardware.printer.render import DEFAULT_WEB_ADDRESS, DPI, render_login_card
 from kiosk.core.login_card import LoginCard
@@ -61,14 +60,8 @@ class SimulatedPrinter:
         with self._lock:
             self.printouts.mkdir(parents=True, exist_ok=True)
             path = self._new_name()
-            fd, tmp = tempfile.mkstemp(prefix=".printout.", suffix=".tmp", dir=self.printouts)
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(buf.getvalue())
-                os.replace(tmp, path)  # a watcher of the folder never sees half a PNG
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            # Owner-only: a login card holds a name and an initial password.
+            atomic_write(path, buf.getvalue(), mode=0o600)  # a watcher never sees half a PNG
             self.last_printout = path
 
     def _new_name(self) -> Path:
