@@ -1,9 +1,8 @@
 """httpx client of the provincial API (contract: openapi.yaml beside this file).
 
-Errors come in kinds the uploader acts on differently: the server could not be reached or is
-in trouble (try the same record again later, with back-off) versus the server refused this
-record (keep it, record why, and let people look). Nothing here logs or raises with personal
-data: the client only ever holds sealed blobs and their metadata.
+An upload counts only with the province's signed receipt, verified here with the receipt key
+the client is given; what it raises otherwise is in `api_errors`. Nothing here logs or raises
+with personal data: the client only ever holds sealed blobs and their metadata.
 """
 
 from __future__ import annotations
@@ -17,11 +16,27 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from central_api_client.api_errors import (
+    ApiError,
+    AuthError,
+    BadReceiptError,
+    NotSendableError,
+    RejectedError,
+    ServerError,
+    ServerUnreachableError,
+    UnexpectedResponseError,
+)
 from central_api_client.contract import is_device_id, is_record_id
-from central_api_client.records import ReceivedRecord, RecordFormatError, SealedRecord
+from central_api_client.receipts import Receipt, ReceiptError
+from central_api_client.records import (
+    ReceivedRecord,
+    RecordFormatError,
+    RecordMeta,
+    SealedRecord,
+)
 from central_api_client.signing import DEV_PUBLIC_KEY_HEADER, sign_request
 
 # Statuses that say "not now" rather than "not this": request timeout, too early, rate limited.
@@ -31,52 +46,14 @@ AUTH_ERRORS = ("signature_missing", "unknown_device", "bad_signature", "replay",
 # A Retry-After longer than this is taken as this: a misconfigured proxy must not park a kiosk
 # for days.
 MAX_RETRY_AFTER_S = 3600.0
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
-
-class ApiError(Exception):
-    """Base of every error the client raises."""
-
-
-class NotSendableError(ApiError, ValueError):
-    """The client itself refuses to send this record (an id the API cannot take): nothing was
-    sent, and sending it again will not help. Only the record's own fault raises this."""
-
-
-class ServerUnreachableError(ApiError):
-    """No HTTP answer at all: network down, DNS, connection refused, timeout."""
-
-
-class ServerError(ApiError):
-    """The server answered but could not do its part (5xx, or 408/425/429): try again later.
-
-    `retry_after_s`: the server's Retry-After, when it said when (its way to stagger a fleet).
-    """
-
-    def __init__(self, status: int, reason: str, retry_after_s: float | None = None) -> None:
-        super().__init__(f"server error {status}: {reason}")
-        self.status = status
-        self.reason = reason
-        self.retry_after_s = retry_after_s
-
-
-class RejectedError(ApiError):
-    """The server refused the request itself (4xx): sending it again unchanged will not help."""
-
-    def __init__(self, status: int, code: str, reason: str) -> None:
-        super().__init__(f"rejected {status} {code}: {reason}")
-        self.status = status
-        self.code = code
-        self.reason = reason
-
-
-class AuthError(RejectedError):
-    """The server refused the device, not the record: unknown device, bad signature, replay or
-    clock skew (`code`). Every record would meet the same answer, so uploading stops until it is
-    fixed. `server_time` comes with clock_skew."""
-
-    def __init__(self, status: int, code: str, reason: str, server_time: str | None) -> None:
-        super().__init__(status, code, reason)
-        self.server_time = server_time
+# The errors live in `api_errors`; they are named here too, as the client's own.
+__all__ = [
+    "Ack", "ApiError", "AuthError", "BadReceiptError", "DeviceAuth", "NotSendableError",
+    "ProvincialApiClient", "RejectedError", "ServerError", "ServerUnreachableError",
+    "UnexpectedResponseError", "check_base_url",
+]
 
 
 class DeviceAuth(httpx.Auth):
@@ -95,33 +72,45 @@ class DeviceAuth(httpx.Auth):
         self._public_b64 = base64.b64encode(raw).decode() if send_public_key else None
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        query = request.url.query.decode("ascii")
-        headers = sign_request(
-            self._key,
-            self.device_id,
-            request.method,
-            request.url.path,
-            f"?{query}" if query else "?",
-            request.content,
-        )
+        # The whole URL: the signature covers the server's name (@authority) too.
+        headers = sign_request(self._key, self.device_id, request.method, str(request.url),
+                               request.content)
         request.headers.update(headers)
         if self._public_b64:
             request.headers[DEV_PUBLIC_KEY_HEADER] = self._public_b64
         yield request
 
 
-class UnexpectedResponseError(ApiError):
-    """A 2xx answer that is not what the contract says (a proxy page, a wrong ack)."""
-
-
 @dataclass(frozen=True)
 class Ack:
-    """The server's receipt: it holds `sha256` under `record_id` since `received_at`."""
+    """The province's verified receipt for one record."""
 
-    record_id: str
-    received_at: str
-    sha256: str
+    receipt: Receipt
     created: bool  # False when the server already had it (a repeated PUT)
+
+    @property
+    def record_id(self) -> str:
+        return self.receipt.record_id
+
+    @property
+    def received_at(self) -> str:
+        return self.receipt.received_at
+
+    @property
+    def sha256(self) -> str:
+        return self.receipt.sha256
+
+
+def check_base_url(base_url: str) -> None:
+    """https://, or plain http:// to this machine's loopback only (development, tests): a
+    record's metadata and the device's requests do not cross a network in the clear."""
+    url = httpx.URL(base_url)
+    if url.scheme == "https" and url.host:
+        return
+    if url.scheme == "http" and url.host in LOOPBACK_HOSTS:
+        return
+    raise ValueError(f"api.base_url {base_url!r} must be https:// (plain http:// only to"
+                     " 127.0.0.1, ::1 or localhost)")
 
 
 class ProvincialApiClient:
@@ -133,14 +122,21 @@ class ProvincialApiClient:
         timeout: float = 10.0,
         *,
         auth: DeviceAuth | None = None,
+        receipt_key: Ed25519PublicKey | None = None,
         http: httpx.Client | None = None,
         max_connections: int = 4,
     ) -> None:
         """`auth`: signs each request as this device (every call but `health` needs it).
-        `http`: an existing client (tests pass the app's). `max_connections`: the pool size,
-        which bounds how many uploads run at once; connections are kept alive and reused."""
+        `receipt_key`: the province's receipt key; uploads and status queries need it, since
+        an answer counts only with a receipt it verifies. `http`: an existing client (tests
+        pass the app's). `max_connections`: the pool size, which bounds how many uploads run
+        at once; connections are kept alive and reused. ValueError for a base URL that would
+        cross a network in the clear (`check_base_url`)."""
+        if http is None:
+            check_base_url(base_url)
         self.base_url = base_url.rstrip("/")
         self.auth = auth
+        self.receipt_key = receipt_key
         limits = httpx.Limits(
             max_connections=max_connections, max_keepalive_connections=max_connections
         )
@@ -161,12 +157,11 @@ class ProvincialApiClient:
         """Upload one sealed record. Idempotent: the same record again returns the first ack."""
         if not is_record_id(sealed.record_id):
             raise NotSendableError("record id is not a canonical lower-case UUID")
+        key = self.require_receipt_key()
         body = sealed.to_wire(with_id=False)
         response = self._request("PUT", f"/v1/records/{sealed.record_id}", json=body)
-        ack = _ack(_json_object(response), created=response.status_code == 201)
-        if ack.record_id != sealed.record_id or ack.sha256 != sealed.sha256:
-            raise UnexpectedResponseError("ack is for another record id or hash")
-        return ack
+        receipt = _receipt(_json_object(response), key, sealed)
+        return Ack(receipt, created=response.status_code == 201)
 
     def put_records(self, records: list[SealedRecord]) -> list[Ack | RejectedError]:
         """Upload several sealed records in one request (POST /v1/records:batch).
@@ -177,6 +172,7 @@ class ProvincialApiClient:
         """
         if not records:
             return []
+        key = self.require_receipt_key()
         bodies = []
         for sealed in records:
             if not is_record_id(sealed.record_id):
@@ -195,11 +191,9 @@ class ProvincialApiClient:
             status = item.get("status")
             if not isinstance(status, int) or isinstance(status, bool):
                 raise UnexpectedResponseError("batch answer has a result without a status")
-            if status in (200, 201) and isinstance(item.get("ack"), dict):
-                ack = _ack(item["ack"], created=status == 201)
-                if ack.record_id != sealed.record_id or ack.sha256 != sealed.sha256:
-                    raise UnexpectedResponseError("ack is for another record id or hash")
-                outcomes.append(ack)
+            if status in (200, 201):
+                outcomes.append(Ack(_receipt(item.get("ack"), key, sealed),
+                                    created=status == 201))
             else:
                 error = item.get("error")
                 if not isinstance(error, dict):
@@ -207,6 +201,28 @@ class ProvincialApiClient:
                 outcomes.append(RejectedError(status, str(error.get("error", "error")),
                                               str(error.get("reason", ""))[:300]))
         return outcomes
+
+    def record_status(self, records: list[RecordMeta]) -> dict[str, Receipt | None]:
+        """What the province holds of these records from this device (a signed status query,
+        for reconciliation): each one's verified receipt, or None when it is not held. A
+        receipt that does not verify raises BadReceiptError, as for an upload."""
+        if not records:
+            return {}
+        key = self.require_receipt_key()
+        ids = [sealed.record_id for sealed in records]
+        response = self._request("POST", "/v1/records:status", json={"record_ids": ids})
+        results = _json_object(response).get("results")
+        if not isinstance(results, list):
+            raise UnexpectedResponseError("status answer lacks a results list")
+        by_id = {str(item.get("record_id")): item for item in results if isinstance(item, dict)}
+        held: dict[str, Receipt | None] = {}
+        for sealed in records:
+            item = by_id.get(sealed.record_id)
+            if item is None or not isinstance(item.get("held"), bool):
+                raise UnexpectedResponseError("status answer lacks a record asked about")
+            held[sealed.record_id] = _receipt(item.get("ack"), key, sealed) \
+                if item["held"] else None
+        return held
 
     def get_record(self, record_id: str) -> ReceivedRecord | None:
         """The server's metadata for a record, None when it does not have it."""
@@ -236,6 +252,12 @@ class ProvincialApiClient:
 
     # -- plumbing ------------------------------------------------------------------------------
 
+    def require_receipt_key(self) -> Ed25519PublicKey:
+        if self.receipt_key is None:
+            raise ValueError("no receipt key: the province's receipts cannot be told from a"
+                             " stranger's, so nothing may be uploaded")
+        return self.receipt_key
+
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         if self.auth is not None and path != "/v1/health":
             kwargs["auth"] = self.auth
@@ -261,16 +283,15 @@ class ProvincialApiClient:
         raise UnexpectedResponseError(f"unexpected HTTP status {status}")
 
 
-def _ack(data: dict[str, Any], created: bool) -> Ack:
+def _receipt(data: object, key: Ed25519PublicKey, sealed: RecordMeta) -> Receipt:
+    """The answer's receipt for `sealed`, verified with the province's key (BadReceiptError)."""
     try:
-        return Ack(
-            record_id=str(data["record_id"]),
-            received_at=str(data["received_at"]),
-            sha256=str(data["sha256"]),
-            created=created,
-        )
-    except KeyError as exc:
-        raise UnexpectedResponseError(f"ack lacks {exc.args[0]!r}") from None
+        receipt = Receipt.from_wire(data)
+        receipt.verify(key, record_id=sealed.record_id, device_id=sealed.device_id,
+                       sha256=sealed.sha256)
+    except ReceiptError as exc:
+        raise BadReceiptError(exc.code, exc.reason) from None
+    return receipt
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -35,6 +35,11 @@ MAX_BODY_BYTES = MAX_BLOB_BYTES * 4 // 3 + 64 * 1024
 # for all of them), and a body limit that fits a batch of ordinary 20-40 KB records.
 MAX_BATCH_RECORDS = 32
 MAX_BATCH_BODY_BYTES = 8 * 1024 * 1024
+# A status query (reconciliation): this many record ids at most, in a small body.
+MAX_STATUS_IDS = 1000
+MAX_STATUS_BODY_BYTES = 64 * 1024
+# Requests without a body (GET) may carry none larger than this.
+MAX_EMPTY_BODY_BYTES = 1024
 
 RECORD_ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 DEVICE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"

@@ -47,6 +47,10 @@ class LogEvent(StrEnum):
         "api.dev_enrolled",
         "an unknown device was enrolled on first use (development only)",
     )
+    API_DEV_RECEIPT_KEY = (
+        "api.dev_receipt_key",
+        "the server made its own receipt key (development only)",
+    )
     API_INTERNAL_ERROR = "api.internal_error", "an unexpected server error answered 500 (type only)"
     API_LISTENING = "api.listening", "the reference server is listening"
     API_RECORD_CONFLICT = (
@@ -172,7 +176,10 @@ class LogEvent(StrEnum):
     )
     UPLOADER_DRAIN_FAILED = "uploader.drain_failed", "a drain failed unexpectedly"
     UPLOADER_DRAINED = "uploader.drained", "a drain finished"
-    UPLOADER_NO_DEVICE_KEY = "uploader.no_device_key", "the uploader has no device key to sign with"
+    UPLOADER_NOT_CONFIGURED = (
+        "uploader.not_configured",
+        "the uploader lacks a key (device or receipt) or a usable API address",
+    )
     UPLOADER_PURGE_FAILED = "uploader.purge_failed", "purging acknowledged blobs failed"
     UPLOADER_PURGED = "uploader.purged", "acknowledged blobs past retention were purged"
     UPLOADER_REJECTED = "uploader.rejected", "the province refused a record (kept, retried later)"

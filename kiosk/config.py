@@ -52,8 +52,11 @@ class DevicesConfig:
 
 @dataclass(frozen=True)
 class ApiConfig:
+    # https://, or http:// to this machine's loopback only (the client refuses anything else).
     base_url: str = "http://127.0.0.1:8700"
     timeout_s: float = 10.0
+    # PEM of the province's receipt key (Ed25519 public); "": keys/province_receipt_ed25519.pub.pem
+    receipt_public_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,13 @@ class Config:
     @property
     def keys_dir(self) -> Path:
         return self.data_dir / "keys"
+
+    @property
+    def receipt_key_path(self) -> Path:
+        """The province's receipt public key: only receipts it verifies count as delivery."""
+        if self.api.receipt_public_key:
+            return Path(self.api.receipt_public_key).expanduser()
+        return self.keys_dir / "province_receipt_ed25519.pub.pem"
 
     @property
     def sim_dir(self) -> Path:

@@ -1,50 +1,100 @@
 """The reference provincial API: receives sealed records from kiosks and acknowledges them.
 
 It checks everything it can without the province's private key (shape, size, hash, the
-device's signature), stores each record once under its id, and answers every bad request with a
-4xx that says what is wrong, in one error shape: `{"error": code, "reason": text}`. This module
-only assembles the app; see `routes`, `auth`, `ingest`, `errors` and `middleware`.
+device's signature), stores each record once under its device and id, answers with a signed
+receipt, and answers every bad request with a 4xx that says what is wrong, in one error shape:
+`{"error": code, "reason": text}`. This module only assembles the app; see `routes`, `auth`,
+`bodies`, `ingest`, `errors`, `middleware` and `receipt_signer`.
 """
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from typing import Any
 
-from central_api_client.contract import MAX_BATCH_BODY_BYTES, MAX_BODY_BYTES
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from central_api_client.contract import (
+    MAX_BATCH_BODY_BYTES,
+    MAX_BODY_BYTES,
+    MAX_EMPTY_BODY_BYTES,
+    MAX_STATUS_BODY_BYTES,
+)
 from central_api_client.signing import MAX_CLOCK_SKEW_S
 from provincial_api.auth import Authenticator
 from provincial_api.backend import Db, open_backend
 from provincial_api.errors import install_error_handlers
 from provincial_api.middleware import BodyLimitMiddleware
+from provincial_api.models import BatchUpload, RecordUpload, StatusQuery
+from provincial_api.receipt_signer import DEFAULT_SERVER_ID, ReceiptSigner
 from provincial_api.routes import API_VERSION, router
 
 DESCRIPTION = (
     "Kiosks upload sealed registration records (HPKE to the province's key, signed by"
-    " the device's Ed25519 key). PUT is idempotent by record id.\n\n"
+    " the device's Ed25519 key). PUT is idempotent by record id; each device's records are its"
+    " own (another device's record id never meets them). Every acknowledgement is the"
+    " province's receipt, signed with its receipt key: a kiosk counts a record delivered only"
+    " on a receipt that verifies.\n\n"
     "Every call but /v1/health is signed by an enrolled device's Ed25519 key with HTTP"
-    " Message Signatures (RFC 9421): `Signature-Input: kiosk=(\"@method\" \"@path\""
-    " \"@query\" \"content-digest\");created=UNIX;nonce=\"...\";keyid=\"DEVICE_ID\";"
-    "alg=\"ed25519\"`, `Signature: kiosk=:BASE64:` and `Content-Digest: sha-256=:BASE64:`"
-    " (RFC 9530). Refusals are 401 with `error` unknown_device, bad_signature, replay,"
-    " clock_skew (with `server_time`) or signature_missing."
+    " Message Signatures (RFC 9421): `Signature-Input: kiosk=(\"@method\" \"@authority\""
+    " \"@path\" \"@query\" \"content-digest\");created=UNIX;keyid=\"DEVICE_ID\";"
+    "alg=\"ed25519\";nonce=\"...\"`, `Signature: kiosk=:BASE64:` and `Content-Digest:"
+    " sha-256=:BASE64:` (RFC 9530). Bodies are read only after the signature holds. Refusals"
+    " are 401 with `error` unknown_device, bad_signature, clock_skew (with `server_time`),"
+    " replay or signature_missing, checked in that order."
 )
+
+# Body limits per route (path suffix -> bytes); anything else may carry only a tiny body.
+BODY_LIMITS = {
+    ":batch": MAX_BATCH_BODY_BYTES,
+    ":status": MAX_STATUS_BODY_BYTES,
+    "/v1/records/": MAX_BODY_BYTES,
+}
 
 
 def create_app(
-    db: Db | None, *, dev_enrol: bool = False, max_skew_s: float = MAX_CLOCK_SKEW_S
+    db: Db | None,
+    *,
+    dev_enrol: bool = False,
+    max_skew_s: float = MAX_CLOCK_SKEW_S,
+    receipt_key: Ed25519PrivateKey | None = None,
+    server_id: str = DEFAULT_SERVER_ID,
+    authorities: frozenset[str] | None = None,
 ) -> FastAPI:
     """The app over `db`: a SQLite path or a `postgresql://` URL (`backend` tells them apart);
     None: no storage, for the OpenAPI document.
 
+    `receipt_key`: the province's receipt key; None makes a throwaway one (in-process tests
+    and the OpenAPI document: `app.state.receipts.public_key` is its public half).
+    `authorities`: the names this server answers to (see `auth.Authenticator`).
     `dev_enrol`: DEVELOPMENT ONLY, see `auth.Authenticator`.
     """
     app = FastAPI(title="Hunan exam registration: provincial records API", version=API_VERSION,
                   description=DESCRIPTION)
     store, registry = open_backend(db) if db is not None else (None, None)
     app.state.store = store
-    app.state.authenticator = Authenticator(registry, dev_enrol=dev_enrol, max_skew_s=max_skew_s)
+    app.state.authenticator = Authenticator(registry, dev_enrol=dev_enrol, max_skew_s=max_skew_s,
+                                            authorities=authorities)
+    app.state.receipts = ReceiptSigner(receipt_key or Ed25519PrivateKey.generate(), server_id)
     install_error_handlers(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES,
-                       batch_max_bytes=MAX_BATCH_BODY_BYTES)
+    app.add_middleware(BodyLimitMiddleware, limits=BODY_LIMITS,
+                       default_max_bytes=MAX_EMPTY_BODY_BYTES)
     app.include_router(router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, plus the request bodies the routes read themselves (after the
+    signature), so the contract still states them."""
+    if app.openapi_schema is None:
+        document = get_openapi(title=app.title, version=app.version,
+                               description=app.description, routes=app.routes)
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        for model in (RecordUpload, BatchUpload, StatusQuery):
+            schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas.update(schema.pop("$defs", {}))
+            schemas[model.__name__] = schema
+        app.openapi_schema = document
+    return app.openapi_schema

@@ -1,7 +1,8 @@
 """Who is asking: every call but /v1/health is signed by an enrolled device (RFC 9421).
 
-The signature covers the method, path, query and body digest (`central_api_client.signing`);
-the device must be enrolled and active, its clock close to ours, and the nonce new. Each
+The signature covers the method, the server's name, path, query and body digest
+(`central_api_client.signing`); the device must be enrolled and active, its clock close to ours,
+and the nonce new. Each
 refusal is a 401 with its own code, because each needs a different person to act: an unknown
 device (enrol it), a bad signature (re-enrol), a replay (nobody, usually), a clock skew (set
 the clock).
@@ -13,7 +14,9 @@ import base64
 import binascii
 import logging
 import time
+from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
@@ -36,15 +39,26 @@ log = logging.getLogger("provincial_api")
 class Authenticator:
     """Checks a request's device signature against the registry.
 
+    The checks run in the order that names the right problem: the device (unknown or
+    withdrawn), then its signature over the request and body, then its clock, then the nonce.
+    Nothing of the body is parsed before all of them pass.
+
+    `authorities`: the host[:port] names this server answers to. The signature covers
+    `@authority`, and it is checked against the name the request arrived for only when that
+    name is ours, so a request captured on its way to one server is refused by another. None
+    (tests' in-process clients) takes the request's Host as it comes.
+
     `dev_enrol`: DEVELOPMENT ONLY. An unknown device is enrolled on its first signed request
     with the public key it sends in a header (trust on first use), so demos and tests run a
     fresh simulated kiosk without an operator. A real server enrols devices explicitly.
     """
 
-    def __init__(self, registry: Registry | None, *, dev_enrol: bool, max_skew_s: float) -> None:
+    def __init__(self, registry: Registry | None, *, dev_enrol: bool, max_skew_s: float,
+                 authorities: frozenset[str] | None = None) -> None:
         self.registry = registry
         self.dev_enrol = dev_enrol
         self.max_skew_s = max_skew_s
+        self.authorities = authorities
         if dev_enrol:
             event(log, LogEvent.API_DEV_ENROL_ON, "DEVELOPMENT enrolment: unknown devices are"
                   " trusted on first use", level=logging.WARNING)
@@ -57,15 +71,14 @@ class Authenticator:
         headers = {k.lower(): v for k, v in request.headers.items()}
         try:
             params = parse_signature_headers(headers)
-            check_clock(params.created, time.time(), self.max_skew_s)
             device = registry.get(params.keyid)
             if device is None and self.dev_enrol:
                 device = _dev_enrol(registry, params.keyid, headers.get(DEV_PUBLIC_KEY_HEADER))
             if device is None or not device.active:
                 raise SignatureProblem("unknown_device", "this device is not enrolled")
-            query = f"?{request.url.query}" if request.url.query else "?"
-            verify_request(params, device.key(), request.method, request.url.path, query, body,
-                           headers.get("content-digest"))
+            verify_request(device.key(), request.method, self._signed_url(request), headers,
+                           body)
+            check_clock(params.created, time.time(), self.max_skew_s)
             forget = int(time.time() - 2 * self.max_skew_s)
             if not registry.remember_nonce(device.device_id, params.nonce, params.created,
                                            forget):
@@ -75,6 +88,30 @@ class Authenticator:
                   path=request.url.path)
             raise ApiProblem(401, problem.code, problem.reason) from None
         return device
+
+    def _signed_url(self, request: Request) -> str:
+        """The URL the signature must cover: the request's, with its Host only if it is ours."""
+        url = request.url
+        authority = normal_authority(url.netloc, url.scheme)
+        if self.authorities is not None and authority not in self.authorities:
+            raise SignatureProblem("bad_signature", "request is addressed to another server"
+                                   f" ({authority!r} is not one of this server's names)")
+        return str(url)
+
+
+def normal_authority(netloc: str, scheme: str = "http") -> str:
+    """host[:port] as RFC 9421 `@authority` has it: lower case, no default port."""
+    parts = urlsplit(f"//{netloc}")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    if port is None or port == {"http": 80, "https": 443}.get(scheme.lower()):
+        return host
+    return f"{host}:{port}"
 
 
 def _dev_enrol(registry: Registry, device_id: str, key_b64: str | None) -> Device | None:
@@ -92,11 +129,21 @@ def _dev_enrol(registry: Registry, device_id: str, key_b64: str | None) -> Devic
     return registry.get(device_id)
 
 
-async def signed_device(request: Request) -> Device:
-    """Dependency: the device that signed this request (see `Authenticator`)."""
-    body = await request.body()  # Starlette keeps it for the body model that follows
+@dataclass(frozen=True)
+class Signed:
+    """A request whose signature held: the device that made it and the body it signed, as
+    bytes. Routes parse the body only now, after authentication."""
+
+    device: Device
+    body: bytes
+
+
+async def signed_request(request: Request) -> Signed:
+    """Dependency: the device that signed this request and its body (see `Authenticator`)."""
+    body = await request.body()  # bounded by BodyLimitMiddleware, per route
     authenticator: Authenticator = request.app.state.authenticator
-    return await run_in_threadpool(authenticator.authenticate, request, body)
+    device = await run_in_threadpool(authenticator.authenticate, request, body)
+    return Signed(device, body)
 
 
-SignedDevice = Annotated[Device, Depends(signed_device)]
+SignedRequest = Annotated[Signed, Depends(signed_request)]

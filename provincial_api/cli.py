@@ -80,19 +80,40 @@ def cli() -> None:
               " trusting the key it presents. Never on a real server.")
 @click.option("--max-skew", default=300.0, show_default=True, type=click.FloatRange(1, 86400),
               help="Seconds a device's clock may differ from the server's.")
-def serve(host: str, port: int, db: Db, dev_enrol: bool, max_skew: float) -> None:
+@click.option("--receipt-key", type=click.Path(dir_okay=False, path_type=Path),
+              help="PEM of the province's Ed25519 receipt key, which signs every"
+              " acknowledgement. Required, except with --dev-enrol, where a development key"
+              " is made beside the database when missing (its public half: NAME.pub.pem).")
+@click.option("--server-id", default="provincial-api", show_default=True,
+              help="This server's name in the receipts it signs.")
+@click.option("--authority", "authorities", multiple=True, metavar="HOST[:PORT]",
+              help="A name this server answers to, as kiosks address it (repeatable; default:"
+              " the address it listens on). Requests signed for another name are refused.")
+def serve(host: str, port: int, db: Db, dev_enrol: bool, max_skew: float,
+          receipt_key: Path | None, server_id: str, authorities: tuple[str, ...]) -> None:
     """Serve the API until SIGTERM or Ctrl-C; prints the URL it listens on first."""
     import logging
 
     import uvicorn
 
     from central_api_client.logs import LogEvent, event, setup_logging
+    from central_api_client.opening import SealError
     from provincial_api.app import create_app
+    from provincial_api.auth import normal_authority
+    from provincial_api.receipt_signer import load_receipt_key
 
     setup_logging()
     for handler in logging.getLogger().handlers:
         handler.addFilter(_drop_color_message)
-    app = create_app(db, dev_enrol=dev_enrol, max_skew_s=max_skew)
+    if receipt_key is None:
+        if not dev_enrol:
+            raise click.ClickException("--receipt-key is required: every acknowledgement is"
+                                       " signed with the province's receipt key")
+        receipt_key = dev_receipt_key_path(db)
+    try:
+        key = load_receipt_key(receipt_key, create=dev_enrol)
+    except SealError as exc:
+        raise click.ClickException(str(exc)) from None
     # Bind here rather than in uvicorn, so the printed URL names the real port even for --port 0.
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -105,11 +126,26 @@ def serve(host: str, port: int, db: Db, dev_enrol: bool, max_skew: float) -> Non
     bound_port = sock.getsockname()[1]
     shown_host = f"[{host}]" if family == socket.AF_INET6 else host
     url = f"http://{shown_host}:{bound_port}"
+    names = set(authorities) or {f"{shown_host}:{bound_port}"}
+    if not authorities and host in ("127.0.0.1", "::1"):
+        names.add(f"localhost:{bound_port}")
+    app = create_app(db, dev_enrol=dev_enrol, max_skew_s=max_skew, receipt_key=key,
+                     server_id=server_id,
+                     authorities=frozenset(normal_authority(n) for n in names))
     click.echo(f"provincial-api listening on {url}")
     sys.stdout.flush()
     event(logging.getLogger("provincial_api"), LogEvent.API_LISTENING, url=url, db=describe(db))
     config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off")
     uvicorn.Server(config).run(sockets=[sock])
+
+
+def dev_receipt_key_path(db: Db) -> Path:
+    """Where a development server keeps the receipt key it made: beside its SQLite file."""
+    path = sqlite_path(db)
+    folder = path.parent if path is not None else Path(".")
+    from central_api_client.receipts import DEV_RECEIPT_KEY_FILE
+
+    return folder / DEV_RECEIPT_KEY_FILE
 
 
 def _drop_color_message(record: Any) -> bool:

@@ -8,19 +8,27 @@ from provincial_api.errors import ApiProblem, ErrorBody
 
 
 class BodyLimitMiddleware:
-    """Refuse bodies over `max_bytes` (`batch_max_bytes` on the batch route) before they are
-    read into memory whole: by Content-Length when declared, else while they stream in."""
+    """Refuse bodies over their route's limit before they are read into memory whole: by
+    Content-Length when declared, else while they stream in. `limits` maps a path ending
+    (`:batch`) or start (`/v1/records/`) to bytes, the first that matches; other routes may
+    carry `default_max_bytes`."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, batch_max_bytes: int | None = None) -> None:
+    def __init__(self, app: ASGIApp, limits: dict[str, int], default_max_bytes: int) -> None:
         self.app = app
-        self.max_bytes = max_bytes
-        self.batch_max_bytes = batch_max_bytes or max_bytes
+        self.limits = limits
+        self.default_max_bytes = default_max_bytes
+
+    def limit(self, path: str) -> int:
+        for pattern, max_bytes in self.limits.items():
+            if path.endswith(pattern) or (pattern.startswith("/") and path.startswith(pattern)):
+                return max_bytes
+        return self.default_max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.batch_max_bytes if scope["path"].endswith(":batch") else self.max_bytes
+        limit = self.limit(scope["path"])
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None:
             try:

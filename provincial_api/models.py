@@ -14,17 +14,21 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
-from central_api_client.contract import MAX_BATCH_RECORDS, RECORD_ID_PATTERN
+from central_api_client.contract import (
+    DEVICE_ID_PATTERN,
+    MAX_BATCH_RECORDS,
+    MAX_STATUS_IDS,
+    RECORD_ID_PATTERN,
+    SHA256_PATTERN,
+)
+from central_api_client.receipts import SERVER_ID_PATTERN, Receipt
 from central_api_client.records import (
     ReceivedRecord,
-    RecordFormatError,
     RecordMeta,
     SealedRecord,
     aware_time_problem,
-    decode_binary,
 )
 from provincial_api.errors import ErrorBody
-from provincial_api.ingest import Unreadable
 
 
 def b64_length(n_bytes: int) -> int:
@@ -88,35 +92,25 @@ RecordMetadata = wire_model("RecordMetadata", ReceivedRecord, strict=False,
                             doc="What may be listed of a record: never its blob.")
 
 
-def sealed_record(body: BaseModel, record_id: str | None = None) -> SealedRecord | Unreadable:
-    """The contract's record from a validated body, binary fields decoded (Unreadable when
-    one is not base64); nothing else is checked here: that is `ingest`'s job. `record_id`:
-    the PUT's, from its path (a batch record carries its own)."""
-    values = body.model_dump()
-    if record_id is not None:
-        values["record_id"] = record_id
-    try:
-        for f in fields(SealedRecord):
-            if f.metadata["wire"].get("binary"):
-                values[f.name] = decode_binary(f.name, values[f.name])
-    except RecordFormatError as exc:
-        return Unreadable(values["record_id"], values["device_id"], exc.code, exc.reason)
-    return SealedRecord(**values)
-
-
 def record_metadata(record: ReceivedRecord) -> BaseModel:
     return RecordMetadata(**{f.name: getattr(record, f.name) for f in fields(ReceivedRecord)})
 
 
 class Ack(BaseModel):
+    """The province's signed receipt for one record (`central_api_client.receipts`): the kiosk
+    counts a record delivered only when `signature` verifies with the province's receipt key."""
+
     record_id: str = Field(pattern=RECORD_ID_PATTERN)
+    device_id: str = Field(pattern=DEVICE_ID_PATTERN)
+    sha256: str = Field(pattern=SHA256_PATTERN)
     received_at: str
-    sha256: str
+    server: str = Field(pattern=SERVER_ID_PATTERN, description="which server stored it")
+    signature: str = Field(description="Ed25519 by the province's receipt key over the other"
+                           " fields (receipts.Receipt.signed_message), base64")
 
     @classmethod
-    def of(cls, record: ReceivedRecord) -> Ack:
-        return cls(record_id=record.record_id, received_at=record.received_at,
-                   sha256=record.sha256)
+    def of(cls, receipt: Receipt) -> Ack:
+        return cls(**receipt.to_wire())
 
 
 class DeviceRecords(BaseModel):
@@ -131,10 +125,31 @@ class Health(BaseModel):
 
 
 class BatchUpload(BaseModel):
+    """The batch request body (documented here; read by `bodies`, after authentication, each
+    record judged on its own)."""
+
     model_config = ConfigDict(extra="forbid", strict=True)
 
     records: list[BatchRecord] = Field(  # type: ignore[valid-type]
         min_length=1, max_length=MAX_BATCH_RECORDS)
+
+
+class StatusQuery(BaseModel):
+    """Which of these records does the province hold from the signing device?"""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    record_ids: list[str] = Field(min_length=1, max_length=MAX_STATUS_IDS)
+
+
+class StatusItem(BaseModel):
+    record_id: str
+    held: bool
+    ack: Ack | None = Field(default=None, description="the receipt, when held")
+
+
+class StatusResult(BaseModel):
+    results: list[StatusItem]
 
 
 class BatchItem(BaseModel):

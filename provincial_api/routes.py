@@ -1,4 +1,5 @@
-"""The API's routes: what each operation answers. Checks live elsewhere (`auth`, `ingest`)."""
+"""The API's routes: what each operation answers. Checks live elsewhere (`auth`, `bodies`,
+`ingest`); every route with a body reads it only after `auth` has verified its signature."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from central_api_client.contract import DEVICE_ID_PATTERN, RECORD_ID_PATTERN, utc_now
 from central_api_client.logs import LogEvent, event
-from provincial_api.auth import SignedDevice
+from provincial_api import bodies
+from provincial_api.auth import SignedRequest
 from provincial_api.domain import Store
 from provincial_api.errors import SIGNED_ROUTE_ERRORS, ApiProblem, ErrorBody
 from provincial_api.ingest import Outcome, Refused, Stored, ingest
@@ -24,9 +27,12 @@ from provincial_api.models import (
     Health,
     RecordMetadata,
     RecordUpload,
+    StatusItem,
+    StatusQuery,
+    StatusResult,
     record_metadata,
-    sealed_record,
 )
+from provincial_api.receipt_signer import ReceiptSigner
 
 API_VERSION = "1.0.0"
 MAX_LIST = 10_000
@@ -50,6 +56,20 @@ AppStore = Annotated[Store, Depends(app_store)]
 router = APIRouter()
 
 
+def receipts(request: Request) -> ReceiptSigner:
+    signer: ReceiptSigner = request.app.state.receipts
+    return signer
+
+
+Receipts = Annotated[ReceiptSigner, Depends(receipts)]
+
+
+def _body(model: type[BaseModel]) -> dict[str, Any]:
+    """The OpenAPI request body of a route that reads its body itself (after the signature)."""
+    return {"requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}}}
+
+
 @router.put(
     "/v1/records/{record_id}",
     operation_id="put_record",
@@ -60,18 +80,20 @@ router = APIRouter()
         409: {"model": ErrorBody, "description": "Record id holds a different sha256"},
         **SIGNED_ROUTE_ERRORS,
     },
+    openapi_extra=_body(RecordUpload),
 )
-def put_record(record_id: RecordId, body: RecordUpload,  # type: ignore[valid-type]
-               device: SignedDevice, store: AppStore) -> Any:
-    """Store a sealed record after checking its size, hash and device signature."""
-    (outcome,) = ingest(store, device, [sealed_record(body, record_id)], utc_now())
+def put_record(record_id: RecordId, signed: SignedRequest, store: AppStore,
+               signer: Receipts) -> Any:
+    """Store a sealed record after checking its size, hash and device signature; answer with
+    the province's signed receipt."""
+    device = signed.device
+    record = bodies.put_record(signed.body, record_id, device.device_id)
+    (outcome,) = ingest(store, device, [record], utc_now())
     _log(outcome)
     if isinstance(outcome, Refused):
         raise ApiProblem(outcome.status, outcome.code, outcome.reason)
-    ack = Ack.of(outcome.record)
-    if not outcome.created:
-        return JSONResponse(ack.model_dump(), status_code=200)
-    return ack
+    ack = Ack.of(signer.receipt(outcome.record))
+    return JSONResponse(ack.model_dump(), status_code=201 if outcome.created else 200)
 
 
 @router.post(
@@ -79,14 +101,17 @@ def put_record(record_id: RecordId, body: RecordUpload,  # type: ignore[valid-ty
     operation_id="put_records",
     response_model=BatchResult,
     responses=SIGNED_ROUTE_ERRORS,
+    openapi_extra=_body(BatchUpload),
 )
-def put_records(body: BatchUpload, device: SignedDevice, store: AppStore) -> BatchResult:
+def put_records(signed: SignedRequest, store: AppStore, signer: Receipts) -> BatchResult:
     """Store up to MAX_BATCH_RECORDS sealed records at once, each exactly as a PUT would.
 
     One request, one device signature, one transaction for the lot: what makes a backlog
-    drain fast. Each record gets its own outcome; one refused record refuses no other.
+    drain fast. Each record is read and judged on its own and gets its own outcome (a signed
+    receipt, or the refusal a PUT would answer); one refused record refuses no other.
     """
-    records = [sealed_record(item) for item in body.records]
+    device = signed.device
+    records = bodies.batch_records(signed.body, device.device_id)
     outcomes = ingest(store, device, records, utc_now())
     results = []
     for outcome in outcomes:
@@ -97,10 +122,32 @@ def put_records(body: BatchUpload, device: SignedDevice, store: AppStore) -> Bat
         else:
             results.append(BatchItem(record_id=outcome.record.record_id,
                                      status=201 if outcome.created else 200,
-                                     ack=Ack.of(outcome.record)))
-    event(log, LogEvent.API_BATCH_STORED, device_id=device.device_id, count=len(body.records),
+                                     ack=Ack.of(signer.receipt(outcome.record))))
+    event(log, LogEvent.API_BATCH_STORED, device_id=device.device_id, count=len(records),
           stored=sum(1 for r in results if r.status == 201))
     return BatchResult(results=results)
+
+
+@router.post(
+    "/v1/records:status",
+    operation_id="record_status",
+    response_model=StatusResult,
+    responses=SIGNED_ROUTE_ERRORS,
+    openapi_extra=_body(StatusQuery),
+)
+def record_status(signed: SignedRequest, store: AppStore, signer: Receipts) -> StatusResult:
+    """Which of these records the province holds from the signing device, each held one with
+    its signed receipt: how a kiosk reconciles its outbox with the province (never another
+    device's records)."""
+    results = []
+    for record_id in bodies.status_ids(signed.body):
+        stored = store.get(record_id)
+        if stored is None or stored.device_id != signed.device.device_id:
+            results.append(StatusItem(record_id=record_id, held=False))
+        else:
+            results.append(StatusItem(record_id=record_id, held=True,
+                                      ack=Ack.of(signer.receipt(stored))))
+    return StatusResult(results=results)
 
 
 @router.get(
@@ -110,8 +157,9 @@ def put_records(body: BatchUpload, device: SignedDevice, store: AppStore) -> Bat
     responses={404: {"model": ErrorBody, "description": "No such record"},
                **SIGNED_ROUTE_ERRORS},
 )
-def get_record(record_id: RecordId, device: SignedDevice, store: AppStore) -> Any:
+def get_record(record_id: RecordId, signed: SignedRequest, store: AppStore) -> Any:
     """A record's metadata (never its blob); a device sees only its own records."""
+    device = signed.device
     stored = store.get(record_id)
     if stored is None or stored.device_id != device.device_id:
         raise ApiProblem(404, "not_found", "no record with this id")
@@ -126,12 +174,12 @@ def get_record(record_id: RecordId, device: SignedDevice, store: AppStore) -> An
 )
 def device_records(
     device_id: DeviceId,
-    device: SignedDevice,
+    signed: SignedRequest,
     store: AppStore,
     limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 1000,
 ) -> DeviceRecords:
     """Metadata of what one device uploaded, oldest first, at most `limit` (its own only)."""
-    if device_id != device.device_id:
+    if device_id != signed.device.device_id:
         raise ApiProblem(403, "device_mismatch", "a device may list only its own records")
     records = store.device_records(device_id, limit)
     return DeviceRecords(device_id=device_id, records=[record_metadata(r) for r in records])

@@ -104,6 +104,13 @@ class ApiServer:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    @property
+    def receipt_public_key(self) -> Path:
+        """The public half of the development receipt key the server makes beside its db."""
+        from central_api_client.receipts import DEV_RECEIPT_PUBLIC_KEY_FILE
+
+        return self.db.parent / DEV_RECEIPT_PUBLIC_KEY_FILE
+
     def record(self, record_id: str) -> dict | None:
         """What the server holds for a record (metadata), read from its database: the API
         shows a record only to the device that signed it."""
@@ -117,9 +124,12 @@ class ApiServer:
         return None if stored is None else asdict(stored)
 
 
-def write_kiosk_config(path: Path, data_dir: Path, api_url: str, **sections: dict) -> Path:
-    """A machine config for a simulated kiosk; `sections` override e.g. session={...}."""
-    lines = [f'data_dir = "{data_dir}"', "", "[api]", f'base_url = "{api_url}"', "",
+def write_kiosk_config(path: Path, data_dir: Path, api_url: str, receipt_key: Path | None = None,
+                       **sections: dict) -> Path:
+    """A machine config for a simulated kiosk; `receipt_key`: the server's receipt public key
+    (`ApiServer.receipt_public_key`); `sections` override e.g. session={...}."""
+    receipt = [f"receipt_public_key = {_toml_value(str(receipt_key))}"] if receipt_key else []
+    lines = [f'data_dir = "{data_dir}"', "", "[api]", f'base_url = "{api_url}"', *receipt, "",
              "[upload]", "interval_s = 0.5", ""]
     for name, values in sections.items():
         lines.append(f"[{name}]")

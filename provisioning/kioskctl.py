@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kiosk.config import ConfigError, load_config
+from kiosk.core.texts import sync_text
 from kiosk.store import OUTBOX_STATES, open_store
 from kiosk.sync.status import read_status
 from provisioning.idcard_cli import idcard
@@ -114,16 +115,28 @@ def sync() -> None:
 
 
 def _sync_report(config, store) -> dict:
+    from kiosk.seal import SealError
     from kiosk.sync.status import read_status
+    from kiosk.sync.uploader import load_receipt_key
 
     state = read_status(store)
+    try:
+        bad_receipts: list[str] | None = store.outbox.receipt_problems(load_receipt_key(config))
+    except SealError:
+        bad_receipts = None  # no receipt key: nothing can be checked (and nothing uploads)
+    words = state.words(config.device.id)
+    if bad_receipts is None:
+        words = sync_text("no_receipt_key")
     return {
         "device_id": config.device.id,
         "api": config.api.base_url,
         "records": store.outbox.counts_by_state(),
         "oldest_unacknowledged_age_s": store.outbox.oldest_unacknowledged_age_s(),
-        "status": state.code,
-        "status_words": state.words(config.device.id),
+        "status": state.code if bad_receipts is not None else "no_receipt_key",
+        "status_words": words,
+        # Acknowledged records whose stored receipt does not verify with the receipt key:
+        # their blobs are kept (never purged) until `kioskctl sync reconcile` settles them.
+        "unproven_acknowledgements": None if bad_receipts is None else len(bad_receipts),
         "status_reason": state.reason,
         "status_at": state.at,
         "last_success_at": state.last_success_at,
@@ -148,6 +161,10 @@ def _print_sync(report: dict) -> None:
     if report["last_record_error"]:
         err = report["last_record_error"]
         table.add_row("last record error", f"{err['error']} (attempts {err['attempts']})")
+    if report["unproven_acknowledgements"]:
+        table.add_row("receipts", f"[red]{report['unproven_acknowledgements']} acknowledged"
+                      " record(s) have no receipt that verifies with the province's receipt"
+                      " key: their blobs are kept; run `kioskctl sync reconcile`[/red]")
     console.print(table)
 
 
@@ -203,6 +220,47 @@ def sync_now(config_path: Path | None, data_dir: Path | None, as_json: bool) -> 
     else:
         console.print(f"uploaded {len(result.acknowledged)}, refused {len(result.rejected)}")
         _print_sync(report)
+    if not result.ok:
+        raise SystemExit(1)
+
+
+@sync.command("reconcile")
+@_config_option
+@_data_dir_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def sync_reconcile(config_path: Path | None, data_dir: Path | None, as_json: bool) -> None:
+    """Ask the province which of this machine's records it holds, and settle the outbox on its
+    signed receipts: waiting records it holds become delivered, acknowledged ones it does not
+    hold are sent again. Exit 1 if a purged record is not held (it cannot be sent again)."""
+    from central_api_client.client import ApiError
+    from kiosk.seal import SealError
+    from kiosk.store import open_store
+    from kiosk.sync.reconcile import reconcile
+    from kiosk.sync.uploader import make_client
+
+    config = _config(config_path, data_dir)
+    try:
+        client = make_client(config)
+    except (SealError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    with open_store(config) as store, client:
+        try:
+            result = reconcile(store, client)
+        except ApiError as exc:
+            raise click.ClickException(f"reconciliation failed: {exc}") from None
+    counts = {"delivered_now": len(result.delivered_now),
+              "receipts_renewed": len(result.receipts_renewed),
+              "requeued": len(result.requeued), "lost": result.lost, "waiting": result.waiting}
+    if as_json:
+        click.echo(json.dumps(counts, indent=2))
+    else:
+        console.print(f"held by the province, now delivered here: {counts['delivered_now']};"
+                      f" receipts renewed: {counts['receipts_renewed']}; not held there, queued"
+                      f" again: {counts['requeued']}; still waiting: {counts['waiting']}")
+        if result.lost:
+            console.print(f"[red]{len(result.lost)} purged record(s) are not held by the"
+                          " province and cannot be sent again: " + ", ".join(result.lost)
+                          + "[/red]")
     if not result.ok:
         raise SystemExit(1)
 

@@ -93,7 +93,8 @@ def main() -> int:
     data_dir = RUN_DIR / "kiosk-data"
     with ApiServer(RUN_DIR / "provincial-api.sqlite", log_path=RUN_DIR / "api.log") as server:
         say(f"reference provincial API on {server.url}")
-        config = write_kiosk_config(RUN_DIR / "kiosk.toml", data_dir, server.url)
+        config = write_kiosk_config(RUN_DIR / "kiosk.toml", data_dir, server.url,
+                                    server.receipt_public_key)
         if os.environ.get("DISPLAY"):
             return interactive(config)
         return headless(config, data_dir, server)

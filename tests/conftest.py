@@ -28,14 +28,18 @@ def api_server(tmp_path: Path) -> Iterator[ApiServer]:
 class Kiosk:
     """One simulated kiosk's config and data, and ways to run its programs as a technician would."""
 
-    def __init__(self, tmp_path: Path, api_url: str, display: str, **sections: dict) -> None:
+    def __init__(self, tmp_path: Path, api: ApiServer | str, display: str,
+                 **sections: dict) -> None:
+        """`api`: the server (whose receipt key the kiosk then trusts), or a bare URL."""
         self.tmp = tmp_path
         self.data_dir = tmp_path / "kiosk-data"
         self.display = display
         fast = {"countdown_s": 1, "notice_dwell_s": 3.0, "done_dwell_s": 5.0}
         fast.update(sections.pop("session", {}))
+        url, receipt_key = (api, None) if isinstance(api, str) else \
+            (api.url, api.receipt_public_key)
         self.config = write_kiosk_config(
-            tmp_path / "kiosk.toml", self.data_dir, api_url, session=fast, **sections
+            tmp_path / "kiosk.toml", self.data_dir, url, receipt_key, session=fast, **sections
         )
         self.log = tmp_path / "kiosk.log"
 
@@ -77,7 +81,7 @@ class Kiosk:
 
 @pytest.fixture
 def make_kiosk(tmp_path: Path, virtual_screen: VirtualScreen):
-    def make(api_url: str, **sections: dict) -> Kiosk:
-        return Kiosk(tmp_path, api_url, virtual_screen.display, **sections)
+    def make(api: ApiServer | str, **sections: dict) -> Kiosk:
+        return Kiosk(tmp_path, api, virtual_screen.display, **sections)
 
     return make

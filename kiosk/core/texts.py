@@ -252,6 +252,18 @@ SYNC: dict[str, Words] = {
         "Something between this kiosk and the provincial server answered wrongly (a proxy or"
         " captive portal?). Records are safe here.",
     ),
+    "bad_receipt": Words(
+        "服务器的回执没有省级回执密钥的有效签名：不能确认省里已收到。报名记录保留在本机，将继续重试；"
+        "请技术人员核对服务器地址和回执密钥（{reason}）。",
+        "The server's receipts are not signed by the province's receipt key, so delivery is not"
+        " proven. Records stay on this machine and will be tried again; a technician should"
+        " check the API address and the receipt key ({reason}).",
+    ),
+    "no_receipt_key": Words(
+        "本机没有省级回执公钥，无法核验回执，暂不上传。报名记录安全保存在本机；请技术人员安装回执密钥。",
+        "This machine has no province receipt key, so receipts cannot be checked and nothing is"
+        " uploaded. Records are safe here; a technician must install the receipt key.",
+    ),
     "unknown_device": Words(
         "省级服务器不认识本机：尚未注册（或已注销）。请技术人员注册设备 {device_id}。",
         "The provincial server does not know this kiosk: it has not been enrolled (or was"

@@ -6,13 +6,15 @@ from typing import TYPE_CHECKING
 
 from kiosk.store.connection import StoreError
 from kiosk.store.kiosk_store import KioskStore
-from kiosk.store.outbox import OutboxEntry
+from kiosk.store.outbox import PENDING_STATES, OutboxEntry
 from kiosk.store.schema import OUTBOX_STATES
 
 if TYPE_CHECKING:
     from kiosk.config import Config
 
-__all__ = ["OUTBOX_STATES", "KioskStore", "OutboxEntry", "StoreError", "open_store"]
+__all__ = [
+    "OUTBOX_STATES", "PENDING_STATES", "KioskStore", "OutboxEntry", "StoreError", "open_store",
+]
 
 
 def open_store(config: Config) -> KioskStore:

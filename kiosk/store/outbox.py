@@ -1,8 +1,9 @@
 """The outbox: sealed records waiting here until the province has acknowledged them.
 
 Each row is one `SealedRecord` (the wire type, `central_api_client.records`) and its state on
-this machine: queued -> sent (a PUT started) -> acknowledged (the province's receipt, its hash
-ours) -> purged (blob dropped after the retention time; the metadata line stays). Nothing
+this machine: queued -> sent (a PUT started) -> acknowledged (the province's signed receipt,
+for our record and hash, stored with it) -> purged (blob dropped after the retention time, only
+on a receipt that verifies; the metadata line stays). Nothing
 personal is stored in the clear: sealed blobs and their metadata only, and the keyed hash of
 the ID number (`kiosk.visits`).
 
@@ -21,9 +22,12 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from central_api_client.contract import utc_now, utc_timestamp
 from central_api_client.logs import redact
-from central_api_client.records import SealedRecord
+from central_api_client.receipts import Receipt, ReceiptError
+from central_api_client.records import RecordMeta, SealedRecord
 from kiosk.store.audit import AuditLog
 from kiosk.store.connection import Connection
 from kiosk.store.schema import OUTBOX_STATES
@@ -57,6 +61,7 @@ class OutboxEntry:
 
 
 _RECORD_COLUMNS = [f.name for f in fields(SealedRecord)]
+_META_COLUMNS = [f.name for f in fields(RecordMeta)]
 _ENTRY_SELECT = (
     f"SELECT seq, {', '.join(_RECORD_COLUMNS)}, sequence_number, state, queued_at, attempts,"
     " last_error FROM outbox"
@@ -65,6 +70,18 @@ _QUEUE = (
     f"INSERT INTO outbox ({', '.join(_RECORD_COLUMNS)}, sequence_number, state, queued_at,"
     f" id_hash) VALUES ({', '.join('?' * len(_RECORD_COLUMNS))}, ?, 'queued', ?, ?)"
 )
+
+
+def receipt_holds(row: dict[str, Any], key: Ed25519PublicKey) -> bool:
+    """Whether a row's stored receipt is the province's, for exactly this record."""
+    if not row.get("receipt"):
+        return False
+    try:
+        Receipt.from_text(row["receipt"]).verify(
+            key, record_id=row["record_id"], device_id=row["device_id"], sha256=row["sha256"])
+    except ReceiptError:
+        return False
+    return True
 
 
 def _at(epoch_s: float) -> str:
@@ -115,30 +132,38 @@ class Outbox:
                 [(at, record_id) for record_id in record_ids],
             )
 
-    def mark_acknowledged(self, acks: list[tuple[str, str, str]]) -> list[str]:
-        """Record a batch of acks (record id, server time, server sha256) in one transaction.
+    def mark_acknowledged(self, receipts: list[Receipt]) -> list[str]:
+        """Record a batch of the province's receipts (already verified by the client) in one
+        transaction: each is stored with its record, the proof that lets it go later. A record
+        acknowledged before keeps its state and takes the new receipt (reconciliation renews
+        a missing or broken one).
 
-        Returns the ids whose acknowledged hash is not the one queued: those stay pending.
+        Returns the ids whose receipt is not for the record queued here (another hash or
+        device): those stay as they were.
         """
         bad: list[str] = []
         at = utc_now()
         with self._conn.write() as conn:
-            for record_id, server_time, server_sha256 in acks:
+            for receipt in receipts:
                 row = conn.execute(
-                    "SELECT sha256, state FROM outbox WHERE record_id = ?", (record_id,)
+                    "SELECT sha256, device_id, state FROM outbox WHERE record_id = ?",
+                    (receipt.record_id,),
                 ).fetchone()
-                if row is None or row[0] != server_sha256:
-                    bad.append(record_id)
+                if row is None or (row[0], row[1]) != (receipt.sha256, receipt.device_id):
+                    bad.append(receipt.record_id)
                     continue
-                if row[1] not in PENDING_STATES:
+                if row[2] not in PENDING_STATES:
+                    conn.execute("UPDATE outbox SET receipt = ? WHERE record_id = ?",
+                                 (receipt.to_text(), receipt.record_id))
                     continue
                 conn.execute(
                     "UPDATE outbox SET state = 'acknowledged', acknowledged_at = ?,"
-                    " server_time = ?, server_sha256 = ?, next_attempt_at = NULL"
+                    " server_time = ?, server_sha256 = ?, receipt = ?, next_attempt_at = NULL"
                     " WHERE record_id = ?",
-                    (at, server_time, server_sha256, record_id),
+                    (at, receipt.received_at, receipt.sha256, receipt.to_text(),
+                     receipt.record_id),
                 )
-                self._audit.append_in(conn, "record.acknowledged", record_id=record_id)
+                self._audit.append_in(conn, "record.acknowledged", record_id=receipt.record_id)
         return bad
 
     def mark_error(self, record_id: str, error_text: str, *, retry_after_s: float = 0.0) -> None:
@@ -151,23 +176,65 @@ class Outbox:
                 (redact(error_text)[:500], _at(epoch), _at(epoch + retry_after_s), record_id),
             )
 
-    def purge_acknowledged(self, older_than_s: float) -> int:
-        """Drop the sealed blob of records acknowledged longer ago than `older_than_s`.
+    def purge_acknowledged(self, older_than_s: float, receipt_key: Ed25519PublicKey) -> int:
+        """Drop the sealed blob of records acknowledged longer ago than `older_than_s`, each
+        only if its stored receipt verifies with the province's `receipt_key` now.
 
-        The metadata line stays (ids, hashes, times) as the machine's own account of what it
-        collected and the province received. Returns how many were purged.
+        A record without one (acknowledged by an older version) or whose receipt does not
+        verify keeps its blob: nothing is let go on anyone's word but the province's. The
+        metadata line stays (ids, hashes, times, the receipt) as the machine's own account of
+        what it collected and the province received. Returns how many were purged.
         """
         cutoff = _at(time.time() - older_than_s)
+        rows = self._conn.read(
+            "SELECT record_id, device_id, sha256, receipt FROM outbox"
+            " WHERE state = 'acknowledged' AND acknowledged_at < ?",
+            (cutoff,),
+        )
+        proven = [row["record_id"] for row in rows if receipt_holds(row, receipt_key)]
+        if not proven:
+            return 0
         with self._conn.write() as conn:
-            cursor = conn.execute(
-                "UPDATE outbox SET state = 'purged', blob = NULL"
-                " WHERE state = 'acknowledged' AND acknowledged_at < ?",
-                (cutoff,),
-            )
-            purged = cursor.rowcount
+            purged = 0
+            for record_id in proven:
+                purged += conn.execute(
+                    "UPDATE outbox SET state = 'purged', blob = NULL"
+                    " WHERE record_id = ? AND state = 'acknowledged'",
+                    (record_id,),
+                ).rowcount
             if purged:
                 self._audit.append_in(conn, "records.purged", count=purged)
         return purged
+
+    def metas(self, states: tuple[str, ...]) -> list[RecordMeta]:
+        """Every record in these states, oldest first, as metadata (no blobs)."""
+        marks = ", ".join("?" * len(states))
+        rows = self._conn.read(
+            f"SELECT {', '.join(_META_COLUMNS)} FROM outbox WHERE state IN ({marks})"
+            " ORDER BY seq", states)
+        return [RecordMeta(**row) for row in rows]
+
+    def requeue(self, record_ids: list[str]) -> int:
+        """Send these acknowledged records again (the province says it does not hold them):
+        their receipts are dropped; a purged record has no blob left to send."""
+        with self._conn.write() as conn:
+            count = 0
+            for record_id in record_ids:
+                count += conn.execute(
+                    "UPDATE outbox SET state = 'queued', receipt = NULL, acknowledged_at = NULL,"
+                    " next_attempt_at = NULL WHERE record_id = ? AND state = 'acknowledged'"
+                    " AND blob IS NOT NULL", (record_id,)).rowcount
+            if count:
+                self._audit.append_in(conn, "records.requeued", count=count)
+        return count
+
+    def receipt_problems(self, receipt_key: Ed25519PublicKey) -> list[str]:
+        """Acknowledged records whose stored receipt does not verify (for `kioskctl`)."""
+        rows = self._conn.read(
+            "SELECT record_id, device_id, sha256, receipt FROM outbox"
+            " WHERE state = 'acknowledged' ORDER BY seq"
+        )
+        return [row["record_id"] for row in rows if not receipt_holds(row, receipt_key)]
 
     def release_waiting(self) -> int:
         """Make every pending record due now (`kioskctl sync now`); returns how many waited."""

@@ -46,7 +46,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     last_error TEXT,
     last_error_at TEXT,
     next_attempt_at TEXT,
-    id_hash TEXT
+    id_hash TEXT,
+    receipt TEXT
 );
 CREATE TABLE IF NOT EXISTS sequence_numbers (
     number TEXT PRIMARY KEY,
@@ -80,6 +81,8 @@ def create_or_migrate(db: sqlite_utils.Database, conn: sqlite3.Connection) -> No
     outbox = db.table("outbox")
     if "id_hash" not in outbox.columns_dict:  # a version 1 database
         outbox.add_column("id_hash", str)
+    if "receipt" not in outbox.columns_dict:  # a version 2 database
+        outbox.add_column("receipt", str)
     outbox.create_index(["state", "seq"], index_name="outbox_pending", if_not_exists=True)
     outbox.create_index(["id_hash"], index_name="outbox_id_hash", if_not_exists=True)
     if version != SCHEMA_VERSION:

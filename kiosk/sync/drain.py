@@ -18,6 +18,7 @@ from typing import Any
 from central_api_client.client import (
     Ack,
     AuthError,
+    BadReceiptError,
     NotSendableError,
     ProvincialApiClient,
     RejectedError,
@@ -25,7 +26,7 @@ from central_api_client.client import (
     ServerUnreachableError,
     UnexpectedResponseError,
 )
-from central_api_client.contract import MAX_BATCH_RECORDS
+from central_api_client.contract import MAX_BATCH_BODY_BYTES, MAX_BATCH_RECORDS
 from central_api_client.logs import LogEvent, event
 from kiosk.store import KioskStore, OutboxEntry
 from kiosk.sync import status
@@ -55,6 +56,8 @@ class UploadReport:
 def _problem_code(exc: Exception) -> str:
     if isinstance(exc, AuthError):
         return exc.code
+    if isinstance(exc, BadReceiptError):
+        return "bad_receipt"
     if isinstance(exc, ServerError):
         return "overloaded" if exc.status in (429, 503) else "server_error"
     if isinstance(exc, UnexpectedResponseError):
@@ -94,7 +97,7 @@ def drain_once(
             tried.update(entry.record_id for entry in batch)
             store.outbox.mark_sent([entry.record_id for entry in batch])
             per = max(1, min(records_per_request, MAX_BATCH_RECORDS))
-            chunks = [batch[i:i + per] for i in range(0, len(batch), per)]
+            chunks = request_chunks(batch, per)
             futures = [pool.submit(_send, client, chunk, per > 1) for chunk in chunks]
             outcomes = [outcome for future in futures for outcome in future.result()]
             acks: list[tuple[OutboxEntry, Ack]] = []
@@ -103,13 +106,11 @@ def drain_once(
                     acks.append((entry, outcome))
                 else:
                     _failed(store, entry, outcome, report)
-            bad = set(store.outbox.mark_acknowledged(
-                [(entry.record_id, ack.received_at, ack.sha256) for entry, ack in acks]
-            ))
+            bad = set(store.outbox.mark_acknowledged([ack.receipt for _, ack in acks]))
             for entry, ack in acks:
                 if entry.record_id in bad:
-                    # The client already checks the ack's hash; this is the database's guard.
-                    store.outbox.mark_error(entry.record_id, "acknowledged hash differs from ours",
+                    # The client already checks the receipt; this is the database's guard.
+                    store.outbox.mark_error(entry.record_id, "receipt is not for the record queued",
                                      retry_after_s=rejected_retry_after(entry.attempts + 1))
                     report.rejected.append(entry.record_id)
                     event(log, LogEvent.UPLOADER_BAD_ACK, level=logging.ERROR,
@@ -120,6 +121,28 @@ def drain_once(
                       repeated=not ack.created)
     _record_status(store, report)
     return report
+
+
+# What a batch body may hold of blobs (base64 is 4/3 of them), with room for the metadata.
+_BATCH_BLOB_BUDGET = (MAX_BATCH_BODY_BYTES - 64 * 1024) * 3 // 4
+
+
+def request_chunks(batch: list[OutboxEntry], per: int) -> list[list[OutboxEntry]]:
+    """The batch in requests of at most `per` records whose body stays within the batch
+    limit: a large record goes in a request of its own rather than push the others'
+    request over the limit (where all of them would be refused together)."""
+    chunks: list[list[OutboxEntry]] = []
+    current: list[OutboxEntry] = []
+    size = 0
+    for entry in batch:
+        if current and (len(current) == per or size + entry.record.size > _BATCH_BLOB_BUDGET):
+            chunks.append(current)
+            current, size = [], 0
+        current.append(entry)
+        size += entry.record.size
+    if current:
+        chunks.append(current)
+    return chunks
 
 
 _SEND_ERRORS = (RejectedError, NotSendableError, ServerUnreachableError, ServerError,

@@ -17,8 +17,11 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from central_api_client.client import MAX_RETRY_AFTER_S, DeviceAuth, ProvincialApiClient
 from central_api_client.logs import LogEvent, event, setup_logging
+from central_api_client.opening import load_public_pem
 from kiosk.config import Config, ConfigError, load_config, with_overrides
 from kiosk.seal import SealError, load_device_key
 from kiosk.store import KioskStore, open_store
@@ -97,7 +100,8 @@ class Uploader:
             return
         self._last_purge = time.monotonic()
         try:
-            purged = self.store.outbox.purge_acknowledged(self.retention_s)
+            purged = self.store.outbox.purge_acknowledged(self.retention_s,
+                                                          self.client.require_receipt_key())
         except Exception as exc:  # noqa: BLE001 - purging can wait for the next round
             event(log, LogEvent.UPLOADER_PURGE_FAILED, level=logging.WARNING,
                   error_type=type(exc).__name__)
@@ -107,10 +111,22 @@ class Uploader:
 
 
 def make_client(config: Config) -> ProvincialApiClient:
-    """The API client of this machine: signs as its device, one connection per upload slot."""
+    """The API client of this machine: signs as its device, verifies the province's receipts,
+    one connection per upload slot. SealError when a key is missing or unreadable, ValueError
+    for a base URL that would cross a network in the clear."""
     auth = DeviceAuth(config.device.id, load_device_key(config.keys_dir))
+    receipt_key = load_receipt_key(config)
     return ProvincialApiClient(config.api.base_url, config.api.timeout_s, auth=auth,
-                               max_connections=config.upload.concurrency)
+                               receipt_key=receipt_key, max_connections=config.upload.concurrency)
+
+
+def load_receipt_key(config: Config) -> Ed25519PublicKey:
+    """The province's receipt key, from the machine's config (enrolment will install it)."""
+    path = config.receipt_key_path
+    if not path.exists():
+        raise SealError(f"no province receipt key at {path}: receipts cannot be verified")
+    key: Ed25519PublicKey = load_public_pem(path, Ed25519PublicKey)
+    return key
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,8 +151,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         client = make_client(config)
-    except SealError as exc:
-        event(log, LogEvent.UPLOADER_NO_DEVICE_KEY, level=logging.ERROR, error=str(exc))
+    except (SealError, ValueError) as exc:
+        event(log, LogEvent.UPLOADER_NOT_CONFIGURED, level=logging.ERROR, error=str(exc))
         return 2
 
     store = open_store(config)

@@ -44,7 +44,7 @@ def open_record(server, kiosk, record_id) -> dict:
 
 
 def test_journey_reaches_the_server(api_server, make_kiosk, tmp_path):
-    kiosk = make_kiosk(api_server.url)
+    kiosk = make_kiosk(api_server)
     shots = tmp_path / "shots"
     result = kiosk.play("journey", "--shots", str(shots))
     assert result.returncode == 0, kiosk.log_tail()
@@ -80,22 +80,20 @@ def test_journey_reaches_the_server(api_server, make_kiosk, tmp_path):
 
 
 def test_server_down_the_journey_completes_and_the_record_waits(make_kiosk, api_server):
-    kiosk = make_kiosk(f"http://127.0.0.1:{free_port()}")  # nothing listens there
+    kiosk = make_kiosk(api_server)
+    dead = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    kiosk.config.write_text(kiosk.config.read_text().replace(api_server.url, dead))
     assert kiosk.play("journey").returncode == 0, kiosk.log_tail()
     failed = kiosk.upload_once()
     assert kiosk.status()["records"]["queued"] == 1, failed.stdout[-2000:]
     # The network comes back: the same record goes up.
-    kiosk.config.write_text(
-        kiosk.config.read_text().replace(
-            kiosk.config.read_text().split('base_url = "')[1].split('"')[0], api_server.url
-        )
-    )
+    kiosk.config.write_text(kiosk.config.read_text().replace(dead, api_server.url))
     assert kiosk.upload_once().returncode == 0
     assert kiosk.status()["records"]["acknowledged"] == 1
 
 
 def test_crash_after_signing_keeps_the_record(make_kiosk, api_server):
-    kiosk = make_kiosk(api_server.url)
+    kiosk = make_kiosk(api_server)
     result = kiosk.play("sign-then-crash")
     assert result.returncode == -signal.SIGKILL, kiosk.log_tail()
     status = kiosk.status()
@@ -105,7 +103,7 @@ def test_crash_after_signing_keeps_the_record(make_kiosk, api_server):
 
 
 def test_expired_card_keeps_nothing(make_kiosk, api_server):
-    kiosk = make_kiosk(api_server.url)
+    kiosk = make_kiosk(api_server)
     assert kiosk.play("expired-card").returncode == 0, kiosk.log_tail()
     status = kiosk.status()
     assert sum(status["records"].values()) == 0
@@ -113,20 +111,20 @@ def test_expired_card_keeps_nothing(make_kiosk, api_server):
 
 
 def test_bad_card_number_gets_a_message_and_returns(make_kiosk, api_server):
-    kiosk = make_kiosk(api_server.url)
+    kiosk = make_kiosk(api_server)
     assert kiosk.play("bad-card").returncode == 0, kiosk.log_tail()
     assert sum(kiosk.status()["records"].values()) == 0
 
 
 def test_cancel_and_idle_timeout_wipe_the_session(make_kiosk, api_server):
-    kiosk = make_kiosk(api_server.url, session={"idle_timeout_s": 3.0})
+    kiosk = make_kiosk(api_server, session={"idle_timeout_s": 3.0})
     assert kiosk.play("cancel").returncode == 0, kiosk.log_tail()
     assert kiosk.play("idle-timeout").returncode == 0, kiosk.log_tail()
     assert sum(kiosk.status()["records"].values()) == 0
 
 
 def test_no_personal_data_in_logs(make_kiosk, api_server):
-    kiosk = make_kiosk(api_server.url)
+    kiosk = make_kiosk(api_server)
     assert kiosk.play("journey").returncode == 0
     kiosk.upload_once()
     card = json.loads(card_file("resident-valid").read_text(encoding="utf-8"))
@@ -139,7 +137,7 @@ def test_no_personal_data_in_logs(make_kiosk, api_server):
 def test_journey_fits_portrait_and_small_panels(make_kiosk, api_server, tmp_path, size):
     """Every screen at the other common panel sizes: the script's layout check fails the run on
     a button under 15 mm, text overflowing its box, or text spilling out of its panel."""
-    kiosk = make_kiosk(api_server.url)
+    kiosk = make_kiosk(api_server)
     shots = tmp_path / "shots"
     assert kiosk.play("journey", "--size", size, "--shots", str(shots)).returncode == 0, (
         kiosk.log_tail()
@@ -151,7 +149,7 @@ def test_journey_fits_portrait_and_small_panels(make_kiosk, api_server, tmp_path
 
 
 def test_exhausted_sequence_range_sends_the_candidate_to_staff(make_kiosk, api_server):
-    kiosk = make_kiosk(api_server.url, sequence={"first": 7, "last": 7})
+    kiosk = make_kiosk(api_server, sequence={"first": 7, "last": 7})
     assert kiosk.play("journey").returncode == 0, kiosk.log_tail()
     assert kiosk.play("range-exhausted").returncode == 0, kiosk.log_tail()
     status = kiosk.status()
@@ -178,21 +176,21 @@ def test_chip_photo_is_shown_when_a_decoder_is_installed(make_kiosk, api_server,
     library = tmp_path / "libwlt.so"
     subprocess.run([cc, "-shared", "-fPIC", "-o", str(library), str(tmp_path / "wlt.c")],
                    check=True)
-    kiosk = make_kiosk(api_server.url, devices={"wlt_library": str(library)})
+    kiosk = make_kiosk(api_server, devices={"wlt_library": str(library)})
     assert kiosk.play("journey").returncode == 0, kiosk.log_tail()
     (shown,) = saved_events(kiosk, "session.identity_shown")
     assert shown["chip_photo"] is True
 
 
 def test_without_a_decoder_there_is_no_chip_photo(make_kiosk, api_server):
-    kiosk = make_kiosk(api_server.url)
+    kiosk = make_kiosk(api_server)
     assert kiosk.play("cancel").returncode == 0, kiosk.log_tail()
     (shown,) = saved_events(kiosk, "session.identity_shown")
     assert shown["chip_photo"] is False
 
 
 def test_nearly_full_disk_refuses_new_sessions(make_kiosk, api_server):
-    kiosk = make_kiosk(api_server.url, storage={"min_free_mb": 10**9})  # more than any disk
+    kiosk = make_kiosk(api_server, storage={"min_free_mb": 10**9})  # more than any disk
     assert kiosk.play("disk-full").returncode == 0, kiosk.log_tail()
     status = kiosk.status()
     assert sum(status["records"].values()) == 0 and status["sequence"]["reserved"] == 0

@@ -36,7 +36,7 @@ def _shot(shots: Path, name: str) -> np.ndarray:
 
 
 def test_a_candidate_out_of_place_is_guided_and_not_captured(make_kiosk, api_server, tmp_path):
-    kiosk = make_kiosk(api_server.url, devices={"camera": _camera_showing(tmp_path, "shifted")})
+    kiosk = make_kiosk(api_server, devices={"camera": _camera_showing(tmp_path, "shifted")})
     shots = tmp_path / "shots"
     assert kiosk.play("photo-guidance", "--shots", str(shots)).returncode == 0, kiosk.log_tail()
     (seen,) = _events(kiosk, "autoplay.photo_guidance")
@@ -51,7 +51,7 @@ def test_a_candidate_out_of_place_is_guided_and_not_captured(make_kiosk, api_ser
 
 
 def test_a_real_face_is_captured_automatically_to_the_standard(make_kiosk, api_server, tmp_path):
-    kiosk = make_kiosk(api_server.url, devices={"camera": _camera_showing(tmp_path, "well")})
+    kiosk = make_kiosk(api_server, devices={"camera": _camera_showing(tmp_path, "well")})
     shots = tmp_path / "shots"
     assert kiosk.play("photo-capture", "--shots", str(shots)).returncode == 0, kiosk.log_tail()
     (taken,) = _events(kiosk, "autoplay.photo_taken")
@@ -63,7 +63,7 @@ def test_a_real_face_is_captured_automatically_to_the_standard(make_kiosk, api_s
 
 
 def test_a_camera_that_drops_out_alerts_staff_and_recovers(make_kiosk, api_server, tmp_path):
-    kiosk = make_kiosk(api_server.url)
+    kiosk = make_kiosk(api_server)
     shots = tmp_path / "shots"
     result = kiosk.play("camera-unplugged", "--shots", str(shots))
     assert result.returncode == 0, kiosk.log_tail()
@@ -74,14 +74,14 @@ def test_a_camera_that_drops_out_alerts_staff_and_recovers(make_kiosk, api_serve
 
 
 def test_after_the_last_retake_the_candidate_is_sent_to_staff(make_kiosk, api_server, tmp_path):
-    kiosk = make_kiosk(api_server.url, photo={"max_retakes": 1, "good_frames": 3})
+    kiosk = make_kiosk(api_server, photo={"max_retakes": 1, "good_frames": 3})
     assert kiosk.play("photo-retakes").returncode == 0, kiosk.log_tail()
     assert len(_events(kiosk, "photo.made")) == 2
     assert sum(kiosk.status()["records"].values()) == 0
 
 
 def test_a_broken_fill_light_alerts_staff_and_never_blocks_the_photo(make_kiosk, api_server):
-    kiosk = make_kiosk(api_server.url)
+    kiosk = make_kiosk(api_server)
     assert kiosk.play("light-broken").returncode == 0, kiosk.log_tail()
     failed = [e for e in kiosk.log_events() if e.get("event") == "light.failed"]
     assert failed and failed[0]["code"] == "light_unavailable"

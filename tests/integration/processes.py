@@ -16,6 +16,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from central_api_client.opening import load_public_pem
+from central_api_client.receipts import DEV_RECEIPT_KEY_FILE, DEV_RECEIPT_PUBLIC_KEY_FILE
 
 BIN = Path(sys.executable).parent
 LISTENING = re.compile(r"listening on (http://\S+)")
@@ -41,6 +45,18 @@ class Server:
     url: str
     db: Path
     lines: list[str] = field(default_factory=list)
+    receipt_dir: Path | None = None
+
+    @property
+    def receipt_public_key(self) -> Path:
+        """The public half of the receipt key the server signs with."""
+        return (self.receipt_dir or self.db.parent) / DEV_RECEIPT_PUBLIC_KEY_FILE
+
+    def receipt_key(self) -> Ed25519PublicKey:
+        """That key, loaded, for a test's own client."""
+        key: Ed25519PublicKey = load_public_pem(self.receipt_public_key, Ed25519PublicKey)
+        return key
+
 
     def stop(self) -> int:
         if self.process.poll() is None:
@@ -53,12 +69,50 @@ class Server:
         return self.process.returncode
 
 
+def server_receipt_key(folder: Path) -> Path:
+    """The receipt key a test server in `folder` signs with (made once, as an operator
+    would install it); returns the public half's path, for the kiosks' configs."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding,
+        NoEncryption,
+        PrivateFormat,
+        PublicFormat,
+    )
+
+    private, public = folder / DEV_RECEIPT_KEY_FILE, folder / DEV_RECEIPT_PUBLIC_KEY_FILE
+    if not private.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        key = Ed25519PrivateKey.generate()
+        private.write_bytes(key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
+        public.write_bytes(key.public_key().public_bytes(Encoding.PEM,
+                                                         PublicFormat.SubjectPublicKeyInfo))
+    return public
+
+
+def throwaway_receipt_key(folder: Path) -> Path:
+    """A receipt public key no server holds the private half of (nothing verifies with it)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    path = folder / "throwaway_receipt.pub.pem"
+    folder.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(Ed25519PrivateKey.generate().public_key().public_bytes(
+        Encoding.PEM, PublicFormat.SubjectPublicKeyInfo))
+    return path
+
+
 def start_server(
     db: Path, port: int = 0, timeout_s: float = 20.0, *, dev_enrol: bool = True,
-    extra: tuple[str, ...] = (),
+    extra: tuple[str, ...] = (), receipt_dir: Path | None = None,
 ) -> Server:
-    """`provincial-api serve` as its own process; returns once /v1/health answers."""
-    args = ["serve", "--port", str(port), "--db", str(db), *extra]
+    """`provincial-api serve` as its own process; returns once /v1/health answers. It signs
+    receipts with the key `server_receipt_key` made in `receipt_dir` (default: beside a SQLite
+    `db`; give one for a PostgreSQL URL), see `Server.receipt_public_key`."""
+    receipt_dir = receipt_dir or Path(db).parent
+    server_receipt_key(receipt_dir)
+    args = ["serve", "--port", str(port), "--db", str(db), "--receipt-key",
+            str(receipt_dir / DEV_RECEIPT_KEY_FILE), *extra]
     if dev_enrol:
         args.append("--dev-enrol")
     process = subprocess.Popen(
@@ -89,7 +143,7 @@ def start_server(
         except queue.Empty:
             continue
         url = match.group(1) if match else None
-    server = Server(process, url, db, seen)
+    server = Server(process, url, db, seen, receipt_dir)
     while True:
         try:
             if httpx.get(f"{url}/v1/health", timeout=1.0).status_code == 200:
@@ -113,13 +167,19 @@ class KioskEnv:
         return {**os.environ, "KIOSK_CONFIG": str(self.config_path)}
 
 
-def write_kiosk_config(tmp_path: Path, base_url: str, interval_s: float = 2.0) -> KioskEnv:
+def write_kiosk_config(tmp_path: Path, base_url: str, interval_s: float = 2.0,
+                       receipt_key: Path | None = None) -> KioskEnv:
+    """A kiosk config pointing at `base_url`, trusting `receipt_key` (a server's
+    `receipt_public_key`); None: a throwaway key, for a server that is never reached."""
+    if receipt_key is None:
+        receipt_key = throwaway_receipt_key(tmp_path)
     data_dir = tmp_path / "kiosk-data"
     config_path = tmp_path / "kiosk.toml"
     config_path.write_text(
         f'data_dir = "{data_dir}"\n\n'
         '[device]\nid = "SIM-0001"\ncounty_code = "4301"\n\n'
-        f'[api]\nbase_url = "{base_url}"\ntimeout_s = 5.0\n\n'
+        f'[api]\nbase_url = "{base_url}"\ntimeout_s = 5.0\n'
+        f'receipt_public_key = "{receipt_key}"\n\n'
         f"[upload]\ninterval_s = {interval_s}\nbatch_size = 2\n",
         encoding="utf-8",
     )

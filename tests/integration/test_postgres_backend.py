@@ -286,9 +286,10 @@ def test_a_postgres_url_without_psycopg_says_what_to_install(
 def test_serve_on_postgres_stores_an_upload_once_and_lists_it(
     tmp_path: Path, postgres_url: str
 ) -> None:
-    server = start_server(postgres_url)  # type: ignore[arg-type]  # a URL where a path goes
+    server = start_server(postgres_url,  # type: ignore[arg-type]  # a URL where a path goes
+                          receipt_dir=tmp_path)
     try:
-        kiosk = write_kiosk_config(tmp_path, server.url)
+        kiosk = write_kiosk_config(tmp_path, server.url, receipt_key=server.receipt_public_key)
         sealed = _commit_records(kiosk.config_path, 2)
         uploaded = subprocess.run([console_script("kiosk-uploader"), "--once"], env=kiosk.env(),
                                   capture_output=True, text=True, timeout=60)
@@ -298,7 +299,8 @@ def test_serve_on_postgres_stores_an_upload_once_and_lists_it(
 
         config = load_config(kiosk.config_path)
         auth = DeviceAuth("SIM-0001", load_device_key(config.keys_dir))
-        with ProvincialApiClient(server.url, 5.0, auth=auth) as client:
+        with ProvincialApiClient(server.url, 5.0, auth=auth,
+                                 receipt_key=server.receipt_key()) as client:
             ack = client.put_record(sealed[0])  # the same record once more
         assert not ack.created and ack.sha256 == sealed[0].sha256
     finally:

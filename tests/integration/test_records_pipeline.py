@@ -22,6 +22,7 @@ from tests.integration.processes import (
     Server,
     console_script,
     free_port,
+    server_receipt_key,
     start_server,
     write_kiosk_config,
 )
@@ -57,7 +58,8 @@ def _run_uploader_once(kiosk: KioskEnv) -> subprocess.CompletedProcess[str]:
 
 
 def test_upload_then_open_on_the_province_side(tmp_path: Path, provincial_server: Server):
-    kiosk = write_kiosk_config(tmp_path, provincial_server.url)
+    kiosk = write_kiosk_config(tmp_path, provincial_server.url,
+                               receipt_key=provincial_server.receipt_public_key)
     committed = _commit_records(kiosk, 3)
 
     result = _run_uploader_once(kiosk)
@@ -67,7 +69,8 @@ def test_upload_then_open_on_the_province_side(tmp_path: Path, provincial_server
     assert _counts(kiosk) == {"queued": 0, "sent": 0, "acknowledged": 3, "purged": 0}
 
     auth = DeviceAuth("SIM-0001", load_device_key(load_config(kiosk.config_path).keys_dir))
-    with ProvincialApiClient(provincial_server.url, 5.0, auth=auth) as client:
+    with ProvincialApiClient(provincial_server.url, 5.0, auth=auth,
+                             receipt_key=provincial_server.receipt_key()) as client:
         on_server = [m.record_id for m in client.device_records("SIM-0001")]
     assert sorted(on_server) == sorted(record_id for record_id, _ in committed)
 
@@ -94,7 +97,8 @@ def test_upload_then_open_on_the_province_side(tmp_path: Path, provincial_server
 
 
 def test_open_refuses_a_wrong_key(tmp_path: Path, provincial_server: Server) -> None:
-    kiosk = write_kiosk_config(tmp_path, provincial_server.url)
+    kiosk = write_kiosk_config(tmp_path, provincial_server.url,
+                               receipt_key=provincial_server.receipt_public_key)
     [(record_id, _)] = _commit_records(kiosk, 1)
     assert _run_uploader_once(kiosk).returncode == 0
     other = tmp_path / "other-keys"
@@ -121,7 +125,8 @@ def test_server_down_keeps_records_queued_with_an_error(tmp_path: Path) -> None:
 
 def test_uploader_waits_out_an_outage_and_stops_on_sigterm(tmp_path: Path) -> None:
     port = free_port()
-    kiosk = write_kiosk_config(tmp_path, f"http://127.0.0.1:{port}", interval_s=0.2)
+    kiosk = write_kiosk_config(tmp_path, f"http://127.0.0.1:{port}", interval_s=0.2,
+                               receipt_key=server_receipt_key(tmp_path))
     _commit_records(kiosk, 3)
     uploader = subprocess.Popen(
         [console_script("kiosk-uploader")],

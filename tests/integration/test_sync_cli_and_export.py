@@ -28,7 +28,7 @@ def _ctl(kiosk: KioskEnv, *args: str) -> subprocess.CompletedProcess[str]:
 def test_unknown_device_then_enrolled_then_clock_skew_in_words(tmp_path: Path) -> None:
     server = start_server(tmp_path / "server.sqlite", dev_enrol=False)
     try:
-        kiosk = write_kiosk_config(tmp_path, server.url)
+        kiosk = write_kiosk_config(tmp_path, server.url, receipt_key=server.receipt_public_key)
         _commit_records(kiosk, 2)
         now = _ctl(kiosk, "sync", "now", "--json")
         assert now.returncode == 1
@@ -53,7 +53,8 @@ def test_unknown_device_then_enrolled_then_clock_skew_in_words(tmp_path: Path) -
     skewed = start_server(tmp_path / "server2.sqlite")
     try:
         (tmp_path / "k2").mkdir()
-        kiosk2 = write_kiosk_config(tmp_path / "k2", skewed.url)
+        kiosk2 = write_kiosk_config(tmp_path / "k2", skewed.url,
+                                    receipt_key=skewed.receipt_public_key)
         _commit_records(kiosk2, 1)
         result = subprocess.run([sys.executable, "-c", SLOW_CLOCK_KIOSKCTL, "sync", "now",
                                  "--json", "--config", str(kiosk2.config_path)],
@@ -82,7 +83,7 @@ cli()
 def test_export_then_import_then_upload_stores_each_record_once(tmp_path: Path) -> None:
     server = start_server(tmp_path / "server.sqlite")
     try:
-        kiosk = write_kiosk_config(tmp_path, server.url)
+        kiosk = write_kiosk_config(tmp_path, server.url, receipt_key=server.receipt_public_key)
         committed = _commit_records(kiosk, 5)
         usb = tmp_path / "usb"
         exported = _ctl(kiosk, "export", "--to", str(usb))
@@ -132,5 +133,36 @@ def test_export_then_import_then_upload_stores_each_record_once(tmp_path: Path) 
         assert whole.returncode == 1 and "does not verify" in whole.stderr
         with KioskStore(load_config(kiosk.config_path).database_path) as store:
             assert recent_audit(store, 5)[0]["event"] != ""
+    finally:
+        server.stop()
+
+
+def test_a_server_without_the_provinces_receipt_key_gets_nothing_marked_delivered(
+        tmp_path: Path) -> None:
+    """The server stores the records, but signs its receipts with another key than the one
+    this kiosk was given: nothing counts as delivered, and the technician is told in words.
+    Given the right key, reconciliation settles what the province already holds."""
+    server = start_server(tmp_path / "server.sqlite")
+    try:
+        kiosk = write_kiosk_config(tmp_path / "k", server.url)  # trusts a throwaway key
+        _commit_records(kiosk, 3)
+        now = _ctl(kiosk, "sync", "now", "--json")
+        assert now.returncode == 1
+        report = json.loads(now.stdout)
+        assert report["status"] == "bad_receipt" and report["records"]["acknowledged"] == 0
+        assert report["records"]["queued"] == 3
+        text = _ctl(kiosk, "sync", "status")
+        assert "not signed by the province's receipt key" in " ".join(text.stdout.split())
+
+        config = kiosk.config_path.read_text()
+        kiosk.config_path.write_text(config.replace(
+            str(tmp_path / "k" / "throwaway_receipt.pub.pem"), str(server.receipt_public_key)))
+        settled = _ctl(kiosk, "sync", "reconcile", "--json")
+        assert settled.returncode == 0, settled.stderr
+        # The first batch (batch_size 2) was stored before the drain stopped at its receipts.
+        counts = json.loads(settled.stdout)
+        assert (counts["delivered_now"], counts["waiting"], counts["requeued"]) == (2, 1, 0)
+        assert json.loads(_ctl(kiosk, "sync", "status", "--json").stdout)[
+            "unproven_acknowledgements"] == 0
     finally:
         server.stop()

@@ -50,8 +50,9 @@ class SigningWrapper:
                 break
         body = b"".join(chunks)
         query = scope.get("query_string", b"").decode("latin-1")
-        signed = sign_request(KEY, "SIM-0001", scope["method"], scope["path"],
-                              f"?{query}" if query else "?", body)
+        host = dict(scope["headers"]).get(b"host", b"testserver").decode("latin-1")
+        url = f"http://{host}{scope['path']}" + (f"?{query}" if query else "")
+        signed = sign_request(KEY, "SIM-0001", scope["method"], url, body)
         headers = [(k, v) for k, v in scope["headers"] if k.decode().lower() not in signed]
         headers += [(k.encode(), v.encode()) for k, v in signed.items()]
         sent = False

@@ -28,6 +28,7 @@ from provincial_api.sqlite_registry import SqliteRegistry
 
 KEY = Ed25519PrivateKey.generate()
 LIST = "/v1/devices/SIM-0001/records"
+ORIGIN = "http://testserver"  # the TestClient's: the signature covers the server's name
 
 
 @pytest.fixture
@@ -44,7 +45,7 @@ def http(db: Path):
 
 
 def _signed_get(http: TestClient, key=KEY, keyid="SIM-0001", path=LIST, **kw) -> httpx.Response:
-    headers = sign_request(key, keyid, "GET", path, "?", b"", **kw)
+    headers = sign_request(key, keyid, "GET", ORIGIN + path, b"", **kw)
     return http.get(path, headers=headers)
 
 
@@ -73,21 +74,24 @@ def test_each_refusal_has_its_own_code(http, send, code) -> None:
 
 
 def test_a_replayed_request_is_refused(http) -> None:
-    headers = sign_request(KEY, "SIM-0001", "GET", LIST, "?", b"")
+    headers = sign_request(KEY, "SIM-0001", "GET", ORIGIN + LIST, b"")
     assert http.get(LIST, headers=headers).status_code == 200
     again = http.get(LIST, headers=headers)
     assert again.status_code == 401 and again.json()["error"] == "replay"
 
 
-def test_signature_covers_path_query_and_body(http) -> None:
-    headers = sign_request(KEY, "SIM-0001", "GET", LIST, "?", b"")
+def test_signature_covers_path_query_host_and_body(http) -> None:
+    headers = sign_request(KEY, "SIM-0001", "GET", ORIGIN + LIST, b"")
     moved = http.get(LIST + "?limit=1", headers=headers)
     assert moved.status_code == 401 and moved.json()["error"] == "bad_signature"
-    params = parse_signature_headers(sign_request(KEY, "k", "PUT", "/p", "?", b"body"))
+    elsewhere = sign_request(KEY, "SIM-0001", "GET", "http://another-server" + LIST, b"")
+    redirected = http.get(LIST, headers=elsewhere)
+    assert redirected.status_code == 401 and redirected.json()["error"] == "bad_signature"
+    signed = sign_request(KEY, "k", "PUT", "https://api.example/p", b"body")
     with pytest.raises(SignatureProblem) as info:
-        verify_request(params, KEY.public_key(), "PUT", "/p", "?", b"b0dy",
-                       sign_request(KEY, "k", "PUT", "/p", "?", b"body")["content-digest"])
+        verify_request(KEY.public_key(), "PUT", "https://api.example/p", signed, b"b0dy")
     assert info.value.code == "bad_signature"
+    verify_request(KEY.public_key(), "PUT", "https://api.example:443/p", signed, b"body")
 
 
 def test_the_client_raises_auth_errors_apart_from_rejections(http) -> None:
@@ -126,6 +130,8 @@ def test_without_dev_enrol_a_presented_key_is_ignored(http) -> None:
     [
         lambda h: {**h, "signature-input": h["signature-input"].replace("kiosk=", "other=")},
         lambda h: {**h, "signature-input": h["signature-input"].replace('"@query" ', "")},
+        lambda h: {**h, "signature-input": h["signature-input"].replace('"@authority" ', "")},
+        lambda h: {**h, "signature-input": h["signature-input"] + ';tag="x"'},
         lambda h: {**h, "signature-input": h["signature-input"].replace("ed25519", "hmac-sha256")},
         lambda h: {**h, "signature": h["signature"].rstrip(":")},
         lambda h: {**h, "signature": "kiosk=:!!!:"},
@@ -133,9 +139,8 @@ def test_without_dev_enrol_a_presented_key_is_ignored(http) -> None:
     ],
 )
 def test_signatures_in_any_other_form_are_refused(mangle) -> None:
-    headers = mangle(sign_request(KEY, "SIM-0001", "GET", LIST, "?", b""))
+    headers = mangle(sign_request(KEY, "SIM-0001", "GET", ORIGIN + LIST, b""))
     with pytest.raises(SignatureProblem) as info:
-        params = parse_signature_headers(headers)
-        verify_request(params, KEY.public_key(), "GET", LIST, "?", b"",
-                       headers.get("content-digest"))
+        parse_signature_headers(headers)
+        verify_request(KEY.public_key(), "GET", ORIGIN + LIST, headers, b"")
     assert info.value.code in ("bad_signature", "signature_missing")

@@ -24,4 +24,5 @@ def test_contract_names_its_operations() -> None:
     operations = {
         op["operationId"] for path in committed["paths"].values() for op in path.values()
     }
-    assert operations == {"put_record", "put_records", "get_record", "device_records", "health"}
+    assert operations == {"put_record", "put_records", "record_status", "get_record",
+                          "device_records", "health"}

@@ -7,13 +7,14 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk.core.errors import DiskFullError
 from kiosk.seal import Sealer
 from kiosk.store import KioskStore, StoreError
 from kiosk.store.disk import COMMIT_MARGIN_BYTES, DiskMoment
 from kiosk.visits import DEVICE_SECRET_FILE, IdHasher
-from tests.store_helpers import recent_audit
+from tests.store_helpers import RECEIPT_KEY, receipt_for, recent_audit
 from tests.synthetic_records import make_record
 
 
@@ -50,9 +51,12 @@ def test_purge_drops_blobs_of_old_acknowledged_records_only(tmp_path, sealer) ->
     with KioskStore(tmp_path / "k.sqlite", min_free_bytes=0) as store:
         acked, waiting = _commit(store, sealer), _commit(store, sealer)
         [entry] = [e for e in store.outbox.queued(10) if e.record_id == acked]
-        assert store.outbox.mark_acknowledged([(acked, "t", entry.record.sha256)]) == []
-        assert store.outbox.purge_acknowledged(older_than_s=3600) == 0
-        assert store.outbox.purge_acknowledged(older_than_s=-1) == 1
+        assert store.outbox.mark_acknowledged([receipt_for(entry.record)]) == []
+        key = RECEIPT_KEY.public_key()
+        assert store.outbox.purge_acknowledged(3600, key) == 0
+        stranger = Ed25519PrivateKey.generate().public_key()
+        assert store.outbox.purge_acknowledged(-1, stranger) == 0  # not the province's word
+        assert store.outbox.purge_acknowledged(-1, key) == 1
         assert store.outbox.counts_by_state() == {"queued": 1, "sent": 0, "acknowledged": 0,
                                            "purged": 1}
         rows = dict(store.connection.db.execute(

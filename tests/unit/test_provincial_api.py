@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 
 from central_api_client.client import (
@@ -46,7 +47,8 @@ def auth(tmp_path: Path, sealer: Sealer) -> DeviceAuth:
 
 @pytest.fixture
 def client(http: TestClient, auth: DeviceAuth) -> ProvincialApiClient:
-    return ProvincialApiClient("http://testserver", auth=auth, http=http)
+    return ProvincialApiClient("http://testserver", auth=auth, http=http,
+                               receipt_key=http.app.state.receipts.public_key)
 
 
 @pytest.fixture
@@ -117,12 +119,12 @@ def _body(sealed: SealedRecord, key: bytes = b"") -> dict[str, object]:
 @pytest.mark.parametrize(
     "change,status,code",
     [
-        ({"size": "12"}, 422, "invalid_request"),
-        ({"sha256": "ABC"}, 422, "invalid_request"),
-        ({"created_at": "2026-11-24T02:00:00"}, 422, "invalid_request"),
+        ({"size": "12"}, 422, "invalid_record"),
+        ({"sha256": "ABC"}, 422, "invalid_record"),
+        ({"created_at": "2026-11-24T02:00:00"}, 422, "invalid_record"),
         ({"blob": "!!!not base64!!!" * 10}, 422, "invalid_base64"),
-        ({"extra": 1}, 422, "invalid_request"),
-        ({"device_id": "../../etc"}, 422, "invalid_request"),
+        ({"extra": 1}, 422, "invalid_record"),
+        ({"device_id": "../../etc"}, 422, "invalid_record"),
     ],
 )
 def test_invalid_bodies(http, auth, sealed, change, status, code) -> None:
@@ -165,7 +167,8 @@ def test_oversized_chunked_body_is_refused(http) -> None:
 
 def _client_answering(handler) -> ProvincialApiClient:
     http = httpx.Client(base_url="http://x", transport=httpx.MockTransport(handler))
-    return ProvincialApiClient("http://x", http=http)
+    return ProvincialApiClient("http://x", http=http,
+                               receipt_key=Ed25519PrivateKey.generate().public_key())
 
 
 def test_connection_refused_is_unreachable(sealed) -> None:

@@ -11,7 +11,7 @@ import pytest
 from kiosk.core.errors import SequenceExhaustedError
 from kiosk.seal import SealedRecord, Sealer
 from kiosk.store import KioskStore, StoreError
-from tests.store_helpers import recent_audit
+from tests.store_helpers import receipt_for, recent_audit
 from tests.synthetic_records import make_record
 
 
@@ -163,11 +163,12 @@ def test_upload_states(store: KioskStore, sealer: Sealer) -> None:
     assert outbox.counts_by_state()["sent"] == 1
     assert a.record_id in [e.record_id for e in outbox.queued(10)]  # a crash mid-PUT resends it
     # An ack for another blob than the one queued is refused and the record stays pending.
-    assert outbox.mark_acknowledged([(a.record_id, "2026-11-24T02:00:01.000Z", "0" * 64)]) \
-        == [a.record_id]
+    assert outbox.mark_acknowledged([receipt_for(a, sha256="0" * 64)]) == [a.record_id]
+    assert outbox.mark_acknowledged([receipt_for(a, device_id="SIM-0666")]) == [a.record_id]
     assert outbox.counts_by_state()["acknowledged"] == 0
-    assert outbox.mark_acknowledged([(a.record_id, "2026-11-24T02:00:01.000Z", a.sha256)]) == []
-    assert outbox.mark_acknowledged([("no-such-record", "t", a.sha256)]) == ["no-such-record"]
+    assert outbox.mark_acknowledged([receipt_for(a)]) == []
+    missing = receipt_for(a, record_id="01900000-0000-7000-8000-000000000000")
+    assert outbox.mark_acknowledged([missing]) == [missing.record_id]
 
     outbox.mark_sent([b.record_id])
     outbox.mark_error(b.record_id, "rejected 422 invalid_signature: nope", retry_after_s=3600)

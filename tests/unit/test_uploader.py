@@ -16,6 +16,7 @@ from kiosk.sync import status
 from kiosk.sync.backoff import BACKOFF_CAP_S, backoff_delay, next_delay, rejected_retry_after
 from kiosk.sync.drain import drain_once
 from provincial_api.app import create_app
+from tests.store_helpers import RECEIPT_KEY
 from tests.synthetic_records import make_record
 
 
@@ -39,7 +40,13 @@ def http(tmp_path: Path):
 @pytest.fixture
 def client(http, sealer, tmp_path: Path) -> ProvincialApiClient:
     auth = DeviceAuth("SIM-0001", load_device_key(tmp_path / "keys"))
-    return ProvincialApiClient("http://testserver", auth=auth, http=http)
+    return ProvincialApiClient("http://testserver", auth=auth, http=http,
+                               receipt_key=http.app.state.receipts.public_key)
+
+
+def _mock_client(http: httpx.Client) -> ProvincialApiClient:
+    """A client of a scripted transport (its answers carry no real receipts)."""
+    return ProvincialApiClient("http://x", http=http, receipt_key=RECEIPT_KEY.public_key())
 
 
 def _queue(store: KioskStore, sealer: Sealer, n: int) -> list[str]:
@@ -84,7 +91,7 @@ def test_unreachable_server_keeps_records_and_stops_early(store, sealer) -> None
         raise httpx.ConnectError("connection refused", request=request)
 
     http = httpx.Client(base_url="http://x", transport=httpx.MockTransport(refuse))
-    client = ProvincialApiClient("http://x", http=http)
+    client = _mock_client(http)
     report = drain_once(store, client, batch_size=1)
     assert report.transient_error and not report.acknowledged
     assert store.outbox.counts_by_state()["queued"] == 3
@@ -110,7 +117,7 @@ def test_device_refusals_stop_the_drain_and_are_told_apart(store, sealer, answer
     status_code, body = answer
     http = httpx.Client(base_url="http://x", transport=httpx.MockTransport(
         lambda r: httpx.Response(status_code, json=body, headers={"Retry-After": "9"})))
-    report = drain_once(store, ProvincialApiClient("http://x", http=http), batch_size=2,
+    report = drain_once(store, _mock_client(http), batch_size=2,
                         records_per_request=2)
     assert report.problem_code == code and not report.rejected
     assert store.outbox.counts_by_state()["queued"] == 4 and len(store.outbox.queued(10)) == 4
@@ -174,7 +181,7 @@ def test_a_retry_after_outlives_a_restart(store, sealer) -> None:
                               headers={"Retry-After": "30"})
 
     http = httpx.Client(base_url="http://x", transport=httpx.MockTransport(busy))
-    first = Uploader(store, ProvincialApiClient("http://x", http=http), 0.01, 10)
+    first = Uploader(store, _mock_client(http), 0.01, 10)
     thread = threading.Thread(target=first.run)
     thread.start()
     deadline = time.monotonic() + 10
@@ -187,7 +194,7 @@ def test_a_retry_after_outlives_a_restart(store, sealer) -> None:
     assert 29 <= resume_at - time.time() <= 31
     sent_before_restart = len(calls)  # both records were in flight together
 
-    second = Uploader(store, ProvincialApiClient("http://x", http=http), 0.01, 10)
+    second = Uploader(store, _mock_client(http), 0.01, 10)
     thread = threading.Thread(target=second.run)
     thread.start()
     time.sleep(0.3)
@@ -207,7 +214,7 @@ def test_a_garbled_batch_answer_is_the_servers_fault_not_the_records(store, seal
                                                      for i in ids]})
 
     http = httpx.Client(base_url="http://x", transport=httpx.MockTransport(garbled))
-    report = drain_once(store, ProvincialApiClient("http://x", http=http), batch_size=3,
+    report = drain_once(store, _mock_client(http), batch_size=3,
                         records_per_request=3)
     assert not report.rejected and not report.acknowledged
     assert report.problem_code == "unexpected_response"
@@ -222,5 +229,5 @@ def test_a_listing_with_fields_this_kiosk_does_not_know_still_reads(sealer) -> N
             "stored_in": "region-2"}
     http = httpx.Client(base_url="http://x", transport=httpx.MockTransport(
         lambda r: httpx.Response(200, json=meta)))
-    got = ProvincialApiClient("http://x", http=http).get_record(record.record_id)
+    got = _mock_client(http).get_record(record.record_id)
     assert got is not None and got.sha256 == record.sha256
