@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, fields
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -65,16 +65,21 @@ class DeviceAuth(httpx.Auth):
 
     requires_request_body = True
 
-    def __init__(self, device_id: str, key: Ed25519PrivateKey, send_public_key: bool = True):
+    def __init__(self, device_id: str, key: Ed25519PrivateKey, send_public_key: bool = True,
+                 audit_head: Callable[[], str | None] | None = None):
+        """`audit_head`: the machine's audit chain head ("ENTRIES:SHA256"), sent signed with
+        every request so the province sees a chain that shrank."""
         self.device_id = device_id
         self._key = key
+        self._audit_head = audit_head
         raw = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
         self._public_b64 = base64.b64encode(raw).decode() if send_public_key else None
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         # The whole URL: the signature covers the server's name (@authority) too.
+        head = self._audit_head() if self._audit_head else None
         headers = sign_request(self._key, self.device_id, request.method, str(request.url),
-                               request.content)
+                               request.content, audit_head=head)
         request.headers.update(headers)
         if self._public_b64:
             request.headers[DEV_PUBLIC_KEY_HEADER] = self._public_b64

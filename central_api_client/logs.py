@@ -34,6 +34,10 @@ class LogEvent(StrEnum):
         member.description = description
         return member
 
+    API_AUDIT_CHAIN_REGRESSED = (
+        "api.audit_chain_regressed",
+        "a device's audit chain head shows fewer entries, or other ones, than it showed before",
+    )
     API_AUTH_REFUSED = (
         "api.auth_refused",
         "a request's device authentication was refused (`error` says why)",

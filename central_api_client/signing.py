@@ -38,6 +38,11 @@ from http_message_signatures.exceptions import HTTPMessageSignaturesException, I
 LABEL = "kiosk"
 ALGORITHM = "ed25519"
 COVERED = ("@method", "@authority", "@path", "@query", "content-digest")
+# A kiosk also sends the head of its audit chain ("<entries>:<sha256 hex of the newest>"),
+# covered by the signature, so the province sees a chain that shrank or was rewritten.
+AUDIT_HEAD_HEADER = "kiosk-audit-head"
+COVERED_WITH_AUDIT = (*COVERED, AUDIT_HEAD_HEADER)
+AUDIT_HEAD_PATTERN = r"(\d{1,12}):([0-9a-f]{64})"
 PARAMETERS = ("created", "keyid", "alg", "nonce")  # each once, in any order
 # A kiosk's clock may drift this far from the server's before its requests are refused. Five
 # minutes is the usual bound (Kerberos, AWS SigV4); the nonce memory must span twice of it.
@@ -68,6 +73,8 @@ class SignedParams:
     keyid: str
     created: int
     nonce: str
+    covered: tuple[str, ...] = COVERED
+    audit_head: tuple[int, str] | None = None  # (entries, newest hash) when covered
 
 
 @dataclass
@@ -101,15 +108,17 @@ def sign_request(
     *,
     now: float | None = None,
     nonce: str | None = None,
+    audit_head: str | None = None,
 ) -> dict[str, str]:
     """The headers that sign one request to the absolute `url`: Content-Digest,
-    Signature-Input, Signature."""
-    message = _Message(method.upper(), url, {})
+    Signature-Input, Signature (and the audit chain's head, when given)."""
+    message = _Message(method.upper(), url, {AUDIT_HEAD_HEADER: audit_head} if audit_head else {})
     created = datetime.datetime.fromtimestamp(int(time.time() if now is None else now),
                                               datetime.UTC)
     HTTPMessageSigner(signature_algorithm=algorithms.ED25519, key_resolver=_OneKey(key)).sign(
         message, key_id=keyid, created=created, nonce=nonce or secrets.token_urlsafe(18),
-        label=LABEL, covered_component_ids=COVERED, body=body,
+        label=LABEL, covered_component_ids=COVERED_WITH_AUDIT if audit_head else COVERED,
+        body=body,
     )
     return {name.lower(): value for name, value in message.headers.items()}
 
@@ -132,9 +141,8 @@ def parse_signature_headers(headers: dict[str, str]) -> SignedParams:
     if list(inputs) != [LABEL] or list(signatures) != [LABEL]:
         raise SignatureProblem("bad_signature", f"expected one signature labelled {LABEL!r}")
     components, params = inputs[LABEL]
-    if not isinstance(components, list) or tuple(
-            c for c, c_params in components if not c_params) != COVERED or any(
-            c_params for _, c_params in components):
+    covered = tuple(c for c, c_params in components) if isinstance(components, list) else ()
+    if covered not in (COVERED, COVERED_WITH_AUDIT) or any(p for _, p in components):
         raise SignatureProblem("bad_signature", "signature must cover " + " ".join(COVERED))
     if sorted(params) != sorted(PARAMETERS):
         raise SignatureProblem("bad_signature",
@@ -151,11 +159,17 @@ def parse_signature_headers(headers: dict[str, str]) -> SignedParams:
     value, _ = signatures[LABEL]
     if not isinstance(value, bytes):
         raise SignatureProblem("bad_signature", "Signature is not a byte sequence")
-    return SignedParams(keyid, created, nonce)
+    head = None
+    if covered == COVERED_WITH_AUDIT:
+        match = re.fullmatch(AUDIT_HEAD_PATTERN, headers.get(AUDIT_HEAD_HEADER, ""))
+        if match is None:
+            raise SignatureProblem("bad_signature", f"{AUDIT_HEAD_HEADER} is not ENTRIES:SHA256")
+        head = (int(match.group(1)), match.group(2))
+    return SignedParams(keyid, created, nonce, covered, head)
 
 
 def verify_request(key: Ed25519PublicKey, method: str, url: str, headers: dict[str, str],
-                   body: bytes) -> None:
+                   body: bytes, covered: tuple[str, ...] = COVERED) -> None:
     """Check the signature (of a request `parse_signature_headers` accepted) and the body's
     digest; SignatureProblem("bad_signature") if either fails. `url` is absolute, with the
     authority the server answers to, so a request signed for another server fails here."""
@@ -166,7 +180,7 @@ def verify_request(key: Ed25519PublicKey, method: str, url: str, headers: dict[s
     message = _Message(method.upper(), url, headers)
     try:
         # One signature only (`parse_signature_headers`), so no label needs selecting.
-        verifier.verify(message, max_age=None, require_components=COVERED, body=body)
+        verifier.verify(message, max_age=None, require_components=covered, body=body)
     except (InvalidSignature, HTTPMessageSignaturesException):
         raise SignatureProblem("bad_signature", "request signature or Content-Digest does not"
                                " verify (wrong key, changed in transit, or signed for another"

@@ -77,7 +77,7 @@ class Authenticator:
             if device is None or not device.active:
                 raise SignatureProblem("unknown_device", "this device is not enrolled")
             verify_request(device.key(), request.method, self._signed_url(request), headers,
-                           body)
+                           body, params.covered)
             check_clock(params.created, time.time(), self.max_skew_s)
             forget = int(time.time() - 2 * self.max_skew_s)
             if not registry.remember_nonce(device.device_id, params.nonce, params.created,
@@ -87,6 +87,13 @@ class Authenticator:
             event(log, LogEvent.API_AUTH_REFUSED, level=logging.WARNING, error=problem.code,
                   path=request.url.path)
             raise ApiProblem(401, problem.code, problem.reason) from None
+        if params.audit_head is not None:
+            count, head = params.audit_head
+            regressed = registry.note_audit_head(device.device_id, count, head, params.created,
+                                                 utc_now())
+            if regressed is not None:  # seen and kept; the upload itself goes on
+                event(log, LogEvent.API_AUDIT_CHAIN_REGRESSED, level=logging.WARNING,
+                      device_id=device.device_id, problem=regressed, entries=count)
         return device
 
     def _signed_url(self, request: Request) -> str:

@@ -344,12 +344,19 @@ def devices_remove(device_id: str, db: Db) -> None:
 @devices.command("list")
 @_db_option
 def devices_list(db: Db) -> None:
-    """Enrolled devices, with how each was enrolled (operator or dev-enrol)."""
+    """Enrolled devices, with how each was enrolled (operator or dev-enrol) and the head of
+    its audit chain as last reported: a chain that shrank or was rewritten is flagged."""
     _require_db(db)
-    for device in open_registry(db).all():
+    registry = open_registry(db)
+    heads = registry.audit_heads()
+    for device in registry.all():
         fingerprint = hashlib.sha256(device.public_key).hexdigest()[:16]
+        seen = heads.get(device.device_id)
+        audit = "audit -" if seen is None else f"audit {seen.count}:{seen.head[:12]}"
+        if seen is not None and seen.problem:
+            audit += f" {seen.problem.upper()} (audit log {seen.problem} on the machine)"
         click.echo(f"{device.device_id}\t{device.enrolled_by}\t{device.enrolled_at}"
-                   f"\tkey sha256 {fingerprint}")
+                   f"\tkey sha256 {fingerprint}\t{audit}")
 
 
 def _require_db(db: Db) -> None:

@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from central_api_client.records import ReceivedRecord, SealedRecord
 
 __all__ = [
+    "AuditHeadSeen",
     "ConflictError",
     "Device",
     "DeviceExistsError",
@@ -80,6 +81,35 @@ def sealed_from_row(row: Sequence[Any]) -> tuple[SealedRecord, bytes]:
     return SealedRecord(*columns), bytes(key)
 
 
+@dataclass(frozen=True)
+class AuditHeadSeen:
+    """The latest head of a device's audit chain the province saw: how many entries, the
+    newest one's hash, when, and what went wrong if a later request showed less."""
+
+    device_id: str
+    count: int
+    head: str
+    created: int  # the signed creation time of the request that reported it
+    seen_at: str
+    problem: str | None = None  # "truncated" or "rewritten", kept once seen
+
+
+AUDIT_HEAD_COLUMNS = ", ".join(f.name for f in fields(AuditHeadSeen))
+
+
+def audit_head_problem(seen: AuditHeadSeen | None, count: int, head: str,
+                       created: int) -> str | None:
+    """What a newly reported head says about the chain since the last one. A chain only
+    grows: the same length with another head was rewritten; a shorter one in a request made
+    after the longer one's was truncated. (A shorter one made earlier is a request overtaken
+    on the way: the uploader sends several at once.)"""
+    if seen is None or count > seen.count:
+        return None
+    if count == seen.count:
+        return None if head == seen.head else "rewritten"
+    return "truncated" if created > seen.created else None
+
+
 class Store(Protocol):
     """The records table. Only verified records are put (see `ingest`), each with the key of
     the device that signed it, kept beside it as the proof of where it came from."""
@@ -130,5 +160,13 @@ class Registry(Protocol):
         """Record a nonce; False when this device used it before (a replay). Forgets nonces
         created before `forget_before` (past the clock check, they cannot pass again)."""
         ...
+
+    def note_audit_head(self, device_id: str, count: int, head: str, created: int,
+                        at: str) -> str | None:
+        """Keep the longest audit chain head a device reported (`audit_head_problem`, in one
+        transaction); returns the problem this report shows, if any (kept with the head)."""
+        ...
+
+    def audit_heads(self) -> dict[str, AuditHeadSeen]: ...
 
     def close(self) -> None: ...

@@ -50,6 +50,14 @@ _SCHEMA = (
         enrolled_by TEXT NOT NULL,
         active BOOLEAN NOT NULL DEFAULT TRUE
     )""",
+    """CREATE TABLE IF NOT EXISTS audit_heads (
+        device_id TEXT COLLATE "C" PRIMARY KEY,
+        count BIGINT NOT NULL,
+        head TEXT NOT NULL,
+        created BIGINT NOT NULL,
+        seen_at TEXT NOT NULL,
+        problem TEXT
+    )""",
     # The primary key is what refuses a replay: two requests with one nonce cannot both insert.
     """CREATE TABLE IF NOT EXISTS nonces (
         device_id TEXT NOT NULL,

@@ -11,7 +11,13 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from provincial_api.domain import Device, DeviceExistsError
+from provincial_api.domain import (
+    AUDIT_HEAD_COLUMNS,
+    AuditHeadSeen,
+    Device,
+    DeviceExistsError,
+    audit_head_problem,
+)
 from provincial_api.pg_db import Pool
 
 DEVICE_COLUMNS = "device_id, public_key, enrolled_at, enrolled_by, active"
@@ -83,6 +89,33 @@ class PgRegistry:
                 (forget_before,),
             )
         return True
+
+
+    def note_audit_head(self, device_id: str, count: int, head: str, created: int,
+                        at: str) -> str | None:
+        with self.pool.connection() as conn, conn.transaction():
+            conn.execute(  # a row to lock, so two reports of one device take turns
+                "INSERT INTO audit_heads (device_id, count, head, created, seen_at)"
+                " VALUES (%s, -1, '', 0, %s) ON CONFLICT (device_id) DO NOTHING", (device_id, at))
+            row = conn.execute(f"SELECT {AUDIT_HEAD_COLUMNS} FROM audit_heads WHERE device_id = %s"
+                               " FOR UPDATE", (device_id,)).fetchone()
+            assert row is not None  # inserted above, locked now
+            seen = AuditHeadSeen(*row) if row[1] >= 0 else None
+            problem = audit_head_problem(seen, count, head, created)
+            if problem is not None:
+                conn.execute("UPDATE audit_heads SET problem = %s WHERE device_id = %s",
+                             (problem, device_id))
+            elif seen is None or count > seen.count:
+                conn.execute("UPDATE audit_heads SET count = %s, head = %s, created = %s,"
+                             " seen_at = %s WHERE device_id = %s",
+                             (count, head, created, at, device_id))
+        return problem
+
+    def audit_heads(self) -> dict[str, AuditHeadSeen]:
+        with self.pool.connection() as conn:
+            rows = conn.execute(
+                f"SELECT {AUDIT_HEAD_COLUMNS} FROM audit_heads WHERE count >= 0").fetchall()
+        return {row[0]: AuditHeadSeen(*row) for row in rows}
 
 
 def _device(row: tuple[Any, ...]) -> Device:

@@ -33,6 +33,14 @@ CREATE TABLE IF NOT EXISTS devices (
     enrolled_by TEXT NOT NULL,
     active INTEGER NOT NULL DEFAULT 1
 );
+CREATE TABLE IF NOT EXISTS audit_heads (
+    device_id TEXT PRIMARY KEY,
+    count INTEGER NOT NULL,
+    head TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    seen_at TEXT NOT NULL,
+    problem TEXT
+);
 """
 # Nonces live in a file of their own beside the database, behind one connection and a mutex:
 # in the records' file every request's nonce insert would queue for the same write lock as the

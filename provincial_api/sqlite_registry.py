@@ -15,7 +15,13 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from provincial_api.domain import Device, DeviceExistsError
+from provincial_api.domain import (
+    AUDIT_HEAD_COLUMNS,
+    AuditHeadSeen,
+    Device,
+    DeviceExistsError,
+    audit_head_problem,
+)
 from provincial_api.sqlite_db import NONCE_SCHEMA, ensure_schema, sqlite_connection
 
 DEVICE_COLUMNS = "device_id, public_key, enrolled_at, enrolled_by, active"
@@ -94,6 +100,33 @@ class SqliteRegistry:
             # Cheap housekeeping on the side: one indexed range delete.
             self._nonces.execute("DELETE FROM nonces WHERE created < ?", (forget_before,))
         return True
+
+
+    def note_audit_head(self, device_id: str, count: int, head: str, created: int,
+                        at: str) -> str | None:
+        with sqlite_connection(self.path) as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            row = conn.execute(f"SELECT {AUDIT_HEAD_COLUMNS} FROM audit_heads WHERE device_id = ?",
+                               (device_id,)).fetchone()
+            seen = None if row is None else AuditHeadSeen(*row)
+            problem = audit_head_problem(seen, count, head, created)
+            if problem is not None:
+                conn.execute("UPDATE audit_heads SET problem = ? WHERE device_id = ?",
+                             (problem, device_id))
+            elif seen is None or count > seen.count:
+                conn.execute(
+                    "INSERT INTO audit_heads (device_id, count, head, created, seen_at)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET"
+                    " count = excluded.count, head = excluded.head, created = excluded.created,"
+                    " seen_at = excluded.seen_at",
+                    (device_id, count, head, created, at))
+            conn.execute("COMMIT")
+        return problem
+
+    def audit_heads(self) -> dict[str, AuditHeadSeen]:
+        with sqlite_connection(self.path) as conn:
+            rows = conn.execute(f"SELECT {AUDIT_HEAD_COLUMNS} FROM audit_heads").fetchall()
+        return {row[0]: AuditHeadSeen(*row) for row in rows}
 
 
 def _device(row: tuple[str, bytes, str, str, int]) -> Device:

@@ -216,6 +216,23 @@ def test_racing_requests_with_one_nonce_let_exactly_one_through(registry: Regist
     assert accepted.count(True) == 1 and accepted.count(False) == 11
 
 
+def test_the_longest_audit_chain_head_is_kept_and_a_shorter_one_flagged(
+        registry: Registry) -> None:
+    a, b = "a" * 64, "b" * 64
+    assert registry.note_audit_head("SIM-0001", 3, a, 100, "t1") is None
+    assert registry.note_audit_head("SIM-0001", 3, a, 101, "t2") is None  # the same chain
+    assert registry.note_audit_head("SIM-0001", 5, b, 102, "t3") is None  # it grew
+    assert registry.note_audit_head("SIM-0001", 4, a, 101, "t4") is None  # overtaken on the way
+    assert registry.note_audit_head("SIM-0001", 5, a, 103, "t5") == "rewritten"
+    assert registry.note_audit_head("SIM-0001", 2, a, 104, "t6") == "truncated"
+    seen = registry.audit_heads()["SIM-0001"]
+    assert (seen.count, seen.head, seen.seen_at, seen.problem) == (5, b, "t3", "truncated")
+    # Concurrent requests of one uploader, arriving in any order: never an alarm.
+    racing = _in_threads(8, lambda i: registry.note_audit_head("SIM-0002", 10 + i, a, 200 + i,
+                                                               "t"))
+    assert racing == [None] * 8 and registry.audit_heads()["SIM-0002"].count == 17
+
+
 def test_store_and_registry_open_together_over_one_database(db: Db) -> None:
     store, registry = open_backend(db)
     try:

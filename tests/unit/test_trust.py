@@ -250,3 +250,31 @@ def test_the_api_address_must_not_cross_a_network_in_the_clear(url: str, ok: boo
     else:
         with pytest.raises(ValueError, match="https"):
             ProvincialApiClient(url)
+
+
+def test_the_audit_chain_head_travels_signed_and_a_shrunk_chain_is_flagged(
+        tmp_path: Path, sealer: Sealer, http: TestClient) -> None:
+    from click.testing import CliRunner
+
+    from provincial_api.cli import cli
+
+    heads = iter(["5:" + "a" * 64, "6:" + "b" * 64])
+    key = load_device_key(tmp_path / "keys")
+    client = ProvincialApiClient("http://testserver", http=http,
+                                 receipt_key=http.app.state.receipts.public_key,
+                                 auth=DeviceAuth(DEVICE, key, send_public_key=False,
+                                                 audit_head=lambda: next(heads)))
+    client.device_records(DEVICE)
+    client.device_records(DEVICE)
+    args = ["devices", "list", "--db", str(tmp_path / "server.sqlite")]
+    assert "audit 6:bbbbbbbbbbbb\n" in CliRunner().invoke(cli, args).output
+    # A later request shows a shorter chain: entries were deleted on the machine.
+    url = "http://testserver/v1/devices/SIM-0001/records"
+    later = sign_request(key, DEVICE, "GET", url, b"", now=time.time() + 2,
+                         audit_head="4:" + "c" * 64)
+    assert http.get(url, headers=later).status_code == 200  # seen, not refused
+    assert "audit 6:bbbbbbbbbbbb TRUNCATED" in CliRunner().invoke(cli, args).output
+    # The head is covered by the signature: changed on the way, the request is refused.
+    signed = sign_request(key, DEVICE, "GET", url, b"", audit_head="9:" + "d" * 64)
+    changed = http.get(url, headers={**signed, "kiosk-audit-head": "10:" + "d" * 64})
+    assert changed.status_code == 401 and changed.json()["error"] == "bad_signature"
