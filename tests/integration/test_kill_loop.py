@@ -50,11 +50,12 @@ class Zygote:
         self.proc.wait(timeout=10)
 
 
-def _kiosk(tmp_path: Path, url: str) -> KioskEnv:
+def _kiosk(tmp_path: Path, server: Server) -> KioskEnv:
     data_dir = tmp_path / "kiosk-data"
     config_path = tmp_path / "kiosk.toml"
     config_path.write_text(
-        f'data_dir = "{data_dir}"\n\n[api]\nbase_url = "{url}"\ntimeout_s = 5.0\n\n'
+        f'data_dir = "{data_dir}"\n\n[api]\nbase_url = "{server.url}"\ntimeout_s = 5.0\n'
+        f'receipt_public_key = "{server.receipt_public_key}"\n\n'
         "[upload]\ninterval_s = 0.05\nbatch_size = 4\nconcurrency = 4\nmax_backoff_s = 0.2\n\n"
         "[storage]\nmin_free_mb = 0\n",
         encoding="utf-8",
@@ -106,7 +107,7 @@ class Killer(threading.Thread):
 
 
 def run_kill_loop(tmp_path: Path, server: Server, kills_each: int, seed: int) -> None:
-    kiosk = _kiosk(tmp_path, server.url)
+    kiosk = _kiosk(tmp_path, server)
     env = kiosk.env()
     zygote = Zygote(env)
     writer = Killer(zygote, "writer", kiosk, kills_each, seed, max_work_s=0.08)
