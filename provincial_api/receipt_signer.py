@@ -50,6 +50,7 @@ def public_key_path(private_path: Path) -> Path:
 def load_receipt_key(path: Path, *, create: bool = False) -> Ed25519PrivateKey:
     """The receipt key from its PEM file; with `create` (development) made when missing."""
     if not path.exists() and create:
+        path.parent.mkdir(parents=True, exist_ok=True)
         made = Ed25519PrivateKey.generate()
         atomic_write(path, made.private_bytes(serialization.Encoding.PEM,
                                              serialization.PrivateFormat.PKCS8,

@@ -70,24 +70,12 @@ class Server:
 
 
 def server_receipt_key(folder: Path) -> Path:
-    """The receipt key a test server in `folder` signs with (made once, as an operator
-    would install it); returns the public half's path, for the kiosks' configs."""
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives.serialization import (
-        Encoding,
-        NoEncryption,
-        PrivateFormat,
-        PublicFormat,
-    )
+    """The receipt key a test server in `folder` signs with (made once, as `serve --dev-enrol`
+    makes its own); returns the public half's path, for the kiosks' configs."""
+    from provincial_api.receipt_signer import load_receipt_key
 
-    private, public = folder / DEV_RECEIPT_KEY_FILE, folder / DEV_RECEIPT_PUBLIC_KEY_FILE
-    if not private.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        key = Ed25519PrivateKey.generate()
-        private.write_bytes(key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
-        public.write_bytes(key.public_key().public_bytes(Encoding.PEM,
-                                                         PublicFormat.SubjectPublicKeyInfo))
-    return public
+    load_receipt_key(folder / DEV_RECEIPT_KEY_FILE, create=True)
+    return folder / DEV_RECEIPT_PUBLIC_KEY_FILE
 
 
 def throwaway_receipt_key(folder: Path) -> Path:
