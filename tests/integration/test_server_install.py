@@ -17,6 +17,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from central_api_client.receipts import DEV_RECEIPT_KEY_FILE
+from tests.integration.processes import server_receipt_key
+
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("kiosk", "hardware", "central_api_client", "provincial_api", "provisioning")
 LISTENING = re.compile(r"listening on (http://\S+)")
@@ -45,9 +48,12 @@ def test_server_extra_installs_and_serves_without_kiosk_dependencies(tmp_path: P
                             text=True, timeout=60)
     assert helped.returncode == 0 and "serve" in helped.stdout
 
+    # As an operator provides it: every acknowledgement is signed with the receipt key.
+    server_receipt_key(tmp_path)
+    receipt_key = tmp_path / DEV_RECEIPT_KEY_FILE
     server = subprocess.Popen(
         [str(bindir / "provincial-api"), "serve", "--port", "0", "--db",
-         str(tmp_path / "x.sqlite")],
+         str(tmp_path / "x.sqlite"), "--receipt-key", str(receipt_key)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
