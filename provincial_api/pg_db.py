@@ -191,7 +191,9 @@ def _rekey_records(conn: Connection) -> None:
         " WHERE i.indrelid = 'records'::regclass AND i.indisprimary").fetchall()]
     if key != ["record_id"]:
         return
-    (name,) = conn.execute("SELECT conname FROM pg_constraint"
-                           " WHERE conrelid = 'records'::regclass AND contype = 'p'").fetchone()
+    row = conn.execute("SELECT conname FROM pg_constraint"
+                       " WHERE conrelid = 'records'::regclass AND contype = 'p'").fetchone()
+    assert row is not None  # the key found just above is this constraint's
+    name = row[0]
     conn.execute(f'ALTER TABLE records DROP CONSTRAINT "{name}",'
                  " ADD PRIMARY KEY (record_id, device_id)")
