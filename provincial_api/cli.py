@@ -252,44 +252,16 @@ def import_bundle(folder: Path, db: Db) -> None:
     still uploads it later and gets the same acknowledgement. Another device's record of the
     same id is another record.
     """
-
-    from central_api_client.bundle import BundleError, iter_records, read_manifest, verify_manifest
-    from central_api_client.contract import MAX_BATCH_RECORDS
-    from provincial_api.domain import SealedRecord
-    from provincial_api.ingest import Refused, ingest
+    from central_api_client.bundle import BundleError
+    from provincial_api.bundle_import import import_bundle as store_bundle
 
     try:
-        manifest = read_manifest(folder)
         store, registry = open_backend(db)
-        device = registry.get(manifest["device_id"])
-        if device is None:
-            raise BundleError(f"device {manifest['device_id']} is not enrolled")
-        verify_manifest(folder, device.key())
+        device_id, counts = store_bundle(folder, store, registry,
+                                         lambda line: click.echo(line, err=True))
     except BundleError as exc:
         raise click.ClickException(str(exc)) from None
-    counts = {"stored": 0, "already_held": 0, "refused": 0}
-
-    def store_chunk(chunk: list[SealedRecord]) -> None:
-        """Stored as an upload is (`ingest`), a batch's worth at a time (blobs stay few)."""
-        for outcome in ingest(store, device, chunk, utc_now()):
-            if isinstance(outcome, Refused):
-                counts["refused"] += 1
-                click.echo(f"refused {outcome.record_id}: {outcome.reason}", err=True)
-            else:
-                counts["stored" if outcome.created else "already_held"] += 1
-        chunk.clear()
-
-    chunk: list[SealedRecord] = []
-    for item in iter_records(folder, manifest):
-        if isinstance(item, str):
-            counts["refused"] += 1
-            click.echo(f"refused {item}", err=True)
-            continue
-        chunk.append(item)
-        if len(chunk) == MAX_BATCH_RECORDS:
-            store_chunk(chunk)
-    store_chunk(chunk)
-    click.echo(json.dumps({"device_id": device.device_id, **counts}))
+    click.echo(json.dumps({"device_id": device_id, **counts}))
     if counts["refused"]:
         sys.exit(1)
 
