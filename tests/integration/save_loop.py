@@ -18,6 +18,7 @@ Run as `python tests/integration/save_loop.py KIOSK_TOML`, or forked by `kill_zy
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 import uuid
@@ -30,7 +31,7 @@ from kiosk.config import load_config  # noqa: E402
 from kiosk.core import events as ev  # noqa: E402
 from kiosk.effects import EffectRunner  # noqa: E402
 from kiosk.seal import Sealer  # noqa: E402
-from kiosk.store import open_store  # noqa: E402
+from kiosk.store import connection, open_store  # noqa: E402
 from tests.synthetic_records import make_record  # noqa: E402
 
 PHOTO_BYTES = 3000
@@ -44,6 +45,8 @@ class NoPrinter:
 
 
 def main(config_path: str, out: TextIO = sys.stdout) -> int:
+    # Only the power-cut test's proof that it notices a store that skips fsyncs sets this.
+    connection.SYNCHRONOUS = os.environ.get("SAVE_LOOP_SYNCHRONOUS", connection.SYNCHRONOUS)
     out.write(f"opening {time.monotonic():.6f}\n")
     out.flush()
     config = load_config(Path(config_path))

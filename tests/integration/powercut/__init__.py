@@ -29,8 +29,11 @@ def build_shim(out_dir: Path) -> Path:
         if gcc is None:
             raise RuntimeError("gcc is not installed: run scripts/setup.sh")
         out_dir.mkdir(parents=True, exist_ok=True)
-        subprocess.run([gcc, "-shared", "-fPIC", "-O2", "-Wall", "-Werror", "-o", str(out),
-                        str(SOURCE), "-ldl", "-lpthread"], check=True)
+        built = subprocess.run([gcc, "-shared", "-fPIC", "-O2", "-Wall", "-Werror", "-o",
+                                str(out), str(SOURCE), "-ldl", "-lpthread"],
+                               capture_output=True, text=True)
+        if built.returncode != 0:
+            raise RuntimeError(f"the power-cut shim does not build:\n{built.stderr}")
     return out
 
 

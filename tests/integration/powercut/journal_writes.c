@@ -151,7 +151,7 @@ int openat(int dirfd, const char *path, int flags, ...) {
     va_start(ap, flags);
     mode_t mode = mode_arg(flags, ap);
     va_end(ap);
-    int absolute = path && path[0] == '/';
+    int absolute = path[0] == '/';
     int existed = absolute ? exists(path, flags) : 1;
     int fd = real_openat(dirfd, path, flags, mode);
     return absolute ? opened(fd, path, existed) : fd;
