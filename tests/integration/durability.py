@@ -8,14 +8,81 @@ the number the candidate was shown. A number shown to one candidate is never sho
 
 from __future__ import annotations
 
+import random
 import shutil
+import time
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from statistics import median
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from central_api_client.records import SealedRecord
+from kiosk.config import load_config
+from kiosk.seal import Sealer
 from kiosk.store import KioskStore
+from kiosk.visits import IdHasher
+from tests.integration.processes import KioskEnv, kill_and_wait
+
+
+def saver_kiosk(tmp_path: Path, base_url: str = "http://127.0.0.1:9",
+                receipt_key: Path | None = None) -> KioskEnv:
+    """A kiosk config for the savers (and uploaders) in `tmp_path`, its keys made: an enrolled
+    kiosk has them, and children racing to make them would test something else. The default
+    base URL is one nobody serves: a saver never uploads."""
+    tmp_path = tmp_path.resolve()  # the power-cut shim matches paths as the kiosk opens them
+    data_dir = tmp_path / "kiosk-data"
+    config_path = tmp_path / "kiosk.toml"
+    key_line = f'receipt_public_key = "{receipt_key}"\n' if receipt_key else ""
+    config_path.write_text(
+        f'data_dir = "{data_dir}"\n\n[api]\nbase_url = "{base_url}"\ntimeout_s = 5.0\n'
+        f"{key_line}\n"
+        "[upload]\ninterval_s = 0.05\nbatch_size = 4\nconcurrency = 4\nmax_backoff_s = 0.2\n\n"
+        "[storage]\nmin_free_mb = 0\n",
+        encoding="utf-8",
+    )
+    config = load_config(config_path)
+    Sealer.from_keys_dir(config.keys_dir, config.device.id)
+    IdHasher.from_keys_dir(config.keys_dir)
+    config.database_path.parent.mkdir(parents=True, exist_ok=True)
+    return KioskEnv(data_dir, config_path)
+
+
+def device_key(kiosk: KioskEnv) -> Ed25519PublicKey:
+    """The kiosk's device public key, which every record it saves must verify under."""
+    config = load_config(kiosk.config_path)
+    return Sealer.from_keys_dir(config.keys_dir, config.device.id).device_public_key
+
+
+def lines_of(out: Path) -> list[str]:
+    """A killed child's output (none if it died before opening its file)."""
+    return out.read_text(encoding="utf-8").splitlines() if out.exists() else []
+
+
+def wait_for_line(out: Path, word: str, timeout_s: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not any(line.split(" ", 1)[0] == word for line in lines_of(out)):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{out.name}: the saver never said {word!r}")
+        time.sleep(0.001)
+
+
+@dataclass
+class Life:
+    """One saver's life as its lines tell it: the records it was told saved, and when it
+    reached each step of its start-up (`save_loop.py`'s words, monotonic seconds)."""
+
+    new: set[str]
+    times: dict[str, float]
+
+    @property
+    def phase(self) -> str:
+        """Where the kill found it."""
+        for word, phase in (("open", "saving"), ("opened", "loading keys"),
+                            ("opening", "opening the store")):
+            if word in self.times:
+                return phase
+        return "before the store"
 
 
 @dataclass
@@ -25,31 +92,61 @@ class Told:
     numbers: list[str] = field(default_factory=list)
     saved: dict[str, str] = field(default_factory=dict)  # record id -> its number
 
-    def read(self, lines: list[str]) -> tuple[set[str], float | None, float | None]:
-        """Take in one life's lines; the record ids it reported saved, and the monotonic
-        times it started opening the store and had it open (None: not reached)."""
-        new: set[str] = set()
-        opening = opened = None
+    def read(self, lines: list[str]) -> Life:
+        """Take in one life's lines."""
+        life = Life(set(), {})
         for line in lines:
             word, _, rest = line.partition(" ")
-            if word == "opening":
-                opening = float(rest)
-            elif word == "open":
-                opened = float(rest)
+            if word in ("started", "opening", "opened", "open"):
+                life.times[word] = float(rest)
             elif word == "reserved":
                 self.numbers.append(rest)
             elif word == "saved":
                 record_id, number = rest.split()
                 self.saved[record_id] = number
-                new.add(record_id)
+                life.new.add(record_id)
             elif word == "failed":
                 raise AssertionError(f"the kiosk's save path failed: {line}")
-        return new, opening, opened
+        return life
 
     def check_numbers(self) -> None:
         twice = {n for n in self.numbers if self.numbers.count(n) > 1} \
             if len(set(self.numbers)) != len(self.numbers) else set()
         assert not twice, f"numbers shown to two candidates: {sorted(twice)[:5]}"
+
+
+class KillMoments:
+    """When to kill a saver: a sixth of the time at any moment of its start-up, a sixth while
+    it opens the store (where SQLite creates, migrates or recovers the WAL), the rest at a
+    random moment of its saving. The start-up's durations are learnt from the lives so far."""
+
+    def __init__(self, rand: random.Random, work_s: float) -> None:
+        self.rand, self.work_s = rand, work_s
+        self.start_ups: list[float] = [0.05]
+        self.openings: list[float] = [0.01]
+
+    def kill(self, pid: int, out: Path, forked: float) -> None:
+        draw = self.rand.random()
+        if draw < 1 / 6:
+            moment = forked + self.rand.uniform(0, median(self.start_ups[-20:]))
+            time.sleep(max(0.0, moment - time.monotonic()))
+        elif draw < 1 / 3:
+            wait_for_line(out, "opening")
+            time.sleep(self.rand.uniform(0, median(self.openings[-20:])))
+        else:
+            wait_for_line(out, "open")
+            time.sleep(self.rand.uniform(0, self.work_s))
+        kill_and_wait(pid)
+
+    def learn(self, life: Life, forked: float) -> None:
+        if "open" in life.times:
+            self.start_ups.append(life.times["open"] - forked)
+        if "opened" in life.times:
+            self.openings.append(life.times["opened"] - life.times["opening"])
+
+    def summary(self) -> str:
+        return (f"start-up median {median(self.start_ups) * 1000:.0f} ms, of which opening the"
+                f" store {median(self.openings) * 1000:.0f} ms")
 
 
 def copy_database(database: Path, into: Path) -> Path:

@@ -7,8 +7,10 @@ session asks for: `ReserveNumber` when the candidate starts and `SaveRecord` whe
 (seal, then one transaction storing the record, spending the number and auditing it). Lines on
 stdout, each flushed before the next step (T: `time.monotonic()`, the clock the test reads too):
 
-    opening T             before the store is opened (start-up, migration, WAL recovery)
-    open T                the store is open, the kiosk could take a candidate
+    started T             the process is up, about to read its config
+    opening T             about to open the store (creating or migrating it, recovering the WAL)
+    opened T              the store is open
+    open T                the keys are loaded too: the kiosk could take a candidate
     reserved NUMBER       the number shown to the candidate
     saved RECORD NUMBER   after `SaveRecord` returned `RecordSaved`: what the candidate is told
     failed CODE           an effect failed (the kiosk would say so); the loop ends
@@ -47,10 +49,14 @@ class NoPrinter:
 def main(config_path: str, out: TextIO = sys.stdout) -> int:
     # Only the power-cut test's proof that it notices a store that skips fsyncs sets this.
     connection.SYNCHRONOUS = os.environ.get("SAVE_LOOP_SYNCHRONOUS", connection.SYNCHRONOUS)
-    out.write(f"opening {time.monotonic():.6f}\n")
+    out.write(f"started {time.monotonic():.6f}\n")
     out.flush()
     config = load_config(Path(config_path))
+    out.write(f"opening {time.monotonic():.6f}\n")
+    out.flush()
     store = open_store(config)
+    out.write(f"opened {time.monotonic():.6f}\n")
+    out.flush()
     sealer = Sealer.from_keys_dir(config.keys_dir, config.device.id)
     runner = EffectRunner(config, store, sealer, NoPrinter())  # type: ignore[arg-type]
     out.write(f"open {time.monotonic():.6f}\n")

@@ -24,12 +24,18 @@ from statistics import median
 import pytest
 
 from kiosk.config import load_config
-from kiosk.seal import Sealer
 from kiosk.store.outbox import receipt_holds
-from kiosk.visits import IdHasher
-from tests.integration.durability import Told, check_store, copy_database
+from tests.integration.durability import (
+    KillMoments,
+    Told,
+    check_store,
+    copy_database,
+    device_key,
+    lines_of,
+    saver_kiosk,
+    wait_for_line,
+)
 from tests.integration.processes import (
-    KioskEnv,
     Server,
     Zygote,
     console_script,
@@ -41,45 +47,15 @@ WORK_S = 0.08  # how long a saver may save before its kill, at most
 UPLOADER_S = 0.25
 
 
-def _kiosk(tmp_path: Path, server: Server) -> KioskEnv:
-    data_dir = tmp_path / "kiosk-data"
-    config_path = tmp_path / "kiosk.toml"
-    config_path.write_text(
-        f'data_dir = "{data_dir}"\n\n[api]\nbase_url = "{server.url}"\ntimeout_s = 5.0\n'
-        f'receipt_public_key = "{server.receipt_public_key}"\n\n'
-        "[upload]\ninterval_s = 0.05\nbatch_size = 4\nconcurrency = 4\nmax_backoff_s = 0.2\n\n"
-        "[storage]\nmin_free_mb = 0\n",
-        encoding="utf-8",
-    )
-    config = load_config(config_path)
-    # The keys before any process races to make them (an enrolled kiosk has them already).
-    Sealer.from_keys_dir(config.keys_dir, config.device.id)
-    IdHasher.from_keys_dir(config.keys_dir)
-    return KioskEnv(data_dir, config_path)
-
-
-def _lines(out: Path) -> list[str]:
-    """A killed child's output (none if it died before opening its file)."""
-    return out.read_text(encoding="utf-8").splitlines() if out.exists() else []
-
-
-def _wait_until_open(out: Path, timeout_s: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not any(line.startswith("open ") for line in _lines(out)):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{out.name}: the saver never opened the store")
-        time.sleep(0.001)
-
-
 def run_kill_loop(tmp_path: Path, server: Server, cycles: int, seed: int) -> None:
     rand = random.Random(seed)
-    kiosk = _kiosk(tmp_path, server)
+    kiosk = saver_kiosk(tmp_path, server.url, server.receipt_public_key)
     config = load_config(kiosk.config_path)
     db = config.database_path
     wal = db.with_name(db.name + "-wal")
-    device_key = Sealer.from_keys_dir(config.keys_dir, config.device.id).device_public_key
+    key = device_key(kiosk)
     told, kills = Told(), Counter[str]()
-    start_ups: list[float] = [0.02]  # seconds from fork to an open store, measured as we go
+    moments = KillMoments(rand, WORK_S)
     uploader_lines: list[str] = []
     began = time.monotonic()
     zygote = Zygote(kiosk.env())
@@ -93,39 +69,31 @@ def run_kill_loop(tmp_path: Path, server: Server, cycles: int, seed: int) -> Non
             if rand.random() < 0.5:
                 up_out = tmp_path / f"uploader-{cycle}.out"
                 uploader = zygote.spawn("uploader", kiosk.config_path, up_out)
-            if rand.random() < 1 / 3:  # during start-up, as long as the last ones took
-                time.sleep(max(0.0, forked + rand.uniform(0, median(start_ups[-20:]))
-                               - time.monotonic()))
-            else:  # while saving
-                _wait_until_open(out)
-                time.sleep(rand.uniform(0, WORK_S))
-            kill_and_wait(saver)
+            moments.kill(saver, out, forked)
             if uploader is not None:
                 time.sleep(rand.uniform(0, UPLOADER_S))
                 kill_and_wait(uploader)
-                uploader_lines += _lines(up_out)
-            lines = _lines(out)
-            new, opening, opened = told.read(lines)
-            if opened is None:
-                kills["start-up"] += 1
-                kills["start-up, WAL to recover"] += recovery_due and uploader is None
-            else:
-                kills["saving"] += 1
-                start_ups.append(opened - forked)
-            check_store(copy_database(db, tmp_path / "check"), told, new, device_key)
+                uploader_lines += lines_of(up_out)
+            life = told.read(lines_of(out))
+            moments.learn(life, forked)
+            kills[life.phase] += 1
+            # The saver was the store's first opener, so it was recovering the WAL.
+            kills["opening the store, WAL to recover"] += (
+                life.phase == "opening the store" and recovery_due and uploader is None)
+            check_store(copy_database(db, tmp_path / "check"), told, life.new, key)
     finally:
         zygote.close()
     looped = time.monotonic() - began
 
     assert told.saved, "the saver never got to save a record"
-    assert kills["start-up"] and kills["start-up, WAL to recover"], kills
+    assert kills["opening the store"] and kills["opening the store, WAL to recover"], kills
     acknowledged = sum('"uploader.acknowledged"' in line for line in uploader_lines)
     assert acknowledged, "the uploader was never killed mid-work: it acknowledged nothing"
     final = subprocess.run([console_script("kiosk-uploader"), "--once"], env=kiosk.env(),
                            capture_output=True, text=True, timeout=120)
     assert final.returncode == 0, final.stdout[-2000:]
 
-    held = check_store(copy_database(db, tmp_path / "check"), told, set(), device_key)
+    held = check_store(copy_database(db, tmp_path / "check"), told, set(), key)
     receipt_key = server.receipt_key()
     with sqlite3.connect(db) as conn:
         conn.row_factory = sqlite3.Row
@@ -138,7 +106,7 @@ def run_kill_loop(tmp_path: Path, server: Server, cycles: int, seed: int) -> Non
     assert set(at_server) == {r["record_id"] for r in rows}
     print(f"{cycles} cycles in {looped:.1f} s: savers killed {dict(kills)};"
           f" told saved {len(told.saved)}, held {held}, acknowledged during the loop"
-          f" {acknowledged}; start-up median {median(start_ups) * 1000:.0f} ms")
+          f" {acknowledged}; {moments.summary()}")
 
 
 def test_sigkill_the_save_path_and_uploader_120_times(tmp_path: Path, seed: int) -> None:
@@ -156,3 +124,40 @@ def test_sigkill_the_save_path_and_uploader_1500_times(tmp_path: Path, seed: int
         run_kill_loop(tmp_path, server, cycles=1500, seed=seed)
     finally:
         server.stop()
+
+
+def test_sigkill_while_a_new_store_is_made_then_it_opens_and_saves(tmp_path: Path,
+                                                                    seed: int) -> None:
+    """A new kiosk killed while it creates its store (tables, indexes, schema version, in one
+    transaction) starts cleanly the next time and saves: 20 times, on a fresh database each."""
+    rand = random.Random(seed)
+    kiosk = saver_kiosk(tmp_path)
+    db = load_config(kiosk.config_path).database_path
+    key, phases = device_key(kiosk), Counter[str]()
+    openings = [0.01]
+    zygote = Zygote(kiosk.env())
+    try:
+        for attempt in range(20):
+            for old in db.parent.glob(db.name + "*"):
+                old.unlink()
+            told = Told()
+            out = tmp_path / f"new-{attempt}.out"
+            saver = zygote.spawn("saver", kiosk.config_path, out)
+            wait_for_line(out, "opening")
+            time.sleep(rand.uniform(0, median(openings[-10:])))
+            kill_and_wait(saver)
+            life = told.read(lines_of(out))
+            phases[life.phase] += 1
+            if "opened" in life.times:
+                openings.append(life.times["opened"] - life.times["opening"])
+            again = tmp_path / f"again-{attempt}.out"
+            saver = zygote.spawn("saver", kiosk.config_path, again)
+            wait_for_line(again, "saved")
+            kill_and_wait(saver)
+            life = told.read(lines_of(again))
+            assert check_store(copy_database(db, tmp_path / "check"), told, life.new, key) >= 1
+    finally:
+        zygote.close()
+    assert phases["opening the store"] >= 5, phases
+    print(f"killed while making the store: {dict(phases)};"
+          f" making it took {median(openings) * 1000:.0f} ms (median)")
