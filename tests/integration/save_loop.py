@@ -58,7 +58,7 @@ def main(config_path: str, out: TextIO = sys.stdout) -> int:
     out.write(f"opened {time.monotonic():.6f}\n")
     out.flush()
     sealer = Sealer.from_keys_dir(config.keys_dir, config.device.id)
-    runner = EffectRunner(config, store, sealer, NoPrinter())  # type: ignore[arg-type]
+    runner = EffectRunner(config, store, sealer, NoPrinter())  # saving never prints
     out.write(f"open {time.monotonic():.6f}\n")
     out.flush()
     while True:

@@ -2,12 +2,13 @@
 
 Each cycle forks the kiosk's own save path (`save_loop.py`) with `powercut/journal_writes.c`
 preloaded, so every write, truncate, fsync, create and unlink on the database's files and their
-folder is journalled; SIGKILLs it at a random moment (a third during start-up: opening,
-migrating, recovering the WAL the last cut left); then rebuilds the disk as the power cut left
-it: the files as they were durably, plus only what an fsync covered (of a file's contents) and
-what a directory fsync covered (of names made or removed). The next cycle starts on that disk,
-as a kiosk switched back on would. After every cut a copy is opened with the kiosk's store code
-and must hold every record told saved, intact, under the number shown, no number twice.
+folder is journalled; SIGKILLs it at a random moment (a third during start-up, half of those
+inside the store's opening, recovering the WAL the last cut left); then rebuilds the disk as
+the power cut left it: the files as they were durably, plus only what an fsync covered (of a
+file's contents) and what a directory fsync covered (of names made or removed). The next cycle
+starts on that disk, as a kiosk switched back on would. After every cut a copy is opened with
+the kiosk's store code and must hold every record told saved, intact, under the number shown,
+no number twice.
 
 The kiosk's real store code and pragmas (WAL, synchronous=FULL) are what run; with
 synchronous=NORMAL (a commit that returns before its fsync) the same loop loses records, which
