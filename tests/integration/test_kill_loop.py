@@ -119,6 +119,7 @@ def test_sigkill_the_save_path_and_uploader_120_times(tmp_path: Path, seed: int)
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3600)  # minutes on a shared machine: past the suite's 300 s
 def test_sigkill_the_save_path_and_uploader_1500_times(tmp_path: Path, seed: int) -> None:
     server = start_server(tmp_path / "server" / "records.sqlite")
     try:
