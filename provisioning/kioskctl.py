@@ -206,7 +206,7 @@ def sync_now(config_path: Path | None, data_dir: Path | None, as_json: bool) -> 
     from kiosk.store import open_store
     from kiosk.sync import status as sync_state
     from kiosk.sync.drain import drain_once
-    from kiosk.sync.uploader import make_client
+    from kiosk.sync.uploader import make_client, report_audit_head
 
     config = _config(config_path, data_dir, keys=True)
     store = open_store(config)
@@ -221,6 +221,7 @@ def sync_now(config_path: Path | None, data_dir: Path | None, as_json: bool) -> 
         u = config.upload
         result = drain_once(store, client, u.batch_size, concurrency=u.concurrency,
                             records_per_request=u.records_per_request)
+        report_audit_head(client, result)
         report = _sync_report(config, store)
     report.update(acknowledged_now=len(result.acknowledged), rejected_now=len(result.rejected),
                   released=released)

@@ -19,7 +19,12 @@ from types import FrameType
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from central_api_client.client import MAX_RETRY_AFTER_S, DeviceAuth, ProvincialApiClient
+from central_api_client.client import (
+    MAX_RETRY_AFTER_S,
+    ApiError,
+    DeviceAuth,
+    ProvincialApiClient,
+)
 from central_api_client.logs import LogEvent, event, setup_logging
 from central_api_client.opening import load_public_pem
 from kiosk.config import Config, ConfigError, load_config, with_overrides
@@ -81,6 +86,7 @@ class Uploader:
                 event(log, LogEvent.UPLOADER_DRAIN_FAILED, level=logging.ERROR,
                       error_type=type(exc).__name__)
                 report = UploadReport(transient_error=type(exc).__name__)
+            report_audit_head(self.client, report)
             if report.transient_error is None:
                 failures = 0
                 delay = self.interval_s
@@ -115,6 +121,20 @@ class Uploader:
             return
         if purged:
             event(log, LogEvent.UPLOADER_PURGED, count=purged)
+
+
+def report_audit_head(client: ProvincialApiClient, report: UploadReport) -> None:
+    """After a drain that acknowledged records, one signed request more (the newest record's
+    status), so the province sees the audit chain's head with those acknowledgements in it:
+    each request carries the head as it was when signed, before its acks were appended, and
+    without this the next entries appended would hide an entry deleted meanwhile."""
+    if not report.acknowledged:
+        return
+    try:
+        client.get_record(report.acknowledged[-1])
+    except (ApiError, ValueError) as exc:  # the next request carries the head anyway
+        event(log, LogEvent.UPLOADER_AUDIT_HEAD_NOT_REPORTED, level=logging.WARNING,
+              error_type=type(exc).__name__)
 
 
 def make_client(config: Config, store: KioskStore | None = None) -> ProvincialApiClient:
@@ -180,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.once:
             report = drain_once(store, client, u.batch_size, concurrency=u.concurrency,
                                 records_per_request=u.records_per_request)
+            report_audit_head(client, report)
             event(log, LogEvent.UPLOADER_DRAINED, acknowledged=len(report.acknowledged),
                   rejected=len(report.rejected), transient_error=report.transient_error,
                   counts=store.outbox.counts_by_state())
