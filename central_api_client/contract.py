@@ -16,9 +16,10 @@ from cryptography.hazmat.primitives import hpke
 # RFC 9180 base mode: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM. The blob on the wire
 # is what `Suite.encrypt` returns: the 32-byte encapsulated key followed by the AEAD ciphertext.
 HPKE_SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
-# Binds every ciphertext to this application and payload version: a blob sealed for anything
-# else fails to open instead of being misread.
-HPKE_INFO = b"hunan-exam-kiosk/record-payload/v1"
+# Binds every ciphertext to this application and payload version, and (since v2) to the record
+# id and device id it was sealed for: a blob sealed for anything else, or moved under another
+# record or device, fails to open instead of being misread (see `hpke_info`).
+HPKE_INFO_CONTEXT = b"hunan-exam-kiosk/record-payload/v2\x00"
 
 SIGNATURE_CONTEXT = b"hunan-exam-kiosk/record-signature/v1\x00"
 SIGNATURE_BYTES = 64  # Ed25519
@@ -71,6 +72,18 @@ def is_record_id(value: str) -> bool:
 def is_device_id(value: str) -> bool:
     """Letters, digits, dot, dash, underscore: safe in a URL path segment and in a log line."""
     return bool(_DEVICE_ID.fullmatch(value))
+
+
+def hpke_info(*, record_id: str, device_id: str) -> bytes:
+    """HPKE's `info` for one record: the context, then canonical JSON of the two ids.
+
+    HPKE mixes `info` into the key schedule, so opening with any other record id or device id
+    fails the AEAD tag: the binding holds even for someone who can make a signature verify
+    (the device signature covers the same ids, `signing_message`, outside the ciphertext).
+    """
+    ids = {"device_id": device_id, "record_id": record_id}
+    body = json.dumps(ids, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return HPKE_INFO_CONTEXT + body.encode("ascii")
 
 
 def signing_message(

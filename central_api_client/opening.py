@@ -16,7 +16,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from central_api_client.contract import HPKE_INFO, HPKE_SUITE
+from central_api_client.contract import HPKE_SUITE, hpke_info
 
 
 class SealError(Exception):
@@ -25,25 +25,31 @@ class SealError(Exception):
 
 
 def open_sealed(
-    blob: bytes, province_private_key: X25519PrivateKey, expected_record_id: str | None = None
+    blob: bytes, province_private_key: X25519PrivateKey, *, record_id: str, device_id: str
 ) -> dict[str, Any]:
     """Decrypt a blob with the province's private key and return the payload dict.
 
-    `expected_record_id` guards against a blob stored under another record's metadata. Errors
-    say what failed, never what the payload holds.
+    The blob opens only as sealed for this `record_id` and `device_id` (HPKE `info`,
+    `contract.hpke_info`), and the payload must name the same two: a blob stored under another
+    record's or device's metadata is refused. Errors say what failed, never what the payload
+    holds.
     """
+    info = hpke_info(record_id=record_id, device_id=device_id)
     try:
-        plaintext = HPKE_SUITE.decrypt(blob, province_private_key, info=HPKE_INFO)
+        plaintext = HPKE_SUITE.decrypt(blob, province_private_key, info=info)
     except (InvalidTag, ValueError) as exc:
-        raise SealError("blob does not open with this key (wrong key or tampered)") from exc
+        raise SealError("blob does not open with this key for this record id and device"
+                        " (wrong key, tampered, or sealed for another record)") from exc
     try:
         payload = json.loads(plaintext.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SealError("opened blob is not a JSON payload") from exc
     if not isinstance(payload, dict):
         raise SealError("opened blob is not a JSON object")
-    if expected_record_id is not None and payload.get("record_id") != expected_record_id:
+    if payload.get("record_id") != record_id:
         raise SealError("payload belongs to another record id")
+    if payload.get("device_id") != device_id:
+        raise SealError("payload names another device than the record")
     return payload
 
 

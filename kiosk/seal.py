@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
-from central_api_client.contract import HPKE_INFO, HPKE_SUITE, utc_timestamp
+from central_api_client.contract import HPKE_SUITE, hpke_info, utc_timestamp
 from central_api_client.files import atomic_write
 from central_api_client.logs import LogEvent, event
 from central_api_client.opening import SealError as SealError
@@ -106,7 +106,9 @@ class Sealer:
         """Encrypt the record's canonical payload and sign the result with the device key."""
         if record.device_id != self.device_id:
             raise ValueError("record was made on another device id than this sealer's")
-        blob = HPKE_SUITE.encrypt(record.payload_bytes(), self._province_key, info=HPKE_INFO)
+        # The ids go into HPKE's info as well as the signature: the blob opens for them only.
+        info = hpke_info(record_id=record.record_id, device_id=self.device_id)
+        blob = HPKE_SUITE.encrypt(record.payload_bytes(), self._province_key, info=info)
         unsigned = SealedRecord(
             record_id=record.record_id,
             device_id=self.device_id,

@@ -178,32 +178,30 @@ def openapi() -> None:
 
 @cli.command("open")
 @click.argument("record_id")
+@click.option("--device", "device_id", metavar="DEVICE_ID",
+              help="Whose record of this id: needed when several devices hold one.")
 @click.option("--key", "key_path", required=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="PEM file of the province's X25519 private key.")
 @_db_option
 @click.option("--with-binaries", is_flag=True,
               help="Print the photo and signature base64 instead of their sizes.")
-def open_record(record_id: str, key_path: Path, db: Db, with_binaries: bool) -> None:
-    """Decrypt one record and print its payload as JSON. Personal data: mind where it goes."""
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+def open_record(record_id: str, device_id: str | None, key_path: Path, db: Db,
+                with_binaries: bool) -> None:
+    """Decrypt one record and print its payload as JSON. Personal data: mind where it goes.
 
-    from central_api_client.opening import SealError, load_private_key_file, open_sealed
-    from central_api_client.records import RecordInvalidError
+    Nothing is shown unless the record verifies with its device's key in the registry, opens
+    for its own record id and device, and its payload names both (`provincial_api.held`).
+    """
+    from central_api_client.opening import SealError, load_private_key_file
+    from provincial_api.held import NotOpened, open_held
 
     _require_db(db)
-    held = open_store(db).sealed(record_id)
-    if held is None:
-        raise click.ClickException("no record with this id")
-    record, device_key = held
-    try:  # what was verified on the way in still holds: nothing changed it at rest
-        record.verify(Ed25519PublicKey.from_public_bytes(device_key))
-    except RecordInvalidError as exc:
-        raise click.ClickException(f"stored record does not verify: {exc.reason}") from None
     try:
-        payload = open_sealed(record.blob, load_private_key_file(key_path),
-                              expected_record_id=record_id)
-    except SealError as exc:
+        province_key = load_private_key_file(key_path)
+        store, registry = open_backend(db)
+        payload = open_held(store, registry, record_id, device_id, province_key)
+    except (SealError, NotOpened) as exc:
         raise click.ClickException(str(exc)) from None
     if not with_binaries:
         for name in BINARY_FIELDS:
@@ -247,49 +245,23 @@ def list_records(db: Db, as_json: bool) -> None:
 def import_bundle(folder: Path, db: Db) -> None:
     """Verify and store a kiosk's export bundle (`kioskctl export`) from removable media.
 
-    The manifest must be signed by the enrolled key of the device it names, and every record
-    carries its own device signature, checked as the API checks an upload. A record already
-    held (uploaded, or imported before) is stored once; the kiosk still uploads it later and
-    gets the same acknowledgement.
+    The manifest must be signed by the enrolled key of the device it names (the registry's,
+    never a key the bundle carries), and every record carries its own device signature,
+    checked against that key as the API checks an upload, and must name that device. A record
+    already held from this device (uploaded, or imported before) is stored once; the kiosk
+    still uploads it later and gets the same acknowledgement. Another device's record of the
+    same id is another record.
     """
-
-    from central_api_client.bundle import BundleError, iter_records, read_manifest, verify_manifest
-    from central_api_client.contract import MAX_BATCH_RECORDS
-    from provincial_api.domain import SealedRecord
-    from provincial_api.ingest import Refused, ingest
+    from central_api_client.bundle import BundleError
+    from provincial_api.bundle_import import import_bundle as store_bundle
 
     try:
-        manifest = read_manifest(folder)
         store, registry = open_backend(db)
-        device = registry.get(manifest["device_id"])
-        if device is None:
-            raise BundleError(f"device {manifest['device_id']} is not enrolled")
-        verify_manifest(folder, device.key())
+        device_id, counts = store_bundle(folder, store, registry,
+                                         lambda line: click.echo(line, err=True))
     except BundleError as exc:
         raise click.ClickException(str(exc)) from None
-    counts = {"stored": 0, "already_held": 0, "refused": 0}
-
-    def store_chunk(chunk: list[SealedRecord]) -> None:
-        """Stored as an upload is (`ingest`), a batch's worth at a time (blobs stay few)."""
-        for outcome in ingest(store, device, chunk, utc_now()):
-            if isinstance(outcome, Refused):
-                counts["refused"] += 1
-                click.echo(f"refused {outcome.record_id}: {outcome.reason}", err=True)
-            else:
-                counts["stored" if outcome.created else "already_held"] += 1
-        chunk.clear()
-
-    chunk: list[SealedRecord] = []
-    for item in iter_records(folder, manifest):
-        if isinstance(item, str):
-            counts["refused"] += 1
-            click.echo(f"refused {item}", err=True)
-            continue
-        chunk.append(item)
-        if len(chunk) == MAX_BATCH_RECORDS:
-            store_chunk(chunk)
-    store_chunk(chunk)
-    click.echo(json.dumps({"device_id": device.device_id, **counts}))
+    click.echo(json.dumps({"device_id": device_id, **counts}))
     if counts["refused"]:
         sys.exit(1)
 

@@ -6,9 +6,10 @@ the server's own: an enrolled `Device`, the two refusals storage can give, and t
 `Registry` Protocols that the SQLite (`sqlite_store`, `sqlite_registry`) and PostgreSQL
 (`pg_store`, `pg_registry`) adapters both implement, chosen by `backend` from `--db`.
 
-Both backends keep the same promises: a record id holds one blob (a repeat is acknowledged, a
-different blob is a conflict), every write is durable before it is acknowledged, and a nonce is
-accepted once per device.
+Both backends keep the same promises: a record is keyed by its id and the device that sealed it,
+so one device's upload never blocks or takes credit for another's record of the same id; under
+that key one blob (a repeat is acknowledged, a different blob is a conflict); every write is
+durable before it is acknowledged, and a nonce is accepted once per device.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ __all__ = [
 
 
 class ConflictError(Exception):
-    """The record id is already taken by a different blob."""
+    """The device already holds a different blob under this record id."""
 
 
 class DeviceExistsError(Exception):
@@ -64,7 +65,7 @@ def raw_public_key(key: Ed25519PublicKey) -> bytes:
 
 
 # A store's answer for one record: (what is stored, True when this call stored it), or the
-# ConflictError when the id already holds another blob.
+# ConflictError when the device's record of that id holds another blob.
 Put = tuple[ReceivedRecord, bool] | ConflictError
 
 # The records table's columns come from the wire type's fields, so both adapters select what
@@ -118,13 +119,21 @@ class Store(Protocol):
         self, records: list[SealedRecord], device_public_key: bytes, received_at: str
     ) -> list[Put]:
         """Store records durably together, one outcome each, in order: a repeat of a stored
-        record gets the first one's ReceivedRecord (and False), another blob a ConflictError."""
+        record (same id, same device) gets the first one's ReceivedRecord (and False), another
+        blob a ConflictError. Another device's record of the same id is no repeat."""
         ...
 
-    def get(self, record_id: str) -> ReceivedRecord | None: ...
+    def get(self, record_id: str, device_id: str) -> ReceivedRecord | None:
+        """One device's record of this id."""
+        ...
 
-    def sealed(self, record_id: str) -> tuple[SealedRecord, bytes] | None:
-        """The record as received, and the raw key of the device that signed it."""
+    def sealed(self, record_id: str, device_id: str) -> tuple[SealedRecord, bytes] | None:
+        """The record as received, and the raw key it was verified with on the way in (kept
+        as evidence; `open` checks against the registry, not this)."""
+        ...
+
+    def holders(self, record_id: str) -> list[str]:
+        """The devices holding a record of this id, sorted (for tools given only an id)."""
         ...
 
     def device_records(self, device_id: str, limit: int) -> list[ReceivedRecord]:

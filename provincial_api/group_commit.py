@@ -4,7 +4,8 @@ A durable commit costs an fsync (SQLite) or a WAL flush (PostgreSQL), which on o
 caps one-transaction-per-record ingest near the disk's flush rate. So every write goes through
 one writer thread that stores what is waiting in one transaction; each caller still returns
 only after its own record is durable. Both stores (`sqlite_store`, `pg_store`) hand their
-writes to a `GroupCommit`, and the dedupe rule lives here once for both.
+writes to a `GroupCommit`, and the dedupe rule lives here once for both: a record is the same
+record when its id and its device are (another device's record of that id is another record).
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ class Claims(Protocol[Conn]):
 
     def claim(self, conn: Conn, record: SealedRecord, device_public_key: bytes,
               received_at: str) -> Claimed:
-        """Insert the record unless its id is taken: (stored, True), or (the holder, False)."""
+        """Insert the record unless this device holds its id already: (stored, True), or
+        (what the device stored before, False)."""
         ...
 
     def reusable(self, conn: Conn) -> bool:
@@ -123,13 +125,14 @@ class GroupCommit(Generic[Conn]):
         outcomes: list[tuple[Future[Claimed], Claimed | ConflictError]] = []
         try:
             with self._backend.write_transaction(conn):
-                seen: dict[str, ReceivedRecord] = {}
+                seen: dict[tuple[str, str], ReceivedRecord] = {}
                 for record, key, received_at, future in group:
-                    if record.record_id in seen:
-                        stored, created = seen[record.record_id], False
+                    record_key = (record.record_id, record.device_id)
+                    if record_key in seen:
+                        stored, created = seen[record_key], False
                     else:
                         stored, created = self._backend.claim(conn, record, key, received_at)
-                        seen[record.record_id] = stored
+                        seen[record_key] = stored
                     if not created and stored.sha256 != record.sha256:
                         outcomes.append((future, ConflictError("record id holds another sha256")))
                     else:

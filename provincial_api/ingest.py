@@ -3,8 +3,9 @@
 The one code path by which a record is stored, whether it came by PUT, in a batch, or on a
 disc (`provincial-api import`): the record must name the device that signed the request (or
 the bundle), hold together (`SealedRecord.verify`: size, hash, the device's signature), and not
-reuse an id that holds another blob. Everything it can check without the province's private
-key; it never reads a record.
+reuse an id under which the same device holds another blob (another device's record of that id
+is another record: it neither blocks this one nor stands in for it). Everything it can check
+without the province's private key; it never reads a record.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ _SCHEMA_LOCK_KEY = 0x70726F76  # "prov"
 # does, whatever the database's locale, so listings come out in the same order on both.
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS records (
-        record_id TEXT COLLATE "C" PRIMARY KEY,
+        record_id TEXT COLLATE "C" NOT NULL,
         device_id TEXT COLLATE "C" NOT NULL,
         workflow TEXT NOT NULL,
         created_at TEXT COLLATE "C" NOT NULL,
@@ -40,7 +40,8 @@ _SCHEMA = (
         blob BYTEA NOT NULL,
         signature BYTEA NOT NULL,
         device_public_key BYTEA NOT NULL,
-        received_at TEXT COLLATE "C" NOT NULL
+        received_at TEXT COLLATE "C" NOT NULL,
+        PRIMARY KEY (record_id, device_id)
     )""",
     "CREATE INDEX IF NOT EXISTS records_by_device ON records (device_id, received_at)",
     """CREATE TABLE IF NOT EXISTS devices (
@@ -178,3 +179,21 @@ def ensure_schema(pool: Pool) -> None:
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK_KEY,))
         for statement in _SCHEMA:
             conn.execute(statement)
+        _rekey_records(conn)
+
+
+def _rekey_records(conn: Connection) -> None:
+    """Migrate a database made when a record id alone was the key to the (record id, device
+    id) key (`sqlite_db` does the same); under the schema lock, so once."""
+    key = [row[0] for row in conn.execute(
+        "SELECT a.attname FROM pg_index i JOIN pg_attribute a"
+        " ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)"
+        " WHERE i.indrelid = 'records'::regclass AND i.indisprimary").fetchall()]
+    if key != ["record_id"]:
+        return
+    row = conn.execute("SELECT conname FROM pg_constraint"
+                       " WHERE conrelid = 'records'::regclass AND contype = 'p'").fetchone()
+    assert row is not None  # the key found just above is this constraint's
+    name = row[0]
+    conn.execute(f'ALTER TABLE records DROP CONSTRAINT "{name}",'
+                 " ADD PRIMARY KEY (record_id, device_id)")

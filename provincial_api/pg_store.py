@@ -3,8 +3,8 @@
 Writes go through the group-commit writer shared with SQLite (one durable commit for a group
 of uploads, the same dedupe rule). Where SQLite serialises writers with BEGIN IMMEDIATE, here
 several server processes may write at once, so a record is claimed with INSERT ... ON CONFLICT
-DO NOTHING: the primary key decides which upload stored it, and a repeat reads back what the
-first one stored.
+DO NOTHING: the primary key (record id, device id) decides which upload stored it, and a repeat
+reads back what the first one stored.
 """
 
 from __future__ import annotations
@@ -60,14 +60,15 @@ class PgStore(RecordReads):
             "INSERT INTO records (record_id, device_id, workflow, created_at, size,"
             " sha256, blob, signature, device_public_key, received_at)"
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT (record_id) DO NOTHING",
+            " ON CONFLICT (record_id, device_id) DO NOTHING",
             (record.record_id, record.device_id, record.workflow, record.created_at,
              record.size, record.sha256, record.blob, record.signature, device_public_key,
              received_at),
         ).rowcount == 1
         if inserted:
             return ReceivedRecord.of(record, received_at), True
-        holder = self.lookup(conn, record.record_id)  # committed by another writer: visible now
+        # committed by another writer: visible now
+        holder = self.lookup(conn, record.record_id, record.device_id)
         if holder is None:
             raise RuntimeError("record id conflicted but holds no row")  # records are never deleted
         return holder, False

@@ -141,8 +141,8 @@ def record_status(signed: SignedRequest, store: AppStore, signer: Receipts) -> S
     device's records)."""
     results = []
     for record_id in bodies.status_ids(signed.body):
-        stored = store.get(record_id)
-        if stored is None or stored.device_id != signed.device.device_id:
+        stored = store.get(record_id, signed.device.device_id)
+        if stored is None:
             results.append(StatusItem(record_id=record_id, held=False))
         else:
             results.append(StatusItem(record_id=record_id, held=True,
@@ -160,8 +160,8 @@ def record_status(signed: SignedRequest, store: AppStore, signer: Receipts) -> S
 def get_record(record_id: RecordId, signed: SignedRequest, store: AppStore) -> Any:
     """A record's metadata (never its blob); a device sees only its own records."""
     device = signed.device
-    stored = store.get(record_id)
-    if stored is None or stored.device_id != device.device_id:
+    stored = store.get(record_id, device.device_id)
+    if stored is None:
         raise ApiProblem(404, "not_found", "no record with this id")
     return record_metadata(stored)
 

@@ -22,7 +22,12 @@ from provincial_api.domain import (
     DeviceExistsError,
     audit_head_problem,
 )
-from provincial_api.sqlite_db import NONCE_SCHEMA, ensure_schema, sqlite_connection
+from provincial_api.sqlite_db import (
+    NONCE_SCHEMA,
+    ensure_schema,
+    owner_only,
+    sqlite_connection,
+)
 
 DEVICE_COLUMNS = "device_id, public_key, enrolled_at, enrolled_by, active"
 
@@ -33,9 +38,10 @@ class SqliteRegistry:
     def __init__(self, path: Path) -> None:
         self.path = path
         ensure_schema(path)
+        nonces = path.with_name(path.name + ".nonces")
+        owner_only(nonces)
         self._nonces = sqlite3.connect(
-            str(path.with_name(path.name + ".nonces")), timeout=15.0, isolation_level=None,
-            check_same_thread=False,
+            str(nonces), timeout=15.0, isolation_level=None, check_same_thread=False,
         )
         self._nonces.execute("PRAGMA journal_mode = WAL")
         # Nonces need not survive a power cut as surely as records (a replayed PUT is

@@ -60,7 +60,8 @@ class SqliteStore(RecordReads):
 
     def claim(self, conn: sqlite3.Connection, record: SealedRecord, device_public_key: bytes,
               received_at: str) -> Claimed:
-        existing = self.lookup(conn, record.record_id)  # BEGIN IMMEDIATE: no writer in between
+        # BEGIN IMMEDIATE: no writer in between
+        existing = self.lookup(conn, record.record_id, record.device_id)
         if existing is not None:
             return existing, False
         conn.execute(

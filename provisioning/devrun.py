@@ -120,8 +120,13 @@ class ApiServer:
 
         if not self.db.exists():
             return None
-        stored = SqliteStore(self.db).get(record_id)
-        return None if stored is None else asdict(stored)
+        store = SqliteStore(self.db)
+        # Records are keyed by (id, device); a development server's kiosks never share an id.
+        for device_id in store.holders(record_id):
+            stored = store.get(record_id, device_id)
+            if stored is not None:
+                return asdict(stored)
+        return None
 
 
 def write_kiosk_config(path: Path, data_dir: Path, api_url: str, receipt_key: Path | None = None,

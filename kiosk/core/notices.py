@@ -31,6 +31,9 @@ class Notice(StrEnum):
     # The photo step.
     PHOTO_RETAKES_EXHAUSTED = "photo_retakes_exhausted"
     CAMERA_UNAVAILABLE = "camera_unavailable"
+    # The signature step: the record would be larger than the kiosk may seal
+    # (`kiosk.core.record_limits`); staff help the candidate sign again.
+    RECORD_TOO_LARGE = "record_too_large"
     # The machine: staff must act.
     SEQUENCE_EXHAUSTED = "sequence_exhausted"
     DISK_FULL = "disk_full"

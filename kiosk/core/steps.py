@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from typing import ClassVar, Literal
 
 from kiosk.core import events as ev
+from kiosk.core import record_limits
 from kiosk.core.documents import IdentityDocument
 from kiosk.core.errors import DocumentError
 from kiosk.core.login_card import LoginCard, new_initial_password
@@ -176,7 +177,7 @@ class CheckStep(Step):
 
 class SignStep(Step):
     """The signature completes the record: its picture is drawn (an effect), then the record is
-    assembled and handed over to be sealed."""
+    assembled, checked against the size caps (`record_limits`) and handed over to be sealed."""
 
     name = "sign"
 
@@ -186,6 +187,8 @@ class SignStep(Step):
         if isinstance(event, ev.Signed) and not data.saving:
             if not event.strokes:
                 return STAY
+            if record_limits.strokes_problem(event.strokes) is not None:
+                return notice(Notice.RECORD_TOO_LARGE)
             data.saving, data.strokes = True, event.strokes
             return stay(ev.RenderSignature(data.session_id, event.strokes))
         if isinstance(event, ev.SignatureRendered) and data.saving and data.signature is None:
@@ -194,6 +197,11 @@ class SignStep(Step):
             data.signed_at = now
             data.initial_password = new_initial_password()
             record = assemble_record(data, settings, now)
+            try:  # before sealing: a record over a cap is never sealed, so never refused later
+                record_limits.check_record(record)
+            except record_limits.RecordTooLarge:
+                data.saving = False
+                return notice(Notice.RECORD_TOO_LARGE)
             data.record_id = record.record_id
             return stay(ev.SaveRecord(data.session_id, record))
         if isinstance(event, ev.RecordSaved) and data.saving:

@@ -185,6 +185,13 @@ NOTICES: dict[Notice, tuple[Words, Words]] = {
         ),
     ),
     Notice.CAMERA_UNAVAILABLE: (Words("摄像头不可用", "The camera is not available"), _ASK_STAFF),
+    Notice.RECORD_TOO_LARGE: (
+        Words("签名数据过多，无法保存", "The signature is too large to save"),
+        Words(
+            "本次报名信息未保存。\n请联系现场工作人员，重新签名。",
+            "Your registration has not been saved.\nPlease ask a member of staff to sign again.",
+        ),
+    ),
     Notice.SEQUENCE_EXHAUSTED: (
         Words("本机报名序号已用完", "This machine has no registration numbers left"),
         _TELL_STAFF,

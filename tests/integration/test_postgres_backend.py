@@ -131,7 +131,8 @@ def test_a_record_is_stored_once_and_a_repeat_gets_the_first_ack(store: Store, d
 
     reopened = open_store(db)  # a fresh connection: acknowledged means committed
     try:
-        assert reopened.get(record.record_id) == stored and _count(reopened) == 1
+        assert reopened.get(record.record_id, record.device_id) == stored
+        assert _count(reopened) == 1
     finally:
         reopened.close()
 
@@ -141,7 +142,7 @@ def test_another_blob_under_a_taken_id_is_a_conflict(store: Store) -> None:
     _put(store, first, WHEN)
     with pytest.raises(ConflictError):
         _put(store, _record(b"second", record_id=first.record_id), WHEN)
-    held = store.sealed(first.record_id)
+    held = store.sealed(first.record_id, first.device_id)
     assert held is not None and held[0].blob == b"first" and held[1] == DEVICE_KEY
 
 
@@ -174,11 +175,67 @@ def test_reads_are_metadata_listings_and_the_count(store: Store) -> None:
     listed = store.all_records()
     assert [r.device_id for r in listed] == ["SIM-0002", *["SIM-0001"] * 3]  # oldest first
     assert _count(store) == 4
-    assert store.get(str(uuid.uuid4())) is None and store.sealed(str(uuid.uuid4())) is None
-    stored = store.get(ids[0])
+    assert store.get(str(uuid.uuid4()), "SIM-0001") is None
+    assert store.sealed(str(uuid.uuid4()), "SIM-0001") is None
+    assert store.get(ids[0], "SIM-0002") is None
+    stored = store.get(ids[0], "SIM-0001")
     assert stored is not None and (stored.size, stored.workflow) == (6, "collect")
-    held = store.sealed(ids[0])
+    held = store.sealed(ids[0], "SIM-0001")
     assert held is not None and held[0] == _record(record_id=ids[0])
+
+
+def test_one_id_from_two_devices_is_two_records_neither_blocking_the_other(
+        store: Store) -> None:
+    """Records are keyed by (record id, device id): another device's blob under my id is not
+    a conflict for me, and each device's repeat gets its own record back."""
+    theirs = _record(b"theirs", device_id="SIM-0002")
+    mine = _record(b"mine", record_id=theirs.record_id)
+    outcomes = store.put_many([theirs, mine, theirs, mine], DEVICE_KEY, WHEN)
+    assert [o[1] for o in outcomes] == [True, True, False, False]  # type: ignore[index]
+    assert [o[0].device_id for o in outcomes] == [  # type: ignore[index]
+        "SIM-0002", "SIM-0001", "SIM-0002", "SIM-0001"]
+    _, created = _put(store, mine, WHEN)  # in a group of its own, too
+    assert not created
+    with pytest.raises(ConflictError):  # my own id with another blob still is a conflict
+        _put(store, _record(b"changed", record_id=mine.record_id), WHEN)
+    assert store.holders(mine.record_id) == ["SIM-0001", "SIM-0002"]
+    got = store.get(mine.record_id, "SIM-0001")
+    assert got is not None and got.sha256 == mine.sha256
+    assert _count(store) == 2
+
+
+_OLD_RECORDS_TABLE = """CREATE TABLE records (
+    record_id TEXT PRIMARY KEY, device_id TEXT NOT NULL, workflow TEXT NOT NULL,
+    created_at TEXT NOT NULL, size BIGINT NOT NULL, sha256 TEXT NOT NULL, blob {blob} NOT NULL,
+    signature {blob} NOT NULL, device_public_key {blob} NOT NULL, received_at TEXT NOT NULL)"""
+
+
+def test_a_database_keyed_by_record_id_alone_is_migrated_keeping_its_records(db: Db) -> None:
+    old = _record(b"old")
+    row = (old.record_id, old.device_id, old.workflow, old.created_at, old.size, old.sha256,
+           old.blob, old.signature, DEVICE_KEY, WHEN)
+    if isinstance(db, Path):
+        import sqlite3
+
+        db.parent.mkdir(parents=True)
+        with sqlite3.connect(db) as conn:
+            conn.execute(_OLD_RECORDS_TABLE.format(blob="BLOB"))
+            conn.execute(f"INSERT INTO records VALUES ({', '.join('?' * 10)})", row)
+    else:
+        import psycopg
+
+        with psycopg.connect(db, autocommit=True) as conn:
+            conn.execute(_OLD_RECORDS_TABLE.format(blob="BYTEA"))
+            conn.execute(f"INSERT INTO records VALUES ({', '.join(['%s'] * 10)})", row)
+    for opening in range(2):  # a second opening finds it migrated already
+        migrated = open_store(db)
+        try:
+            assert migrated.get(old.record_id, old.device_id) is not None
+            _, created = _put(migrated, _record(b"other", "SIM-0002", old.record_id), WHEN)
+            assert created == (opening == 0)
+            assert migrated.holders(old.record_id) == ["SIM-0001", "SIM-0002"]
+        finally:
+            migrated.close()
 
 
 # -- device registry and nonces --------------------------------------------------------------

@@ -27,6 +27,12 @@ def _province_key(keys_dir: Path) -> X25519PrivateKey:
     return load_private_key_file(keys_dir / seal.DEV_PROVINCE_PRIVATE_KEY_FILE)
 
 
+def _open(sealed: SealedRecord, key: X25519PrivateKey, **ids: str) -> dict:
+    """Open as the province does: for the record id and device the row names."""
+    return open_sealed(sealed.blob, key, **{"record_id": sealed.record_id,
+                                            "device_id": sealed.device_id, **ids})
+
+
 def test_round_trip_with_generated_dev_keys(keys_dir: Path) -> None:
     sealer = Sealer.from_keys_dir(keys_dir, "SIM-0001")
     record = make_record()
@@ -37,7 +43,7 @@ def test_round_trip_with_generated_dev_keys(keys_dir: Path) -> None:
     assert sealed.size == len(sealed.blob)
     assert sealed.sha256 == hashlib.sha256(sealed.blob).hexdigest()
     sealed.verify(sealer.device_public_key)
-    payload = open_sealed(sealed.blob, _province_key(keys_dir), sealed.record_id)
+    payload = _open(sealed, _province_key(keys_dir))
     same = payload == record.to_payload()
     assert same, "opened payload differs from the record's payload"
 
@@ -55,7 +61,7 @@ def test_keys_are_kept_across_starts(keys_dir: Path) -> None:
     second = Sealer.from_keys_dir(keys_dir, "SIM-0001")
     assert first.device_public_key_bytes() == second.device_public_key_bytes()
     sealed = second.seal(make_record())
-    assert open_sealed(sealed.blob, _province_key(keys_dir))["record_id"] == sealed.record_id
+    assert _open(sealed, _province_key(keys_dir))["record_id"] == sealed.record_id
     assert seal.load_device_public_key_bytes(keys_dir) == first.device_public_key_bytes()
 
 
@@ -76,7 +82,7 @@ def test_real_province_key_is_used_and_no_private_key_written(keys_dir: Path) ->
     seal._write_public(keys_dir / seal.PROVINCE_PUBLIC_KEY_FILE, province.public_key())
     sealed = Sealer.from_keys_dir(keys_dir, "SIM-0001").seal(make_record())
     assert not (keys_dir / seal.DEV_PROVINCE_PRIVATE_KEY_FILE).exists()
-    assert open_sealed(sealed.blob, province)["record_id"] == sealed.record_id
+    assert _open(sealed, province)["record_id"] == sealed.record_id
 
 
 def test_record_of_another_device_is_refused(keys_dir: Path) -> None:
@@ -98,7 +104,7 @@ def test_flipped_blob_byte_is_caught(sealed_and_keys) -> None:
     with pytest.raises(RecordInvalidError, match="sha256"):
         tampered.verify(sealer.device_public_key)
     with pytest.raises(SealError, match="does not open"):
-        open_sealed(tampered.blob, province)
+        _open(tampered, province)
 
 
 def test_blob_with_a_matching_new_hash_still_fails_the_signature(sealed_and_keys) -> None:
@@ -133,13 +139,28 @@ def test_signature_of_another_device_fails(sealed_and_keys) -> None:
 def test_wrong_province_key_cannot_open(sealed_and_keys) -> None:
     sealed, _, _ = sealed_and_keys
     with pytest.raises(SealError, match="does not open"):
-        open_sealed(sealed.blob, X25519PrivateKey.generate())
+        _open(sealed, X25519PrivateKey.generate())
 
 
-def test_payload_under_another_record_id_is_refused(sealed_and_keys) -> None:
+@pytest.mark.parametrize("moved", [{"record_id": "01900000-0000-7000-8000-000000000000"},
+                                   {"device_id": "SIM-0002"}])
+def test_a_blob_moved_under_another_record_id_or_device_does_not_open(
+        sealed_and_keys, moved: dict[str, str]) -> None:
+    """The ids are bound inside the ciphertext (HPKE info), not only by the signature."""
     sealed, _, province = sealed_and_keys
-    with pytest.raises(SealError, match="another record id"):
-        open_sealed(sealed.blob, province, "01900000-0000-7000-8000-000000000000")
+    with pytest.raises(SealError, match="does not open"):
+        _open(sealed, province, **moved)
+
+
+def test_the_info_binds_both_ids_and_names_its_version() -> None:
+    from central_api_client.contract import hpke_info
+
+    one = hpke_info(record_id="01900000-0000-7000-8000-000000000000", device_id="SIM-0001")
+    assert one.startswith(b"hunan-exam-kiosk/record-payload/v2\x00")
+    assert one != hpke_info(record_id="01900000-0000-7000-8000-000000000000",
+                            device_id="SIM-0002")
+    assert one != hpke_info(record_id="01900000-0000-7000-8000-000000000001",
+                            device_id="SIM-0001")
 
 
 def test_repr_shows_no_blob(sealed_and_keys) -> None:

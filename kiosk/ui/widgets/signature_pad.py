@@ -1,7 +1,9 @@
 """A finger signature pad that keeps the strokes, not just the picture.
 
 Points are stored normalised to the pad (0..1, y up) with the time since the first touch, so the
-record holds the same signature whatever the panel's resolution.
+record holds the same signature whatever the panel's resolution. At the record's caps
+(`kiosk.core.record_limits`) the pad stops taking strokes and points: the ink stops where the
+candidate can see it, rather than the record being refused once it is complete.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from kivy.graphics import Color, Line, Rectangle
 from kivy.properties import BooleanProperty
 from kivy.uix.widget import Widget
 
+from kiosk.core import record_limits
 from kiosk.ui import theme
 
 Stroke = list[tuple[float, float, float]]
@@ -49,6 +52,8 @@ class SignaturePad(Widget):
     def on_touch_down(self, touch):
         if not self.enabled or not self.collide_point(*touch.pos):
             return super().on_touch_down(touch)
+        if not record_limits.accepts_stroke(self.strokes):
+            return True  # full: the touch is the pad's, but leaves no ink
         touch.grab(self)
         self.strokes.append([self._point(touch)])
         with self.canvas:
@@ -61,7 +66,7 @@ class SignaturePad(Widget):
     def on_touch_move(self, touch):
         if touch.grab_current is not self:
             return super().on_touch_move(touch)
-        if self.collide_point(*touch.pos):
+        if self.collide_point(*touch.pos) and record_limits.accepts_point(self.strokes):
             self.strokes[-1].append(self._point(touch))
             self._lines[touch.uid].points += [touch.x, touch.y]
             self.has_ink = any(len(s) > 1 for s in self.strokes)
