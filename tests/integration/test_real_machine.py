@@ -35,7 +35,7 @@ def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[st
 
 def _held(server: Server, record_ids: list[str]) -> int:
     store = SqliteStore(server.db)
-    return sum(store.get(record_id) is not None for record_id in record_ids)
+    return sum(store.get(record_id, "SIM-0001") is not None for record_id in record_ids)
 
 
 def test_the_kiosk_refuses_to_start_without_a_printer_configured(tmp_path: Path) -> None:
