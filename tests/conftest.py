@@ -87,14 +87,14 @@ class Kiosk:
 
     def status(self) -> dict:
         out = subprocess.run(
-            [str(BIN / "kioskctl"), "status", "--json", "--config", str(self.config)],
+            [str(BIN / "kioskctl"), "--simulate", "status", "--json", "--config", str(self.config)],
             check=True, capture_output=True, text=True,
         )
         return json.loads(out.stdout)
 
     def upload_once(self) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [str(BIN / "kiosk-uploader"), "--once", "--config", str(self.config)],
+            [str(BIN / "kiosk-uploader"), "--simulate", "--once", "--config", str(self.config)],
             capture_output=True, text=True, timeout=60,
         )
 

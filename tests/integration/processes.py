@@ -152,7 +152,8 @@ class KioskEnv:
     config_path: Path
 
     def env(self) -> dict[str, str]:
-        return {**os.environ, "KIOSK_CONFIG": str(self.config_path)}
+        """A simulated kiosk's: its development keys are allowed (kiosk.startup)."""
+        return {**os.environ, "KIOSK_CONFIG": str(self.config_path), "KIOSK_SIMULATE": "1"}
 
 
 def write_kiosk_config(tmp_path: Path, base_url: str, interval_s: float = 2.0,
