@@ -127,8 +127,10 @@ def report_audit_head(client: ProvincialApiClient, report: UploadReport) -> None
     """After a drain that acknowledged records, one signed request more (the newest record's
     status), so the province sees the audit chain's head with those acknowledgements in it:
     each request carries the head as it was when signed, before its acks were appended, and
-    without this the next entries appended would hide an entry deleted meanwhile."""
-    if not report.acknowledged:
+    without this the next entries appended would hide an entry deleted meanwhile. Not after
+    a drain the server cut short: its Retry-After and the back-off hold for this request too,
+    and the next drain's requests carry the head anyway."""
+    if not report.acknowledged or report.transient_error is not None:
         return
     try:
         client.get_record(report.acknowledged[-1])
