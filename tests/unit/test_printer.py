@@ -77,16 +77,16 @@ def test_simulated_printer_saves_time_ordered_pngs(tmp_path: Path, font: Path) -
         assert round(im.info["dpi"][0]) == 203
 
 
-def test_out_of_paper(tmp_path: Path, font: Path) -> None:
+def test_paper_out(tmp_path: Path, font: Path) -> None:
     printer = open_printer("sim://", tmp_path, font)
-    (tmp_path / "printer-out-of-paper").touch()
+    (tmp_path / "printer-paper-out").touch()
     status = printer.status()
-    assert not status.ok and status.code == "out_of_paper"
+    assert not status.ok and status.code == "paper_out" and status.paper == "out"
     with pytest.raises(PrinterError) as info:
         printer.print_login_card(_card())
-    assert info.value.code == "out_of_paper"
+    assert info.value.code == "paper_out"
     assert not (tmp_path / "printouts").exists() or not any((tmp_path / "printouts").iterdir())
-    (tmp_path / "printer-out-of-paper").unlink()
+    (tmp_path / "printer-paper-out").unlink()
     printer.print_login_card(_card())
     assert printer.last_printout is not None and printer.last_printout.exists()
 
@@ -100,8 +100,8 @@ def test_offline(tmp_path: Path, font: Path) -> None:
 
 
 def test_factory_names_the_unknown_scheme(tmp_path: Path, font: Path) -> None:
-    with pytest.raises(ValueError, match="unsupported printer URI scheme 'escpos-usb'"):
-        open_printer("escpos-usb://0416:5011", tmp_path, font)
+    with pytest.raises(ValueError, match="unsupported printer URI scheme 'star'"):
+        open_printer("star://0416:5011", tmp_path, font)
 
 
 def test_render_is_quick(font: Path) -> None:

@@ -224,7 +224,7 @@ def test_check_cannot_be_confirmed_before_the_number_arrives():
 
 
 def test_print_failure_says_so_after_the_record_is_saved():
-    shell, session = make(fail={"PrintLoginCard": "out_of_paper"})
+    shell, session = make(fail={"PrintLoginCard": "paper_out"})
     walk_to(shell, session, "sign")
     send(shell, session, ev.Signed(STROKES))
     assert len(shell.saved) == 1 and session.notice_code == "print_failed"

@@ -4,7 +4,7 @@ Printouts land in `sim_dir/printouts/` with time-ordered names, so a test or the
 can pick up the newest; `last_printout` names the one just made. Faults are files, so another
 process can pull the paper out from under a running kiosk:
 
-- `sim_dir/printer-out-of-paper` → PrinterError('out_of_paper')
+- `sim_dir/printer-paper-out` → PrinterError("paper_out")
 - `sim_dir/printer-offline` → PrinterError('offline')
 
 Printouts carry a name and an initial password: fine for synthetic people in tests and demos;
@@ -23,7 +23,7 @@ from hardware.printer.printer import PrinterError, PrinterStatus
 from hardware.printer.render import DEFAULT_WEB_ADDRESS, DPI, render_login_card
 from kiosk.core.login_card import LoginCard
 
-OUT_OF_PAPER_FILE = "printer-out-of-paper"
+PAPER_OUT_FILE = "printer-paper-out"
 OFFLINE_FILE = "printer-offline"
 PRINTOUTS_DIR = "printouts"
 
@@ -44,8 +44,9 @@ class SimulatedPrinter:
     def status(self) -> PrinterStatus:
         if (self.sim_dir / OFFLINE_FILE).exists():
             return PrinterStatus(ok=False, code="offline", detail="simulated printer offline")
-        if (self.sim_dir / OUT_OF_PAPER_FILE).exists():
-            return PrinterStatus(ok=False, code="out_of_paper", detail="simulated paper out")
+        if (self.sim_dir / PAPER_OUT_FILE).exists():
+            return PrinterStatus(ok=False, code="paper_out", detail="simulated paper out",
+                                 paper="out")
         return PrinterStatus(ok=True, detail="simulated printer")
 
     def print_login_card(self, card: LoginCard) -> None:
