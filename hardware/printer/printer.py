@@ -8,6 +8,7 @@ what paper shows.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal, Protocol, runtime_checkable
 
 from kiosk.core.errors import DeviceError
@@ -57,4 +58,9 @@ class Printer(Protocol):
 
     def status(self) -> PrinterStatus:
         """The printer's state without raising, for the staff panel and self-test."""
+        ...
+
+    def print_test_receipt(self, device_id: str, printed_at: datetime) -> PrinterStatus:
+        """`kioskctl printer test`'s slip (no candidate data); the status after it, or raise
+        PrinterError like `print_login_card`."""
         ...

@@ -109,3 +109,14 @@ def test_render_is_quick(font: Path) -> None:
     t = time.perf_counter()
     render_login_card(_card(), font)
     assert time.perf_counter() - t < 1.0
+
+
+def test_simulated_test_slip_carries_the_device_id(tmp_path: Path, font: Path) -> None:
+    from tests.escpos.qr import read_qr_codes
+
+    printer = open_printer("sim://", tmp_path, font)
+    after = printer.print_test_receipt("SIM-0042", datetime(2026, 11, 24, 9, 30))
+    assert after.ok and printer.last_printout is not None
+    assert printer.last_printout.name.endswith("-test-receipt.png")
+    with Image.open(printer.last_printout) as im:
+        assert read_qr_codes(im) == ["SIM-0042"]
