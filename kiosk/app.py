@@ -108,13 +108,15 @@ def run_kiosk(simulate: bool, config_path: Path | None, data_dir: Path | None, s
         config = replace(config, data_dir=data_dir)
     if simulate:
         # Every device simulated; the chip photo decoder a technician named still applies.
-        # A device already configured as a simulator keeps its options (sim://?fps=30).
+        # A device already configured as a simulator keeps its options (sim://?fps=30), and
+        # a network receipt printer stays (a bench printer, or the tests' own on loopback).
         sim, mine = DevicesConfig(), config.devices
         config = replace(config, devices=replace(
             mine,
             idcard=sim.idcard,
             camera=mine.camera if mine.camera.startswith("sim:") else sim.camera,
-            printer=mine.printer if mine.printer.startswith("sim:") else sim.printer,
+            printer=mine.printer if mine.printer.startswith(("sim:", "escpos-tcp:"))
+            else sim.printer,
         ))
     config.data_dir.mkdir(parents=True, exist_ok=True)
     from kiosk import wiring

@@ -157,9 +157,17 @@ class Shell:
         future = self._executor.submit(self.runner.run, effect)
 
         def done(f: Future[ev.EffectOutcome]) -> None:
-            self._post(lambda: self.session.handle(f.result()))
+            self._post(lambda: self._outcome(effect, f.result()))
 
         future.add_done_callback(done)
+
+    def _outcome(self, effect: ev.Effect, outcome: ev.EffectOutcome) -> None:
+        """On the UI thread: a printout's result is also the printer's health (staff see
+        paper out, cover open or offline in the footer until a printout works again)."""
+        if isinstance(effect, ev.PrintLoginCard):
+            code = outcome.code if isinstance(outcome, ev.EffectFailed) else None
+            self._health_changed(self.health.printer(code))
+        self.session.handle(outcome)
 
     # -- devices -------------------------------------------------------------------------
 

@@ -23,10 +23,19 @@ class Alert(StrEnum):
 
     READER_LOST = "staff_reader_lost"
     CAMERA_LOST = "staff_camera_lost"
+    # A candidate is waiting for a printout: more urgent than a dim photo.
+    PRINTER_PAPER_OUT = "staff_printer_paper_out"
+    PRINTER_COVER_OPEN = "staff_printer_cover_open"
+    PRINTER_OFFLINE = "staff_printer_offline"
     LIGHT_FAULT = "staff_light_fault"
 
 
 _PRIORITY = tuple(Alert)
+_PRINTER_ALERTS = {
+    "paper_out": Alert.PRINTER_PAPER_OUT,
+    "cover_open": Alert.PRINTER_COVER_OPEN,
+    "offline": Alert.PRINTER_OFFLINE,
+}
 
 
 class DeviceHealth:
@@ -64,6 +73,15 @@ class DeviceHealth:
 
     def light(self, faulty: bool) -> bool:
         return self._set(Alert.LIGHT_FAULT, faulty)
+
+    def printer(self, code: str | None) -> bool:
+        """The printer's state after a print: None (printed) clears; any failure code is one
+        of the printer alerts (an unknown code is `offline`: staff must look either way)."""
+        wanted = None if code is None else _PRINTER_ALERTS.get(code, Alert.PRINTER_OFFLINE)
+        changed = False
+        for alert in _PRINTER_ALERTS.values():
+            changed |= self._set(alert, alert is wanted)
+        return changed
 
     def _set(self, alert: Alert, on: bool) -> bool:
         if (alert in self._faults) == on:

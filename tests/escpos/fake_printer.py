@@ -54,8 +54,11 @@ def status_byte(state: State, n: int) -> int:
 
 
 class FakeReceiptPrinter:
-    def __init__(self, state: State = "ready") -> None:
+    def __init__(self, state: State = "ready", then: tuple[State, ...] = ()) -> None:
+        """`then`: the states of the following connections, one each (the last one stays):
+        a printer that is out of paper for the first job and loaded for the next."""
         self.state: State = state
+        self._then = list(then)
         self.received = bytearray()
         self.printed: list[Command] = []
         self.refused: list[Command] = []
@@ -102,6 +105,8 @@ class FakeReceiptPrinter:
             except OSError:
                 return
             self.connections += 1
+            if self.connections > 1 and self._then:
+                self.state = self._then.pop(0)
             with conn:
                 self._talk(conn)
 

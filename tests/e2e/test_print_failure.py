@@ -1,0 +1,47 @@
+"""The printer fails at the print step in a running kiosk (a real Kivy window on Xvfb, the
+tests' own network receipt printer on loopback): the record is already saved, the screen says
+to ask staff and that a later reprint is the central system's, staff see the alert, and once
+the printer is loaded "print again" prints the card, which is then decoded and its QR read."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+
+from tests.escpos.decode import Raster
+from tests.escpos.fake_printer import FakeReceiptPrinter
+from tests.escpos.qr import read_qr_codes
+
+
+def _events(kiosk, name):
+    return [e for e in kiosk.log_events() if e.get("event") == name]
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_paper_out_then_print_again(make_kiosk, api_server, tmp_path, language):
+    shots = tmp_path / "shots"
+    with FakeReceiptPrinter("paper_out", then=("ready",)) as printer:
+        kiosk = make_kiosk(api_server, devices={"printer": printer.uri})
+        with kiosk.config.open("a", encoding="utf-8") as config:  # (`display` is taken)
+            config.write(f'\n[display]\nlanguage = "{language}"\n')
+        result = kiosk.play("print-recovery", "--shots", str(shots))
+    assert result.returncode == 0, kiosk.log_tail()
+
+    names = [p.stem.split("-", 1)[1] for p in sorted(shots.glob("*.png"))]
+    assert names == ["print-paper-out", "done-after-reprint"]
+    for shot in shots.glob("*.png"):
+        with Image.open(shot) as img:
+            assert img.size == (1920, 1080)
+
+    assert len(_events(kiosk, "record.saved")) == 1  # saved once, before the first attempt
+    failed = _events(kiosk, "effects.failed")
+    assert [e["code"] for e in failed] == ["paper_out"]
+    assert len(_events(kiosk, "printer.login_card_printed")) == 1
+    assert printer.connections == 2 and not printer.errors
+    assert not any(isinstance(c, Raster) for c in printer.refused)  # no job for an empty printer
+    [card] = printer.receipts()
+    card.save(tmp_path / "printed-card.png")  # to look at
+    [qr] = read_qr_codes(card)
+    web, _, number = qr.partition("#")
+    assert web == "https://www.hneeb.cn" and len(number) == 8 and number.startswith("4301")
+    assert kiosk.status()["records"]["queued"] == 1
