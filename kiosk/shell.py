@@ -163,10 +163,15 @@ class Shell:
 
     def _outcome(self, effect: ev.Effect, outcome: ev.EffectOutcome) -> None:
         """On the UI thread: a printout's result is also the printer's health (staff see
-        paper out, cover open or offline in the footer until a printout works again)."""
+        paper out, cover open or offline in the footer until a printout works again, and a
+        nearly used-up roll until one prints without)."""
         if isinstance(effect, ev.PrintLoginCard):
             code = outcome.code if isinstance(outcome, ev.EffectFailed) else None
-            self._health_changed(self.health.printer(code))
+            near_end = isinstance(outcome, ev.Printed) and outcome.paper_near_end
+            if self.health.printer(code, paper_near_end=near_end):
+                event(log, LogEvent.HEALTH_PRINTER, level=logging.INFO if code is None
+                      else logging.ERROR, alert=self.health.printer_alert or "none")
+                self._health_changed(True)
         self.session.handle(outcome)
 
     # -- devices -------------------------------------------------------------------------

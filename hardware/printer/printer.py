@@ -52,8 +52,9 @@ class PrinterStatus:
 
 @runtime_checkable
 class Printer(Protocol):
-    def print_login_card(self, card: LoginCard) -> None:
-        """Print the card, or raise PrinterError; returns once the printer has taken it."""
+    def print_login_card(self, card: LoginCard) -> PrinterStatus:
+        """Print the card, or raise PrinterError; returns once the printer has taken it, with
+        the printer's status after the job (a near-end roll is a staff warning)."""
         ...
 
     def status(self) -> PrinterStatus:

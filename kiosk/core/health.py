@@ -28,6 +28,7 @@ class Alert(StrEnum):
     PRINTER_COVER_OPEN = "staff_printer_cover_open"
     PRINTER_OFFLINE = "staff_printer_offline"
     LIGHT_FAULT = "staff_light_fault"
+    PRINTER_PAPER_LOW = "staff_printer_paper_low"  # printing goes on: load a roll soon
 
 
 _PRIORITY = tuple(Alert)
@@ -36,6 +37,7 @@ _PRINTER_ALERTS = {
     "cover_open": Alert.PRINTER_COVER_OPEN,
     "offline": Alert.PRINTER_OFFLINE,
 }
+_PRINTER_ALERTS_ALL = (*_PRINTER_ALERTS.values(), Alert.PRINTER_PAPER_LOW)
 
 
 class DeviceHealth:
@@ -74,12 +76,20 @@ class DeviceHealth:
     def light(self, faulty: bool) -> bool:
         return self._set(Alert.LIGHT_FAULT, faulty)
 
-    def printer(self, code: str | None) -> bool:
+    @property
+    def printer_alert(self) -> Alert | None:
+        """The printer's own alert now (whatever else is broken), or None."""
+        return next((a for a in _PRINTER_ALERTS_ALL if a in self._faults), None)
+
+    def printer(self, code: str | None, paper_near_end: bool = False) -> bool:
         """The printer's state after a print: None (printed) clears; any failure code is one
-        of the printer alerts (an unknown code is `offline`: staff must look either way)."""
+        of the printer alerts (an unknown code is `offline`: staff must look either way).
+        A printed card on a nearly used-up roll is the low-paper warning."""
         wanted = None if code is None else _PRINTER_ALERTS.get(code, Alert.PRINTER_OFFLINE)
+        if wanted is None and paper_near_end:
+            wanted = Alert.PRINTER_PAPER_LOW
         changed = False
-        for alert in _PRINTER_ALERTS.values():
+        for alert in _PRINTER_ALERTS_ALL:
             changed |= self._set(alert, alert is wanted)
         return changed
 

@@ -147,6 +147,10 @@ ALERTS: dict[str, Words] = {
     "staff_printer_offline": Words(
         "打印机未连接或故障，请工作人员检查", "Printer offline or faulty: staff, please check"
     ),
+    "staff_printer_paper_low": Words(
+        "打印纸即将用完，请工作人员准备换纸",
+        "Printer paper nearly used up: staff, load a roll soon",
+    ),
     "staff_light_fault": Words(
         "补光灯故障，请工作人员检查（不影响拍照）",
         "Fill light fault: staff, please check (photos still work)",

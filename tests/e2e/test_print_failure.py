@@ -17,10 +17,13 @@ def _events(kiosk, name):
     return [e for e in kiosk.log_events() if e.get("event") == name]
 
 
-@pytest.mark.parametrize("language", ["zh", "en"])
-def test_paper_out_then_print_again(make_kiosk, api_server, tmp_path, language):
+@pytest.mark.parametrize(("language", "loaded", "alerts"), [
+    ("zh", "ready", ["staff_printer_paper_out", "none"]),
+    ("en", "near_end", ["staff_printer_paper_out", "staff_printer_paper_low"]),
+])
+def test_paper_out_then_print_again(make_kiosk, api_server, tmp_path, language, loaded, alerts):
     shots = tmp_path / "shots"
-    with FakeReceiptPrinter("paper_out", then=("ready",)) as printer:
+    with FakeReceiptPrinter("paper_out", then=(loaded,)) as printer:
         kiosk = make_kiosk(api_server, devices={"printer": printer.uri})
         with kiosk.config.open("a", encoding="utf-8") as config:  # (`display` is taken)
             config.write(f'\n[display]\nlanguage = "{language}"\n')
@@ -37,6 +40,7 @@ def test_paper_out_then_print_again(make_kiosk, api_server, tmp_path, language):
     failed = _events(kiosk, "effects.failed")
     assert [e["code"] for e in failed] == ["paper_out"]
     assert len(_events(kiosk, "printer.login_card_printed")) == 1
+    assert [e["alert"] for e in _events(kiosk, "health.printer")] == alerts
     assert printer.connections == 2 and not printer.errors
     assert not any(isinstance(c, Raster) for c in printer.refused)  # no job for an empty printer
     [card] = printer.receipts()

@@ -61,8 +61,9 @@ def test_near_end_prints_and_warns(tmp_path: Path, font: Path) -> None:
     with FakeReceiptPrinter("near_end") as fake:
         printer = _printer(fake, font, tmp_path)
         status = printer.status()
-        printer.print_login_card(_card())
+        after = printer.print_login_card(_card())
     assert (status.ok, status.code, status.paper) == (True, None, "near_end")
+    assert (after.ok, after.paper) == (True, "near_end")
     assert printer.last_status is not None and printer.last_status.paper == "near_end"
     assert len(fake.receipts()) == 1
 

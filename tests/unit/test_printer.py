@@ -120,3 +120,10 @@ def test_simulated_test_slip_carries_the_device_id(tmp_path: Path, font: Path) -
     assert printer.last_printout.name.endswith("-test-receipt.png")
     with Image.open(printer.last_printout) as im:
         assert read_qr_codes(im) == ["SIM-0042"]
+
+
+def test_simulated_near_end_prints_and_says_so(tmp_path: Path, font: Path) -> None:
+    printer = open_printer("sim://", tmp_path, font)
+    (tmp_path / "printer-paper-near-end").touch()
+    after = printer.print_login_card(_card())
+    assert (after.ok, after.paper) == (True, "near_end") and printer.last_printout is not None

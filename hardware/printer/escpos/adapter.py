@@ -86,20 +86,19 @@ class EscposPrinter:
             return PrinterStatus(ok=False, code=exc.code, detail=exc.detail,
                                  paper="out" if exc.code == "paper_out" else "ok")
 
-    def print_login_card(self, card: LoginCard) -> None:
-        self.print_image(render_login_card(
+    def print_login_card(self, card: LoginCard) -> PrinterStatus:
+        return self.print_image(render_login_card(
             card, self.font_path, default_web_address=self.default_web_address,
             width=self.target.width))
 
     def print_test_receipt(self, device_id: str, printed_at: datetime) -> PrinterStatus:
         """The technician's test slip; the status after it (PrinterError when not ready)."""
-        self.print_image(render_test_receipt(device_id, printed_at, self.font_path,
-                                             width=self.target.width))
-        assert self.last_status is not None
-        return self.last_status
+        return self.print_image(render_test_receipt(device_id, printed_at, self.font_path,
+                                                    width=self.target.width))
 
-    def print_image(self, image: Image.Image) -> None:
-        """Print a mode "1" image of the paper's width and cut, or raise PrinterError."""
+    def print_image(self, image: Image.Image) -> PrinterStatus:
+        """Print a mode "1" image of the paper's width and cut; the status after the job, or
+        PrinterError."""
         if image.width > self.target.width:
             raise ValueError(f"image is {image.width} dots wide, paper {self.target.width}")
         with self._open() as conn:
@@ -117,6 +116,7 @@ class EscposPrinter:
             if after.code is not None:
                 raise PrinterError(after.code, f"after the job: {after.detail}; "
                                    "the printout may be incomplete")
+            return after
 
     @contextmanager
     def _open(self) -> Iterator[Escpos]:

@@ -6,6 +6,7 @@ process can pull the paper out from under a running kiosk:
 
 - `sim_dir/printer-paper-out` → PrinterError("paper_out")
 - `sim_dir/printer-offline` → PrinterError('offline')
+- `sim_dir/printer-paper-near-end` → prints, and says the roll is nearly used up
 
 Printouts carry a name and an initial password: fine for synthetic people in tests and demos;
 a real machine never uses `sim://`.
@@ -32,6 +33,7 @@ from kiosk.core.login_card import LoginCard
 
 PAPER_OUT_FILE = "printer-paper-out"
 OFFLINE_FILE = "printer-offline"
+NEAR_END_FILE = "printer-paper-near-end"
 PRINTOUTS_DIR = "printouts"
 
 
@@ -54,12 +56,15 @@ class SimulatedPrinter:
         if (self.sim_dir / PAPER_OUT_FILE).exists():
             return PrinterStatus(ok=False, code="paper_out", detail="simulated paper out",
                                  paper="out")
+        if (self.sim_dir / NEAR_END_FILE).exists():
+            return PrinterStatus(ok=True, detail="simulated paper near end", paper="near_end")
         return PrinterStatus(ok=True, detail="simulated printer")
 
-    def print_login_card(self, card: LoginCard) -> None:
+    def print_login_card(self, card: LoginCard) -> PrinterStatus:
         self._refuse_unless_ready()
         self._save(render_login_card(
             card, self.font_path, default_web_address=self.default_web_address), "login-card")
+        return self.status()
 
     def print_test_receipt(self, device_id: str, printed_at: datetime) -> PrinterStatus:
         self._refuse_unless_ready()
