@@ -13,15 +13,21 @@ each `DLE EOT n` with the status byte the command reference gives for its script
 
 `printed` holds the commands it printed, `receipts()` the pictures; `last_byte_at` is the
 `time.perf_counter()` of the last byte received (for the benchmark). One connection at a
-time, as on a real printer's raw port.
+time, as on a real printer's raw port. `start_pty()` serves the same printer on a pty instead,
+as a serial receipt printer.
 """
 
 from __future__ import annotations
 
+import os
+import pty
+import select
 import socket
 import struct
 import threading
 import time
+import tty
+from collections.abc import Callable
 from typing import Literal
 
 from PIL import Image
@@ -83,8 +89,11 @@ class FakeReceiptPrinter:
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(5)
+        if self._thread.is_alive():
+            self._thread.join(5)
         self._server.close()
+        for fd in getattr(self, "_pty", ()):
+            os.close(fd)
 
     def __enter__(self) -> FakeReceiptPrinter:
         return self.start()
@@ -112,14 +121,31 @@ class FakeReceiptPrinter:
 
     def _talk(self, conn: socket.socket) -> None:
         conn.settimeout(0.2)
+
+        def recv() -> bytes | None:
+            try:
+                return conn.recv(65536)
+            except TimeoutError:
+                return None
+
+        def drop() -> None:
+            # SO_LINGER 0: close with a reset, as a printer losing power does.
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+        self._converse(recv, conn.sendall, drop)
+
+    def _converse(self, recv: Callable[[], bytes | None], send: Callable[[bytes], object],
+                  drop: Callable[[], None]) -> None:
+        """One connection: `recv` gives bytes, None when nothing came in a while, b"" at the
+        end; OSError from either side ends it."""
         parser = Parser()
         while not self._stop.is_set():
             try:
-                chunk = conn.recv(65536)
-            except TimeoutError:
-                continue
+                chunk = recv()
             except OSError:
                 return
+            if chunk is None:
+                continue
             if not chunk:
                 return
             self.last_byte_at = time.perf_counter()
@@ -133,22 +159,52 @@ class FakeReceiptPrinter:
             if self.state == "drop_mid_job" and (
                 parser.pending.startswith(b"\x1dv0") or any(isinstance(c, Raster) for c in commands)
             ):
-                # SO_LINGER 0: close with a reset, as a printer losing power does.
-                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                drop()
                 return
             for command in commands:
-                if not self._act(conn, command):
+                if not self._act(send, command):
                     return
                 if self.state == "runs_out_mid_job" and isinstance(command, Raster):
                     self.state = "paper_out"
 
-    def _act(self, conn: socket.socket, command: Command) -> bool:
+    # -- a serial printer: the same printer behind a pty ---------------------------------
+
+    def start_pty(self) -> str:
+        """Serve on a pty instead of TCP (a printer on a serial line); returns the device path
+        for `escpos-serial://`. There is no connection to drop: `drop_mid_job` goes silent."""
+        master, slave = pty.openpty()
+        tty.setraw(slave)
+        self._pty = (master, slave)
+        self._thread = threading.Thread(target=self._serve_pty, name="fake-escpos-pty",
+                                        daemon=True)
+        self._thread.start()
+        return os.ttyname(slave)
+
+    def _serve_pty(self) -> None:
+        master = self._pty[0]
+        silent = False
+
+        def recv() -> bytes | None:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            return os.read(master, 65536) if ready else None
+
+        def drop() -> None:
+            nonlocal silent
+            silent = True
+
+        self.connections += 1
+        while not self._stop.is_set():
+            self._converse(recv, lambda data: None if silent else os.write(master, data), drop)
+            if silent:
+                self.state = "silent"
+
+    def _act(self, send: Callable[[bytes], object], command: Command) -> bool:
         if isinstance(command, StatusQuery):
             self.status_queries.append(command.n)
             if self.state == "silent":
                 return True
             try:
-                conn.sendall(bytes((status_byte(self.state, command.n),)))
+                send(bytes((status_byte(self.state, command.n),)))
             except OSError:
                 return False
             return True

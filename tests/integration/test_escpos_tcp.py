@@ -130,3 +130,27 @@ def test_paper_running_out_during_the_card_is_caught_after_the_job(
             printer.print_login_card(_card())
     assert info.value.code == "paper_out" and "after the job" in info.value.detail
     assert fake.state == "paper_out" and fake.status_queries == [1, 2, 3, 4, 1, 2, 3, 4]
+
+
+def test_a_serial_printer_on_a_pty_prints_and_reports_paper_out(tmp_path: Path, font: Path) -> None:
+    fake = FakeReceiptPrinter("ready")
+    device = fake.start_pty()
+    try:
+        printer = open_printer(f"escpos-serial://{device}?baud=115200&timeout=1", tmp_path, font)
+        t = time.monotonic()
+        printer.print_login_card(_card())
+        took = time.monotonic() - t
+        fake.state = "paper_out"
+        with pytest.raises(PrinterError) as info:
+            printer.print_login_card(_card())
+        fake.state = "silent"
+        status = printer.status()
+    finally:
+        fake.stop()
+    assert not fake.errors
+    [paper] = fake.receipts()
+    assert paper.tobytes() == render_login_card(_card(), font).tobytes()
+    assert info.value.code == "paper_out" and status.code == "offline"
+    # Each status answer is one byte: reading it must not wait out the timeout for more
+    # (python-escpos's Serial reads 16), or every card waits 8 s for its eight answers.
+    assert took < 2, f"a card over serial took {took:.1f} s"

@@ -136,13 +136,21 @@ class EscposPrinter:
             with suppress(OSError, escpos_errors.Error):
                 conn.close()
 
+    def _query(self, conn: Escpos, n: int) -> bytes:
+        """One DLE EOT answer. python-escpos's Serial reads 16 bytes, so on a serial line
+        every one-byte answer would wait out the whole timeout; read the one byte there."""
+        if self.target.kind != "serial":
+            return bytes(conn.query_status(dle_eot.query(n)))
+        conn._raw(dle_eot.query(n))
+        return bytes(conn.device.read(1))
+
     def _ask(self, conn: Escpos, during: str = "") -> PrinterStatus:
         """DLE EOT 1-4 on the open connection; offline when an answer is missing or garbled."""
         answers: dict[int, bytes] = {}
         prefix = f"{during}: " if during else ""
         for n in dle_eot.QUERIES:
             try:
-                answers[n] = bytes(conn.query_status(dle_eot.query(n)))
+                answers[n] = self._query(conn, n)
             except (OSError, escpos_errors.Error) as exc:
                 raise PrinterError("offline", f"{prefix}no status answer from "
                                    f"{self.target.describe()} ({type(exc).__name__})") from None
