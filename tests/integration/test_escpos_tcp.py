@@ -154,3 +154,17 @@ def test_a_serial_printer_on_a_pty_prints_and_reports_paper_out(tmp_path: Path, 
     # Each status answer is one byte: reading it must not wait out the timeout for more
     # (python-escpos's Serial reads 16), or every card waits 8 s for its eight answers.
     assert took < 2, f"a card over serial took {took:.1f} s"
+
+
+@pytest.mark.parametrize("uri", ["escpos-usb://dead:beef?timeout=1",
+                                 "escpos-serial:///dev/ttyS77?timeout=1"])
+def test_a_printer_that_is_not_plugged_in_is_offline_not_a_crash(
+    tmp_path: Path, font: Path, uri: str
+) -> None:
+    """No such USB device (or no libusb at all) and no such serial port: `offline` with the
+    reason, as `kioskctl printer status` and the kiosk's print step need, never a traceback."""
+    printer = open_printer(uri, tmp_path, font)
+    status = printer.status()
+    assert status.code == "offline" and "cannot reach the printer" in status.detail
+    with pytest.raises(PrinterError, match="offline"):
+        printer.print_login_card(_card())

@@ -125,7 +125,9 @@ class EscposPrinter:
         try:
             try:
                 conn.open()
-            except (OSError, escpos_errors.Error) as exc:
+            # ValueError: pyusb's NoBackendError (no libusb on the machine) and pyserial's
+            # refusal of a port's settings; OSError: refused, unreachable, no such device.
+            except (OSError, ValueError, escpos_errors.Error) as exc:
                 raise PrinterError("offline", f"cannot reach the printer at {where} "
                                    f"({type(exc).__name__})") from None
             serial_port = getattr(conn, "device", None)
