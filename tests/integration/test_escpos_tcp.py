@@ -151,6 +151,7 @@ def test_a_serial_printer_on_a_pty_prints_and_reports_paper_out(tmp_path: Path, 
     [paper] = fake.receipts()
     assert paper.tobytes() == render_login_card(_card(), font).tobytes()
     assert info.value.code == "paper_out" and status.code == "offline"
+    assert "no status answer" in status.detail
     # Each status answer is one byte: reading it must not wait out the timeout for more
     # (python-escpos's Serial reads 16), or every card waits 8 s for its eight answers.
     assert took < 2, f"a card over serial took {took:.1f} s"

@@ -153,6 +153,8 @@ class EscposPrinter:
         for n in dle_eot.QUERIES:
             try:
                 answers[n] = self._query(conn, n)
+                if not answers[n]:  # a serial read that timed out, a TCP peer that closed
+                    raise TimeoutError("nothing")
             except (OSError, escpos_errors.Error) as exc:
                 raise PrinterError("offline", f"{prefix}no status answer from "
                                    f"{self.target.describe()} ({type(exc).__name__})") from None
