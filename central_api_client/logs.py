@@ -96,6 +96,7 @@ class LogEvent(StrEnum):
     HEALTH_CAMERA_LOST = "health.camera_lost", "the camera is gone: a staff alert"
     HEALTH_READER_BACK = "health.reader_back", "the ID card reader answers again"
     HEALTH_READER_LOST = "health.reader_lost", "the ID card reader stopped answering: a staff alert"
+    HEALTH_PRINTER = "health.printer", "the printer's staff alert changed (alert=none: well)"
 
     IDCARD_ADAPTER_ERROR = "idcard.adapter_error", "the reader adapter raised an unexpected error"
     IDCARD_CALLBACK_FAILED = "idcard.callback_failed", "the card watcher's listener raised"

@@ -245,6 +245,35 @@ def preview_rate(p: Player, seconds: float = 10.0) -> Iterator[Wait]:
     yield from _leave_photo(p)
 
 
+def print_recovery(p: Player) -> Iterator[Wait]:
+    """The printer fails at the print step (the test's network printer is out of paper for the
+    first job): the record is saved, the screen says to ask staff and staff are alerted; after
+    "print again" (the printer loaded by then) the card prints and the journey ends as usual
+    (the test reads the printer's alerts from the log)."""
+    yield from _to_photo(p)
+    yield p.until(lambda: _photo_phase(p) == "review", "auto-capture", timeout_s=30)
+    yield from p.tap("accept")
+    yield p.screen("check")
+    yield p.until(lambda: p.session.data is not None
+                  and p.session.data.sequence_number is not None, "sequence number")
+    yield from p.tap("confirm")
+    yield p.screen("sign")
+    yield from p.sign()
+    yield from p.tap("confirm")
+    yield p.screen("print", timeout_s=30)
+    yield p.until(lambda: p.current_screen.failed, "print failed", timeout_s=30)
+    out = alert_text(Alert.PRINTER_PAPER_OUT, p.config.display.language)
+    yield p.until(lambda: p.staff_alert == out, "paper-out alert")
+    yield from p.shot("print-paper-out")
+    yield from p.tap("print_again")
+    yield p.screen("done", timeout_s=30)
+    yield p.until(lambda: p.staff_alert != out, "paper-out alert gone")
+    yield from p.shot("done-after-reprint")
+    yield p.remove_card()
+    yield from p.tap("finish")
+    yield p.screen("attract")
+
+
 def ready(p: Player) -> Iterator[Wait]:
     """Only wait for the attract screen: for start-up measurements."""
     yield p.screen("attract")
@@ -266,6 +295,7 @@ SCRIPTS: dict[str, Script] = {
     "camera-unplugged": camera_unplugged,
     "photo-retakes": photo_retakes,
     "light-broken": light_broken,
+    "print-recovery": print_recovery,
 }
 
 

@@ -59,14 +59,15 @@ SIMULATED = "sim://"
 
 def simulated_devices(config: Config) -> Config:
     """`--simulate`: the ID card reader simulated, and the camera and printer unless already a
-    simulator (which keeps its options, sim://?fps=30); the light as configured, else simulated.
-    The chip photo decoder a technician named still applies."""
+    simulator (which keeps its options, sim://?fps=30); a network receipt printer stays (a bench
+    printer, or the tests' own on loopback); the light as configured, else simulated. The chip
+    photo decoder a technician named still applies."""
     mine = config.devices
     return replace(config, devices=replace(
         mine,
         idcard=SIMULATED,
         camera=mine.camera if mine.camera.startswith("sim:") else SIMULATED,
-        printer=mine.printer if mine.printer.startswith("sim:") else SIMULATED,
+        printer=mine.printer if mine.printer.startswith(("sim:", "escpos-tcp:")) else SIMULATED,
         light=mine.light or SIMULATED,
     ))
 

@@ -47,9 +47,9 @@ class EffectRunner:
                 png = signature_png(effect.strokes)
                 return ev.SignatureRendered(effect.session_id, Signature(png, effect.strokes))
             if isinstance(effect, ev.PrintLoginCard):
-                self.printer.print_login_card(effect.card)
-                event(log, LogEvent.PRINTER_LOGIN_CARD_PRINTED)
-                return ev.Printed(effect.session_id)
+                after = self.printer.print_login_card(effect.card)
+                event(log, LogEvent.PRINTER_LOGIN_CARD_PRINTED, paper=after.paper)
+                return ev.Printed(effect.session_id, paper_near_end=after.paper == "near_end")
             raise TypeError(f"unknown effect {name}")
         except CodedError as exc:  # a kiosk rule or a device (the printer) said no, with a code
             event(log, LogEvent.EFFECTS_FAILED, level=logging.WARNING, effect=name, code=exc.code)

@@ -157,9 +157,22 @@ class Shell:
         future = self._executor.submit(self.runner.run, effect)
 
         def done(f: Future[ev.EffectOutcome]) -> None:
-            self._post(lambda: self.session.handle(f.result()))
+            self._post(lambda: self._outcome(effect, f.result()))
 
         future.add_done_callback(done)
+
+    def _outcome(self, effect: ev.Effect, outcome: ev.EffectOutcome) -> None:
+        """On the UI thread: a printout's result is also the printer's health (staff see
+        paper out, cover open or offline in the footer until a printout works again, and a
+        nearly used-up roll until one prints without)."""
+        if isinstance(effect, ev.PrintLoginCard):
+            code = outcome.code if isinstance(outcome, ev.EffectFailed) else None
+            near_end = isinstance(outcome, ev.Printed) and outcome.paper_near_end
+            if self.health.printer(code, paper_near_end=near_end):
+                event(log, LogEvent.HEALTH_PRINTER, level=logging.INFO if code is None
+                      else logging.ERROR, alert=self.health.printer_alert or "none")
+                self._health_changed(True)
+        self.session.handle(outcome)
 
     # -- devices -------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from provisioning.idcard_cli import idcard
 from provisioning.light_cli import light
 from provisioning.machine import open_machine
 from provisioning.photo_cli import camera, photo
+from provisioning.printer_cli import printer
 
 console = Console()
 
@@ -323,6 +324,7 @@ cli.add_command(idcard)
 cli.add_command(photo)
 cli.add_command(camera)
 cli.add_command(light)
+cli.add_command(printer)
 
 if __name__ == "__main__":
     cli()

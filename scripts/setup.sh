@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 # libgl1-mesa-dri, libegl1: OpenGL for Kivy's window (software rendering where there is no GPU);
 # libmtdev1: Kivy's multitouch input on Linux panels; postgresql: initdb and pg_ctl (in
 # /usr/lib/postgresql/N/bin) for the tests' throwaway cluster behind `--db postgresql://...`;
-# gcc, libc6-dev: the power-cut test's LD_PRELOAD shim (tests/integration/powercut).
+# gcc, libc6-dev: the power-cut test's LD_PRELOAD shim (tests/integration/powercut);
+# zbar-tools: zbarimg reads the QR codes of printed receipts back in the tests.
 DEB_PACKAGES=(xvfb xauth fonts-noto-cjk libgl1-mesa-dri libegl1 libgl1 libmtdev1 postgresql
-              gcc libc6-dev)
+              gcc libc6-dev zbar-tools)
 PYTHON="${PYTHON:-python3}"
 # Debian's own python3 ships venv and ensurepip separately.
 if ! "$PYTHON" -c "import ensurepip, venv" >/dev/null 2>&1; then

@@ -141,7 +141,10 @@ class RecordSaved:
 
 @dataclass(frozen=True)
 class Printed:
+    """The card is printed; `paper_near_end`: the roll is nearly used up (a staff warning)."""
+
     session_id: str
+    paper_near_end: bool = False
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,21 @@ class Alert(StrEnum):
 
     READER_LOST = "staff_reader_lost"
     CAMERA_LOST = "staff_camera_lost"
+    # A candidate is waiting for a printout: more urgent than a dim photo.
+    PRINTER_PAPER_OUT = "staff_printer_paper_out"
+    PRINTER_COVER_OPEN = "staff_printer_cover_open"
+    PRINTER_OFFLINE = "staff_printer_offline"
     LIGHT_FAULT = "staff_light_fault"
+    PRINTER_PAPER_LOW = "staff_printer_paper_low"  # printing goes on: load a roll soon
 
 
 _PRIORITY = tuple(Alert)
+_PRINTER_ALERTS = {
+    "paper_out": Alert.PRINTER_PAPER_OUT,
+    "cover_open": Alert.PRINTER_COVER_OPEN,
+    "offline": Alert.PRINTER_OFFLINE,
+}
+_PRINTER_ALERTS_ALL = (*_PRINTER_ALERTS.values(), Alert.PRINTER_PAPER_LOW)
 
 
 class DeviceHealth:
@@ -64,6 +75,23 @@ class DeviceHealth:
 
     def light(self, faulty: bool) -> bool:
         return self._set(Alert.LIGHT_FAULT, faulty)
+
+    @property
+    def printer_alert(self) -> Alert | None:
+        """The printer's own alert now (whatever else is broken), or None."""
+        return next((a for a in _PRINTER_ALERTS_ALL if a in self._faults), None)
+
+    def printer(self, code: str | None, paper_near_end: bool = False) -> bool:
+        """The printer's state after a print: None (printed) clears; any failure code is one
+        of the printer alerts (an unknown code is `offline`: staff must look either way).
+        A printed card on a nearly used-up roll is the low-paper warning."""
+        wanted = None if code is None else _PRINTER_ALERTS.get(code, Alert.PRINTER_OFFLINE)
+        if wanted is None and paper_near_end:
+            wanted = Alert.PRINTER_PAPER_LOW
+        changed = False
+        for alert in _PRINTER_ALERTS_ALL:
+            changed |= self._set(alert, alert is wanted)
+        return changed
 
     def _set(self, alert: Alert, on: bool) -> bool:
         if (alert in self._faults) == on:

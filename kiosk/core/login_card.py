@@ -23,3 +23,13 @@ class LoginCard:
     web_address: str
     printed_at: datetime
     title: str = "湖南省普通高考网上报名登录卡"
+
+
+def login_card_qr(sequence_number: str, web_address: str) -> str:
+    """What the login card's QR code carries: the web address, the sequence number after `#`.
+
+    A phone's camera opens the registration site from it and shows the number to copy; the
+    fragment never reaches the site's server. Never the initial password: a QR code can be read
+    over a shoulder or from a photo of the slip more easily than printed digits.
+    """
+    return f"{web_address}#{sequence_number}"

@@ -44,6 +44,9 @@ class SessionData:
     saving: bool = False
     saved: bool = False
     printing: bool = False
+    # Why the last printout failed (a printer code: paper_out, cover_open, offline, or an
+    # effect's), while the candidate may ask for it again; None otherwise.
+    print_failed: str | None = None
 
 
 @dataclass(frozen=True)
@@ -214,25 +217,40 @@ class SignStep(Step):
 
 
 class PrintStep(Step):
+    """Print the login card. If the printer fails, the record is already sealed and queued:
+    the step stays, says so and offers the printout again (`Retake`) for as long as the
+    session is open, since after it nothing on the kiosk can read the card's password back;
+    `Dismiss` leaves without it (a reprint is then the central system's job)."""
+
     name = "print"
 
     def enter(self, data: SessionData, settings: StepSettings, now: datetime) -> Outcome:
-        data.printing = True
-        return stay(ev.PrintLoginCard(data.session_id, login_card(data, settings, now)))
+        return self._print(data, settings, now)
 
     def handle(
         self, event: ev.Event, data: SessionData, settings: StepSettings, now: datetime
     ) -> Outcome:
-        if isinstance(event, ev.Printed):
+        if isinstance(event, ev.Printed) and data.printing:
             data.printing = False
             return NEXT
-        if isinstance(event, ev.EffectFailed):
-            data.printing = False
-            return notice(Notice.PRINT_FAILED)
+        if isinstance(event, ev.EffectFailed) and data.printing:
+            data.printing, data.print_failed = False, event.code
+            return STAY
+        if data.print_failed is not None and not data.printing:
+            if isinstance(event, ev.Retake | ev.Confirm):
+                return self._print(data, settings, now)
+            if isinstance(event, ev.Dismiss):
+                return FINISH
         return STAY
 
     def can_cancel(self, data: SessionData) -> bool:
-        return False
+        """Not while printing; after a failure the idle timeout may end it like any step."""
+        return data.print_failed is not None and not data.printing
+
+    @staticmethod
+    def _print(data: SessionData, settings: StepSettings, now: datetime) -> Outcome:
+        data.printing, data.print_failed = True, None
+        return stay(ev.PrintLoginCard(data.session_id, login_card(data, settings, now)))
 
 
 class DoneStep(Step):

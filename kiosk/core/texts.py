@@ -109,6 +109,11 @@ SCREENS: dict[str, Words] = {
     "print_hint": Words(
         "请稍候，登录卡将从出纸口打出", "Please wait, the card comes out of the slot"
     ),
+    "print_again": Words("重新打印", "Print again"),
+    "print_leave": Words("不打印，结束", "Finish without it"),
+    "print_cause_paper_out": Words("打印机缺纸。", "The printer is out of paper."),
+    "print_cause_cover_open": Words("打印机盖未关好。", "The printer's cover is open."),
+    "print_cause_offline": Words("打印机暂时无法使用。", "The printer is not available."),
     "done_title": Words("现场确认完成", "Registration complete"),
     "done_message": Words(
         "请取走登录卡和身份证\n初始密码请妥善保管，首次登录后请立即修改",
@@ -132,6 +137,19 @@ ALERTS: dict[str, Words] = {
     ),
     "staff_camera_lost": Words(
         "摄像头未连接，请工作人员检查", "Camera not connected: staff, please check"
+    ),
+    "staff_printer_paper_out": Words(
+        "打印机缺纸，请工作人员装纸", "Printer out of paper: staff, please load a roll"
+    ),
+    "staff_printer_cover_open": Words(
+        "打印机盖未关好，请工作人员检查", "Printer cover open: staff, please close it"
+    ),
+    "staff_printer_offline": Words(
+        "打印机未连接或故障，请工作人员检查", "Printer offline or faulty: staff, please check"
+    ),
+    "staff_printer_paper_low": Words(
+        "打印纸即将用完，请工作人员准备换纸",
+        "Printer paper nearly used up: staff, load a roll soon",
     ),
     "staff_light_fault": Words(
         "补光灯故障，请工作人员检查（不影响拍照）",
@@ -198,11 +216,15 @@ NOTICES: dict[Notice, tuple[Words, Words]] = {
     ),
     Notice.DISK_FULL: (Words("本机存储空间不足", "This machine's storage is nearly full"),
                        _TELL_STAFF),
+    # Shown on the print screen itself, which stays (with "print again") while the session lasts.
     Notice.PRINT_FAILED: (
         Words("登录卡打印失败", "The login card could not be printed"),
         Words(
-            "您的报名信息已经保存。\n请联系现场工作人员补打登录卡。",
-            "Your registration has been saved.\nPlease ask a member of staff to reprint the card.",
+            "您的报名信息已经保存。请联系现场工作人员，待打印机恢复后点“重新打印”。\n"
+            "离开本页后本机无法再打印此卡（报名信息已加密），补打需由省招生考试系统办理。",
+            "Your registration has been saved. Ask a member of staff, then touch"
+            ' "Print again".\nAfter you leave, this kiosk cannot print the card again (the'
+            " record is sealed): a reprint is then the provincial system's job.",
         ),
     ),
     Notice.INTERNAL_ERROR: (Words("系统出现问题", "Something went wrong"), _ASK_STAFF),

@@ -23,7 +23,7 @@ from kiosk.core.errors import CodedError, DeviceError, KioskError
 
 DEVICE_CODES = {
     "reader_unavailable", "no_card", "card_read_failed", "card_removed",  # the ID card reader
-    "out_of_paper", "offline",  # the printer
+    "paper_out", "cover_open", "offline",  # the printer
     "light_unavailable",  # the fill light
     "camera_unavailable",  # the camera
 }
@@ -73,9 +73,9 @@ def test_device_and_kiosk_errors_share_one_base() -> None:
 
 
 def test_code_and_detail_read_the_same_on_every_error() -> None:
-    printer = PrinterError("out_of_paper", "roll empty")
+    printer = PrinterError("paper_out", "roll empty")
     assert (printer.code, printer.detail, str(printer)) == (
-        "out_of_paper", "roll empty", "out_of_paper: roll empty")
+        "paper_out", "roll empty", "paper_out: roll empty")
     light = LightError(detail="no relay 16c0:05df")
     assert (light.code, str(light)) == (
         "light_unavailable", "light_unavailable: no relay 16c0:05df")

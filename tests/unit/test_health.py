@@ -7,6 +7,9 @@ from hypothesis import strategies as st
 
 from kiosk.core.health import Alert, DeviceHealth
 
+PRINTER_CODES = {Alert.PRINTER_PAPER_OUT: "paper_out", Alert.PRINTER_COVER_OPEN: "cover_open",
+                 Alert.PRINTER_OFFLINE: "offline", Alert.PRINTER_PAPER_LOW: "near_end"}
+
 
 def test_all_well_shows_nothing():
     assert DeviceHealth().alert is None
@@ -59,8 +62,33 @@ def test_the_alert_is_always_the_most_urgent_fault_still_active(reports):
             h.reader(not broken)
         elif alert is Alert.CAMERA_LOST:
             h.camera(not broken, 0.0)
-        else:
+        elif alert is Alert.LIGHT_FAULT:
             h.light(broken)
+        else:  # the printer is in one state at a time: a new result replaces the last
+            if alert is Alert.PRINTER_PAPER_LOW:
+                h.printer(None, paper_near_end=broken)
+            else:
+                h.printer(PRINTER_CODES[alert] if broken else None)
+            active -= set(PRINTER_CODES)
         (active.add if broken else active.discard)(alert)
         expected = next((a for a in Alert if a in active), None)
         assert h.alert is expected
+
+
+def test_a_failed_printout_is_the_printer_alert_until_one_prints():
+    h = DeviceHealth()
+    assert h.printer("paper_out") and h.alert is Alert.PRINTER_PAPER_OUT
+    assert not h.printer("paper_out")  # reported once
+    assert h.printer("cover_open") and h.alert is Alert.PRINTER_COVER_OPEN
+    assert h.light(True) and h.alert is Alert.PRINTER_COVER_OPEN  # a waiting candidate first
+    assert h.printer("internal_error") and h.alert is Alert.PRINTER_OFFLINE
+    assert h.printer(None) and h.alert is Alert.LIGHT_FAULT
+
+
+def test_a_card_printed_on_a_nearly_empty_roll_warns_staff_least_urgently():
+    h = DeviceHealth()
+    assert h.printer(None, paper_near_end=True) and h.alert is Alert.PRINTER_PAPER_LOW
+    assert h.printer_alert is Alert.PRINTER_PAPER_LOW
+    assert h.light(True) and h.alert is Alert.LIGHT_FAULT
+    assert h.printer("paper_out") and h.alert is Alert.PRINTER_PAPER_OUT
+    assert h.printer(None) and h.alert is Alert.LIGHT_FAULT  # a new roll: no warning left

@@ -77,16 +77,16 @@ def test_simulated_printer_saves_time_ordered_pngs(tmp_path: Path, font: Path) -
         assert round(im.info["dpi"][0]) == 203
 
 
-def test_out_of_paper(tmp_path: Path, font: Path) -> None:
+def test_paper_out(tmp_path: Path, font: Path) -> None:
     printer = open_printer("sim://", tmp_path, font)
-    (tmp_path / "printer-out-of-paper").touch()
+    (tmp_path / "printer-paper-out").touch()
     status = printer.status()
-    assert not status.ok and status.code == "out_of_paper"
+    assert not status.ok and status.code == "paper_out" and status.paper == "out"
     with pytest.raises(PrinterError) as info:
         printer.print_login_card(_card())
-    assert info.value.code == "out_of_paper"
+    assert info.value.code == "paper_out"
     assert not (tmp_path / "printouts").exists() or not any((tmp_path / "printouts").iterdir())
-    (tmp_path / "printer-out-of-paper").unlink()
+    (tmp_path / "printer-paper-out").unlink()
     printer.print_login_card(_card())
     assert printer.last_printout is not None and printer.last_printout.exists()
 
@@ -100,8 +100,8 @@ def test_offline(tmp_path: Path, font: Path) -> None:
 
 
 def test_factory_names_the_unknown_scheme(tmp_path: Path, font: Path) -> None:
-    with pytest.raises(ValueError, match="unsupported printer URI scheme 'escpos-usb'"):
-        open_printer("escpos-usb://0416:5011", tmp_path, font)
+    with pytest.raises(ValueError, match="unsupported printer URI scheme 'star'"):
+        open_printer("star://0416:5011", tmp_path, font)
 
 
 def test_render_is_quick(font: Path) -> None:
@@ -109,3 +109,21 @@ def test_render_is_quick(font: Path) -> None:
     t = time.perf_counter()
     render_login_card(_card(), font)
     assert time.perf_counter() - t < 1.0
+
+
+def test_simulated_test_slip_carries_the_device_id(tmp_path: Path, font: Path) -> None:
+    from tests.escpos.qr import read_qr_codes
+
+    printer = open_printer("sim://", tmp_path, font)
+    after = printer.print_test_receipt("SIM-0042", datetime(2026, 11, 24, 9, 30))
+    assert after.ok and printer.last_printout is not None
+    assert printer.last_printout.name.endswith("-test-receipt.png")
+    with Image.open(printer.last_printout) as im:
+        assert read_qr_codes(im) == ["SIM-0042"]
+
+
+def test_simulated_near_end_prints_and_says_so(tmp_path: Path, font: Path) -> None:
+    printer = open_printer("sim://", tmp_path, font)
+    (tmp_path / "printer-paper-near-end").touch()
+    after = printer.print_login_card(_card())
+    assert (after.ok, after.paper) == (True, "near_end") and printer.last_printout is not None

@@ -223,11 +223,40 @@ def test_check_cannot_be_confirmed_before_the_number_arrives():
     assert session.screen == "sign"
 
 
-def test_print_failure_says_so_after_the_record_is_saved():
-    shell, session = make(fail={"PrintLoginCard": "out_of_paper"})
+def test_print_failure_stays_on_print_and_prints_again_once_the_printer_is_back():
+    shell, session = make(fail={"PrintLoginCard": "paper_out"})
     walk_to(shell, session, "sign")
     send(shell, session, ev.Signed(STROKES))
-    assert len(shell.saved) == 1 and session.notice_code == "print_failed"
+    assert len(shell.saved) == 1 and shell.printed == []
+    assert session.screen == "print" and session.data.print_failed == "paper_out"
+    assert session.notice_code is None and session.can_cancel  # the idle timeout applies
+    send(shell, session, ev.Retake())  # still out of paper: says so again
+    assert session.screen == "print" and session.data.print_failed == "paper_out"
+    del shell.fail["PrintLoginCard"]  # staff loaded a roll
+    send(shell, session, ev.Retake())
+    assert session.screen == "done" and len(shell.printed) == 1 and len(shell.saved) == 1
+    assert shell.printed[0].sequence_number == shell.saved[0].sequence_number
+
+
+def test_print_failure_can_be_left_without_the_printout():
+    shell, session = make(fail={"PrintLoginCard": "cover_open"})
+    walk_to(shell, session, "sign")
+    send(shell, session, ev.Signed(STROKES))
+    send(shell, session, ev.Dismiss())
+    assert session.screen == "attract" and session.data is None and len(shell.saved) == 1
+
+
+def test_no_second_print_while_one_is_running():
+    shell, session = make(fail={"PrintLoginCard": "offline"})
+    walk_to(shell, session, "sign")
+    send(shell, session, ev.Signed(STROKES))
+    del shell.fail["PrintLoginCard"]
+    session.handle(ev.Retake())  # printing, not yet answered
+    session.handle(ev.Retake())
+    session.handle(ev.Dismiss())
+    assert len(shell.pending) == 1 and session.screen == "print" and not session.can_cancel
+    shell.settle(session)
+    assert session.screen == "done" and len(shell.printed) == 1
 
 
 def test_save_failure_is_a_notice_not_a_crash():

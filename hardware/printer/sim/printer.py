@@ -4,8 +4,9 @@ Printouts land in `sim_dir/printouts/` with time-ordered names, so a test or the
 can pick up the newest; `last_printout` names the one just made. Faults are files, so another
 process can pull the paper out from under a running kiosk:
 
-- `sim_dir/printer-out-of-paper` → PrinterError('out_of_paper')
+- `sim_dir/printer-paper-out` → PrinterError("paper_out")
 - `sim_dir/printer-offline` → PrinterError('offline')
+- `sim_dir/printer-paper-near-end` → prints, and says the roll is nearly used up
 
 Printouts carry a name and an initial password: fine for synthetic people in tests and demos;
 a real machine never uses `sim://`.
@@ -18,13 +19,21 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
+from PIL import Image
+
 from central_api_client.files import atomic_write
 from hardware.printer.printer import PrinterError, PrinterStatus
-from hardware.printer.render import DEFAULT_WEB_ADDRESS, DPI, render_login_card
+from hardware.printer.render import (
+    DEFAULT_WEB_ADDRESS,
+    DPI,
+    render_login_card,
+    render_test_receipt,
+)
 from kiosk.core.login_card import LoginCard
 
-OUT_OF_PAPER_FILE = "printer-out-of-paper"
+PAPER_OUT_FILE = "printer-paper-out"
 OFFLINE_FILE = "printer-offline"
+NEAR_END_FILE = "printer-paper-near-end"
 PRINTOUTS_DIR = "printouts"
 
 
@@ -44,32 +53,45 @@ class SimulatedPrinter:
     def status(self) -> PrinterStatus:
         if (self.sim_dir / OFFLINE_FILE).exists():
             return PrinterStatus(ok=False, code="offline", detail="simulated printer offline")
-        if (self.sim_dir / OUT_OF_PAPER_FILE).exists():
-            return PrinterStatus(ok=False, code="out_of_paper", detail="simulated paper out")
+        if (self.sim_dir / PAPER_OUT_FILE).exists():
+            return PrinterStatus(ok=False, code="paper_out", detail="simulated paper out",
+                                 paper="out")
+        if (self.sim_dir / NEAR_END_FILE).exists():
+            return PrinterStatus(ok=True, detail="simulated paper near end", paper="near_end")
         return PrinterStatus(ok=True, detail="simulated printer")
 
-    def print_login_card(self, card: LoginCard) -> None:
+    def print_login_card(self, card: LoginCard) -> PrinterStatus:
+        self._refuse_unless_ready()
+        self._save(render_login_card(
+            card, self.font_path, default_web_address=self.default_web_address), "login-card")
+        return self.status()
+
+    def print_test_receipt(self, device_id: str, printed_at: datetime) -> PrinterStatus:
+        self._refuse_unless_ready()
+        self._save(render_test_receipt(device_id, printed_at, self.font_path), "test-receipt")
+        return self.status()
+
+    def _refuse_unless_ready(self) -> None:
         st = self.status()
         if st.code is not None:
             raise PrinterError(st.code, st.detail)
-        image = render_login_card(
-            card, self.font_path, default_web_address=self.default_web_address
-        )
+
+    def _save(self, image: Image.Image, kind: str) -> None:
         buf = io.BytesIO()
         image.save(buf, "PNG", dpi=(DPI, DPI), optimize=True)
         with self._lock:
             self.printouts.mkdir(parents=True, exist_ok=True)
-            path = self._new_name()
+            path = self._new_name(kind)
             # Owner-only: a login card holds a name and an initial password.
             atomic_write(path, buf.getvalue(), mode=0o600)  # a watcher never sees half a PNG
             self.last_printout = path
 
-    def _new_name(self) -> Path:
+    def _new_name(self, kind: str) -> Path:
         """`20261124-093012-123456-login-card.png`: sorts by time; a suffix breaks ties."""
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-        path = self.printouts / f"{stamp}-login-card.png"
+        path = self.printouts / f"{stamp}-{kind}.png"
         n = 1
         while path.exists():
-            path = self.printouts / f"{stamp}-{n:02d}-login-card.png"
+            path = self.printouts / f"{stamp}-{n:02d}-{kind}.png"
             n += 1
         return path
