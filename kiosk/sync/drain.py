@@ -120,6 +120,9 @@ def drain_once(
                 event(log, LogEvent.UPLOADER_ACKNOWLEDGED, record_id=entry.record_id,
                       repeated=not ack.created)
     _record_status(store, report)
+    # The WAL's copy into the database happens here, in the uploader, not inside a kiosk's
+    # commit (see `kiosk.store.connection`); PASSIVE, so it never waits for the kiosk.
+    store.checkpoint()
     return report
 
 
