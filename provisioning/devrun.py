@@ -90,6 +90,11 @@ class ApiServer:
             time.sleep(0.1)
         raise RuntimeError("provincial-api did not answer within 30 s")
 
+    @property
+    def pid(self) -> int | None:
+        """The server process's id while it runs (the benchmarks read its CPU time)."""
+        return self._proc.pid if self._proc is not None else None
+
     def stop(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
             self._proc.terminate()

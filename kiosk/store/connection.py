@@ -60,6 +60,9 @@ class Connection:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
+        # 16 MiB of page cache (SQLite's default is 2 MiB): a drain's batch rewrites its rows,
+        # each with its ~55 KB blob, and a smaller cache spilled mid-transaction (measured).
+        conn.execute("PRAGMA cache_size = -16384")
         conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_BACKSTOP_PAGES}")
         conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT_BYTES}")
         self.db = sqlite_utils.Database(conn)
