@@ -15,10 +15,11 @@ write). Reads go through sqlite-utils' `query`, which returns rows as dicts.
 Checkpoints: SQLite's automatic WAL checkpoint runs inside the COMMIT that crosses its
 threshold (1000 pages by default: every few dozen records with a 40 KB photo), so one candidate
 in a few dozen waited for a copy of the whole WAL and two more fsyncs (p99 of a save 17-25 ms
-against a median of 3 ms, `tests/bench/bench_enqueue.py`). Here the automatic one is only a backstop at `WAL_BACKSTOP_PAGES` (the WAL stays
-bounded even if no uploader runs); the uploader checkpoints after each drain (`checkpoint`),
-from its own process, PASSIVE, so it never waits for or blocks the kiosk's writer. Durability
-is the WAL's either way: a commit is on disk once the WAL is fsynced (synchronous=FULL).
+against a median of 3 ms, `tests/bench/bench_enqueue.py`). Here the automatic one is only a
+backstop at `WAL_BACKSTOP_PAGES` (the WAL stays bounded even if no uploader runs); the uploader
+checkpoints after each drain (`checkpoint`), from its own process, PASSIVE, so it never waits
+for or blocks the kiosk's writer. Durability is the WAL's either way: a commit is on disk once
+the WAL is fsynced (synchronous=FULL).
 """
 
 from __future__ import annotations
