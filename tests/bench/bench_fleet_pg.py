@@ -53,8 +53,7 @@ def kiosk_thread(url: str, receipt_key: Ed25519PublicKey, keys: Path, device_id:
     auth = DeviceAuth(device_id, load_device_key(keys))
     with ProvincialApiClient(url, auth=auth, receipt_key=receipt_key, max_connections=1,
                              timeout=120) as client:
-        client.health()  # the connection is open before the start, as a running uploader's
-        ready.wait()
+        ready.wait()  # (connecting is part of the drain, as for an uploader waking up)
         go.wait()
         for i in range(0, records, per_request):
             chunk = sealed[i:i + per_request]
