@@ -16,6 +16,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
+import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
@@ -264,6 +265,11 @@ class ProvincialApiClient:
         return self.receipt_key
 
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        if "json" in kwargs:
+            # orjson, not httpx's json.dumps: a batch is megabytes of base64 strings, which
+            # the standard encoder scans character by character (~20x slower, measured).
+            kwargs["content"] = orjson.dumps(kwargs.pop("json"))
+            kwargs["headers"] = {"content-type": "application/json"}
         if self.auth is not None and path != "/v1/health":
             kwargs["auth"] = self.auth
         try:

@@ -10,9 +10,10 @@ seals to.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
+
+import orjson
 
 from central_api_client.contract import (
     MAX_BATCH_RECORDS,
@@ -30,7 +31,7 @@ _RECORD_ID = re.compile(RECORD_ID_PATTERN)
 def json_object(body: bytes) -> dict[str, Any]:
     """The body as a JSON object, or a 422 saying it is not one (never echoing it)."""
     try:
-        data = json.loads(body)
+        data = orjson.loads(body)  # strict JSON, UTF-8 only; ~2x the standard parser on batches
     except (ValueError, UnicodeDecodeError):
         raise ApiProblem(422, "invalid_json", "request body is not JSON") from None
     if not isinstance(data, dict):

@@ -64,8 +64,14 @@ class ApiServer:
     Development enrolment lets a fresh simulated kiosk upload without an operator enrolling
     it first; a real server never runs with it."""
 
-    def __init__(self, db: Path, log_path: Path | None = None) -> None:
+    def __init__(self, db: Path | str, log_path: Path | None = None, *,
+                 receipt_key: Path | None = None) -> None:
+        """`db`: a SQLite file, or a `postgresql://` URL, which needs `receipt_key`: where
+        the development receipt key is made (its public half beside it)."""
+        if isinstance(db, str) and receipt_key is None:
+            raise ValueError("a server on a database URL needs a receipt key path")
         self.db = db
+        self.receipt_key = receipt_key
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
@@ -75,7 +81,8 @@ class ApiServer:
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self._proc = subprocess.Popen(
             [str(BIN / "provincial-api"), "serve", "--host", "127.0.0.1",
-             "--port", str(self.port), "--db", str(self.db), "--dev-enrol"],
+             "--port", str(self.port), "--db", str(self.db), "--dev-enrol",
+             *(["--receipt-key", str(self.receipt_key)] if self.receipt_key else [])],
             stdout=out, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
@@ -89,6 +96,11 @@ class ApiServer:
                 pass
             time.sleep(0.1)
         raise RuntimeError("provincial-api did not answer within 30 s")
+
+    @property
+    def pid(self) -> int | None:
+        """The server process's id while it runs (the benchmarks read its CPU time)."""
+        return self._proc.pid if self._proc is not None else None
 
     def stop(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
@@ -108,7 +120,11 @@ class ApiServer:
     def receipt_public_key(self) -> Path:
         """The public half of the development receipt key the server makes beside its db."""
         from central_api_client.receipts import DEV_RECEIPT_PUBLIC_KEY_FILE
+        from provincial_api.receipt_signer import public_key_path
 
+        if self.receipt_key is not None:
+            return public_key_path(self.receipt_key)
+        assert isinstance(self.db, Path)
         return self.db.parent / DEV_RECEIPT_PUBLIC_KEY_FILE
 
     def record(self, record_id: str) -> dict | None:
@@ -118,7 +134,7 @@ class ApiServer:
 
         from provincial_api.sqlite_store import SqliteStore
 
-        if not self.db.exists():
+        if not isinstance(self.db, Path) or not self.db.exists():
             return None
         store = SqliteStore(self.db)
         # Records are keyed by (id, device); a development server's kiosks never share an id.

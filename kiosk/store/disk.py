@@ -21,7 +21,8 @@ from kiosk.core.errors import DiskFullError
 MB = 2**20
 DEFAULT_MIN_FREE_BYTES = 200 * MB
 # Room left beside a record at commit: the WAL holds the record's pages until a checkpoint
-# copies them into the database (autocheckpoint at 1000 pages, 4 MB), plus the logs of the day.
+# copies them into the database (the uploader's checkpoint, or at the latest the backstop of
+# `connection.WAL_BACKSTOP_PAGES`, 8 MiB), plus the logs of the day.
 COMMIT_MARGIN_BYTES = 16 * MB
 
 

@@ -60,6 +60,11 @@ class KioskStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def checkpoint(self) -> tuple[int, int]:
+        """Move the WAL into the database file now, from this process (the uploader's, after
+        each drain) rather than inside a kiosk's commit (`connection`)."""
+        return self.connection.checkpoint()
+
     def disk_ok(self) -> bool:
         """True while a new session may start (free space at or above `storage.min_free_mb`).
 

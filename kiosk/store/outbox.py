@@ -111,13 +111,16 @@ class Outbox:
 
     # -- the uploader --------------------------------------------------------------------------
 
-    def queued(self, limit: int = 20, *, now: str | None = None) -> list[OutboxEntry]:
-        """Records still to upload, oldest first, leaving out those told to wait (rejections)."""
+    def queued(self, limit: int = 20, *, now: str | None = None,
+               after_seq: int = 0) -> list[OutboxEntry]:
+        """Records still to upload, oldest first, leaving out those told to wait (rejections).
+        `after_seq`: only those queued after that row (a drain's cursor past its batches in
+        flight)."""
         rows = self._conn.read(
-            f"{_ENTRY_SELECT} WHERE {_PENDING}"
+            f"{_ENTRY_SELECT} WHERE {_PENDING} AND seq > ?"
             " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
             " ORDER BY seq LIMIT ?",
-            (now or utc_now(), limit),
+            (after_seq, now or utc_now(), limit),
         )
         return [OutboxEntry.from_row(row) for row in rows]
 

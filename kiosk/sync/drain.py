@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,46 +82,78 @@ def drain_once(
     server transaction for them all); 1 sends one idempotent PUT per record. Each
     record is tried at most once per drain: acknowledged ones leave the queue, refused ones are
     told to wait, and a transient failure or a refusal of the device ends the drain after the
-    batch in flight (whose successes are still recorded). `stop`, once set, ends the drain
+    batches in flight (whose successes are still recorded). `stop`, once set, ends the drain
     between two batches (SIGTERM during a long backlog).
+
+    Once a first batch has gone through, the next batch is marked sent and its requests are
+    in flight while this thread records the acknowledgements of the one before (`_PIPELINE`
+    batches at most), so the database's fsyncs no longer wait for the network nor the other
+    way round. The first batch goes alone: a server that is down costs one batch an attempt.
     """
     report = UploadReport()
-    tried: set[str] = set()
+    per = max(1, min(records_per_request, MAX_BATCH_RECORDS))
+    after_seq = 0
+    in_flight: deque[_InFlight] = deque()
+    depth = 1
     with ThreadPoolExecutor(max_workers=max(1, concurrency),
                             thread_name_prefix="upload") as pool:
-        while report.transient_error is None:
-            if stop is not None and stop.is_set():
-                break
-            batch = [e for e in store.outbox.queued(batch_size) if e.record_id not in tried]
-            if not batch:
-                break
-            tried.update(entry.record_id for entry in batch)
-            store.outbox.mark_sent([entry.record_id for entry in batch])
-            per = max(1, min(records_per_request, MAX_BATCH_RECORDS))
-            chunks = request_chunks(batch, per)
-            futures = [pool.submit(_send, client, chunk, per > 1) for chunk in chunks]
-            outcomes = [outcome for future in futures for outcome in future.result()]
-            acks: list[tuple[OutboxEntry, Ack]] = []
-            for entry, outcome in zip(batch, outcomes, strict=True):
-                if isinstance(outcome, Ack):
-                    acks.append((entry, outcome))
-                else:
-                    _failed(store, entry, outcome, report)
-            bad = set(store.outbox.mark_acknowledged([ack.receipt for _, ack in acks]))
-            for entry, ack in acks:
-                if entry.record_id in bad:
-                    # The client already checks the receipt; this is the database's guard.
-                    store.outbox.mark_error(entry.record_id, "receipt is not for the record queued",
-                                     retry_after_s=rejected_retry_after(entry.attempts + 1))
-                    report.rejected.append(entry.record_id)
-                    event(log, LogEvent.UPLOADER_BAD_ACK, level=logging.ERROR,
-                          record_id=entry.record_id)
+        while True:
+            more = report.transient_error is None and not (stop is not None and stop.is_set())
+            if more and len(in_flight) < depth:
+                batch = store.outbox.queued(batch_size, after_seq=after_seq)
+                if batch:
+                    after_seq = batch[-1].seq
+                    store.outbox.mark_sent([entry.record_id for entry in batch])
+                    futures = [pool.submit(_send, client, chunk, per > 1)
+                               for chunk in request_chunks(batch, per)]
+                    in_flight.append(_InFlight(batch, futures))
                     continue
-                report.acknowledged.append(entry.record_id)
-                event(log, LogEvent.UPLOADER_ACKNOWLEDGED, record_id=entry.record_id,
-                      repeated=not ack.created)
+            if not in_flight:
+                break
+            _settle(store, in_flight.popleft(), report)
+            if report.acknowledged:
+                depth = _PIPELINE
     _record_status(store, report)
+    # The WAL's copy into the database happens here, in the uploader, not inside a kiosk's
+    # commit (see `kiosk.store.connection`); PASSIVE, so it never waits for the kiosk.
+    store.checkpoint()
     return report
+
+
+_PIPELINE = 2  # batches in flight at once, once the server has answered one
+
+
+@dataclass
+class _InFlight:
+    """A batch marked sent, and its requests (one future per request, in order)."""
+
+    batch: list[OutboxEntry]
+    futures: list[Future[list[Ack | Exception]]]
+
+
+def _settle(store: KioskStore, done: _InFlight, report: UploadReport) -> None:
+    """Wait for a batch's answers and record them: acks in one transaction, each failure as
+    what it says about its record or about the server."""
+    outcomes = [outcome for future in done.futures for outcome in future.result()]
+    acks: list[tuple[OutboxEntry, Ack]] = []
+    for entry, outcome in zip(done.batch, outcomes, strict=True):
+        if isinstance(outcome, Ack):
+            acks.append((entry, outcome))
+        else:
+            _failed(store, entry, outcome, report)
+    bad = set(store.outbox.mark_acknowledged([ack.receipt for _, ack in acks]))
+    for entry, ack in acks:
+        if entry.record_id in bad:
+            # The client already checks the receipt; this is the database's guard.
+            store.outbox.mark_error(entry.record_id, "receipt is not for the record queued",
+                                    retry_after_s=rejected_retry_after(entry.attempts + 1))
+            report.rejected.append(entry.record_id)
+            event(log, LogEvent.UPLOADER_BAD_ACK, level=logging.ERROR,
+                  record_id=entry.record_id)
+            continue
+        report.acknowledged.append(entry.record_id)
+        event(log, LogEvent.UPLOADER_ACKNOWLEDGED, record_id=entry.record_id,
+              repeated=not ack.created)
 
 
 # What a batch body may hold of blobs (base64 is 4/3 of them), with room for the metadata.

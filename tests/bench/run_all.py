@@ -1,4 +1,5 @@
-"""Run every benchmark in this folder, one after another (`make bench`)."""
+"""Run every benchmark in this folder, one after another (`make bench`); exit 1 when any missed
+a goal (each prints its own table), after all have run."""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ import sys
 from pathlib import Path
 
 here = Path(__file__).parent
+missed = []
 for script in sorted(here.glob("bench_*.py")):
     print(f"== {script.name}", flush=True)
-    subprocess.run([sys.executable, str(script)], check=False)
+    if subprocess.run([sys.executable, str(script)], check=False).returncode != 0:
+        missed.append(script.name)
+print(f"== missed a goal: {', '.join(missed)}" if missed else "== every goal met")
+sys.exit(1 if missed else 0)
