@@ -9,6 +9,9 @@ cd "$(dirname "$0")/.."
 # libmtdev1: Kivy's multitouch input on Linux panels; postgresql: initdb and pg_ctl (in
 # /usr/lib/postgresql/N/bin) for the tests' throwaway cluster behind `--db postgresql://...`.
 DEB_PACKAGES=(xvfb xauth fonts-noto-cjk libgl1-mesa-dri libegl1 libgl1 libmtdev1 postgresql)
+# A4 forms through CUPS: cupsd and its PDF filters for the tests' private print server (the
+# Generic PDF PPD), lp/lpstat to submit and follow jobs, pdftotext/pdftoppm to check what printed.
+DEB_PACKAGES+=(cups-daemon cups-client cups-filters poppler-utils)
 PYTHON="${PYTHON:-python3}"
 # Debian's own python3 ships venv and ensurepip separately.
 if ! "$PYTHON" -c "import ensurepip, venv" >/dev/null 2>&1; then
