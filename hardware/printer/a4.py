@@ -7,10 +7,11 @@ The receipt printer (`printer.py`) prints the login card; the A4 printer prints 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal, Protocol, get_args, runtime_checkable
 from urllib.parse import parse_qs, urlsplit
 
-from hardware.printer.printer import PRINTER_ERROR_CODES, PrinterError, PrinterStatus
+from hardware.printer.printer import PRINTER_ERROR_CODES, PrinterError
 
 A4ErrorCode = Literal[
     "a4_cups_unavailable",  # no lp/lpstat, or the print server does not answer
@@ -28,8 +29,20 @@ class A4PrinterError(PrinterError):
 
     codes = PRINTER_ERROR_CODES | A4_ERROR_CODES
 
-    def __init__(self, code: A4ErrorCode, detail: str = "") -> None:  # type: ignore[override]
+    def __init__(self, code: A4ErrorCode, detail: str = "") -> None:
         super(PrinterError, self).__init__(code, detail)
+        self.a4_code: A4ErrorCode = code  # `code`, typed to the A4 codes
+
+
+@dataclass(frozen=True)
+class A4Status:
+    """The receipt printer's `PrinterStatus` for the A4 queue: `code` is None when it is ready,
+    else the A4PrinterError code printing would raise. (A separate type only because
+    PrinterStatus.code is typed to the receipt printer's codes.)"""
+
+    ok: bool
+    code: A4ErrorCode | None = None
+    detail: str = ""
 
 
 @runtime_checkable
@@ -39,7 +52,7 @@ class A4Printer(Protocol):
         A4PrinterError. `title` names the job in the queue: never anything personal."""
         ...
 
-    def status(self) -> PrinterStatus:
+    def status(self) -> A4Status:
         """The queue's state without raising, for the staff panel and `kioskctl a4 test`."""
         ...
 

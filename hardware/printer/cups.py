@@ -23,8 +23,7 @@ from collections.abc import Callable, Mapping
 
 from central_api_client.logs import LogEvent, event
 from hardware.printer import lpstat
-from hardware.printer.a4 import A4ErrorCode, A4PrinterError
-from hardware.printer.printer import PrinterStatus
+from hardware.printer.a4 import A4ErrorCode, A4PrinterError, A4Status
 
 log = logging.getLogger(__name__)
 COMMAND_TIMEOUT_S = 15.0  # one lp or lpstat call; the server is local or on the LAN
@@ -79,14 +78,14 @@ class CupsPrinter:
             return A4PrinterError("a4_queue_disabled", f"queue {self.queue} refuses jobs")
         return None
 
-    def status(self) -> PrinterStatus:
+    def status(self) -> A4Status:
         try:
             problem = self._problem()
         except A4PrinterError as exc:
             problem = exc
         if problem is None:
-            return PrinterStatus(ok=True)
-        return PrinterStatus(ok=False, code=problem.code, detail=problem.detail)
+            return A4Status(ok=True)
+        return A4Status(ok=False, code=problem.a4_code, detail=problem.detail)
 
     def submit(self, pdf: bytes, title: str) -> str:
         """Hand the PDF to the queue; the job id once lp has taken it."""

@@ -126,7 +126,7 @@ def _title(pdf: _FormPdf, form: forms.Form) -> None:
 def _value_lines(pdf: _FormPdf, width: float, value: str) -> list[str]:
     pdf.set_font("cjk", "", 11)
     lines = pdf.multi_cell(width - 4, 5.5, value, dry_run=True, output="LINES")
-    return list(lines) if lines else [""]
+    return [str(line) for line in lines] if isinstance(lines, list) and lines else [""]
 
 
 def _ensure_room(pdf: _FormPdf, height: float) -> None:

@@ -35,7 +35,7 @@ class PrinterStatus:
     """`code` is None when the printer is ready, else the code `print_login_card` would raise."""
 
     ok: bool
-    code: str | None = None  # a PrinterError code (A4PrinterError's too, hardware.printer.a4)
+    code: PrinterErrorCode | None = None
     detail: str = ""
 
 
