@@ -23,6 +23,7 @@ from kiosk.sync.status import read_status
 from provisioning.idcard_cli import idcard
 from provisioning.light_cli import light
 from provisioning.photo_cli import camera, photo
+from provisioning.print_cli import a4, print_group
 
 console = Console()
 
@@ -310,6 +311,8 @@ cli.add_command(idcard)
 cli.add_command(photo)
 cli.add_command(camera)
 cli.add_command(light)
+cli.add_command(a4)
+cli.add_command(print_group)
 
 if __name__ == "__main__":
     cli()
