@@ -23,6 +23,8 @@ class Alert(StrEnum):
 
     READER_LOST = "staff_reader_lost"
     CAMERA_LOST = "staff_camera_lost"
+    # An A4 form did not print (hardware.printer.a4 codes): the record is safe, the paper is not.
+    A4_PRINTER_FAULT = "staff_a4_printer_fault"
     LIGHT_FAULT = "staff_light_fault"
 
 
@@ -64,6 +66,10 @@ class DeviceHealth:
 
     def light(self, faulty: bool) -> bool:
         return self._set(Alert.LIGHT_FAULT, faulty)
+
+    def a4_printer(self, faulty: bool) -> bool:
+        """A form failed to print (set) or the queue is ready again (cleared)."""
+        return self._set(Alert.A4_PRINTER_FAULT, faulty)
 
     def _set(self, alert: Alert, on: bool) -> bool:
         if (alert in self._faults) == on:

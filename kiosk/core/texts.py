@@ -179,6 +179,10 @@ ALERTS: dict[str, Words] = {
     "staff_camera_lost": Words(
         "摄像头未连接，请工作人员检查", "Camera not connected: staff, please check"
     ),
+    "staff_a4_printer_fault": Words(
+        "A4打印机故障，表格未打印，请工作人员检查后补打",
+        "A4 printer fault, the form did not print: staff, please check and print it again",
+    ),
     "staff_light_fault": Words(
         "补光灯故障，请工作人员检查（不影响拍照）",
         "Fill light fault: staff, please check (photos still work)",

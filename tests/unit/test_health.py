@@ -59,8 +59,18 @@ def test_the_alert_is_always_the_most_urgent_fault_still_active(reports):
             h.reader(not broken)
         elif alert is Alert.CAMERA_LOST:
             h.camera(not broken, 0.0)
+        elif alert is Alert.A4_PRINTER_FAULT:
+            h.a4_printer(broken)
         else:
             h.light(broken)
         (active.add if broken else active.discard)(alert)
         expected = next((a for a in Alert if a in active), None)
         assert h.alert is expected
+
+
+def test_an_a4_print_failure_is_a_staff_alert_until_the_printer_is_ready():
+    h = DeviceHealth()
+    assert h.a4_printer(True) and h.alert is Alert.A4_PRINTER_FAULT
+    h.light(True)
+    assert h.alert is Alert.A4_PRINTER_FAULT  # the paper a candidate signs before the light
+    assert h.a4_printer(False) and h.alert is Alert.LIGHT_FAULT
