@@ -169,9 +169,12 @@ def _table(pdf: _FormPdf, form: forms.Form, rows: list[forms.Row], data: forms.F
         if beside_photo:
             frame_bottom = y + height
     if form.photo:
+        table_bottom, page = pdf.get_y(), pdf.page
         frame_bottom = max(frame_bottom, photo_bottom)
+        pdf.page = 1  # the photo sits beside the first rows, whichever page the table ended on
         _photo(pdf, MARGIN + TABLE_W - PHOTO_W, top, frame_bottom - top, data.photo_jpeg)
-        pdf.set_y(max(pdf.get_y(), frame_bottom))
+        pdf.page = page
+        pdf.set_y(table_bottom if page > 1 else max(table_bottom, frame_bottom))
 
 
 def _photo(pdf: _FormPdf, x: float, y: float, frame_h: float, jpeg: bytes | None) -> None:

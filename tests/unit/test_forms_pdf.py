@@ -99,3 +99,23 @@ def test_the_signature_strokes_and_the_photo_are_drawn(font, tmp_path):
     assert _dark_pixels(without, tmp_path, photo_box) < 200  # an empty frame and its words
     assert _dark_pixels(with_all, tmp_path, sign_box) > _dark_pixels(without, tmp_path,
                                                                      sign_box) + 40
+
+
+@pytest.mark.parametrize("photo", [True, False])
+def test_what_follows_the_table_starts_below_it_with_or_without_a_photo(font, tmp_path, photo):
+    # Without a photo the box's own words were drawn last, and the declaration, the steps and
+    # the signature box were then drawn over the table from there.
+    data = specimen(DAY, _photo() if photo else None)
+    got = _text(render_form(forms.MIGRANT_QUALIFICATION, data, font), tmp_path)
+    last_row = forms.rows(forms.MIGRANT_QUALIFICATION, data, "zh")[-1]
+    declaration = _squeeze(text("form_migrant_declaration", "zh"))
+    assert got.index(_squeeze(last_row.value)) < got.index(declaration)
+
+
+def test_a_form_too_long_for_one_page_goes_on_and_numbers_its_pages(font, tmp_path):
+    strokes = specimen(DAY).signature_strokes
+    long = forms.FormData(document=resident(address="湖南省长沙市芙蓉区示例路1号" * 45),
+                          sequence_number="43010001", on=DAY, signature_strokes=strokes)
+    got = _text(render_form(forms.MIGRANT_QUALIFICATION, long, font), tmp_path)
+    assert "第1页/共2页" in got and "第2页/共2页" in got
+    assert got.count("示例路1号") == 45  # the whole address, across the break
