@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import statistics
 import sys
 import time
@@ -52,11 +53,12 @@ def main() -> int:
     try:
         queue = cupsd.add_file_queue()
         printer = CupsPrinter(queue.name, timeout_s=60, env={"CUPS_SERVER": str(cupsd.socket)})
-        accepted, finished, render, size = [], [], [], 0
+        accepted, finished, render, cpu, size = [], [], [], [], 0
         for _ in range(args.runs):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             pdf = render_form(forms.REGISTRATION, data, font)
             t1 = time.perf_counter()
+            cpu.append(time.process_time() - c0)
             job = printer.submit(pdf, "registration")
             t2 = time.perf_counter()
             printer.wait(job)
@@ -74,11 +76,14 @@ def main() -> int:
 
     print(f"A4 registration form, {args.runs} runs, PDF {size / 1024:.0f} KB")
     print(row("render (fpdf2)", render))
+    print(row("  of which our CPU time", cpu))  # wall minus this: waiting for a shared CPU
     print(row("data -> lp accepted", accepted))
     print(row("data -> queue done", finished))
     median = statistics.median(accepted)
     verdict = "met" if median <= GOAL_S else "MISSED"
-    print(f"goal: data -> lp accepted <= {GOAL_S} s (median): {verdict}")
+    load = os.getloadavg()[0]
+    print(f"goal: data -> lp accepted <= {GOAL_S} s (median): {verdict}"
+          f" (load average {load:.1f} on {os.cpu_count()} CPUs)")
     return 0 if median <= GOAL_S else 1
 
 
