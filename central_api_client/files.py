@@ -13,12 +13,14 @@ from pathlib import Path
 
 
 def atomic_write(
-    path: Path, data: bytes, *, mode: int | None = 0o644, keep_existing: bool = False
+    path: Path, data: bytes, *, mode: int | None = None, keep_existing: bool = False
 ) -> bool:
     """Write `data` to a temporary file beside `path`, fsync it, then move it into place.
 
-    `mode`: the file's permissions; None: 0644 where the filesystem allows a chmod at all (a FAT
-    stick mounted for another user refuses one, which must not fail an export).
+    `mode`: the file's permissions; None: those of a file the process creates (0666 less its
+    umask: 0644 usually, 0600 in the kiosk's programs, which set an owner-only umask), where
+    the filesystem allows a chmod at all (a FAT stick mounted for another user refuses one,
+    which must not fail an export).
     `keep_existing`: never replace a file that is already there (another process made it first,
     say a secret that must not change under a running kiosk); returns False then.
     The directory is fsynced too, so the rename itself survives a power cut.
@@ -27,9 +29,9 @@ def atomic_write(
     try:
         if mode is not None:
             os.fchmod(fd, mode)
-        else:  # readable as an ordinary file where the filesystem allows it
+        else:  # as an ordinary file would be, where the filesystem allows it
             with contextlib.suppress(OSError):
-                os.fchmod(fd, 0o644)
+                os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as out:
             out.write(data)
             out.flush()
@@ -48,6 +50,14 @@ def atomic_write(
         raise
     _fsync_dir(path.parent)
     return True
+
+
+def _umask() -> int:
+    """The process's umask. Reading it means setting it: the probe value is the strictest, so a
+    file another thread creates meanwhile is at worst owner-only, never more open."""
+    current = os.umask(0o077)
+    os.umask(current)
+    return current
 
 
 def _fsync_dir(folder: Path) -> None:

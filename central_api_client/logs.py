@@ -175,6 +175,10 @@ class LogEvent(StrEnum):
     UI_ERROR = "ui.error", "an unexpected error in a screen; the session starts over"
 
     UPLOADER_ACKNOWLEDGED = "uploader.acknowledged", "the province acknowledged a record"
+    UPLOADER_AUDIT_HEAD_NOT_REPORTED = (
+        "uploader.audit_head_not_reported",
+        "the request showing the province the audit chain after its acks failed",
+    )
     UPLOADER_BACKOFF = "uploader.backoff", "the uploader waits before the next try"
     UPLOADER_BAD_ACK = "uploader.bad_ack", "an acknowledgement did not match the record sent"
     UPLOADER_CONFIG_ERROR = (
@@ -185,7 +189,7 @@ class LogEvent(StrEnum):
     UPLOADER_DRAINED = "uploader.drained", "a drain finished"
     UPLOADER_NOT_CONFIGURED = (
         "uploader.not_configured",
-        "the uploader lacks a key (device or receipt) or a usable API address",
+        "the uploader lacks a key or a usable API address, or found a development key",
     )
     UPLOADER_PURGE_FAILED = "uploader.purge_failed", "purging acknowledged blobs failed"
     UPLOADER_PURGED = "uploader.purged", "acknowledged blobs past retention were purged"

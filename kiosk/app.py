@@ -19,7 +19,8 @@ from typing import Any
 import click
 
 from central_api_client.logs import LogEvent, event, setup_logging
-from kiosk.config import ConfigError, DevicesConfig, load_config
+from kiosk.config import ConfigError, load_config, simulated_devices
+from kiosk.startup import RealMachineRefused, owner_only
 
 log = logging.getLogger("kiosk")
 
@@ -48,7 +49,7 @@ def _configure_kivy(config, size: tuple[int, int]) -> None:
 
 
 def _start_uploader(config_path: Path | None, data_dir: Path) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "kiosk.sync.uploader", "--data-dir", str(data_dir)]
+    cmd = [sys.executable, "-m", "kiosk.sync.uploader", "--simulate", "--data-dir", str(data_dir)]
     if config_path is not None:
         cmd += ["--config", str(config_path)]
     proc = subprocess.Popen(cmd)
@@ -107,18 +108,14 @@ def run_kiosk(simulate: bool, config_path: Path | None, data_dir: Path | None, s
     if data_dir is not None:
         config = replace(config, data_dir=data_dir)
     if simulate:
-        # Every device simulated; the chip photo decoder a technician named still applies.
-        # A device already configured as a simulator keeps its options (sim://?fps=30).
-        sim, mine = DevicesConfig(), config.devices
-        config = replace(config, devices=replace(
-            mine,
-            idcard=sim.idcard,
-            camera=mine.camera if mine.camera.startswith("sim:") else sim.camera,
-            printer=mine.printer if mine.printer.startswith("sim:") else sim.printer,
-        ))
-    config.data_dir.mkdir(parents=True, exist_ok=True)
+        config = simulated_devices(config)
+    owner_only(config.data_dir)  # before anything is created in it (Kivy's home, the database)
     from kiosk import wiring
 
+    try:
+        wiring.check_machine(config, simulate)
+    except RealMachineRefused as exc:
+        raise click.ClickException(str(exc)) from None
     if simulate:
         config = wiring.start_idcard_simulator(config)
     window = _parse_size(size, config)

@@ -1,6 +1,7 @@
 """The machine's configuration: one TOML file, with defaults that make `--simulate` work as is.
 
-Every key has a default, so a technician's file names only what differs on that machine. A bad
+Every key but the device URIs has a default, so a technician's file names only what differs on
+that machine (and the devices it has: the simulators are defaults under `--simulate` only). A bad
 file is refused with the key and the reason, never half-applied.
 """
 
@@ -43,11 +44,31 @@ class SequenceConfig:
 
 @dataclass(frozen=True)
 class DevicesConfig:
-    idcard: str = "sim://"
-    camera: str = "sim://"
-    printer: str = "sim://"
-    light: str = "sim://"  # the fill light: sim://, usbrelay://16c0:05df?channel=1, none://
+    """Device URIs. None by default: a real machine names each one, and the simulators
+    (`sim://`) are filled in only under `--simulate` (`simulated_devices`)."""
+
+    idcard: str = ""
+    camera: str = ""
+    printer: str = ""
+    light: str = ""  # the fill light: usbrelay://16c0:05df?channel=1, none://, sim://
     wlt_library: str = ""  # the vendor's chip photo decoder (libwlt2bmp.so); "": no chip photo
+
+
+SIMULATED = "sim://"
+
+
+def simulated_devices(config: Config) -> Config:
+    """`--simulate`: the ID card reader simulated, and the camera and printer unless already a
+    simulator (which keeps its options, sim://?fps=30); the light as configured, else simulated.
+    The chip photo decoder a technician named still applies."""
+    mine = config.devices
+    return replace(config, devices=replace(
+        mine,
+        idcard=SIMULATED,
+        camera=mine.camera if mine.camera.startswith("sim:") else SIMULATED,
+        printer=mine.printer if mine.printer.startswith("sim:") else SIMULATED,
+        light=mine.light or SIMULATED,
+    ))
 
 
 @dataclass(frozen=True)

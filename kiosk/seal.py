@@ -151,4 +151,4 @@ def _write_public(path: Path, key: Ed25519PublicKey | X25519PublicKey) -> None:
     pem = key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    atomic_write(path, pem, mode=0o644)
+    atomic_write(path, pem)  # as the umask says: owner-only in the kiosk's programs

@@ -22,12 +22,14 @@ from hardware.printer import open_printer
 from kiosk.config import Config
 from kiosk.core.notices import Notice
 from kiosk.core.session import SessionSettings
+from kiosk.core.simulation import DEVICES
 from kiosk.core.steps import StepSettings
 from kiosk.core.workflows import get_workflow
 from kiosk.effects import EffectRunner
 from kiosk.fonts import cjk_font_path
 from kiosk.seal import Sealer
 from kiosk.shell import CardSlotLike, Shell
+from kiosk.startup import check_real_machine
 from kiosk.store import open_store
 
 if TYPE_CHECKING:
@@ -48,7 +50,15 @@ def session_settings(config: Config) -> SessionSettings:
     )
 
 
+def check_machine(config: Config, simulate: bool) -> None:
+    """The start-up check of the kiosk: on a real machine (no `--simulate`) every device must
+    be named and real, and no development key may be present (RealMachineRefused, naming what
+    to fix). Run before anything is opened; `build` runs it too."""
+    check_real_machine(config, "kiosk", simulate=simulate, devices=DEVICES, keys=True)
+
+
 def build(config: Config, simulate: bool = False) -> Shell:
+    check_machine(config, simulate)
     store = open_store(config)
     # Development keys only ever for a simulated kiosk: a real one without its province key
     # must refuse to start rather than seal records the province cannot open.

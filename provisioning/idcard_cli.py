@@ -68,12 +68,14 @@ def read_card(uri: str | None, config_path: Path | None, sim_dir: Path | None, w
     """Read the card on the reader and print its fields."""
     from hardware.idcard import open_idcard_reader
     from kiosk.config import ConfigError, load_config
+    from provisioning.machine import device_uri, open_machine
 
     try:
         config = load_config(config_path)
     except ConfigError as exc:
         raise click.ClickException(f"configuration: {exc}") from None
-    uri = uri or config.devices.idcard
+    uri = device_uri(config, "idcard", uri)
+    open_machine(config, devices={"idcard": uri})
     try:
         reader = open_idcard_reader(uri, sim_dir or config.sim_dir)
     except ValueError as exc:

@@ -8,6 +8,7 @@ exception is `idcard read`, which shows the card a technician has just placed (i
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -18,29 +19,37 @@ from rich.table import Table
 
 from kiosk.config import ConfigError, load_config
 from kiosk.core.texts import sync_text
+from kiosk.startup import OWNER_ONLY_UMASK, SIMULATE_ENV
 from kiosk.store import OUTBOX_STATES, open_store
 from kiosk.sync.status import read_status
+from provisioning.audit_cli import audit
 from provisioning.idcard_cli import idcard
 from provisioning.light_cli import light
+from provisioning.machine import open_machine
 from provisioning.photo_cli import camera, photo
 from provisioning.print_cli import a4, print_group
 
 console = Console()
 
 
-def _config(config_path: Path | None, data_dir: Path | None):
+def _config(config_path: Path | None, data_dir: Path | None, *, keys: bool = False):
+    """The config in force, its data dir made owner-only; `keys`: the command loads keys, so
+    development keys are refused without --simulate (provisioning.machine)."""
     try:
         config = load_config(config_path)
     except ConfigError as exc:
         raise click.ClickException(f"configuration: {exc}") from None
     if data_dir is not None:
         config = replace(config, data_dir=data_dir)
-    return config
+    return open_machine(config, keys=keys)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def cli() -> None:
+@click.option("--simulate", is_flag=True, envvar=SIMULATE_ENV, show_envvar=True,
+              help="Allow simulated devices and development keys (development, tests).")
+def cli(simulate: bool) -> None:
     """Technician commands for a registration kiosk."""
+    os.umask(OWNER_ONLY_UMASK)  # whatever a command creates is the owner's only
 
 
 @cli.command()
@@ -51,7 +60,6 @@ def cli() -> None:
 def status(config_path: Path | None, data_dir: Path | None, as_json: bool) -> None:
     """Device id, the configuration in force, and records per state."""
     config = _config(config_path, data_dir)
-    config.data_dir.mkdir(parents=True, exist_ok=True)
     with open_store(config) as store:
         counts = store.outbox.counts_by_state()
         usage = store.numbers.usage(config.device.county_code)
@@ -177,8 +185,7 @@ def sync_status(config_path: Path | None, data_dir: Path | None, as_json: bool) 
     """Records per state, the oldest waiting record's age and the last problem, in words."""
     from kiosk.store import open_store
 
-    config = _config(config_path, data_dir)
-    config.data_dir.mkdir(parents=True, exist_ok=True)
+    config = _config(config_path, data_dir, keys=True)
     with open_store(config) as store:
         report = _sync_report(config, store)
     if as_json:
@@ -200,19 +207,22 @@ def sync_now(config_path: Path | None, data_dir: Path | None, as_json: bool) -> 
     from kiosk.store import open_store
     from kiosk.sync import status as sync_state
     from kiosk.sync.drain import drain_once
-    from kiosk.sync.uploader import make_client
+    from kiosk.sync.uploader import make_client, report_audit_head
 
-    config = _config(config_path, data_dir)
+    config = _config(config_path, data_dir, keys=True)
+    store = open_store(config)
     try:
-        client = make_client(config)
+        client = make_client(config, store)  # its requests carry the audit chain's head
     except SealError as exc:
+        store.close()
         raise click.ClickException(f"no device key: {exc}") from None
-    with open_store(config) as store, client:
+    with store, client:
         released = store.outbox.release_waiting()
         store.settings.set(sync_state.NEXT_ATTEMPT_KEY, None)
         u = config.upload
         result = drain_once(store, client, u.batch_size, concurrency=u.concurrency,
                             records_per_request=u.records_per_request)
+        report_audit_head(client, result)
         report = _sync_report(config, store)
     report.update(acknowledged_now=len(result.acknowledged), rejected_now=len(result.rejected),
                   released=released)
@@ -239,12 +249,14 @@ def sync_reconcile(config_path: Path | None, data_dir: Path | None, as_json: boo
     from kiosk.sync.reconcile import reconcile
     from kiosk.sync.uploader import make_client
 
-    config = _config(config_path, data_dir)
+    config = _config(config_path, data_dir, keys=True)
+    store = open_store(config)
     try:
-        client = make_client(config)
+        client = make_client(config, store)
     except (SealError, ValueError) as exc:
+        store.close()
         raise click.ClickException(str(exc)) from None
-    with open_store(config) as store, client:
+    with store, client:
         try:
             result = reconcile(store, client)
         except ApiError as exc:
@@ -285,7 +297,7 @@ def export(target: Path, config_path: Path | None, data_dir: Path | None) -> Non
     from kiosk.seal import SealError, load_device_key
     from kiosk.store import open_store
 
-    config = _config(config_path, data_dir)
+    config = _config(config_path, data_dir, keys=True)
     try:
         key = load_device_key(config.keys_dir)
     except SealError as exc:
@@ -307,6 +319,7 @@ def export(target: Path, config_path: Path | None, data_dir: Path | None) -> Non
     click.echo(f"{total} records exported to {folder}")
 
 
+cli.add_command(audit)
 cli.add_command(idcard)
 cli.add_command(photo)
 cli.add_command(camera)

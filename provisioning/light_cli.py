@@ -19,12 +19,14 @@ if TYPE_CHECKING:  # imported when a command runs, so that `kioskctl --help` sta
 def _light(uri: str | None, config_path: Path | None) -> tuple[str, GuardedLight]:
     from hardware.light import open_light
     from kiosk.config import ConfigError, load_config
+    from provisioning.machine import device_uri, open_machine
 
     try:
         config = load_config(config_path)
     except ConfigError as exc:
         raise click.ClickException(f"configuration: {exc}") from None
-    uri = uri or config.devices.light
+    uri = device_uri(config, "light", uri)
+    open_machine(config, devices={"light": uri})
     try:
         return uri, open_light(uri, config.sim_dir)
     except ValueError as exc:

@@ -123,9 +123,11 @@ def check_camera(uri: str | None, config_path: Path | None, seconds: float,
     """Grab frames: frame rate, frame size, analysis time and the verdict of the last frame."""
     from hardware.camera import CameraError, open_camera
     from hardware.camera.analysis import FaceAnalyser
+    from provisioning.machine import device_uri, open_machine
 
     config = _load_config(config_path)
-    uri = uri or config.devices.camera
+    uri = device_uri(config, "camera", uri)
+    open_machine(config, devices={"camera": uri})
     try:
         cam = open_camera(uri, config.sim_dir)
     except ValueError as exc:

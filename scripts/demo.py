@@ -62,7 +62,7 @@ def headless(config: Path, data_dir: Path, server: ApiServer) -> int:
                 newest = store.outbox.newest_record_id()
             say(f"record {newest} sealed and queued; starting the uploader…")
             uploader = subprocess.Popen(
-                [str(BIN / "kiosk-uploader"), "--config", str(config)],
+                [str(BIN / "kiosk-uploader"), "--simulate", "--config", str(config)],
                 stdout=open(RUN_DIR / "uploader.log", "ab"),  # noqa: SIM115
                 stderr=subprocess.STDOUT,
             )

@@ -7,8 +7,10 @@ cd "$(dirname "$0")/.."
 # xvfb+xauth: the virtual screen for tests and the headless demo; fonts-noto-cjk: Chinese text;
 # libgl1-mesa-dri, libegl1: OpenGL for Kivy's window (software rendering where there is no GPU);
 # libmtdev1: Kivy's multitouch input on Linux panels; postgresql: initdb and pg_ctl (in
-# /usr/lib/postgresql/N/bin) for the tests' throwaway cluster behind `--db postgresql://...`.
-DEB_PACKAGES=(xvfb xauth fonts-noto-cjk libgl1-mesa-dri libegl1 libgl1 libmtdev1 postgresql)
+# /usr/lib/postgresql/N/bin) for the tests' throwaway cluster behind `--db postgresql://...`;
+# gcc, libc6-dev: the power-cut test's LD_PRELOAD shim (tests/integration/powercut).
+DEB_PACKAGES=(xvfb xauth fonts-noto-cjk libgl1-mesa-dri libegl1 libgl1 libmtdev1 postgresql
+              gcc libc6-dev)
 # A4 forms through CUPS: cupsd and its PDF filters for the tests' private print server (the
 # Generic PDF PPD), lp/lpstat to submit and follow jobs, pdftotext/pdftoppm to check what printed.
 DEB_PACKAGES+=(cups-daemon cups-client cups-filters poppler-utils)

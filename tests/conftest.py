@@ -1,8 +1,10 @@
-"""Shared fixtures: a virtual screen for UI runs, the reference API on loopback."""
+"""Shared fixtures: a virtual screen for UI runs, the reference API on loopback, the seed of a
+random test."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +13,24 @@ import pytest
 
 from devtools.play import command as play_command
 from provisioning.devrun import BIN, ApiServer, VirtualScreen, write_kiosk_config
+
+SEED_VARIABLE = "TEST_SEED"
+
+
+@pytest.fixture
+def seed() -> int:
+    """The seed of a test that draws random numbers: `$TEST_SEED` to replay a run, else fresh.
+
+    Printed before the test does any work, so a run that fails (or hangs and is killed by the
+    timeout) shows it in its captured output: `TEST_SEED=<seed> pytest <test>` replays it.
+    """
+    given = os.environ.get(SEED_VARIABLE, "").strip()
+    try:
+        value = int(given) if given else int.from_bytes(os.urandom(4), "big")
+    except ValueError:
+        pytest.fail(f"{SEED_VARIABLE}={given!r} is not an integer")
+    print(f"seed: {SEED_VARIABLE}={value}", flush=True)
+    return value
 
 
 @pytest.fixture(scope="session")
@@ -67,14 +87,14 @@ class Kiosk:
 
     def status(self) -> dict:
         out = subprocess.run(
-            [str(BIN / "kioskctl"), "status", "--json", "--config", str(self.config)],
+            [str(BIN / "kioskctl"), "--simulate", "status", "--json", "--config", str(self.config)],
             check=True, capture_output=True, text=True,
         )
         return json.loads(out.stdout)
 
     def upload_once(self) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [str(BIN / "kiosk-uploader"), "--once", "--config", str(self.config)],
+            [str(BIN / "kiosk-uploader"), "--simulate", "--once", "--config", str(self.config)],
             capture_output=True, text=True, timeout=60,
         )
 

@@ -27,6 +27,9 @@ import sqlite_utils
 from kiosk.core.errors import DiskFullError
 
 BUSY_TIMEOUT_S = 15.0
+# FULL: a commit returns only after the WAL is fsynced. The power-cut test
+# (tests/integration/test_power_loss.py) sets NORMAL in its children to show it would notice.
+SYNCHRONOUS = "FULL"
 
 
 class StoreError(Exception):
@@ -45,7 +48,7 @@ class Connection:
         )
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
         conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
         conn.execute("PRAGMA foreign_keys = ON")
         self.db = sqlite_utils.Database(conn)
         self._lock = threading.RLock()

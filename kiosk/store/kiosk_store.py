@@ -90,6 +90,5 @@ class KioskStore:
                 conn,
                 "record.committed",
                 record_id=sealed.record_id,
-                sequence_number=sequence_number,
                 size=sealed.size,
             )

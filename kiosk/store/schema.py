@@ -1,7 +1,10 @@
 """The database's tables, and bringing a database made by an older program up to date.
 
 Version 1 had no `outbox.id_hash`; version 2 adds it (the keyed hash of the ID number, to
-notice a second visit, `kiosk.visits`). A database newer than this program is refused rather
+notice a second visit, `kiosk.visits`). Version 3 chains the audit log (`audit.prev_hash`,
+`audit.hash`, `kiosk.core.audit_chain`): the entries an older program wrote are chained in id
+order by the migration, after taking out the sequence numbers it kept in them (a candidate's
+login name, not the audit's business). A database newer than this program is refused rather
 than half understood.
 
 Which tool does what: the outbox, sequence-number and audit tables are raw DDL, because they
@@ -14,13 +17,15 @@ transaction, so two processes opening a fresh file at once cannot both migrate i
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import sqlite_utils
 
+from kiosk.core.audit_chain import GENESIS, entry_hash
 from kiosk.store.connection import StoreError
 
-SCHEMA_VERSION = 2  # 2: outbox.id_hash
+SCHEMA_VERSION = 3  # 2: outbox.id_hash; 3: the audit chain
 
 OUTBOX_STATES = ("queued", "sent", "acknowledged", "purged")
 
@@ -64,7 +69,9 @@ CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     at TEXT NOT NULL,
     event TEXT NOT NULL,
-    facts TEXT NOT NULL
+    facts TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
 );
 """
 
@@ -83,7 +90,36 @@ def create_or_migrate(db: sqlite_utils.Database, conn: sqlite3.Connection) -> No
         outbox.add_column("id_hash", str)
     if "receipt" not in outbox.columns_dict:  # a version 2 database
         outbox.add_column("receipt", str)
+    if "hash" not in db.table("audit").columns_dict:  # before version 3
+        _chain_audit(db, conn)
     outbox.create_index(["state", "seq"], index_name="outbox_pending", if_not_exists=True)
     outbox.create_index(["id_hash"], index_name="outbox_id_hash", if_not_exists=True)
     if version != SCHEMA_VERSION:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _chain_audit(db: sqlite_utils.Database, conn: sqlite3.Connection) -> None:
+    """Version 3: hash-chain the existing audit entries in id order (inside the migration's
+    transaction), without the sequence numbers older programs kept in their facts."""
+    audit = db.table("audit")
+    audit.add_column("prev_hash", str)
+    audit.add_column("hash", str)
+    prev = GENESIS
+    rows = conn.execute("SELECT id, at, event, facts FROM audit ORDER BY id").fetchall()
+    for entry_id, at, event, facts in rows:
+        facts = _without_sequence_number(facts)
+        digest = entry_hash(entry_id, at, event, facts, prev)
+        conn.execute("UPDATE audit SET facts = ?, prev_hash = ?, hash = ? WHERE id = ?",
+                     (facts, prev, digest, entry_id))
+        prev = digest
+
+
+def _without_sequence_number(facts: str) -> str:
+    try:
+        data = json.loads(facts)
+    except json.JSONDecodeError:
+        return facts
+    if not isinstance(data, dict) or "sequence_number" not in data:
+        return facts
+    del data["sequence_number"]
+    return json.dumps(data, ensure_ascii=False, sort_keys=True)

@@ -19,11 +19,23 @@ from types import FrameType
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from central_api_client.client import MAX_RETRY_AFTER_S, DeviceAuth, ProvincialApiClient
+from central_api_client.client import (
+    MAX_RETRY_AFTER_S,
+    ApiError,
+    DeviceAuth,
+    ProvincialApiClient,
+)
 from central_api_client.logs import LogEvent, event, setup_logging
 from central_api_client.opening import load_public_pem
 from kiosk.config import Config, ConfigError, load_config, with_overrides
 from kiosk.seal import SealError, load_device_key
+from kiosk.startup import (
+    SIMULATE_ENV,
+    RealMachineRefused,
+    check_real_machine,
+    owner_only,
+    simulate_from_env,
+)
 from kiosk.store import KioskStore, open_store
 from kiosk.sync import status
 from kiosk.sync.backoff import BACKOFF_CAP_S, next_delay
@@ -74,6 +86,7 @@ class Uploader:
                 event(log, LogEvent.UPLOADER_DRAIN_FAILED, level=logging.ERROR,
                       error_type=type(exc).__name__)
                 report = UploadReport(transient_error=type(exc).__name__)
+            report_audit_head(self.client, report)
             if report.transient_error is None:
                 failures = 0
                 delay = self.interval_s
@@ -110,11 +123,30 @@ class Uploader:
             event(log, LogEvent.UPLOADER_PURGED, count=purged)
 
 
-def make_client(config: Config) -> ProvincialApiClient:
+def report_audit_head(client: ProvincialApiClient, report: UploadReport) -> None:
+    """After a drain that acknowledged records, one signed request more (the newest record's
+    status), so the province sees the audit chain's head with those acknowledgements in it:
+    each request carries the head as it was when signed, before its acks were appended, and
+    without this the next entries appended would hide an entry deleted meanwhile. Not after
+    a drain the server cut short: its Retry-After and the back-off hold for this request too,
+    and the next drain's requests carry the head anyway."""
+    if not report.acknowledged or report.transient_error is not None:
+        return
+    try:
+        client.get_record(report.acknowledged[-1])
+    except (ApiError, ValueError) as exc:  # the next request carries the head anyway
+        event(log, LogEvent.UPLOADER_AUDIT_HEAD_NOT_REPORTED, level=logging.WARNING,
+              error_type=type(exc).__name__)
+
+
+def make_client(config: Config, store: KioskStore | None = None) -> ProvincialApiClient:
     """The API client of this machine: signs as its device, verifies the province's receipts,
-    one connection per upload slot. SealError when a key is missing or unreadable, ValueError
-    for a base URL that would cross a network in the clear."""
-    auth = DeviceAuth(config.device.id, load_device_key(config.keys_dir))
+    one connection per upload slot; with `store`, every request carries the head of its audit
+    chain ("COUNT:SHA256", signed), so the province notices a chain that shrank or was
+    rewritten. SealError when a key is missing or unreadable, ValueError for a base URL that
+    would cross a network in the clear."""
+    auth = DeviceAuth(config.device.id, load_device_key(config.keys_dir),
+                      audit_head=store.audit.head_header if store is not None else None)
     receipt_key = load_receipt_key(config)
     return ProvincialApiClient(config.api.base_url, config.api.timeout_s, auth=auth,
                                receipt_key=receipt_key, max_connections=config.upload.concurrency)
@@ -139,6 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, help="override the config's data_dir")
     parser.add_argument("--once", action="store_true",
                         help="upload what is due and exit: 0 if all went, 1 otherwise")
+    parser.add_argument("--simulate", action="store_true", default=simulate_from_env(),
+                        help="allow development keys (a simulated kiosk's); also "
+                        f"{SIMULATE_ENV}=1. Without it they are refused")
     args = parser.parse_args(argv)
     setup_logging()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # our upload.* events say it once
@@ -149,18 +184,25 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         event(log, LogEvent.UPLOADER_CONFIG_ERROR, level=logging.ERROR, error=str(exc))
         return 2
+    owner_only(config.data_dir)
     try:
-        client = make_client(config)
-    except (SealError, ValueError) as exc:
+        check_real_machine(config, "kiosk-uploader", simulate=args.simulate, keys=True)
+    except RealMachineRefused as exc:
         event(log, LogEvent.UPLOADER_NOT_CONFIGURED, level=logging.ERROR, error=str(exc))
         return 2
-
     store = open_store(config)
+    try:
+        client = make_client(config, store)
+    except (SealError, ValueError) as exc:
+        store.close()
+        event(log, LogEvent.UPLOADER_NOT_CONFIGURED, level=logging.ERROR, error=str(exc))
+        return 2
     u = config.upload
     try:
         if args.once:
             report = drain_once(store, client, u.batch_size, concurrency=u.concurrency,
                                 records_per_request=u.records_per_request)
+            report_audit_head(client, report)
             event(log, LogEvent.UPLOADER_DRAINED, acknowledged=len(report.acknowledged),
                   rejected=len(report.rejected), transient_error=report.transient_error,
                   counts=store.outbox.counts_by_state())

@@ -1,40 +1,58 @@
 """A fault-injecting HTTP/1.1 proxy for loopback tests, in a thread of the test process.
 
-Each request that reaches it draws one fault from a seeded schedule: pass it on, drop the
-connection before forwarding, reset it (RST), answer 500, answer 503 with Retry-After, answer
-slowly, or forward it and then lose the response (the server stored the record; the kiosk never
-hears so). Enough HTTP to proxy what httpx sends: Content-Length bodies, keep-alive.
+Each request that reaches it draws one fault from a seeded schedule. Before forwarding: pass it
+on, drop the connection, reset it (RST), answer 500, answer 503 with Retry-After, answer slowly.
+After forwarding (the server stored the record; the kiosk must not learn so for sure):
+    lose_response   close without a byte of the answer
+    headers_only    the answer's head, then close
+    cut_body        the head and half the body, then close
+    reset_mid_body  the head and half the body, then RST
+    truncated_body  a complete-looking answer whose Content-Length and body are cut in half
+Every request's arrival time and fault are kept (`log`), so a test can check the waits the
+client kept between them. Enough HTTP to proxy what httpx sends: Content-Length bodies,
+keep-alive.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
+import re
 import socket
 import struct
 import threading
+import time
 from collections import Counter
 
-FAULTS = ("pass", "drop", "reset", "500", "503", "slow", "lose_response")
+BEFORE = ("pass", "drop", "reset", "500", "503", "slow")
+AFTER = ("lose_response", "headers_only", "cut_body", "reset_mid_body", "truncated_body")
+FAULTS = BEFORE + AFTER
+_LENGTH = re.compile(rb"(?im)^content-length:[ \t]*(\d+)[ \t]*(?=\r?$)")
 
 
 async def _read_message(reader: asyncio.StreamReader) -> tuple[bytes, bytes] | None:
     try:
         head = await reader.readuntil(b"\r\n\r\n")
-    except (asyncio.IncompleteReadError, ConnectionError):
+    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
         return None
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value.strip())
+    match = _LENGTH.search(head)
+    length = int(match.group(1)) if match else 0
     body = await reader.readexactly(length) if length else b""
     return head, body
 
 
+def _reset(writer: asyncio.StreamWriter) -> None:
+    """Close with RST rather than FIN (SO_LINGER 0), as a crashed peer or middlebox does."""
+    sock = writer.get_extra_info("socket")
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
 class FaultProxy:
-    def __init__(self, upstream_port: int, weights: dict[str, float], seed: int = 1,
-                 slow_s: float = 0.4) -> None:
+    def __init__(self, upstream_port: int, weights: dict[str, float], seed: int,
+                 slow_s: float = 0.4, retry_after_s: int = 1) -> None:
+        unknown = set(weights) - set(FAULTS)
+        if unknown:
+            raise ValueError(f"unknown faults {sorted(unknown)}")
         self.upstream_port = upstream_port
         self.rand = random.Random(seed)
         self.faults = list(weights)
@@ -43,7 +61,9 @@ class FaultProxy:
         self._script = [f for f in self.faults if weights[f] > 0]
         self.rand.shuffle(self._script)
         self.slow_s = slow_s
+        self.retry_after_s = retry_after_s
         self.seen: Counter[str] = Counter()
+        self.log: list[tuple[float, str]] = []  # (time.monotonic() of arrival, fault drawn)
         self.port = 0
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
@@ -82,6 +102,13 @@ class FaultProxy:
         self._ready.set()
         self._loop.run_forever()
 
+    def _draw(self) -> str:
+        fault = self._script.pop() if self._script else \
+            self.rand.choices(self.faults, self.weights)[0]
+        self.seen[fault] += 1
+        self.log.append((time.monotonic(), fault))
+        return fault
+
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         upstream: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
         try:
@@ -89,19 +116,15 @@ class FaultProxy:
                 message = await _read_message(reader)
                 if message is None:
                     return
-                if self._script:
-                    fault = self._script.pop()
-                else:
-                    fault = self.rand.choices(self.faults, self.weights)[0]
-                self.seen[fault] += 1
+                fault = self._draw()
                 if fault == "drop":
                     return
                 if fault == "reset":
-                    sock = writer.get_extra_info("socket")
-                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    _reset(writer)
                     return
                 if fault in ("500", "503"):
-                    extra = b"Retry-After: 1\r\n" if fault == "503" else b""
+                    extra = f"Retry-After: {self.retry_after_s}\r\n".encode() \
+                        if fault == "503" else b""
                     body = b'{"error":"injected","reason":"fault proxy"}'
                     writer.write(b"HTTP/1.1 " + fault.encode() + b" Injected\r\n" + extra
                                  + b"Content-Type: application/json\r\nContent-Length: "
@@ -118,11 +141,30 @@ class FaultProxy:
                 answer = await _read_message(up_reader)
                 if answer is None or fault == "lose_response":
                     return
-                writer.write(answer[0] + answer[1])
-                await writer.drain()
+                if not await self._answer(writer, fault, *answer):
+                    return
         except (ConnectionError, asyncio.IncompleteReadError):
             return
         finally:
             if upstream is not None:
                 upstream[1].close()
             writer.close()
+
+    async def _answer(self, writer: asyncio.StreamWriter, fault: str, head: bytes,
+                      body: bytes) -> bool:
+        """Send the server's answer as `fault` mangles it; False when the connection ends."""
+        half = body[: len(body) // 2]
+        if fault == "truncated_body":
+            head = _LENGTH.sub(b"Content-Length: " + str(len(half)).encode(), head)
+            writer.write(head + half)
+            await writer.drain()
+            return True
+        if fault in ("headers_only", "cut_body", "reset_mid_body"):
+            writer.write(head + (b"" if fault == "headers_only" else half))
+            await writer.drain()
+            if fault == "reset_mid_body":
+                _reset(writer)
+            return False
+        writer.write(head + body)
+        await writer.drain()
+        return True

@@ -1,11 +1,13 @@
-"""Forks the kill tests' writers and uploaders from one process that has imported them already.
+"""Forks the kill tests' savers and uploaders from one process that has imported them already.
 
 Starting Python and importing `cryptography`, `httpx` and the kiosk takes most of a second on a
 shared CPU; forking a warm process takes milliseconds, so hundreds of SIGKILLs fit in the
-default suite. The children are ordinary processes running the real `main`s, killed for real.
+default suite. The children are ordinary processes running the real code (`save_loop.main`,
+the kiosk's save path, and `kiosk.sync.uploader.main`), killed for real. Nothing is opened
+before the fork: each child opens the store itself, so a kill can land in its start-up.
 
-Reads `writer|uploader CONFIG OUT` lines on stdin, answers each with the child's pid; the child's
-stdout goes to OUT, line-buffered.
+Reads `saver|uploader CONFIG OUT` lines on stdin, answers each with the child's pid; the
+child's stdout goes to OUT, line-buffered.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import kiosk.sync.uploader as uploader  # noqa: E402
-from tests.integration import kill_writer  # noqa: E402
+from tests.integration import save_loop  # noqa: E402
 
 
 def child(kind: str, config: str, out: str) -> None:
@@ -31,8 +33,8 @@ def child(kind: str, config: str, out: str) -> None:
     sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
     random.seed()
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    if kind == "writer":
-        kill_writer.main(config)
+    if kind == "saver":
+        save_loop.main(config, sys.stdout)
     else:
         os.environ["KIOSK_CONFIG"] = config
         uploader.main([])

@@ -152,7 +152,8 @@ class KioskEnv:
     config_path: Path
 
     def env(self) -> dict[str, str]:
-        return {**os.environ, "KIOSK_CONFIG": str(self.config_path)}
+        """A simulated kiosk's: its development keys are allowed (kiosk.startup)."""
+        return {**os.environ, "KIOSK_CONFIG": str(self.config_path), "KIOSK_SIMULATE": "1"}
 
 
 def write_kiosk_config(tmp_path: Path, base_url: str, interval_s: float = 2.0,
@@ -172,3 +173,46 @@ def write_kiosk_config(tmp_path: Path, base_url: str, interval_s: float = 2.0,
         encoding="utf-8",
     )
     return KioskEnv(data_dir, config_path)
+
+
+ZYGOTE = Path(__file__).with_name("kill_zygote.py")
+
+
+class Zygote:
+    """The forking helper of `kill_zygote.py`: warm children of the kiosk's real programs."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen([sys.executable, str(ZYGOTE)], env=env, text=True,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.lock = threading.Lock()
+
+    def spawn(self, kind: str, config: Path, out: Path) -> int:
+        """Fork a `saver` or an `uploader` on `config`, its stdout to `out`; its pid."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        with self.lock:
+            self.proc.stdin.write(f"{kind} {config} {out}\n")
+            self.proc.stdin.flush()
+            return int(self.proc.stdout.readline())
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(timeout=10)
+
+
+def kill_and_wait(pid: int, timeout_s: float = 10.0) -> None:
+    """SIGKILL `pid` and return once it is gone (the zygote's children are reaped by the
+    kernel, so `kill(pid, 0)` failing means the process no longer exists)."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"process {pid} outlived SIGKILL")
+        time.sleep(0.001)

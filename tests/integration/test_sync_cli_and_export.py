@@ -21,7 +21,8 @@ from tests.store_helpers import recent_audit
 
 
 def _ctl(kiosk: KioskEnv, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([console_script("kioskctl"), *args, "--config", str(kiosk.config_path)],
+    return subprocess.run([console_script("kioskctl"), "--simulate", *args,
+                           "--config", str(kiosk.config_path)],
                           capture_output=True, text=True, timeout=60)
 
 
@@ -58,13 +59,14 @@ def test_unknown_device_then_enrolled_then_clock_skew_in_words(tmp_path: Path) -
         _commit_records(kiosk2, 1)
         result = subprocess.run([sys.executable, "-c", SLOW_CLOCK_KIOSKCTL, "sync", "now",
                                  "--json", "--config", str(kiosk2.config_path)],
-                                capture_output=True, text=True, timeout=60)
+                                env=kiosk2.env(), capture_output=True, text=True, timeout=60)
         report = json.loads(result.stdout)
         assert result.returncode == 1 and report["status"] == "clock_skew"
         assert "clock is wrong" in report["status_words"]
         assert 590 < report["clock_offset_s"] < 610 and "behind" in report["status_words"]
         text = subprocess.run([console_script("kioskctl"), "sync", "status", "--config",
-                               str(kiosk2.config_path)], capture_output=True, text=True)
+                               str(kiosk2.config_path)], env=kiosk2.env(), capture_output=True,
+                              text=True)
         assert "clock is wrong" in text.stdout and "network" not in text.stdout.lower()
     finally:
         skewed.stop()

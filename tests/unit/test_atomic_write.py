@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 
 from central_api_client.files import atomic_write
@@ -24,7 +25,14 @@ def test_keep_existing_never_replaces(tmp_path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["secret"]
 
 
-def test_no_mode_gives_an_ordinary_readable_file(tmp_path) -> None:
+def test_no_mode_gives_an_ordinary_file_as_the_umask_says(tmp_path) -> None:
     path = tmp_path / "manifest.json"
-    atomic_write(path, b"{}", mode=None)
-    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    before = os.umask(0o022)
+    try:
+        atomic_write(path, b"{}", mode=None)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+        os.umask(0o077)  # the kiosk's programs: owner-only
+        atomic_write(path, b"{}")
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    finally:
+        os.umask(before)

@@ -77,10 +77,10 @@ def test_kioskctl_light(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("KIOSK_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("KIOSK_CONFIG", raising=False)
     runner = CliRunner()
-    assert runner.invoke(cli, ["light", "on"]).exit_code == 0
+    assert runner.invoke(cli, ["--simulate", "light", "on"]).exit_code == 0
     assert (tmp_path / "sim" / "light-on").exists()
-    r = runner.invoke(cli, ["light", "blink", "--times", "2", "--period", "0.02"])
+    r = runner.invoke(cli, ["--simulate", "light", "blink", "--times", "2", "--period", "0.02"])
     assert r.exit_code == 0 and not (tmp_path / "sim" / "light-on").exists()
     (tmp_path / "sim" / "light-broken").touch()
-    r = runner.invoke(cli, ["light", "on"])
+    r = runner.invoke(cli, ["--simulate", "light", "on"])
     assert r.exit_code == 1 and "light_unavailable" in r.output

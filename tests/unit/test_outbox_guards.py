@@ -13,6 +13,7 @@ from kiosk.core.errors import DiskFullError
 from kiosk.seal import Sealer
 from kiosk.store import KioskStore, StoreError
 from kiosk.store.disk import COMMIT_MARGIN_BYTES, DiskMoment
+from kiosk.store.schema import SCHEMA_VERSION
 from kiosk.visits import DEVICE_SECRET_FILE, IdHasher
 from tests.store_helpers import RECEIPT_KEY, receipt_for, recent_audit
 from tests.synthetic_records import make_record
@@ -184,7 +185,7 @@ def test_a_version_1_database_opens_keeps_its_records_and_gains_the_id_hash(tmp_
         assert store.settings.get("sync.status") == {"code": "ok"}
         assert store.numbers.reserve("4301", 1, 9999, "s2") == "43010002"
         assert store.outbox.visits("0" * 64) == 0
-        assert store.connection.db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert store.connection.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
 def test_a_database_from_a_newer_program_is_refused(tmp_path) -> None:

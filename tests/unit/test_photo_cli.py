@@ -58,7 +58,7 @@ def test_make_writes_the_standard_photo_or_refuses(images: dict[str, Path],
 
 
 def test_camera_check_with_an_image_file(images: dict[str, Path]) -> None:
-    r = CliRunner().invoke(cli, ["camera", "check", "--device", f"sim://{images['well']}?fps=30",
+    r = CliRunner().invoke(cli, ["--simulate", "camera", "check", "--device", f"sim://{images['well']}?fps=30",
                                  "--seconds", "1", "--json"])
     assert r.exit_code == 0, r.output
     out = json.loads(r.output)

@@ -132,15 +132,15 @@ def test_device_refusals_stop_the_drain_and_are_told_apart(store, sealer, answer
         assert report.retry_after_s == 9.0
 
 
-def test_retry_after_sets_a_floor_under_the_jittered_backoff() -> None:
-    rand = random.Random(1)
+def test_retry_after_sets_a_floor_under_the_jittered_backoff(seed: int) -> None:
+    rand = random.Random(seed)
     assert all(next_delay(30.0, 1, 2.0, rand=rand) == 30.0 for _ in range(50))
     long_backoff = [next_delay(30.0, 12, 2.0, rand=rand) for _ in range(200)]
     assert min(long_backoff) >= 30.0 and max(long_backoff) > 100.0
 
 
-def test_backoff_is_full_jitter_and_capped() -> None:
-    rand = random.Random(7)
+def test_backoff_is_full_jitter_and_capped(seed: int) -> None:
+    rand = random.Random(seed)
     assert all(0 <= backoff_delay(1, 2.0, rand=rand) <= 2.0 for _ in range(100))
     assert all(0 <= backoff_delay(4, 2.0, rand=rand) <= 16.0 for _ in range(100))
     delays = [backoff_delay(40, 2.0, rand=rand) for _ in range(200)]
