@@ -146,6 +146,9 @@ class LogEvent(StrEnum):
         "no JPEG quality gives a photo within the size bounds",
     )
 
+    PRINTER_A4_SUBMITTED = "printer.a4_submitted", "an A4 form was handed to the CUPS queue"
+    PRINTER_A4_PRINTED = "printer.a4_printed", "the CUPS queue finished an A4 job"
+    PRINTER_A4_FAILED = "printer.a4_failed", "an A4 job failed, was refused or timed out"
     PRINTER_LOGIN_CARD_PRINTED = "printer.login_card_printed", "the login card was printed"
 
     RECORD_SAVED = "record.saved", "a record was sealed and committed to the outbox"

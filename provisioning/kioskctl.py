@@ -28,6 +28,7 @@ from provisioning.light_cli import light
 from provisioning.machine import open_machine
 from provisioning.photo_cli import camera, photo
 from provisioning.printer_cli import printer
+from provisioning.print_cli import a4, print_group
 
 console = Console()
 
@@ -325,6 +326,8 @@ cli.add_command(photo)
 cli.add_command(camera)
 cli.add_command(light)
 cli.add_command(printer)
+cli.add_command(a4)
+cli.add_command(print_group)
 
 if __name__ == "__main__":
     cli()

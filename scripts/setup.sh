@@ -12,6 +12,9 @@ cd "$(dirname "$0")/.."
 # zbar-tools: zbarimg reads the QR codes of printed receipts back in the tests.
 DEB_PACKAGES=(xvfb xauth fonts-noto-cjk libgl1-mesa-dri libegl1 libgl1 libmtdev1 postgresql
               gcc libc6-dev zbar-tools)
+# A4 forms through CUPS: cupsd and its PDF filters for the tests' private print server (the
+# Generic PDF PPD), lp/lpstat to submit and follow jobs, pdftotext/pdftoppm to check what printed.
+DEB_PACKAGES+=(cups-daemon cups-client cups-filters poppler-utils)
 PYTHON="${PYTHON:-python3}"
 # Debian's own python3 ships venv and ensurepip separately.
 if ! "$PYTHON" -c "import ensurepip, venv" >/dev/null 2>&1; then

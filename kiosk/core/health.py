@@ -27,6 +27,8 @@ class Alert(StrEnum):
     PRINTER_PAPER_OUT = "staff_printer_paper_out"
     PRINTER_COVER_OPEN = "staff_printer_cover_open"
     PRINTER_OFFLINE = "staff_printer_offline"
+    # An A4 form did not print (hardware.printer.a4 codes): the record is safe, the paper is not.
+    A4_PRINTER_FAULT = "staff_a4_printer_fault"
     LIGHT_FAULT = "staff_light_fault"
     PRINTER_PAPER_LOW = "staff_printer_paper_low"  # printing goes on: load a roll soon
 
@@ -92,6 +94,10 @@ class DeviceHealth:
         for alert in _PRINTER_ALERTS_ALL:
             changed |= self._set(alert, alert is wanted)
         return changed
+
+    def a4_printer(self, faulty: bool) -> bool:
+        """A form failed to print (set) or the queue is ready again (cleared)."""
+        return self._set(Alert.A4_PRINTER_FAULT, faulty)
 
     def _set(self, alert: Alert, on: bool) -> bool:
         if (alert in self._faults) == on:

@@ -72,6 +72,52 @@ SCREENS: dict[str, Words] = {
     "field_sequence_number": Words("报名序号", "Registration number"),
     "field_english_name": Words("英文姓名", "English name"),
     "field_nationality": Words("国籍", "Nationality"),
+    "field_candidate_category": Words("考生类别", "Candidate category"),
+    "field_subject_track": Words("科类", "Subject track"),
+    "field_exam_level": Words("报考层次", "Level applied for"),
+    "field_school": Words("毕业学校", "School"),
+    "field_household": Words("户籍所在地", "Household registration"),
+    "field_parent_work": Words("父母务工单位", "Parents' employer"),
+    "field_point": Words("报名点", "Registration point"),
+    "field_form_date": Words("打印日期", "Date"),
+    # The paper forms (kiosk.core.forms, printed by hardware.printer.forms_pdf).
+    "form_proof_title": Words("湖南省普通高校招生考生报名信息校对表", "Registration proof table"),
+    "form_proof_declaration": Words(
+        "请逐项核对以上信息，如有错误请向报名点工作人员提出更正。",
+        "Check every field above; ask the registration point's staff to correct any error.",
+    ),
+    "form_registration_title": Words("湖南省普通高校招生考生报名登记表", "Registration form"),
+    "form_registration_declaration": Words(
+        "本人已核对以上报名信息，确认准确无误。",
+        "I have checked the details above; they are correct.",
+    ),
+    "form_adult_flow_title": Words(
+        "湖南省成人高校招生考生报名流程表", "Adult exam registration flow sheet"
+    ),
+    "form_adult_flow_declaration": Words(
+        "本人已完成现场确认，确认后报名信息不再更改，并已抄录《诚信考试承诺书》。",
+        "I have confirmed my registration on site, know it cannot be changed now, and have"
+        " copied the integrity pledge.",
+    ),
+    "form_migrant_title": Words(
+        "湖南省普通高校招生随迁子女考生报名资格审核表", "Migrant children's qualification form"
+    ),
+    "form_migrant_declaration": Words(
+        "本人承诺所填信息真实，如有虚假，责任自负。",
+        "I declare the details above are true and accept responsibility for any that are not.",
+    ),
+    "flow_step_confirm": Words("现场确认（采集相片）", "On-site confirmation (photo)"),
+    "flow_step_pledge": Words("抄录诚信考试承诺书", "Integrity pledge copied"),
+    "flow_step_review": Words("资格审核", "Qualification review"),
+    "flow_step_bonus": Words("优惠信息确认", "Bonus points confirmed"),
+    "migrant_step_county": Words("县（市、区）招考机构审核意见", "County exam office's decision"),
+    "form_step": Words("办理环节", "Step"),
+    "form_handler": Words("经办人签字（盖章）", "Handled by (signature, stamp)"),
+    "form_step_date": Words("日期", "Date"),
+    "form_photo": Words("照片", "Photo"),
+    "form_signature": Words("考生签字", "Candidate's signature"),
+    "form_page": Words("第 {page} 页 / 共 {pages} 页", "Page {page} of {pages}"),
+    "form_specimen": Words("样张", "Specimen"),
     "sex_male": Words("男", "Male"),
     "sex_female": Words("女", "Female"),
     "card_type_resident": Words("居民身份证", "Resident identity card"),
@@ -150,6 +196,10 @@ ALERTS: dict[str, Words] = {
     "staff_printer_paper_low": Words(
         "打印纸即将用完，请工作人员准备换纸",
         "Printer paper nearly used up: staff, load a roll soon",
+    ),
+    "staff_a4_printer_fault": Words(
+        "A4打印机故障，表格未打印，请工作人员检查后补打",
+        "A4 printer fault, the form did not print: staff, please check and print it again",
     ),
     "staff_light_fault": Words(
         "补光灯故障，请工作人员检查（不影响拍照）",

@@ -1,5 +1,6 @@
 """Fixtures of the integration tests; the process helpers live in `processes.py`, the
-throwaway PostgreSQL cluster in `postgres_server.py`."""
+throwaway PostgreSQL cluster in `postgres_server.py`, the private print server in
+`cupsd_server.py`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.cupsd_server import CupsdError, PrivateCupsd
 from tests.integration.postgres_server import (
     ClusterError,
     PostgresCluster,
@@ -45,3 +47,15 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
 def postgres_url(postgres_cluster: PostgresCluster) -> str:
     """The URL of a fresh, empty database in the session's cluster."""
     return postgres_cluster.create_database(f"t_{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture(scope="session")
+def private_cupsd() -> Iterator[PrivateCupsd]:
+    """One private CUPS scheduler for the session (each test makes its own queues). Never
+    skipped: scripts/setup.sh installs CUPS, so its absence is a failure to fix."""
+    try:
+        cupsd = PrivateCupsd().start()
+    except CupsdError as exc:
+        pytest.fail(str(exc))
+    yield cupsd
+    cupsd.stop()

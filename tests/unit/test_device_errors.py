@@ -26,6 +26,8 @@ DEVICE_CODES = {
     "paper_out", "cover_open", "offline",  # the printer
     "light_unavailable",  # the fill light
     "camera_unavailable",  # the camera
+    "a4_cups_unavailable", "a4_queue_unknown", "a4_queue_disabled",  # the A4 printer (CUPS)
+    "a4_job_failed", "a4_job_timeout",
 }
 KIOSK_CODES = {
     "kiosk_error", "document_invalid", "id_number_format", "id_number_checksum",

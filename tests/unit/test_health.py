@@ -64,6 +64,8 @@ def test_the_alert_is_always_the_most_urgent_fault_still_active(reports):
             h.camera(not broken, 0.0)
         elif alert is Alert.LIGHT_FAULT:
             h.light(broken)
+        elif alert is Alert.A4_PRINTER_FAULT:
+            h.a4_printer(broken)
         else:  # the printer is in one state at a time: a new result replaces the last
             if alert is Alert.PRINTER_PAPER_LOW:
                 h.printer(None, paper_near_end=broken)
@@ -92,3 +94,11 @@ def test_a_card_printed_on_a_nearly_empty_roll_warns_staff_least_urgently():
     assert h.light(True) and h.alert is Alert.LIGHT_FAULT
     assert h.printer("paper_out") and h.alert is Alert.PRINTER_PAPER_OUT
     assert h.printer(None) and h.alert is Alert.LIGHT_FAULT  # a new roll: no warning left
+
+
+def test_an_a4_print_failure_is_a_staff_alert_until_the_printer_is_ready():
+    h = DeviceHealth()
+    assert h.a4_printer(True) and h.alert is Alert.A4_PRINTER_FAULT
+    h.light(True)
+    assert h.alert is Alert.A4_PRINTER_FAULT  # the paper a candidate signs before the light
+    assert h.a4_printer(False) and h.alert is Alert.LIGHT_FAULT

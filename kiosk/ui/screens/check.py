@@ -8,6 +8,7 @@ from kivy.core.image import Image as CoreImage
 from kivy.properties import BooleanProperty
 
 from kiosk.core import events as ev
+from kiosk.core import forms
 from kiosk.core.session import Session
 from kiosk.core.texts import text
 from kiosk.ui.screens.base import KioskScreen, load_kv
@@ -26,9 +27,9 @@ class CheckScreen(KioskScreen):
             return
         language = self.shell.language
         number = data.sequence_number or text("check_assigning", language)
-        rows = [(text("field_sequence_number", language), number)]
-        rows += fields.document_rows(data.document, language, full=True)
-        fields.fill(self.ids.fields, rows)
+        # The proof table's fields: what the candidate checks here is what the paper prints.
+        shown = forms.FormData(document=data.document, sequence_number=number)
+        fields.fill(self.ids.fields, forms.rows(forms.PROOF_TABLE, shown, language))
         self.ids.fields.children[-2].bold = True  # the sequence number's value
         self.ids.fields.children[-2].color = (0.07, 0.33, 0.64, 1)
         self.ready = data.sequence_number is not None

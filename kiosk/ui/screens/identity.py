@@ -9,6 +9,7 @@ from kivy.core.image import Image as CoreImage
 
 from central_api_client.logs import LogEvent, event
 from kiosk.core import events as ev
+from kiosk.core import forms
 from kiosk.core.session import Session
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.widgets import fields
@@ -24,7 +25,8 @@ class IdentityScreen(KioskScreen):
         doc = session.data.document if session.data else None
         if doc is None:
             return
-        fields.fill(self.ids.fields, fields.document_rows(doc, self.shell.language, full=False))
+        shown = forms.rows(forms.IDENTITY_SCREEN, forms.FormData(document=doc), self.shell.language)
+        fields.fill(self.ids.fields, shown)
         photo = self.shell.chip_photo_png(doc)
         event(log, LogEvent.SESSION_IDENTITY_SHOWN, card_type=doc.card_type.value,
               chip_photo=photo is not None)
