@@ -27,8 +27,8 @@ from provisioning.idcard_cli import idcard
 from provisioning.light_cli import light
 from provisioning.machine import open_machine
 from provisioning.photo_cli import camera, photo
-from provisioning.printer_cli import printer
 from provisioning.print_cli import a4, print_group
+from provisioning.printer_cli import printer
 
 console = Console()
 
