@@ -94,6 +94,9 @@ def drain_once(
     per = max(1, min(records_per_request, MAX_BATCH_RECORDS))
     after_seq = 0
     in_flight: deque[_InFlight] = deque()
+    # Set by the first request the server or network fails: requests still waiting for a
+    # worker are then not sent (a 503's Retry-After holds for them too).
+    halt = threading.Event()
     depth = 1
     with ThreadPoolExecutor(max_workers=max(1, concurrency),
                             thread_name_prefix="upload") as pool:
@@ -104,7 +107,7 @@ def drain_once(
                 if batch:
                     after_seq = batch[-1].seq
                     store.outbox.mark_sent([entry.record_id for entry in batch])
-                    futures = [pool.submit(_send, client, chunk, per > 1)
+                    futures = [pool.submit(_send, client, chunk, per > 1, halt)
                                for chunk in request_chunks(batch, per)]
                     in_flight.append(_InFlight(batch, futures))
                     continue
@@ -182,25 +185,46 @@ _SEND_ERRORS = (RejectedError, NotSendableError, ServerUnreachableError, ServerE
                 UnexpectedResponseError)
 
 
-def _send(client: ProvincialApiClient, chunk: list[OutboxEntry],
-          batched: bool) -> list[Ack | Exception]:
-    """One request (or one PUT per record) on a worker thread; outcomes as values, in order."""
-    if not batched:
-        outcomes: list[Ack | Exception] = []
-        for entry in chunk:
-            try:
-                outcomes.append(client.put_record(entry.record))
-            except _SEND_ERRORS as exc:
-                outcomes.append(exc)
-        return outcomes
-    try:
-        return list(client.put_records([entry.record for entry in chunk]))
-    except _SEND_ERRORS as exc:
-        return [exc] * len(chunk)
+class NotAttempted(Exception):
+    """This record's request was not sent: the server or the network failed an earlier one of
+    the same drain first."""
+
+    def __init__(self) -> None:
+        super().__init__("not sent: an earlier request of the drain failed")
+
+
+def _about_the_server(exc: Exception) -> bool:
+    """A failure that says nothing about its record: the server, the network or the device's
+    credentials."""
+    return isinstance(exc, AuthError) or not isinstance(exc, RejectedError | NotSendableError)
+
+
+def _send(client: ProvincialApiClient, chunk: list[OutboxEntry], batched: bool,
+          halt: threading.Event) -> list[Ack | Exception]:
+    """One request (or one PUT per record) on a worker thread; outcomes as values, in order.
+    Nothing is sent once `halt` is set; a failure of the server sets it."""
+    outcomes: list[Ack | Exception] = []
+    for request in ([chunk] if batched else [[entry] for entry in chunk]):
+        if halt.is_set():
+            outcomes.extend(NotAttempted() for _ in request)
+            continue
+        try:
+            if batched:
+                outcomes.extend(client.put_records([entry.record for entry in request]))
+            else:
+                outcomes.append(client.put_record(request[0].record))
+        except _SEND_ERRORS as exc:
+            if _about_the_server(exc):
+                halt.set()
+            outcomes.extend([exc] * len(request))
+    return outcomes
 
 
 def _failed(store: KioskStore, entry: OutboxEntry, exc: Exception, report: UploadReport) -> None:
-    if isinstance(exc, AuthError) or not isinstance(exc, RejectedError | NotSendableError):
+    if isinstance(exc, NotAttempted):
+        store.outbox.mark_error(entry.record_id, str(exc))
+        return
+    if _about_the_server(exc):
         # The server, the network or the device's credentials: nothing about this record.
         store.outbox.mark_error(entry.record_id, str(exc))
         if report.transient_error is None:

@@ -24,6 +24,7 @@ from central_api_client.client import (
     ApiError,
     DeviceAuth,
     ProvincialApiClient,
+    ServerError,
 )
 from central_api_client.logs import LogEvent, event, setup_logging
 from central_api_client.opening import load_public_pem
@@ -86,8 +87,10 @@ class Uploader:
                 event(log, LogEvent.UPLOADER_DRAIN_FAILED, level=logging.ERROR,
                       error_type=type(exc).__name__)
                 report = UploadReport(transient_error=type(exc).__name__)
-            report_audit_head(self.client, report)
-            if report.transient_error is None:
+            told_to_wait = report_audit_head(self.client, report)
+            if told_to_wait is not None:
+                report.retry_after_s = told_to_wait
+            if report.transient_error is None and told_to_wait is None:
                 failures = 0
                 delay = self.interval_s
                 self._set_next_attempt(None)
@@ -123,20 +126,24 @@ class Uploader:
             event(log, LogEvent.UPLOADER_PURGED, count=purged)
 
 
-def report_audit_head(client: ProvincialApiClient, report: UploadReport) -> None:
+def report_audit_head(client: ProvincialApiClient, report: UploadReport) -> float | None:
     """After a drain that acknowledged records, one signed request more (the newest record's
     status), so the province sees the audit chain's head with those acknowledgements in it:
     each request carries the head as it was when signed, before its acks were appended, and
     without this the next entries appended would hide an entry deleted meanwhile. Not after
     a drain the server cut short: its Retry-After and the back-off hold for this request too,
-    and the next drain's requests carry the head anyway."""
+    and the next drain's requests carry the head anyway. Returns the server's Retry-After
+    when this request was told to wait, so the loop obeys it as it would a drain's."""
     if not report.acknowledged or report.transient_error is not None:
-        return
+        return None
     try:
         client.get_record(report.acknowledged[-1])
     except (ApiError, ValueError) as exc:  # the next request carries the head anyway
         event(log, LogEvent.UPLOADER_AUDIT_HEAD_NOT_REPORTED, level=logging.WARNING,
               error_type=type(exc).__name__)
+        if isinstance(exc, ServerError) and exc.retry_after_s is not None:
+            return exc.retry_after_s
+    return None
 
 
 def make_client(config: Config, store: KioskStore | None = None) -> ProvincialApiClient:

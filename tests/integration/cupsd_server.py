@@ -6,7 +6,8 @@ Queues are file queues with cups-filters' Generic PDF PPD (a raw queue cannot us
 device; `FileDevice Yes` allows them). Two facts of CUPS 2.4 shape this: filters run as user
 `lp` when cupsd runs as root, so every folder on the way must be reachable by `lp`
 (tempfile's 0700 folders are not); and the scheduler opens a file device's output with
-O_WRONLY|O_EXCL and no O_CREAT, so the output file must exist before a job is printed to it.
+O_WRONLY|O_EXCL and, in some builds, no O_CREAT, so the output file is made before a job is
+printed to it.
 """
 
 from __future__ import annotations
@@ -114,9 +115,11 @@ class PrivateCupsd:
         return done
 
     def add_file_queue(self, name: str | None = None, *, create_output: bool = True) -> FileQueue:
-        """A new queue printing to its own file; without `create_output` every job fails."""
+        """A new queue printing to its own file; without `create_output` the file's folder does
+        not exist, so the scheduler cannot open it and stops every job (held for ever: the
+        job neither prints nor fails). Some builds create a missing file, none a folder."""
         name = name or f"a4-{uuid.uuid4().hex[:8]}"
-        output = self.root / "out" / f"{name}.pdf"
+        output = self.root / "out" / ("" if create_output else "missing") / f"{name}.pdf"
         if create_output:
             output.touch()
             output.chmod(0o666)

@@ -83,7 +83,7 @@ def test_an_unknown_queue_is_named_as_such(cups_env, registration_pdf):
 
 
 def test_a_job_that_never_finishes_times_out_and_is_cancelled(cups_env, registration_pdf):
-    # The output file does not exist, so the scheduler stops the job: it would wait for ever.
+    # The output file cannot be opened, so the scheduler stops the job: it would wait for ever.
     queue = cups_env.add_file_queue(create_output=False)
     printer = open_a4_printer(f"cups://{queue.name}?timeout=2")
     started = time.monotonic()

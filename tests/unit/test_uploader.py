@@ -231,3 +231,37 @@ def test_a_listing_with_fields_this_kiosk_does_not_know_still_reads(sealer) -> N
         lambda r: httpx.Response(200, json=meta)))
     got = _mock_client(http).get_record(record.record_id)
     assert got is not None and got.sha256 == record.sha256
+
+
+def test_a_503_to_the_audit_head_request_is_obeyed_too(store, sealer, http, tmp_path) -> None:
+    """The extra request after a good drain (the audit head) is told 503 Retry-After: 30; the
+    loop waits for it as after a drain's 503, instead of draining again at the interval."""
+    import threading
+    import time
+
+    from kiosk.sync.uploader import Uploader
+
+    _queue(store, sealer, 2)
+    calls: list[str] = []
+
+    def relay(request: httpx.Request) -> httpx.Response:
+        calls.append(request.method)
+        if request.method == "GET":
+            return httpx.Response(503, json={"error": "busy", "reason": "r"},
+                                  headers={"Retry-After": "30"})
+        return http.request(request.method, str(request.url), headers=request.headers,
+                            content=request.content)
+
+    auth = DeviceAuth("SIM-0001", load_device_key(tmp_path / "keys"))
+    client = ProvincialApiClient("http://testserver", auth=auth, receipt_key=(
+        http.app.state.receipts.public_key), http=httpx.Client(
+        base_url="http://testserver", transport=httpx.MockTransport(relay)))
+    uploader = Uploader(store, client, 0.01, 10)
+    thread = threading.Thread(target=uploader.run)
+    thread.start()
+    time.sleep(0.5)
+    uploader.stop()
+    thread.join(5)
+    assert calls == ["PUT", "PUT", "GET"]  # nothing after the 503, for 0.5 s of 0.01 s rounds
+    assert store.outbox.counts_by_state()["acknowledged"] == 2
+    assert 29 <= store.settings.get(status.NEXT_ATTEMPT_KEY) - time.time() <= 31
