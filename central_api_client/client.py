@@ -39,6 +39,7 @@ from central_api_client.records import (
     SealedRecord,
 )
 from central_api_client.signing import DEV_PUBLIC_KEY_HEADER, sign_request
+from central_api_client.voids import VoidedNumber, voids_body
 
 # Statuses that say "not now" rather than "not this": request timeout, too early, rate limited.
 _RETRY_LATER_4XX = {408, 425, 429}
@@ -229,6 +230,15 @@ class ProvincialApiClient:
             held[sealed.record_id] = _receipt(item.get("ack"), key, sealed) \
                 if item["held"] else None
         return held
+
+    def report_voids(self, voids: list[VoidedNumber]) -> int:
+        """Tell the province these sequence numbers were voided (a signed report); how many it
+        had not heard of before. Repeating a report is harmless."""
+        response = self._request("POST", "/v1/numbers:void", json=voids_body(voids))
+        new = _json_object(response).get("new")
+        if not isinstance(new, int) or isinstance(new, bool):
+            raise UnexpectedResponseError("void report answer lacks a count")
+        return new
 
     def get_record(self, record_id: str) -> ReceivedRecord | None:
         """The server's metadata for a record, None when it does not have it."""

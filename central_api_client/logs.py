@@ -67,6 +67,7 @@ class LogEvent(StrEnum):
         "a record already held was sent again: acknowledged again",
     )
     API_RECORD_STORED = "api.record_stored", "a new record was stored durably"
+    API_VOIDS_REPORTED = "api.voids_reported", "a device reported sequence numbers it voided"
 
     AUTOPLAY_CRASH = "autoplay.crash", "a scripted run crashed the kiosk on purpose (test drivers)"
     AUTOPLAY_DONE = "autoplay.done", "a scripted run finished"
@@ -160,6 +161,8 @@ class LogEvent(StrEnum):
     SEAL_DEVICE_KEY_GENERATED = "seal.device_key_generated", "a device key was made"
 
     SEQUENCE_RESERVED = "sequence.reserved", "a sequence number was reserved for a session"
+    SEQUENCE_VOIDED = "sequence.voided", "numbers reserved by sessions that never finished voided"
+    SEQUENCE_VOIDS_REPORTED = "sequence.voids_reported", "voided numbers reported to the province"
 
     SESSION_CARD_FAILED = (
         "session.card_failed",
@@ -176,9 +179,9 @@ class LogEvent(StrEnum):
     UI_ERROR = "ui.error", "an unexpected error in a screen; the session starts over"
 
     UPLOADER_ACKNOWLEDGED = "uploader.acknowledged", "the province acknowledged a record"
-    UPLOADER_AUDIT_HEAD_NOT_REPORTED = (
-        "uploader.audit_head_not_reported",
-        "the request showing the province the audit chain after its acks failed",
+    UPLOADER_AFTER_DRAIN_FAILED = (
+        "uploader.after_drain_failed",
+        "a request after a drain (voided numbers, the audit chain's head) failed: next time",
     )
     UPLOADER_BACKOFF = "uploader.backoff", "the uploader waits before the next try"
     UPLOADER_BAD_ACK = "uploader.bad_ack", "an acknowledgement did not match the record sent"

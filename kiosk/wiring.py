@@ -60,6 +60,11 @@ def check_machine(config: Config, simulate: bool) -> None:
 def build(config: Config, simulate: bool = False) -> Shell:
     check_machine(config, simulate)
     store = open_store(config)
+    # No session runs yet, so every number still only reserved is an orphan of one that never
+    # finished (a crash, a power cut): void it, for the province to hear with the next upload.
+    voided = store.numbers.void_abandoned()
+    if voided:
+        event(log, LogEvent.SEQUENCE_VOIDED, count=voided, when="start")
     # Development keys only ever for a simulated kiosk: a real one without its province key
     # must refuse to start rather than seal records the province cannot open.
     sealer = Sealer.from_keys_dir(config.keys_dir, config.device.id, generate_dev_keys=simulate)

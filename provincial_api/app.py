@@ -22,11 +22,12 @@ from central_api_client.contract import (
     MAX_STATUS_BODY_BYTES,
 )
 from central_api_client.signing import MAX_CLOCK_SKEW_S
+from central_api_client.voids import MAX_VOIDS_BODY_BYTES
 from provincial_api.auth import Authenticator
 from provincial_api.backend import Db, open_backend
 from provincial_api.errors import install_error_handlers
 from provincial_api.middleware import BodyLimitMiddleware
-from provincial_api.models import BatchUpload, RecordUpload, StatusQuery
+from provincial_api.models import BatchUpload, RecordUpload, StatusQuery, VoidReport
 from provincial_api.receipt_signer import DEFAULT_SERVER_ID, ReceiptSigner
 from provincial_api.routes import API_VERSION, router
 
@@ -49,6 +50,7 @@ DESCRIPTION = (
 BODY_LIMITS = {
     ":batch": MAX_BATCH_BODY_BYTES,
     ":status": MAX_STATUS_BODY_BYTES,
+    ":void": MAX_VOIDS_BODY_BYTES,
     "/v1/records/": MAX_BODY_BYTES,
 }
 
@@ -92,7 +94,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         document = get_openapi(title=app.title, version=app.version,
                                description=app.description, routes=app.routes)
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
-        for model in (RecordUpload, BatchUpload, StatusQuery):
+        for model in (RecordUpload, BatchUpload, StatusQuery, VoidReport):
             schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
             schemas.update(schema.pop("$defs", {}))
             schemas[model.__name__] = schema

@@ -22,6 +22,7 @@ from central_api_client.contract import (
     is_device_id,
 )
 from central_api_client.records import RecordFormatError, SealedRecord
+from central_api_client.voids import VoidedNumber, VoidsFormatError, parse_voids_body
 from provincial_api.errors import ApiProblem
 from provincial_api.ingest import Unreadable
 
@@ -67,6 +68,14 @@ def status_ids(body: bytes) -> list[str]:
     if not all(isinstance(i, str) and _RECORD_ID.fullmatch(i) for i in ids):
         raise ApiProblem(422, "invalid_request", "record_ids must be lower-case UUIDs")
     return list(dict.fromkeys(ids))
+
+
+def voided_numbers(body: bytes) -> list[VoidedNumber]:
+    """The numbers of a void report, read by the contract's parser."""
+    try:
+        return parse_voids_body(json_object(body))
+    except VoidsFormatError as exc:
+        raise ApiProblem(422, "invalid_request", str(exc)) from None
 
 
 def _record(item: object, signer: str, *, record_id: str | None = None

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from central_api_client.records import ReceivedRecord, SealedRecord
+from central_api_client.voids import VoidedNumber
 
 __all__ = [
     "AuditHeadSeen",
@@ -33,6 +34,8 @@ __all__ = [
     "Registry",
     "SealedRecord",
     "Store",
+    "VoidSeen",
+    "VoidedNumber",
     "raw_public_key",
 ]
 
@@ -96,6 +99,19 @@ class AuditHeadSeen:
 
 
 AUDIT_HEAD_COLUMNS = ", ".join(f.name for f in fields(AuditHeadSeen))
+
+
+@dataclass(frozen=True)
+class VoidSeen:
+    """A sequence number a device told the province it voided: never issued to a candidate."""
+
+    device_id: str
+    number: str
+    voided_at: str
+    received_at: str
+
+
+VOID_COLUMNS = ", ".join(f.name for f in fields(VoidSeen))
 
 
 def audit_head_problem(seen: AuditHeadSeen | None, count: int, head: str,
@@ -177,5 +193,14 @@ class Registry(Protocol):
         ...
 
     def audit_heads(self) -> dict[str, AuditHeadSeen]: ...
+
+    def note_voids(self, device_id: str, voids: list[VoidedNumber], at: str) -> int:
+        """Keep the sequence numbers a device voided, each (device, number) once (a repeated
+        report changes nothing); how many were new."""
+        ...
+
+    def voids(self, device_id: str | None = None) -> list[VoidSeen]:
+        """Voided numbers as reported, by device then number (one device's, or all)."""
+        ...
 
     def close(self) -> None: ...

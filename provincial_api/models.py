@@ -28,6 +28,11 @@ from central_api_client.records import (
     SealedRecord,
     aware_time_problem,
 )
+from central_api_client.voids import (
+    MAX_VOIDS_PER_REPORT,
+    SEQUENCE_NUMBER_PATTERN,
+    TIMESTAMP_PATTERN,
+)
 from provincial_api.errors import ErrorBody
 
 
@@ -140,6 +145,26 @@ class StatusQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     record_ids: list[str] = Field(min_length=1, max_length=MAX_STATUS_IDS)
+
+
+class VoidedItem(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    number: str = Field(pattern=SEQUENCE_NUMBER_PATTERN, description="county code + serial")
+    voided_at: str = Field(pattern=TIMESTAMP_PATTERN)
+
+
+class VoidReport(BaseModel):
+    """Sequence numbers the signing device reserved and voided: never issued to a candidate."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    voided: list[VoidedItem] = Field(min_length=1, max_length=MAX_VOIDS_PER_REPORT)
+
+
+class VoidResult(BaseModel):
+    received: int = Field(description="numbers in the report")
+    new: int = Field(description="numbers not reported before")
 
 
 class StatusItem(BaseModel):

@@ -59,6 +59,14 @@ _SCHEMA = (
         seen_at TEXT NOT NULL,
         problem TEXT
     )""",
+    # Numbers a device reported it voided: each (device, number) once, whatever the repeats.
+    """CREATE TABLE IF NOT EXISTS voided_numbers (
+        device_id TEXT COLLATE "C" NOT NULL,
+        number TEXT COLLATE "C" NOT NULL,
+        voided_at TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        PRIMARY KEY (device_id, number)
+    )""",
     # The primary key is what refuses a replay: two requests with one nonce cannot both insert.
     """CREATE TABLE IF NOT EXISTS nonces (
         device_id TEXT NOT NULL,

@@ -13,9 +13,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from provincial_api.domain import (
     AUDIT_HEAD_COLUMNS,
+    VOID_COLUMNS,
     AuditHeadSeen,
     Device,
     DeviceExistsError,
+    VoidedNumber,
+    VoidSeen,
     audit_head_problem,
 )
 from provincial_api.pg_db import Pool
@@ -116,6 +119,20 @@ class PgRegistry:
             rows = conn.execute(
                 f"SELECT {AUDIT_HEAD_COLUMNS} FROM audit_heads WHERE count >= 0").fetchall()
         return {row[0]: AuditHeadSeen(*row) for row in rows}
+
+    def note_voids(self, device_id: str, voids: list[VoidedNumber], at: str) -> int:
+        with self.pool.connection() as conn, conn.transaction():
+            return sum(conn.execute(
+                "INSERT INTO voided_numbers (device_id, number, voided_at, received_at)"
+                " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                (device_id, v.number, v.voided_at, at)).rowcount for v in voids)
+
+    def voids(self, device_id: str | None = None) -> list[VoidSeen]:
+        where, params = ("WHERE device_id = %s", (device_id,)) if device_id else ("", ())
+        with self.pool.connection() as conn:
+            rows = conn.execute(f"SELECT {VOID_COLUMNS} FROM voided_numbers {where}"
+                                " ORDER BY device_id, number", params).fetchall()
+        return [VoidSeen(*row) for row in rows]
 
 
 def _device(row: tuple[Any, ...]) -> Device:

@@ -30,6 +30,8 @@ from provincial_api.models import (
     StatusItem,
     StatusQuery,
     StatusResult,
+    VoidReport,
+    VoidResult,
     record_metadata,
 )
 from provincial_api.receipt_signer import ReceiptSigner
@@ -148,6 +150,25 @@ def record_status(signed: SignedRequest, store: AppStore, signer: Receipts) -> S
             results.append(StatusItem(record_id=record_id, held=True,
                                       ack=Ack.of(signer.receipt(stored))))
     return StatusResult(results=results)
+
+
+@router.post(
+    "/v1/numbers:void",
+    operation_id="report_voided_numbers",
+    response_model=VoidResult,
+    responses=SIGNED_ROUTE_ERRORS,
+    openapi_extra=_body(VoidReport),
+)
+def report_voided_numbers(signed: SignedRequest, request: Request) -> VoidResult:
+    """Sequence numbers the signing device voided (reserved by a session that never finished):
+    the province learns which numbers no candidate holds. Kept once per (device, number); a
+    repeated report, after an answer was lost, changes nothing."""
+    voids = bodies.voided_numbers(signed.body)
+    registry = request.app.state.authenticator.registry
+    new = registry.note_voids(signed.device.device_id, voids, utc_now())
+    event(log, LogEvent.API_VOIDS_REPORTED, device_id=signed.device.device_id,
+          count=len(voids), new=new)
+    return VoidResult(received=len(voids), new=new)
 
 
 @router.get(

@@ -45,6 +45,13 @@ CREATE TABLE IF NOT EXISTS devices (
     enrolled_by TEXT NOT NULL,
     active INTEGER NOT NULL DEFAULT 1
 );
+CREATE TABLE IF NOT EXISTS voided_numbers (
+    device_id TEXT NOT NULL,
+    number TEXT NOT NULL,
+    voided_at TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    PRIMARY KEY (device_id, number)
+);
 CREATE TABLE IF NOT EXISTS audit_heads (
     device_id TEXT PRIMARY KEY,
     count INTEGER NOT NULL,

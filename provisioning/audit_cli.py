@@ -13,31 +13,10 @@ from pathlib import Path
 
 import click
 
-_config_option = click.option(
-    "--config", "config_path", type=click.Path(path_type=Path),
-    help="Machine config (default: $KIOSK_CONFIG, /etc/kiosk/kiosk.toml, built-in).")
-_data_dir_option = click.option("--data-dir", type=click.Path(path_type=Path),
-                                help="Override the data directory.")
-_json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-
-
-def _store(config_path: Path | None, data_dir: Path | None):
-    from dataclasses import replace
-
-    from kiosk.config import ConfigError, load_config
-    from kiosk.store import open_store
-    from provisioning.machine import open_machine
-
-    try:
-        config = load_config(config_path)
-    except ConfigError as exc:
-        raise click.ClickException(f"configuration: {exc}") from None
-    if data_dir is not None:
-        config = replace(config, data_dir=data_dir)
-    if not config.database_path.exists():
-        raise click.ClickException(f"no kiosk database at {config.database_path}")
-    open_machine(config)
-    return open_store(config)
+from provisioning.machine import config_option as _config_option
+from provisioning.machine import data_dir_option as _data_dir_option
+from provisioning.machine import existing_store as _store
+from provisioning.machine import json_option as _json_option
 
 
 @click.group()

@@ -26,6 +26,7 @@ from provisioning.audit_cli import audit
 from provisioning.idcard_cli import idcard
 from provisioning.light_cli import light
 from provisioning.machine import open_machine
+from provisioning.numbers_cli import numbers
 from provisioning.photo_cli import camera, photo
 from provisioning.print_cli import a4, print_group
 from provisioning.printer_cli import printer
@@ -96,7 +97,8 @@ def status(config_path: Path | None, data_dir: Path | None, as_json: bool) -> No
     top.add_row("workflow", config.session.workflow)
     top.add_row("sequence range", f"{config.device.county_code} "
                 f"{config.sequence.first:04d}-{config.sequence.last:04d}, "
-                f"{remaining} left, last {usage['last_number'] or '-'}")
+                f"{remaining} left, last {usage['last_number'] or '-'},"
+                f" {usage['void']} voided")
     top.add_row("disk free", f"{report['disk_free_mb']} MB")
     console.print(top)
     records = Table(title="records")
@@ -208,7 +210,7 @@ def sync_now(config_path: Path | None, data_dir: Path | None, as_json: bool) -> 
     from kiosk.store import open_store
     from kiosk.sync import status as sync_state
     from kiosk.sync.drain import drain_once
-    from kiosk.sync.uploader import make_client, report_audit_head
+    from kiosk.sync.uploader import after_drain, make_client
 
     config = _config(config_path, data_dir, keys=True)
     store = open_store(config)
@@ -223,7 +225,7 @@ def sync_now(config_path: Path | None, data_dir: Path | None, as_json: bool) -> 
         u = config.upload
         result = drain_once(store, client, u.batch_size, concurrency=u.concurrency,
                             records_per_request=u.records_per_request)
-        report_audit_head(client, result)
+        after_drain(store, client, result)
         report = _sync_report(config, store)
     report.update(acknowledged_now=len(result.acknowledged), rejected_now=len(result.rejected),
                   released=released)
@@ -325,6 +327,7 @@ cli.add_command(idcard)
 cli.add_command(photo)
 cli.add_command(camera)
 cli.add_command(light)
+cli.add_command(numbers)
 cli.add_command(printer)
 cli.add_command(a4)
 cli.add_command(print_group)

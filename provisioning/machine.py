@@ -8,11 +8,24 @@ turns a refusal into a technician's error (exit 1, the settings to fix).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from kiosk.config import SIMULATED, Config
+from kiosk.config import SIMULATED, Config, ConfigError, load_config
 from kiosk.startup import SIMULATE_ENV, RealMachineRefused, check_real_machine, owner_only
+
+if TYPE_CHECKING:
+    from kiosk.store import KioskStore
+
+config_option = click.option(
+    "--config", "config_path", type=click.Path(path_type=Path),
+    help="Machine config (default: $KIOSK_CONFIG, /etc/kiosk/kiosk.toml, built-in).")
+data_dir_option = click.option("--data-dir", type=click.Path(path_type=Path),
+                               help="Override the data directory.")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
 def simulating() -> bool:
@@ -38,3 +51,20 @@ def open_machine(config: Config, *, devices: Mapping[str, str] | Iterable[str] =
     except RealMachineRefused as exc:
         raise click.ClickException(str(exc)) from None
     return config
+
+
+def existing_store(config_path: Path | None, data_dir: Path | None) -> KioskStore:
+    """The machine's store, for commands that read or tend it: a clear error, not a new empty
+    database, when there is none yet."""
+    from kiosk.store import open_store
+
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration: {exc}") from None
+    if data_dir is not None:
+        config = replace(config, data_dir=data_dir)
+    if not config.database_path.exists():
+        raise click.ClickException(f"no kiosk database at {config.database_path}")
+    open_machine(config)
+    return open_store(config)

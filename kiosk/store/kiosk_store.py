@@ -47,7 +47,7 @@ class KioskStore:
             raise
         self.audit = AuditLog(self.connection)
         self.outbox = Outbox(self.connection, self.audit)
-        self.numbers = SequenceNumbers(self.connection)
+        self.numbers = SequenceNumbers(self.connection, self.audit)
         self.settings = Settings(self.connection)
         self.disk = DiskGuard(path.parent, min_free_bytes)
 

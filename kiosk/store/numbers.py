@@ -5,16 +5,25 @@ what was handed out. Raw SQL throughout: handing out a serial is a read-then-wri
 serial so far, then the next one) that must sit in one `BEGIN IMMEDIATE` transaction, and
 spending a number is part of the record's commit (`KioskStore.commit_record`). The two counts
 for `kioskctl status` are plain queries.
+
+A number reserved by a session that never finished (the candidate walked away, the kiosk
+crashed or lost power) is voided: never issued, never handed out again, and reported to the
+province with the next upload so it knows which numbers no candidate holds. The kiosk voids
+at start, before any session (every reservation then is an orphan); staff void through
+`kioskctl numbers void`, which spares reservations younger than a session can live.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import time
+from datetime import UTC, datetime
 from typing import Any
 
-from central_api_client.contract import utc_now
+from central_api_client.contract import utc_now, utc_timestamp
 from kiosk.core import sequence
 from kiosk.core.errors import SequenceExhaustedError
+from kiosk.store.audit import AuditLog
 from kiosk.store.connection import Connection, StoreError
 
 _HIGHEST_IN_RANGE = (
@@ -26,8 +35,9 @@ _HIGHEST_IN_RANGE = (
 class SequenceNumbers:
     """The `sequence_numbers` table: reserved when a session reaches step 4, used at commit."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, audit: AuditLog) -> None:
         self._conn = connection
+        self._audit = audit
 
     def reserve(self, county_code: str, first: int, last: int, session_id: str) -> str:
         """Hand out the next serial of [first, last] for this county, committed before return.
@@ -62,6 +72,8 @@ class SequenceNumbers:
             raise StoreError("sequence number was never reserved on this machine")
         if row[0] == "used":
             raise StoreError("sequence number is already used by another record")
+        if row[0] == "void":
+            raise StoreError("sequence number was voided: the province was told it is unused")
         conn.execute(
             "UPDATE sequence_numbers SET state = 'used', record_id = ?, used_at = ?"
             " WHERE number = ?",
@@ -84,6 +96,7 @@ class SequenceNumbers:
         return {
             "reserved": counts.get("reserved", 0),
             "used": counts.get("used", 0),
+            "void": counts.get("void", 0),
             "last_serial": last[0]["serial"] if last else None,
             "last_number": last[0]["number"] if last else None,
         }
@@ -92,3 +105,38 @@ class SequenceNumbers:
         """Serials the range [first, last] can still hand out, for staff and `kioskctl status`."""
         [row] = self._conn.read(_HIGHEST_IN_RANGE, (county_code, first, last))
         return sequence.remaining(first, last, row["highest"])
+
+    def void_abandoned(self, older_than_s: float = 0.0) -> int:
+        """Void every number still only reserved, reserved at least `older_than_s` ago (0:
+        all of them, as at the kiosk's start); one audit entry with the count (the numbers
+        themselves are candidates' login names, not the audit's business). How many."""
+        now = time.time()
+        cutoff = _iso(now - older_than_s)
+        with self._conn.write() as conn:
+            count = conn.execute(
+                "UPDATE sequence_numbers SET state = 'void', voided_at = ?"
+                " WHERE state = 'reserved' AND reserved_at <= ?", (_iso(now), cutoff)).rowcount
+            if count:
+                self._audit.append_in(conn, "numbers.voided", count=count)
+        return count
+
+    def unreported_voids(self, limit: int = 1000) -> list[tuple[str, str]]:
+        """(number, voided_at) of voided numbers the province has not been told of, oldest
+        first."""
+        rows = self._conn.read(
+            "SELECT number, voided_at FROM sequence_numbers WHERE state = 'void'"
+            " AND void_reported_at IS NULL ORDER BY voided_at, number LIMIT ?", (limit,))
+        return [(row["number"], row["voided_at"]) for row in rows]
+
+    def mark_voids_reported(self, numbers: list[str]) -> None:
+        """The province has these voided numbers (its answer to the report)."""
+        at = utc_now()
+        with self._conn.write() as conn:
+            conn.executemany(
+                "UPDATE sequence_numbers SET void_reported_at = ?"
+                " WHERE number = ? AND state = 'void'", [(at, n) for n in numbers])
+
+
+def _iso(epoch_s: float) -> str:
+    """The text form of `utc_now`, so the stored times compare as strings."""
+    return utc_timestamp(datetime.fromtimestamp(epoch_s, UTC))

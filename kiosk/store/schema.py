@@ -4,8 +4,10 @@ Version 1 had no `outbox.id_hash`; version 2 adds it (the keyed hash of the ID n
 notice a second visit, `kiosk.visits`). Version 3 chains the audit log (`audit.prev_hash`,
 `audit.hash`, `kiosk.core.audit_chain`): the entries an older program wrote are chained in id
 order by the migration, after taking out the sequence numbers it kept in them (a candidate's
-login name, not the audit's business). A database newer than this program is refused rather
-than half understood.
+login name, not the audit's business). Version 4 lets a sequence number be voided (reserved by
+a session that never finished, never to be issued, reported to the province): a new state and
+two columns, so the table is rebuilt (SQLite cannot change a CHECK constraint in place). A
+database newer than this program is refused rather than half understood.
 
 Which tool does what: the outbox, sequence-number and audit tables are raw DDL, because they
 carry CHECK constraints on their states, a two-column UNIQUE and AUTOINCREMENT, which
@@ -25,9 +27,25 @@ import sqlite_utils
 from kiosk.core.audit_chain import GENESIS, entry_hash
 from kiosk.store.connection import StoreError
 
-SCHEMA_VERSION = 3  # 2: outbox.id_hash; 3: the audit chain
+SCHEMA_VERSION = 4  # 2: outbox.id_hash; 3: the audit chain; 4: voided sequence numbers
 
 OUTBOX_STATES = ("queued", "sent", "acknowledged", "purged")
+
+_NUMBERS_TABLE = """
+CREATE TABLE IF NOT EXISTS sequence_numbers (
+    number TEXT PRIMARY KEY,
+    county_code TEXT NOT NULL,
+    serial INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('reserved', 'used', 'void')),
+    session_id TEXT NOT NULL,
+    record_id TEXT UNIQUE,
+    reserved_at TEXT NOT NULL,
+    used_at TEXT,
+    voided_at TEXT,
+    void_reported_at TEXT,
+    UNIQUE (county_code, serial)
+);
+"""
 
 _TABLES = f"""
 CREATE TABLE IF NOT EXISTS outbox (
@@ -54,17 +72,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     id_hash TEXT,
     receipt TEXT
 );
-CREATE TABLE IF NOT EXISTS sequence_numbers (
-    number TEXT PRIMARY KEY,
-    county_code TEXT NOT NULL,
-    serial INTEGER NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('reserved', 'used')),
-    session_id TEXT NOT NULL,
-    record_id TEXT UNIQUE,
-    reserved_at TEXT NOT NULL,
-    used_at TEXT,
-    UNIQUE (county_code, serial)
-);
+{_NUMBERS_TABLE}
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     at TEXT NOT NULL,
@@ -92,6 +100,8 @@ def create_or_migrate(db: sqlite_utils.Database, conn: sqlite3.Connection) -> No
         outbox.add_column("receipt", str)
     if "hash" not in db.table("audit").columns_dict:  # before version 3
         _chain_audit(db, conn)
+    if "voided_at" not in db.table("sequence_numbers").columns_dict:  # before version 4
+        _allow_void(conn)
     outbox.create_index(["state", "seq"], index_name="outbox_pending", if_not_exists=True)
     outbox.create_index(["id_hash"], index_name="outbox_id_hash", if_not_exists=True)
     if version != SCHEMA_VERSION:
@@ -123,3 +133,17 @@ def _without_sequence_number(facts: str) -> str:
         return facts
     del data["sequence_number"]
     return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+
+_V3_NUMBER_COLUMNS = ("number, county_code, serial, state, session_id, record_id, reserved_at,"
+                      " used_at")
+
+
+def _allow_void(conn: sqlite3.Connection) -> None:
+    """Version 4: rebuild `sequence_numbers` with the 'void' state and its two columns,
+    keeping every row (inside the migration's transaction)."""
+    conn.execute("ALTER TABLE sequence_numbers RENAME TO sequence_numbers_v3")
+    conn.execute(_NUMBERS_TABLE)
+    conn.execute(f"INSERT INTO sequence_numbers ({_V3_NUMBER_COLUMNS})"
+                 f" SELECT {_V3_NUMBER_COLUMNS} FROM sequence_numbers_v3")
+    conn.execute("DROP TABLE sequence_numbers_v3")

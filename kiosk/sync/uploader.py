@@ -41,6 +41,7 @@ from kiosk.store import KioskStore, open_store
 from kiosk.sync import status
 from kiosk.sync.backoff import BACKOFF_CAP_S, next_delay
 from kiosk.sync.drain import UploadReport, drain_once
+from kiosk.sync.voids import report_voids
 
 log = logging.getLogger("kiosk.uploader")
 
@@ -87,7 +88,7 @@ class Uploader:
                 event(log, LogEvent.UPLOADER_DRAIN_FAILED, level=logging.ERROR,
                       error_type=type(exc).__name__)
                 report = UploadReport(transient_error=type(exc).__name__)
-            told_to_wait = report_audit_head(self.client, report)
+            told_to_wait = after_drain(self.store, self.client, report)
             if told_to_wait is not None:
                 report.retry_after_s = told_to_wait
             if report.transient_error is None and told_to_wait is None:
@@ -126,24 +127,33 @@ class Uploader:
             event(log, LogEvent.UPLOADER_PURGED, count=purged)
 
 
-def report_audit_head(client: ProvincialApiClient, report: UploadReport) -> float | None:
-    """After a drain that acknowledged records, one signed request more (the newest record's
-    status), so the province sees the audit chain's head with those acknowledgements in it:
-    each request carries the head as it was when signed, before its acks were appended, and
-    without this the next entries appended would hide an entry deleted meanwhile. Not after
-    a drain the server cut short: its Retry-After and the back-off hold for this request too,
-    and the next drain's requests carry the head anyway. Returns the server's Retry-After
-    when this request was told to wait, so the loop obeys it as it would a drain's."""
-    if not report.acknowledged or report.transient_error is not None:
+def after_drain(store: KioskStore, client: ProvincialApiClient,
+                report: UploadReport) -> float | None:
+    """The requests that follow a drain that went well: the voided sequence numbers not yet
+    reported (`kiosk.sync.voids`), then the audit chain's head. Not after a drain the server
+    cut short: its Retry-After and the back-off hold for these too. Returns the server's
+    Retry-After when one of them was told to wait, so the loop obeys it as after a drain."""
+    if report.transient_error is not None:
         return None
     try:
-        client.get_record(report.acknowledged[-1])
-    except (ApiError, ValueError) as exc:  # the next request carries the head anyway
-        event(log, LogEvent.UPLOADER_AUDIT_HEAD_NOT_REPORTED, level=logging.WARNING,
+        report_voids(store, client)
+        report_audit_head(client, report)
+    except (ApiError, ValueError) as exc:  # both wait for the next drain
+        event(log, LogEvent.UPLOADER_AFTER_DRAIN_FAILED, level=logging.WARNING,
               error_type=type(exc).__name__)
         if isinstance(exc, ServerError) and exc.retry_after_s is not None:
             return exc.retry_after_s
     return None
+
+
+def report_audit_head(client: ProvincialApiClient, report: UploadReport) -> None:
+    """After a drain that acknowledged records, one signed request more (the newest record's
+    status), so the province sees the audit chain's head with those acknowledgements in it:
+    each request carries the head as it was when signed, before its acks were appended, and
+    without this the next entries appended would hide an entry deleted meanwhile (the next
+    drain's requests carry the head anyway, should this one fail)."""
+    if report.acknowledged:
+        client.get_record(report.acknowledged[-1])
 
 
 def make_client(config: Config, store: KioskStore | None = None) -> ProvincialApiClient:
@@ -209,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.once:
             report = drain_once(store, client, u.batch_size, concurrency=u.concurrency,
                                 records_per_request=u.records_per_request)
-            report_audit_head(client, report)
+            after_drain(store, client, report)
             event(log, LogEvent.UPLOADER_DRAINED, acknowledged=len(report.acknowledged),
                   rejected=len(report.rejected), transient_error=report.transient_error,
                   counts=store.outbox.counts_by_state())
