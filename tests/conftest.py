@@ -17,6 +17,27 @@ from provisioning.devrun import BIN, ApiServer, VirtualScreen, write_kiosk_confi
 SEED_VARIABLE = "TEST_SEED"
 
 
+def _seed_from_environment() -> int:
+    given = os.environ.get(SEED_VARIABLE, "").strip()
+    try:
+        return int(given) if given else int.from_bytes(os.urandom(4), "big")
+    except ValueError:
+        raise pytest.UsageError(f"{SEED_VARIABLE}={given!r} is not an integer") from None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Hypothesis draws from one seed per run, `$TEST_SEED` or fresh, unless
+    `--hypothesis-seed` is given: the property tests replay as the other random tests do."""
+    if getattr(config.option, "hypothesis_seed", None) is None:
+        config.option.hypothesis_seed = _seed_from_environment()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """The run's seed, printed before any test runs."""
+    return (f"hypothesis seed: {config.option.hypothesis_seed} (replay: "
+            f"{SEED_VARIABLE}={config.option.hypothesis_seed} or --hypothesis-seed)")
+
+
 @pytest.fixture
 def seed() -> int:
     """The seed of a test that draws random numbers: `$TEST_SEED` to replay a run, else fresh.
@@ -24,11 +45,7 @@ def seed() -> int:
     Printed before the test does any work, so a run that fails (or hangs and is killed by the
     timeout) shows it in its captured output: `TEST_SEED=<seed> pytest <test>` replays it.
     """
-    given = os.environ.get(SEED_VARIABLE, "").strip()
-    try:
-        value = int(given) if given else int.from_bytes(os.urandom(4), "big")
-    except ValueError:
-        pytest.fail(f"{SEED_VARIABLE}={given!r} is not an integer")
+    value = _seed_from_environment()
     print(f"seed: {SEED_VARIABLE}={value}", flush=True)
     return value
 

@@ -114,9 +114,7 @@ def test_a_newest_entry_deleted_then_another_appended_leaves_a_gap(tmp_path, sea
     assert verdict.first_break is not None and verdict.first_break.entry_id == 5
 
 
-def test_any_single_deletion_edit_or_swap_is_found() -> None:
-    seed = random.randrange(2**32)
-    print(f"seed {seed}")
+def test_any_single_deletion_edit_or_swap_is_found(seed: int) -> None:
     rng = random.Random(seed)
     for _ in range(200):
         entries, prev = [], GENESIS
