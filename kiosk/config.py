@@ -51,6 +51,7 @@ class DevicesConfig:
     camera: str = ""
     printer: str = ""
     light: str = ""  # the fill light: usbrelay://16c0:05df?channel=1, none://, sim://
+    a4: str = ""  # the A4 forms printer: cups://QUEUE; "" when the point has none
     wlt_library: str = ""  # the vendor's chip photo decoder (libwlt2bmp.so); "": no chip photo
 
 

@@ -30,6 +30,7 @@ from provisioning.numbers_cli import numbers
 from provisioning.photo_cli import camera, photo
 from provisioning.print_cli import a4, print_group
 from provisioning.printer_cli import printer
+from provisioning.selftest_cli import selftest
 
 console = Console()
 
@@ -328,6 +329,7 @@ cli.add_command(photo)
 cli.add_command(camera)
 cli.add_command(light)
 cli.add_command(numbers)
+cli.add_command(selftest)
 cli.add_command(printer)
 cli.add_command(a4)
 cli.add_command(print_group)

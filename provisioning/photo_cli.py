@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 import numpy as np
@@ -21,6 +21,7 @@ from kiosk.core.photo_standard import REASON_EN
 from kiosk.core.texts import guidance_text
 
 if TYPE_CHECKING:  # imported when a command runs, so that `kioskctl --help` stays quick
+    from hardware.camera import Camera
     from hardware.camera.analysis import FaceAnalyser
     from kiosk.config import Config
 
@@ -122,7 +123,6 @@ def check_camera(uri: str | None, config_path: Path | None, seconds: float,
                  as_json: bool) -> None:
     """Grab frames: frame rate, frame size, analysis time and the verdict of the last frame."""
     from hardware.camera import CameraError, open_camera
-    from hardware.camera.analysis import FaceAnalyser
     from provisioning.machine import device_uri, open_machine
 
     config = _load_config(config_path)
@@ -132,10 +132,33 @@ def check_camera(uri: str | None, config_path: Path | None, seconds: float,
         cam = open_camera(uri, config.sim_dir)
     except ValueError as exc:
         raise click.ClickException(f"device: {exc}") from None
+    try:
+        report = {"device": uri, **measure_camera(cam, config, seconds)}
+    except CameraError as exc:
+        raise click.ClickException(f"camera: {exc}") from None
+    if not report["frames_seen"]:
+        raise click.ClickException(f"camera {uri}: no frame in {seconds:g} s")
+    width, height = report["frame_size"]
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False))
+        return
+    click.echo(f"camera {uri}: {width}x{height}, "
+               f"{report['fps']} fps, analysis {report['analysis_ms_median']} ms/frame")
+    click.echo("verdict: ok" if report["ok"] else "verdict: not ok")
+    _print_reasons(report["reasons"])
+
+
+def measure_camera(cam: Camera, config: Config, seconds: float) -> dict[str, Any]:
+    """Grab frames for `seconds`: the frame rate the camera produced (by sequence number, not
+    only the frames analysed here), the frame size, the analysis time and the verdict of the
+    last frame. `frames_seen` 0 when none came; CameraError when the camera fails."""
+    from hardware.camera.analysis import FaceAnalyser
+
     analyser = FaceAnalyser(config.photo.standard(), config.photo.detector_model)
     seqs: list[int] = []
     last = None
     analysis_ms: list[float] = []
+    size = (0, 0)
     try:
         cam.start()
         t0 = time.monotonic()
@@ -145,28 +168,18 @@ def check_camera(uri: str | None, config_path: Path | None, seconds: float,
                 seqs.append(frame.seq)
                 last = analyser.analyse(frame.image)
                 analysis_ms.append(last.elapsed_ms)
-                width, height = frame.width, frame.height
+                size = (frame.width, frame.height)
             time.sleep(0.002)
         elapsed = time.monotonic() - t0
-    except CameraError as exc:
-        raise click.ClickException(f"camera: {exc}") from None
     finally:
         cam.stop()
     if last is None:
-        raise click.ClickException(f"camera {uri}: no frame in {seconds:g} s")
-    # Frames the camera produced (by sequence number), not only the ones analysed here.
+        return {"frames_seen": 0, "fps": 0.0, "frame_size": [0, 0], "ok": False,
+                "reasons": [], "guidance": ""}
     fps = (seqs[-1] - seqs[0]) / elapsed if len(seqs) > 1 else 0.0
-    report = {
-        "device": uri, "frames_seen": len(seqs), "fps": round(fps, 1),
-        "frame_size": [width, height],
+    return {
+        "frames_seen": len(seqs), "fps": round(fps, 1), "frame_size": list(size),
         "analysis_ms_median": round(float(np.median(analysis_ms)), 2),
         "ok": last.verdict.ok, "reasons": list(last.verdict.reasons),
         "guidance": guidance_text(last.verdict.guidance_code),
     }
-    if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False))
-        return
-    click.echo(f"camera {uri}: {width}x{height}, "
-               f"{report['fps']} fps, analysis {report['analysis_ms_median']} ms/frame")
-    click.echo("verdict: ok" if last.verdict.ok else "verdict: not ok")
-    _print_reasons(last.verdict.reasons)
