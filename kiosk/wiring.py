@@ -30,7 +30,7 @@ from kiosk.fonts import cjk_font_path
 from kiosk.seal import Sealer
 from kiosk.shell import CardSlotLike, Shell
 from kiosk.startup import check_real_machine
-from kiosk.store import open_store
+from kiosk.store import open_kiosk_store
 
 if TYPE_CHECKING:
     from hardware.camera.analysis import FaceAnalyser
@@ -59,10 +59,7 @@ def check_machine(config: Config, simulate: bool) -> None:
 
 def build(config: Config, simulate: bool = False) -> Shell:
     check_machine(config, simulate)
-    store = open_store(config)
-    # No session runs yet, so every number still only reserved is an orphan of one that never
-    # finished (a crash, a power cut): void it, for the province to hear with the next upload.
-    voided = store.numbers.void_abandoned()
+    store, voided = open_kiosk_store(config)
     if voided:
         event(log, LogEvent.SEQUENCE_VOIDED, count=voided, when="start")
     # Development keys only ever for a simulated kiosk: a real one without its province key

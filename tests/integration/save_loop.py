@@ -1,11 +1,12 @@
 """The kiosk's own save path, over and over until killed: what a child of the kill and
 power-cut tests runs.
 
-It builds what `kiosk.wiring.build` builds for saving (the store, the sealer, the effect runner)
-in the same order, then, for one synthetic candidate after another, runs the two effects the
-session asks for: `ReserveNumber` when the candidate starts and `SaveRecord` when they finish
-(seal, then one transaction storing the record, spending the number and auditing it). Lines on
-stdout, each flushed before the next step (T: `time.monotonic()`, the clock the test reads too):
+It builds what `kiosk.wiring.build` builds for saving, in the same order: the store as the
+kiosk opens it (voiding the numbers of sessions a kill cut short), the sealer, the effect
+runner. Then, for one synthetic candidate after another, it runs the two effects the session
+asks for: `ReserveNumber` when the candidate starts and `SaveRecord` when they finish (seal,
+then one transaction storing the record, spending the number and auditing it). Lines on
+stdout, each flushed before the next step (T: `time.monotonic()`, the clock the test reads):
 
     started T             the process is up, about to read its config
     opening T             about to open the store (creating or migrating it, recovering the WAL)
@@ -33,7 +34,7 @@ from kiosk.config import load_config  # noqa: E402
 from kiosk.core import events as ev  # noqa: E402
 from kiosk.effects import EffectRunner  # noqa: E402
 from kiosk.seal import Sealer  # noqa: E402
-from kiosk.store import connection, open_store  # noqa: E402
+from kiosk.store import connection, open_kiosk_store  # noqa: E402
 from tests.synthetic_records import make_record  # noqa: E402
 
 PHOTO_BYTES = 3000
@@ -54,7 +55,7 @@ def main(config_path: str, out: TextIO = sys.stdout) -> int:
     config = load_config(Path(config_path))
     out.write(f"opening {time.monotonic():.6f}\n")
     out.flush()
-    store = open_store(config)
+    store, _ = open_kiosk_store(config)
     out.write(f"opened {time.monotonic():.6f}\n")
     out.flush()
     sealer = Sealer.from_keys_dir(config.keys_dir, config.device.id)
