@@ -194,3 +194,30 @@ def test_nearly_full_disk_refuses_new_sessions(make_kiosk, api_server):
     assert kiosk.play("disk-full").returncode == 0, kiosk.log_tail()
     status = kiosk.status()
     assert sum(status["records"].values()) == 0 and status["sequence"]["reserved"] == 0
+
+
+def test_upload_freeze_refuses_new_sessions_until_an_export(make_kiosk, api_server, tmp_path):
+    """A machine whose records have not left it for `upload.freeze_after_days` starts no
+    session (the staff notice), and `kioskctl export` lifts the freeze."""
+    from datetime import UTC, datetime, timedelta
+
+    from kiosk.store import KioskStore
+    from kiosk.sync import status
+
+    kiosk = make_kiosk(api_server, upload={"freeze_after_days": 1})
+    kiosk.data_dir.mkdir(mode=0o700, parents=True)
+    with KioskStore(kiosk.data_dir / "kiosk.sqlite") as store:  # first started two days ago
+        since = datetime.now(UTC) - timedelta(days=2)
+        store.settings.set(status.FREEZE_SINCE_KEY, since.isoformat())
+    shots = tmp_path / "shots"
+    assert kiosk.play("upload-overdue", "--shots", str(shots)).returncode == 0, kiosk.log_tail()
+    (shot,) = shots.glob("*notice-upload-overdue.png")
+    with Image.open(shot) as img:
+        assert img.size == (1920, 1080)
+    assert sum(kiosk.status()["records"].values()) == 0
+
+    exported = subprocess.run(
+        [str(BIN / "kioskctl"), "--simulate", "export", "--to", str(tmp_path / "usb"),
+         "--config", str(kiosk.config)], capture_output=True, text=True, timeout=60)
+    assert exported.returncode == 0, exported.stderr
+    assert kiosk.play("cancel").returncode == 0, kiosk.log_tail()  # a session starts again
