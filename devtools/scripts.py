@@ -104,6 +104,12 @@ def disk_full(p: Player) -> Iterator[Wait]:
     yield from _card_refused(p, "resident-valid", "notice-disk-full", "disk_full")
 
 
+def upload_overdue(p: Player) -> Iterator[Wait]:
+    """With records kept on the machine past `upload.freeze_after_days` no session starts:
+    the notice asks staff to upload or export them first."""
+    yield from _card_refused(p, "resident-valid", "notice-upload-overdue", "upload_overdue")
+
+
 def cancel_midway(p: Player) -> Iterator[Wait]:
     yield from _to_photo(p)
     yield from p.tap("cancel")
@@ -289,6 +295,7 @@ SCRIPTS: dict[str, Script] = {
     "sign-then-crash": sign_then_crash,
     "range-exhausted": range_exhausted,
     "disk-full": disk_full,
+    "upload-overdue": upload_overdue,
     "preview-rate": preview_rate,
     "photo-guidance": photo_guidance,
     "photo-capture": photo_capture,

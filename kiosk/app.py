@@ -52,7 +52,9 @@ def _start_uploader(config_path: Path | None, data_dir: Path) -> subprocess.Pope
     cmd = [sys.executable, "-m", "kiosk.sync.uploader", "--simulate", "--data-dir", str(data_dir)]
     if config_path is not None:
         cmd += ["--config", str(config_path)]
-    proc = subprocess.Popen(cmd)
+    # Not systemd's socket: the uploader must not speak (READY, WATCHDOG) for the kiosk's unit.
+    env = {k: v for k, v in os.environ.items() if k not in ("NOTIFY_SOCKET", "WATCHDOG_USEC")}
+    proc = subprocess.Popen(cmd, env=env)
     event(log, LogEvent.KIOSK_UPLOADER_STARTED, pid=proc.pid)
 
     def stop() -> None:
@@ -123,9 +125,11 @@ def run_kiosk(simulate: bool, config_path: Path | None, data_dir: Path | None, s
     event(log, LogEvent.KIOSK_STARTING, device_id=config.device.id, simulate=simulate,
           data_dir=str(config.data_dir), config=config.source)
 
+    from kiosk.sd_notify import ServiceNotifier
     from kiosk.ui.app import KioskApp
 
-    app = KioskApp(wiring.build(config, simulate=simulate), driver=driver)
+    app = KioskApp(wiring.build(config, simulate=simulate), driver=driver,
+                   notifier=ServiceNotifier())
     if simulate and not no_uploader:
         # After wiring.build, which makes the development keys the uploader signs with.
         _start_uploader(config_path, config.data_dir)

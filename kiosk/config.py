@@ -90,6 +90,9 @@ class UploadConfig:
     # Records per request (POST /v1/records:batch, at most 32); 1 = one PUT per record.
     records_per_request: int = 16
     max_backoff_s: float = 300.0  # the cap of the full-jitter back-off after failures
+    # No new session once no upload has succeeded (and nothing was exported) for this many
+    # days (kiosk/core/freeze.py); 0 turns the freeze off.
+    freeze_after_days: float = 3.0
 
 
 @dataclass(frozen=True)
@@ -184,6 +187,8 @@ class Config:
             raise ConfigError("upload: need batch_size >= 1 and 1 <= concurrency <= 32")
         if not (1 <= u.records_per_request <= 32):
             raise ConfigError("upload.records_per_request: must be 1-32")
+        if u.freeze_after_days < 0:
+            raise ConfigError("upload.freeze_after_days: must not be negative (0 turns it off)")
         if self.storage.retention_days < 0 or self.storage.min_free_mb < 0:
             raise ConfigError("storage: retention_days and min_free_mb must not be negative")
         if self.session.card_read_retries < 0:

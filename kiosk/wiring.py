@@ -30,7 +30,8 @@ from kiosk.fonts import cjk_font_path
 from kiosk.seal import Sealer
 from kiosk.shell import CardSlotLike, Shell
 from kiosk.startup import check_real_machine
-from kiosk.store import open_kiosk_store
+from kiosk.store import KioskStore, open_kiosk_store
+from kiosk.sync.status import start_freeze_clock, upload_frozen
 
 if TYPE_CHECKING:
     from hardware.camera.analysis import FaceAnalyser
@@ -57,11 +58,23 @@ def check_machine(config: Config, simulate: bool) -> None:
     check_real_machine(config, "kiosk", simulate=simulate, devices=DEVICES, keys=True)
 
 
+def refuse_start(store: KioskStore, config: Config) -> Notice | None:
+    """Why no new candidate may begin now, asked before each one (never mid-session): the disk
+    guard (a record might not fit), then the upload freeze (records have stayed on the machine
+    for `upload.freeze_after_days`). Either way staff must act; the notice says how."""
+    if not store.disk_ok():
+        return Notice.DISK_FULL
+    if upload_frozen(store, config.upload.freeze_after_days):
+        return Notice.UPLOAD_OVERDUE
+    return None
+
+
 def build(config: Config, simulate: bool = False) -> Shell:
     check_machine(config, simulate)
     store, voided = open_kiosk_store(config)
     if voided:
         event(log, LogEvent.SEQUENCE_VOIDED, count=voided, when="start")
+    start_freeze_clock(store)
     # Development keys only ever for a simulated kiosk: a real one without its province key
     # must refuse to start rather than seal records the province cannot open.
     sealer = Sealer.from_keys_dir(config.keys_dir, config.device.id, generate_dev_keys=simulate)
@@ -94,8 +107,7 @@ def build(config: Config, simulate: bool = False) -> Shell:
         ),
         live_analysis=live_analysis,
         chip_photo_decoder=decoder.decode if decoder else None,
-        # The disk guard: no new candidate when a record might not fit (staff must act).
-        refuse_start=lambda: None if store.disk_ok() else Notice.DISK_FULL,
+        refuse_start=lambda: refuse_start(store, config),
         simulate=simulate,
         sim_cards=_sim_card_slot(config) if simulate else None,
     )

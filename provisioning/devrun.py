@@ -150,8 +150,8 @@ def write_kiosk_config(path: Path, data_dir: Path, api_url: str, receipt_key: Pa
     """A machine config for a simulated kiosk; `receipt_key`: the server's receipt public key
     (`ApiServer.receipt_public_key`); `sections` override e.g. session={...}."""
     receipt = [f"receipt_public_key = {_toml_value(str(receipt_key))}"] if receipt_key else []
-    lines = [f'data_dir = "{data_dir}"', "", "[api]", f'base_url = "{api_url}"', *receipt, "",
-             "[upload]", "interval_s = 0.5", ""]
+    lines = [f'data_dir = "{data_dir}"', "", "[api]", f'base_url = "{api_url}"', *receipt, ""]
+    sections = {**sections, "upload": {"interval_s": 0.5, **sections.get("upload", {})}}
     for name, values in sections.items():
         lines.append(f"[{name}]")
         for key, value in values.items():

@@ -21,7 +21,7 @@ from kiosk.config import ConfigError, load_config
 from kiosk.core.texts import sync_text
 from kiosk.startup import OWNER_ONLY_UMASK, SIMULATE_ENV
 from kiosk.store import OUTBOX_STATES, open_store
-from kiosk.sync.status import read_status
+from kiosk.sync.status import read_status, record_export
 from provisioning.audit_cli import audit
 from provisioning.idcard_cli import idcard
 from provisioning.light_cli import light
@@ -320,6 +320,8 @@ def export(target: Path, config_path: Path | None, data_dir: Path | None) -> Non
                 writer.add(entry.record)
         writer.finish(key)
         store.audit.append("records.exported", count=total, folder=folder.name)
+        # The records are off the machine now: the upload freeze (if any) lifts.
+        record_export(store)
     click.echo(f"{total} records exported to {folder}")
 
 

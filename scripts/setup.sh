@@ -15,6 +15,9 @@ DEB_PACKAGES=(xvfb xauth fonts-noto-cjk libgl1-mesa-dri libegl1 libgl1 libmtdev1
 # A4 forms through CUPS: cupsd and its PDF filters for the tests' private print server (the
 # Generic PDF PPD), lp/lpstat to submit and follow jobs, pdftotext/pdftoppm to check what printed.
 DEB_PACKAGES+=(cups-daemon cups-client cups-filters poppler-utils)
+# systemd-analyze (verify, security) for the units' tests (tests/unit/test_units.py); a
+# container may lack systemd. passwd: useradd/groupadd --root for the installer's test.
+DEB_PACKAGES+=(systemd passwd)
 PYTHON="${PYTHON:-python3}"
 # Debian's own python3 ships venv and ensurepip separately.
 if ! "$PYTHON" -c "import ensurepip, venv" >/dev/null 2>&1; then

@@ -37,6 +37,9 @@ class Notice(StrEnum):
     # The machine: staff must act.
     SEQUENCE_EXHAUSTED = "sequence_exhausted"
     DISK_FULL = "disk_full"
+    # No upload has succeeded (and nothing was exported) for `upload.freeze_after_days`
+    # (`kiosk.core.freeze`): staff must get the records off the machine first.
+    UPLOAD_OVERDUE = "upload_overdue"
     PRINT_FAILED = "print_failed"
     INTERNAL_ERROR = "internal_error"
     # Any other error code an effect or device reports: the generic "ask staff" notice.

@@ -266,6 +266,16 @@ NOTICES: dict[Notice, tuple[Words, Words]] = {
     ),
     Notice.DISK_FULL: (Words("本机存储空间不足", "This machine's storage is nearly full"),
                        _TELL_STAFF),
+    Notice.UPLOAD_OVERDUE: (
+        Words("本机报名记录长时间未上传，暂停新的报名",
+              "Records have not left this machine for too long: new registrations are paused"),
+        Words(
+            "请联系现场工作人员。\n工作人员：请先上传本机记录（检查网络连接），"
+            "或用 kioskctl export 导出记录，之后即可继续报名。",
+            "Please ask a member of staff.\nStaff: upload this machine's records first (check the"
+            " network), or export them with kioskctl export; registration then resumes.",
+        ),
+    ),
     # Shown on the print screen itself, which stays (with "print again") while the session lasts.
     Notice.PRINT_FAILED: (
         Words("登录卡打印失败", "The login card could not be printed"),

@@ -11,16 +11,22 @@ from __future__ import annotations
 import contextlib
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from central_api_client.contract import utc_now
+from kiosk.core.freeze import frozen
 from kiosk.core.texts import sync_text
 from kiosk.store import KioskStore
 
 STATUS_KEY = "sync.status"
 # Epoch seconds: a restarted uploader waits until then (a Retry-After outlives a restart).
 NEXT_ATTEMPT_KEY = "sync.next_attempt_at"
+# When `kioskctl export` last wrote the unacknowledged records out: it lifts the upload freeze.
+EXPORT_KEY = "sync.last_export_at"
+# When this machine started counting towards the upload freeze, for one that has neither
+# uploaded nor exported yet (set once, by the kiosk's first start).
+FREEZE_SINCE_KEY = "sync.freeze_counting_since"
 
 
 
@@ -96,4 +102,45 @@ def read_status(store: KioskStore) -> SyncStatus:
         last_success_at=value.get("last_success_at"),
         clock_offset_s=value.get("clock_offset_s"),
         next_attempt_at=store.settings.get(NEXT_ATTEMPT_KEY),
+    )
+
+
+def record_export(store: KioskStore) -> None:
+    """An export was written: the records are off the machine, so the freeze clock restarts."""
+    store.settings.set(EXPORT_KEY, utc_now())
+
+
+def start_freeze_clock(store: KioskStore) -> None:
+    """The first start of a kiosk on this database starts its freeze clock; later starts keep
+    it, so restarting the kiosk does not buy a frozen machine more days."""
+    if store.settings.get(FREEZE_SINCE_KEY) is None:
+        store.settings.set(FREEZE_SINCE_KEY, utc_now())
+
+
+def _moment(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def upload_frozen(store: KioskStore, freeze_after_days: float,
+                  now: datetime | None = None) -> bool:
+    """Whether the upload freeze (`kiosk.core.freeze`) holds now, from what the uploader,
+    `kioskctl export` and the kiosk's first start recorded. The last success counts any drain
+    that left no record behind, including one with nothing to send: the freeze is about
+    records that stay on the machine, not about the network as such."""
+    if freeze_after_days <= 0:
+        return False
+    now = now or datetime.now(UTC)
+    status_value = store.settings.get(STATUS_KEY) or {}
+    since = _moment(store.settings.get(FREEZE_SINCE_KEY))
+    return frozen(
+        now=now,
+        freeze_after_days=freeze_after_days,
+        last_upload=_moment(status_value.get("last_success_at")),
+        last_export=_moment(store.settings.get(EXPORT_KEY)),
+        counting_since=since or now,
     )

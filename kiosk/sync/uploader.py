@@ -29,6 +29,7 @@ from central_api_client.client import (
 from central_api_client.logs import LogEvent, event, setup_logging
 from central_api_client.opening import load_public_pem
 from kiosk.config import Config, ConfigError, load_config, with_overrides
+from kiosk.sd_notify import ServiceNotifier
 from kiosk.seal import SealError, load_device_key
 from kiosk.startup import (
     SIMULATE_ENV,
@@ -57,7 +58,10 @@ class Uploader:
 
     def __init__(self, store: KioskStore, client: ProvincialApiClient, interval_s: float,
                  batch_size: int, *, concurrency: int = 4, max_backoff_s: float = BACKOFF_CAP_S,
-                 retention_s: float | None = None, records_per_request: int = 1) -> None:
+                 retention_s: float | None = None, records_per_request: int = 1,
+                 notifier: ServiceNotifier | None = None) -> None:
+        """`notifier`: systemd's watchdog (kiosk-uploader.service), told the loop is alive
+        after every drain and during every wait (`_wait`)."""
         self.store = store
         self.client = client
         self.interval_s = interval_s
@@ -68,6 +72,20 @@ class Uploader:
         self.records_per_request = records_per_request
         self.stopping = threading.Event()
         self._last_purge = 0.0
+        self.notifier = notifier or ServiceNotifier.off()
+        self._ping_every_s = self.notifier.watchdog_interval_s()
+
+    def _wait(self, seconds: float) -> None:
+        """Wait `seconds` or until stopped, telling the watchdog the loop is alive meanwhile:
+        back-off and Retry-After waits run to minutes, longer than WatchdogSec=."""
+        deadline = time.monotonic() + seconds
+        while not self.stopping.is_set():
+            self.notifier.alive()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            step = left if self._ping_every_s is None else min(left, self._ping_every_s)
+            self.stopping.wait(step)
 
     def stop(self) -> None:
         self.stopping.set()
@@ -78,7 +96,7 @@ class Uploader:
         if isinstance(resume_at, int | float) and resume_at > time.time():
             wait = min(resume_at - time.time(), MAX_RETRY_AFTER_S)
             event(log, LogEvent.UPLOADER_RESUME_WAIT, delay_s=round(wait, 3))
-            self.stopping.wait(wait)
+            self._wait(wait)
         while not self.stopping.is_set():
             self._purge()
             try:
@@ -102,7 +120,7 @@ class Uploader:
                 self._set_next_attempt(time.time() + delay)
                 event(log, LogEvent.UPLOADER_BACKOFF, failures=failures, delay_s=round(delay, 3),
                       retry_after_s=report.retry_after_s)
-            self.stopping.wait(delay)
+            self._wait(delay)
 
     def _set_next_attempt(self, at: float | None) -> None:
         try:
@@ -215,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         event(log, LogEvent.UPLOADER_NOT_CONFIGURED, level=logging.ERROR, error=str(exc))
         return 2
     u = config.upload
+    notifier = ServiceNotifier()
     try:
         if args.once:
             report = drain_once(store, client, u.batch_size, concurrency=u.concurrency,
@@ -227,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         uploader = Uploader(store, client, u.interval_s, u.batch_size, concurrency=u.concurrency,
                             max_backoff_s=u.max_backoff_s,
                             retention_s=config.storage.retention_days * 86400,
-                            records_per_request=u.records_per_request)
+                            records_per_request=u.records_per_request, notifier=notifier)
 
         def on_signal(signum: int, frame: FrameType | None) -> None:
             event(log, LogEvent.UPLOADER_STOPPING, signal=signal.Signals(signum).name)
@@ -237,7 +256,9 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signal.SIGINT, on_signal)
         event(log, LogEvent.UPLOADER_START, base_url=config.api.base_url,
               interval_s=config.upload.interval_s, counts=store.outbox.counts_by_state())
+        notifier.ready(status="uploading")
         uploader.run()
+        notifier.stopping()
         event(log, LogEvent.UPLOADER_STOPPED)
         return 0
     finally:

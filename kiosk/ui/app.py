@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kivy.app import App
 from kivy.base import ExceptionHandler, ExceptionManager
@@ -41,6 +42,9 @@ from kiosk.core.texts import alert_text, text
 from kiosk.fonts import cjk_font_path
 from kiosk.shell import Shell
 from kiosk.ui import theme
+
+if TYPE_CHECKING:
+    from kiosk.sd_notify import ServiceNotifier
 
 log = logging.getLogger(__name__)
 
@@ -133,11 +137,14 @@ class KioskApp(App):
     portrait = BooleanProperty(False)
 
     def __init__(self, shell: Shell, driver: Callable[[KioskApp], None] | None = None,
-                 **kwargs: object) -> None:
+                 notifier: ServiceNotifier | None = None, **kwargs: object) -> None:
+        """`notifier` tells systemd (kiosk.service, Type=notify) when the attract screen is
+        first on the panel and, from this app's own Clock, that the UI is still going round."""
         super().__init__(**kwargs)
         self.title = "Kiosk"
         self.shell = shell
         self.driver = driver
+        self.notifier = notifier
         self.fail_fast = driver is not None
         self.exit_code = 0
         shell.attach(lambda fn: Clock.schedule_once(lambda _dt: fn()))
@@ -188,11 +195,34 @@ class KioskApp(App):
         self.shell.start()
         event(log, LogEvent.KIOSK_READY, screen=self.session.screen,
               window=f"{Window.width}x{Window.height}")
+        if self.notifier is not None:
+            Window.bind(on_flip=self._announce_ready)
         if self.driver is not None:
             self.driver(self)
 
     def on_stop(self) -> None:
+        if self.notifier is not None:
+            self.notifier.stopping()
         self.shell.stop()
+
+    def _announce_ready(self, *_args: object) -> None:
+        """READY=1 after the first frame reached the panel (a buffer swap): the kiosk starts
+        on the attract screen, so systemd's "started" means a candidate can see the kiosk.
+        Not held back when a card already started a session: that would leave the unit
+        "starting" until its start timeout killed the kiosk in front of the candidate."""
+        if self.notifier is None:
+            return
+        Window.unbind(on_flip=self._announce_ready)
+        self.notifier.ready(status="attract screen shown")
+        interval = self.notifier.watchdog_interval_s()
+        if interval is not None:
+            # On the UI's own clock: when the UI thread hangs, the pings stop and systemd
+            # restarts the kiosk (WatchdogSec=).
+            Clock.schedule_interval(lambda _dt: self._alive(), interval)
+
+    def _alive(self) -> None:
+        if self.notifier is not None:
+            self.notifier.alive()
 
     def _update_metrics(self) -> None:
         w, h = Window.size

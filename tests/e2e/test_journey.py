@@ -194,3 +194,56 @@ def test_nearly_full_disk_refuses_new_sessions(make_kiosk, api_server):
     assert kiosk.play("disk-full").returncode == 0, kiosk.log_tail()
     status = kiosk.status()
     assert sum(status["records"].values()) == 0 and status["sequence"]["reserved"] == 0
+
+
+def test_upload_freeze_refuses_new_sessions_until_an_export(make_kiosk, api_server, tmp_path):
+    """A machine whose records have not left it for `upload.freeze_after_days` starts no
+    session (the staff notice), and `kioskctl export` lifts the freeze."""
+    from datetime import UTC, datetime, timedelta
+
+    from kiosk.store import KioskStore
+    from kiosk.sync import status
+
+    kiosk = make_kiosk(api_server, upload={"freeze_after_days": 1})
+    kiosk.data_dir.mkdir(mode=0o700, parents=True)
+    with KioskStore(kiosk.data_dir / "kiosk.sqlite") as store:  # first started two days ago
+        since = datetime.now(UTC) - timedelta(days=2)
+        store.settings.set(status.FREEZE_SINCE_KEY, since.isoformat())
+    shots = tmp_path / "shots"
+    assert kiosk.play("upload-overdue", "--shots", str(shots)).returncode == 0, kiosk.log_tail()
+    (shot,) = shots.glob("*notice-upload-overdue.png")
+    with Image.open(shot) as img:
+        assert img.size == (1920, 1080)
+    assert sum(kiosk.status()["records"].values()) == 0
+
+    exported = subprocess.run(
+        [str(BIN / "kioskctl"), "--simulate", "export", "--to", str(tmp_path / "usb"),
+         "--config", str(kiosk.config)], capture_output=True, text=True, timeout=60)
+    assert exported.returncode == 0, exported.stderr
+    assert kiosk.play("cancel").returncode == 0, kiosk.log_tail()  # a session starts again
+
+
+def test_the_kiosk_tells_systemd_it_is_ready_and_alive(make_kiosk, api_server, tmp_path,
+                                                       monkeypatch):
+    """As kiosk.service (Type=notify, WatchdogSec=) hears it: READY=1 once the attract screen is
+    up, then WATCHDOG=1 from the UI's clock at half the interval."""
+    import socket
+
+    path = tmp_path / "notify"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    listener.bind(str(path))
+    listener.settimeout(0.2)
+    monkeypatch.setenv("NOTIFY_SOCKET", str(path))
+    monkeypatch.setenv("WATCHDOG_USEC", "1000000")  # WatchdogSec=1: a ping every 0.5 s
+    kiosk = make_kiosk(api_server)
+    assert kiosk.play("cancel").returncode == 0, kiosk.log_tail()
+    messages = []
+    while True:
+        try:
+            messages.append(listener.recv(4096).decode())
+        except TimeoutError:
+            break
+    listener.close()
+    assert messages[0].startswith("READY=1"), messages
+    assert messages.count("WATCHDOG=1") >= 3, messages
+    assert messages[-1] == "STOPPING=1"
