@@ -55,8 +55,8 @@ def device_key_for_enrolment(keys_dir: Path) -> EnrolmentKey:
         if atomic_write(path, made.private_bytes(Encoding.PEM, PrivateFormat.PKCS8,
                                                  NoEncryption()),
                         mode=0o600, keep_existing=True):
-            event(log, LogEvent.SEAL_DEVICE_KEY_GENERATED, level=logging.WARNING,
-                  path=str(path))
+            # Expected here (enrolment is when a machine gets its key), so not a warning.
+            event(log, LogEvent.SEAL_DEVICE_KEY_GENERATED, path=str(path))
     public = load_device_key(keys_dir).public_key()
     pem = public.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
     public_path = keys_dir / DEVICE_PUBLIC_KEY_FILE

@@ -27,9 +27,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from central_api_client.signing import sign_request
 from provincial_api.app import create_app
+from provincial_api.domain import raw_public_key
 from provincial_api.enrolment import EnrolSettings
 from provincial_api.ranges import CountyPools
-from provincial_api.domain import raw_public_key
 from provincial_api.sqlite_registry import SqliteRegistry
 
 KEY = Ed25519PrivateKey.generate()
