@@ -31,6 +31,7 @@ from central_api_client.api_errors import (
     UnexpectedResponseError,
 )
 from central_api_client.contract import is_device_id, is_record_id
+from central_api_client.enrolment import Enrolment, EnrolRequest
 from central_api_client.receipts import Receipt, ReceiptError
 from central_api_client.records import (
     ReceivedRecord,
@@ -44,7 +45,8 @@ from central_api_client.voids import VoidedNumber, voids_body
 # Statuses that say "not now" rather than "not this": request timeout, too early, rate limited.
 _RETRY_LATER_4XX = {408, 425, 429}
 # 401 codes of the API: the device's credentials or clock, not the record, are the problem.
-AUTH_ERRORS = ("signature_missing", "unknown_device", "bad_signature", "replay", "clock_skew")
+AUTH_ERRORS = ("signature_missing", "unknown_device", "device_retired", "bad_signature", "replay",
+               "clock_skew")
 # A Retry-After longer than this is taken as this: a misconfigured proxy must not park a kiosk
 # for days.
 MAX_RETRY_AFTER_S = 3600.0
@@ -262,6 +264,13 @@ class ProvincialApiClient:
         if not isinstance(records, list):
             raise UnexpectedResponseError("device listing lacks a records list")
         return [_metadata(item) for item in records]
+
+    def enrol(self, request: EnrolRequest) -> Enrolment:
+        """POST /v1/enrol: not device-signed (the token is the credential, the device is not
+        known yet). The answer is parsed here and proven by the caller: `Enrolment.verify`
+        with the token, since only the token knows which receipt key is the province's."""
+        response = self._request("POST", "/v1/enrol", json=request.to_wire())
+        return Enrolment.from_wire(_json_object(response))
 
     def health(self) -> dict[str, Any]:
         return _json_object(self._request("GET", "/v1/health"))

@@ -43,6 +43,10 @@ class LogEvent(StrEnum):
         "a request's device authentication was refused (`error` says why)",
     )
     API_BATCH_STORED = "api.batch_stored", "a batch upload was handled (counts stored and sent)"
+    API_DEVICE_ENROLLED = (
+        "api.device_enrolled",
+        "a device was enrolled with a one-time token (or its enrolment answered again)",
+    )
     API_DEV_ENROL_ON = (
         "api.dev_enrol_on",
         "the server trusts unknown devices on first use (development only)",
@@ -54,6 +58,10 @@ class LogEvent(StrEnum):
     API_DEV_RECEIPT_KEY = (
         "api.dev_receipt_key",
         "the server made its own receipt key (development only)",
+    )
+    API_ENROL_REFUSED = (
+        "api.enrol_refused",
+        "an enrolment was refused (`error` says why; the token id only, never its secret)",
     )
     API_INTERNAL_ERROR = "api.internal_error", "an unexpected server error answered 500 (type only)"
     API_LISTENING = "api.listening", "the reference server is listening"

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from kiosk.core import sequence
 from kiosk.core.photo_standard import PhotoStandard
 
 DEFAULT_CONFIG_PATH = Path("/etc/kiosk/kiosk.toml")
@@ -34,12 +35,18 @@ def default_data_dir() -> Path:
 class DeviceConfig:
     id: str = "SIM-0001"
     county_code: str = "4301"  # the county that assigned this machine its sequence range
+    point: str = ""  # the registration point (报名点) it was enrolled for
 
 
 @dataclass(frozen=True)
 class SequenceConfig:
     first: int = 1  # 4-digit serials this machine may hand out, inclusive
     last: int = 9999
+    # From enrolment: the serials per subject category, `ranges = { history = [1, 500] }`
+    # in TOML; when given they replace first..last, numbering from `category`'s (default: the
+    # first one).
+    ranges: sequence.Ranges = ()
+    category: str = ""
 
 
 @dataclass(frozen=True)
@@ -169,6 +176,11 @@ class Config:
             return Path(self.api.receipt_public_key).expanduser()
         return self.keys_dir / "province_receipt_ed25519.pub.pem"
 
+    def sequence_range(self) -> tuple[str, int, int]:
+        """(category, first, last) this machine hands numbers out of now."""
+        s = self.sequence
+        return sequence.choose_range(s.ranges, s.category, s.first, s.last)
+
     @property
     def sim_dir(self) -> Path:
         """Where simulated devices keep their state (the card on the reader, printouts)."""
@@ -182,6 +194,11 @@ class Config:
         s = self.sequence
         if not (0 <= s.first <= s.last <= 9999):
             raise ConfigError("sequence: need 0 <= first <= last <= 9999")
+        try:
+            sequence.check_ranges(s.ranges)
+            self.sequence_range()
+        except ValueError as exc:
+            raise ConfigError(f"sequence.ranges: {exc}") from None
         u = self.upload
         if u.batch_size < 1 or not (1 <= u.concurrency <= 32):
             raise ConfigError("upload: need batch_size >= 1 and 1 <= concurrency <= 32")
@@ -227,7 +244,9 @@ def _section(cls: type, data: Any, name: str) -> Any:
         if key not in known:
             raise ConfigError(f"{name}.{key}: unknown key")
         expected = type(getattr(defaults, key))
-        if expected is tuple and isinstance(value, list):  # e.g. photo.backgrounds
+        if (name, key) == ("sequence", "ranges"):
+            value = _ranges(value)
+        elif expected is tuple and isinstance(value, list):  # e.g. photo.backgrounds
             try:
                 value = tuple(_rgb(v) for v in value)
             except (TypeError, ValueError):
@@ -238,6 +257,16 @@ def _section(cls: type, data: Any, name: str) -> Any:
             raise ConfigError(f"{name}.{key}: expected {expected.__name__}")
         kwargs[key] = value
     return cls(**kwargs)
+
+
+def _ranges(value: Any) -> sequence.Ranges:
+    """`{ category = [first, last], ... }` as (category, first, last) tuples."""
+    if not isinstance(value, dict) or not all(
+            isinstance(v, list) and len(v) == 2
+            and all(isinstance(n, int) and not isinstance(n, bool) for n in v)
+            for v in value.values()):
+        raise ConfigError("sequence.ranges: expected a table of category = [first, last]")
+    return tuple((str(k), v[0], v[1]) for k, v in value.items())
 
 
 def _rgb(value: Any) -> tuple[int, int, int]:

@@ -70,9 +70,8 @@ class EffectRunner:
 
     def _reserve(self, effect: ev.ReserveNumber) -> ev.EffectOutcome:
         c = self.config
-        number = self.store.numbers.reserve(
-            c.device.county_code, c.sequence.first, c.sequence.last, effect.session_id
-        )
+        _, first, last = c.sequence_range()  # the enrolled category's range, if enrolled
+        number = self.store.numbers.reserve(c.device.county_code, first, last, effect.session_id)
         event(log, LogEvent.SEQUENCE_RESERVED, number=number)
         return ev.NumberReserved(effect.session_id, number)
 

@@ -14,6 +14,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from pydantic import TypeAdapter
 
 from central_api_client.contract import (
     MAX_BATCH_BODY_BYTES,
@@ -21,13 +22,17 @@ from central_api_client.contract import (
     MAX_EMPTY_BODY_BYTES,
     MAX_STATUS_BODY_BYTES,
 )
+from central_api_client.enrolment import EnrolRequest
 from central_api_client.signing import MAX_CLOCK_SKEW_S
 from central_api_client.voids import MAX_VOIDS_BODY_BYTES
 from provincial_api.auth import Authenticator
-from provincial_api.backend import Db, open_backend
+from provincial_api.backend import Db, open_backend, open_enrolments
+from provincial_api.enrol_routes import router as enrol_router
+from provincial_api.enrolment import EnrolSettings
 from provincial_api.errors import install_error_handlers
 from provincial_api.middleware import BodyLimitMiddleware
 from provincial_api.models import BatchUpload, RecordUpload, StatusQuery, VoidReport
+from provincial_api.ranges import CountyPools
 from provincial_api.receipt_signer import DEFAULT_SERVER_ID, ReceiptSigner
 from provincial_api.routes import API_VERSION, router
 
@@ -42,16 +47,22 @@ DESCRIPTION = (
     " \"@path\" \"@query\" \"content-digest\");created=UNIX;keyid=\"DEVICE_ID\";"
     "alg=\"ed25519\";nonce=\"...\"`, `Signature: kiosk=:BASE64:` and `Content-Digest:"
     " sha-256=:BASE64:` (RFC 9530). Bodies are read only after the signature holds. Refusals"
-    " are 401 with `error` unknown_device, bad_signature, clock_skew (with `server_time`),"
-    " replay or signature_missing, checked in that order."
+    " are 401 with `error` unknown_device, device_retired, bad_signature, clock_skew (with"
+    " `server_time`),"
+    " replay or signature_missing, checked in that order.\n\n"
+    "POST /v1/enrol is the one call no device signs: a technician's one-time token enrols"
+    " the machine's key, and the answer is signed with the receipt key, whose fingerprint the"
+    " token carries, so a kiosk enrols only with the province."
 )
 
+MAX_ENROL_BODY_BYTES = 32 * 1024  # a token, a PEM and a TPM's evidence
 # Body limits per route (path suffix -> bytes); anything else may carry only a tiny body.
 BODY_LIMITS = {
     ":batch": MAX_BATCH_BODY_BYTES,
     ":status": MAX_STATUS_BODY_BYTES,
     ":void": MAX_VOIDS_BODY_BYTES,
     "/v1/records/": MAX_BODY_BYTES,
+    "/v1/enrol": MAX_ENROL_BODY_BYTES,
 }
 
 
@@ -63,6 +74,7 @@ def create_app(
     receipt_key: Ed25519PrivateKey | None = None,
     server_id: str = DEFAULT_SERVER_ID,
     authorities: frozenset[str] | None = None,
+    enrol_settings: EnrolSettings | None = None,
 ) -> FastAPI:
     """The app over `db`: a SQLite path or a `postgresql://` URL (`backend` tells them apart);
     None: no storage, for the OpenAPI document.
@@ -71,11 +83,15 @@ def create_app(
     and the OpenAPI document: `app.state.receipts.public_key` is its public half).
     `authorities`: the names this server answers to (see `auth.Authenticator`).
     `dev_enrol`: DEVELOPMENT ONLY, see `auth.Authenticator`.
+    `enrol_settings`: how POST /v1/enrol answers; None: the default pools, TPM keys only and
+    no sealing key to hand out, so it answers `enrolment_not_configured`.
     """
     app = FastAPI(title="Hunan exam registration: provincial records API", version=API_VERSION,
                   description=DESCRIPTION)
     store, registry = open_backend(db) if db is not None else (None, None)
     app.state.store = store
+    app.state.enrolments = open_enrolments(db) if db is not None else None
+    app.state.enrol_settings = enrol_settings or EnrolSettings(CountyPools(), None)
     app.state.authenticator = Authenticator(registry, dev_enrol=dev_enrol, max_skew_s=max_skew_s,
                                             authorities=authorities)
     app.state.receipts = ReceiptSigner(receipt_key or Ed25519PrivateKey.generate(), server_id)
@@ -83,6 +99,7 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, limits=BODY_LIMITS,
                        default_max_bytes=MAX_EMPTY_BODY_BYTES)
     app.include_router(router)
+    app.include_router(enrol_router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
@@ -98,5 +115,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
             schemas.update(schema.pop("$defs", {}))
             schemas[model.__name__] = schema
+        # The contract's own dataclass, not a model restating it (its answer, Enrolment, is
+        # the route's response_model and so already in the document).
+        schema = TypeAdapter(EnrolRequest).json_schema(
+            ref_template="#/components/schemas/{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas["EnrolRequest"] = {**schema, "additionalProperties": False}
         app.openapi_schema = document
     return app.openapi_schema

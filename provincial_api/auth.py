@@ -39,9 +39,9 @@ log = logging.getLogger("provincial_api")
 class Authenticator:
     """Checks a request's device signature against the registry.
 
-    The checks run in the order that names the right problem: the device (unknown or
-    withdrawn), then its signature over the request and body, then its clock, then the nonce.
-    Nothing of the body is parsed before all of them pass.
+    The checks run in the order that names the right problem: the device (unknown, or
+    retired: `device_retired`), then its signature over the request and body, then its clock,
+    then the nonce. Nothing of the body is parsed before all of them pass.
 
     `authorities`: the host[:port] names this server answers to. The signature covers
     `@authority`, and it is checked against the name the request arrived for only when that
@@ -74,9 +74,17 @@ class Authenticator:
             device = registry.get(params.keyid)
             if device is None and self.dev_enrol:
                 device = _dev_enrol(registry, params.keyid, headers.get(DEV_PUBLIC_KEY_HEADER))
-            if device is None or not device.active:
+            if device is None:
                 raise SignatureProblem("unknown_device", "this device is not enrolled")
-            verify_request(device.key(), request.method, self._signed_url(request), headers,
+            if not device.active:
+                raise SignatureProblem("device_retired", "this device was retired by the"
+                                       " province; its requests are refused")
+            try:
+                key = device.key()
+            except ValueError:  # a TPM's P-256 key, enrolled before this server verifies one
+                raise SignatureProblem("bad_signature", "this server cannot yet verify the"
+                                       " device's key type") from None
+            verify_request(key, request.method, self._signed_url(request), headers,
                            body, params.covered)
             check_clock(params.created, time.time(), self.max_skew_s)
             forget = int(time.time() - 2 * self.max_skew_s)

@@ -15,6 +15,7 @@ from urllib.parse import unquote
 
 if TYPE_CHECKING:  # the adapters are imported when opened: `provincial-api --help` stays quick
     from provincial_api.domain import Registry, Store
+    from provincial_api.enrolment import EnrolmentBook
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 MASK = "***"
@@ -75,6 +76,19 @@ def open_registry(db: Db) -> Registry:
     from provincial_api.pg_registry import PgRegistry
 
     return PgRegistry(Pool(str(db)))
+
+
+def open_enrolments(db: Db) -> EnrolmentBook:
+    """Enrolment tokens and the ranges handed out, in the same database as the registry."""
+    path = sqlite_path(db)
+    if path is not None:
+        from provincial_api.enrol_store import SqliteEnrolments
+
+        return SqliteEnrolments(path)
+    from provincial_api.enrol_store import PgEnrolments
+    from provincial_api.pg_db import Pool
+
+    return PgEnrolments(Pool(str(db)))
 
 
 def describe(db: Db) -> str:

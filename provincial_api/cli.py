@@ -19,39 +19,17 @@ from provincial_api.backend import (
     BackendError,
     Db,
     describe,
-    is_postgres_url,
     open_backend,
+    open_enrolments,
     open_registry,
     open_store,
     sqlite_path,
 )
+from provincial_api.cli_options import db_option, require_db
+from provincial_api.enrol_cli import enrol_options, enrol_settings, reactivate, retire, tokens
 
-DEFAULT_DB = Path("provincial-api.sqlite")
 # Payload fields that are base64 binaries: shown as their size unless asked for.
 BINARY_FIELDS = ("photo_jpeg", "signature_png")
-
-
-class DbParam(click.ParamType):
-    """`--db`: a PostgreSQL URL as given, anything else a SQLite file checked as before."""
-
-    name = "PATH|URL"
-    _sqlite = click.Path(dir_okay=False, path_type=Path)
-
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> Db:
-        if is_postgres_url(value):
-            return str(value)
-        return self._sqlite.convert(value, param, ctx)
-
-
-_db_option = click.option(
-    "--db",
-    type=DbParam(),
-    default=DEFAULT_DB,
-    show_default=True,
-    help="Where the received records are: a SQLite file, or a PostgreSQL database given as"
-    " postgresql://USER:PASSWORD@HOST:PORT/DBNAME (needs the postgres extra).",
-)
 
 
 class _Cli(click.Group):
@@ -74,7 +52,7 @@ def cli() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8700, show_default=True, type=click.IntRange(0, 65535),
               help="0 picks a free port (the URL printed says which).")
-@_db_option
+@db_option
 @click.option("--dev-enrol", is_flag=True,
               help="DEVELOPMENT ONLY: enrol an unknown device on its first signed request,"
               " trusting the key it presents. Never on a real server.")
@@ -89,8 +67,11 @@ def cli() -> None:
 @click.option("--authority", "authorities", multiple=True, metavar="HOST[:PORT]",
               help="A name this server answers to, as kiosks address it (repeatable; default:"
               " the address it listens on). Requests signed for another name are refused.")
+@enrol_options
 def serve(host: str, port: int, db: Db, dev_enrol: bool, max_skew: float,
-          receipt_key: Path | None, server_id: str, authorities: tuple[str, ...]) -> None:
+          receipt_key: Path | None, server_id: str, authorities: tuple[str, ...],
+          allow_file_keys: bool, ranges_path: Path | None, seal_public_key: Path | None,
+          trust_root: Path | None) -> None:
     """Serve the API until SIGTERM or Ctrl-C; prints the URL it listens on first."""
     import logging
 
@@ -114,6 +95,8 @@ def serve(host: str, port: int, db: Db, dev_enrol: bool, max_skew: float,
         key = load_receipt_key(receipt_key, create=dev_enrol)
     except SealError as exc:
         raise click.ClickException(str(exc)) from None
+    enrolling = enrol_settings(db, dev=dev_enrol or allow_file_keys, ranges_path=ranges_path,
+                               seal_public_key=seal_public_key, trust_root=trust_root)
     # Bind here rather than in uvicorn, so the printed URL names the real port even for --port 0.
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -130,7 +113,7 @@ def serve(host: str, port: int, db: Db, dev_enrol: bool, max_skew: float,
     if not authorities and host in ("127.0.0.1", "::1"):
         names.add(f"localhost:{bound_port}")
     app = create_app(db, dev_enrol=dev_enrol, max_skew_s=max_skew, receipt_key=key,
-                     server_id=server_id,
+                     server_id=server_id, enrol_settings=enrolling,
                      authorities=frozenset(normal_authority(n) for n in names))
     click.echo(f"provincial-api listening on {url}")
     sys.stdout.flush()
@@ -183,7 +166,7 @@ def openapi() -> None:
 @click.option("--key", "key_path", required=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="PEM file of the province's X25519 private key.")
-@_db_option
+@db_option
 @click.option("--with-binaries", is_flag=True,
               help="Print the photo and signature base64 instead of their sizes.")
 def open_record(record_id: str, device_id: str | None, key_path: Path, db: Db,
@@ -196,7 +179,7 @@ def open_record(record_id: str, device_id: str | None, key_path: Path, db: Db,
     from central_api_client.opening import SealError, load_private_key_file
     from provincial_api.held import NotOpened, open_held
 
-    _require_db(db)
+    require_db(db)
     try:
         province_key = load_private_key_file(key_path)
         store, registry = open_backend(db)
@@ -212,14 +195,14 @@ def open_record(record_id: str, device_id: str | None, key_path: Path, db: Db,
 
 
 @cli.command("list")
-@_db_option
+@db_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line instead of a table.")
 def list_records(db: Db, as_json: bool) -> None:
     """List the records received (metadata only), oldest first."""
     from rich.console import Console
     from rich.table import Table
 
-    _require_db(db)
+    require_db(db)
     records = open_store(db).all_records()
     if as_json:
         for record in records:
@@ -241,7 +224,7 @@ def list_records(db: Db, as_json: bool) -> None:
 
 @cli.command("import")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@_db_option
+@db_option
 def import_bundle(folder: Path, db: Db) -> None:
     """Verify and store a kiosk's export bundle (`kioskctl export`) from removable media.
 
@@ -276,7 +259,7 @@ def devices() -> None:
 @click.option("--public-key", "key_path", required=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="PEM file of the device's Ed25519 public key (device_ed25519.pub.pem).")
-@_db_option
+@db_option
 def devices_add(device_id: str, key_path: Path, db: Db) -> None:
     """Enrol a device so its signed requests are accepted."""
 
@@ -304,38 +287,39 @@ def devices_add(device_id: str, key_path: Path, db: Db) -> None:
 
 @devices.command("remove")
 @click.argument("device_id")
-@_db_option
+@db_option
 def devices_remove(device_id: str, db: Db) -> None:
-    """Withdraw a device: its requests are refused as from an unknown device."""
-    _require_db(db)
+    """Delete a device from the registry: its requests are refused as from an unknown device
+    (`retire` keeps it, refused as retired; a token's sequence ranges stay taken either way)."""
+    require_db(db)
     if not open_registry(db).remove(device_id):
         raise click.ClickException(f"{device_id}: not enrolled")
     click.echo(f"{device_id}: removed")
 
 
 @devices.command("list")
-@_db_option
+@db_option
 def devices_list(db: Db) -> None:
-    """Enrolled devices, with how each was enrolled (operator or dev-enrol) and the head of
-    its audit chain as last reported: a chain that shrank or was rewritten is flagged."""
-    _require_db(db)
+    """Enrolled devices: active or RETIRED, how each was enrolled (operator, enrolment or
+    dev-enrol), the head of its audit chain as last reported (a chain that shrank or was
+    rewritten is flagged) and, for a token's enrolment, its county and point."""
+    require_db(db)
     registry = open_registry(db)
     heads = registry.audit_heads()
+    enrolled = open_enrolments(db).enrolments()
     for device in registry.all():
         fingerprint = hashlib.sha256(device.public_key).hexdigest()[:16]
         seen = heads.get(device.device_id)
         audit = "audit -" if seen is None else f"audit {seen.count}:{seen.head[:12]}"
         if seen is not None and seen.problem:
             audit += f" {seen.problem.upper()} (audit log {seen.problem} on the machine)"
-        click.echo(f"{device.device_id}\t{device.enrolled_by}\t{device.enrolled_at}"
-                   f"\tkey sha256 {fingerprint}\t{audit}")
+        place = enrolled.get(device.device_id)
+        where = f"\t{place.county_code} {place.point}" if place else ""
+        state = "active" if device.active else "RETIRED"
+        click.echo(f"{device.device_id}\t{state}\t{device.enrolled_by}\t{device.enrolled_at}"
+                   f"\tkey sha256 {fingerprint}\t{audit}{where}")
 
 
-def _require_db(db: Db) -> None:
-    """Reading commands must not create an empty database where the operator mistyped.
-
-    A SQLite file only: PostgreSQL creates no database on connecting, it refuses a wrong name.
-    """
-    path = sqlite_path(db)
-    if path is not None and not path.exists():
-        raise click.ClickException(f"{path}: no such database")
+devices.add_command(retire)
+devices.add_command(reactivate)
+cli.add_command(tokens)

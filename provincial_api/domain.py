@@ -55,7 +55,7 @@ class Device:
     device_id: str
     public_key: bytes  # raw 32 bytes
     enrolled_at: str
-    enrolled_by: str  # "operator" or "dev-enrol"
+    enrolled_by: str  # "operator", "enrolment" (a token) or "dev-enrol"
     active: bool
 
     def key(self) -> Ed25519PublicKey:
@@ -177,6 +177,12 @@ class Registry(Protocol):
         ...
 
     def remove(self, device_id: str) -> bool: ...
+
+    def set_active(self, device_id: str, active: bool) -> bool:
+        """Retire (False) or reactivate (True) a device; False when it is not enrolled. A
+        retired device keeps its id, key and ranges (its numbers are never handed out again);
+        its requests are refused as `device_retired`."""
+        ...
 
     def all(self) -> list[Device]: ...
 

@@ -51,7 +51,8 @@ SIGNED_ROUTE_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {
         "model": ErrorBody,
         "description": "Device authentication failed: `error` is signature_missing,"
-        " unknown_device, bad_signature, replay or clock_skew (with `server_time`)",
+        " unknown_device, device_retired, bad_signature, replay or clock_skew (with"
+        " `server_time`)",
     },
     403: {"model": ErrorBody, "description": "Signed by another device than the one named"},
     413: {"model": ErrorBody, "description": "Body larger than the limit"},

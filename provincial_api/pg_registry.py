@@ -66,6 +66,12 @@ class PgRegistry:
                 "DELETE FROM devices WHERE device_id = %s", (device_id,)
             ).rowcount > 0
 
+    def set_active(self, device_id: str, active: bool) -> bool:
+        with self.pool.connection() as conn:
+            return conn.execute(
+                "UPDATE devices SET active = %s WHERE device_id = %s", (active, device_id)
+            ).rowcount > 0
+
     def all(self) -> list[Device]:
         with self.pool.connection() as conn:
             rows = conn.execute(

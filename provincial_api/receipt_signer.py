@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from central_api_client.enrolment import Enrolment, public_pem
 from central_api_client.files import atomic_write
 from central_api_client.logs import LogEvent, event
 from central_api_client.opening import load_private_pem
@@ -40,6 +42,12 @@ class ReceiptSigner:
         return Receipt(record_id=record.record_id, device_id=record.device_id,
                        sha256=record.sha256, received_at=record.received_at,
                        server=self.server_id).signed_by(self._key)
+
+    def sign_enrolment(self, **answer: Any) -> Enrolment:
+        """An enrolment answer naming this key and signed by it: the kiosk checks the key
+        against its token's fingerprint, so only the province's server can enrol it."""
+        return Enrolment(receipt_public_key=public_pem(self.public_key),
+                         **answer).signed_by(self._key)
 
 
 def public_key_path(private_path: Path) -> Path:

@@ -90,6 +90,12 @@ class SqliteRegistry:
             cursor = conn.execute("DELETE FROM devices WHERE device_id = ?", (device_id,))
             return cursor.rowcount > 0
 
+    def set_active(self, device_id: str, active: bool) -> bool:
+        with sqlite_connection(self.path) as conn:
+            cursor = conn.execute("UPDATE devices SET active = ? WHERE device_id = ?",
+                                  (int(active), device_id))
+            return cursor.rowcount > 0
+
     def all(self) -> list[Device]:
         with sqlite_connection(self.path) as conn:
             rows = conn.execute(

@@ -23,6 +23,7 @@ from kiosk.startup import OWNER_ONLY_UMASK, SIMULATE_ENV
 from kiosk.store import OUTBOX_STATES, open_store
 from kiosk.sync.status import read_status, record_export
 from provisioning.audit_cli import audit
+from provisioning.enrol_cli import enrol
 from provisioning.idcard_cli import idcard
 from provisioning.light_cli import light
 from provisioning.machine import open_machine
@@ -66,9 +67,8 @@ def status(config_path: Path | None, data_dir: Path | None, as_json: bool) -> No
     with open_store(config) as store:
         counts = store.outbox.counts_by_state()
         usage = store.numbers.usage(config.device.county_code)
-        remaining = store.numbers.remaining(
-            config.device.county_code, config.sequence.first, config.sequence.last
-        )
+        category, first, last = config.sequence_range()
+        remaining = store.numbers.remaining(config.device.county_code, first, last)
         oldest = store.outbox.oldest_unacknowledged_age_s()
         last_error = store.outbox.last_error()
         sync_state = read_status(store)
@@ -82,7 +82,8 @@ def status(config_path: Path | None, data_dir: Path | None, as_json: bool) -> No
         "oldest_unacknowledged_age_s": oldest,
         "last_upload_error": last_error,
         "sync": {"status": sync_state.code, "words": sync_state.words(config.device.id)},
-        "sequence": {**usage, "remaining": remaining},
+        "sequence": {**usage, "category": category, "first": first, "last": last,
+                     "remaining": remaining},
         "disk_free_mb": round(disk_free / 2**20),
         "disk_ok": disk_ok,  # False: new sessions are refused (under storage.min_free_mb)
     }
@@ -96,8 +97,8 @@ def status(config_path: Path | None, data_dir: Path | None, as_json: bool) -> No
     top.add_row("provincial API", config.api.base_url)
     top.add_row("devices", ", ".join(f"{k}={v}" for k, v in config.as_dict()["devices"].items()))
     top.add_row("workflow", config.session.workflow)
-    top.add_row("sequence range", f"{config.device.county_code} "
-                f"{config.sequence.first:04d}-{config.sequence.last:04d}, "
+    top.add_row("sequence range", f"{config.device.county_code} {category or ''} "
+                f"{first:04d}-{last:04d}, "
                 f"{remaining} left, last {usage['last_number'] or '-'},"
                 f" {usage['void']} voided")
     top.add_row("disk free", f"{report['disk_free_mb']} MB")
@@ -326,6 +327,7 @@ def export(target: Path, config_path: Path | None, data_dir: Path | None) -> Non
 
 
 cli.add_command(audit)
+cli.add_command(enrol)
 cli.add_command(idcard)
 cli.add_command(photo)
 cli.add_command(camera)

@@ -65,3 +65,40 @@ def remaining(first: int, last: int, highest_issued_in_range: int | None) -> int
     """How many serials this range can still hand out (what staff watch before it runs out)."""
     serial = next_serial(first, last, highest_issued_in_range)
     return 0 if serial is None else last - serial + 1
+
+
+# Enrolment hands a machine one range per subject category (分科类); the config holds them as
+# (category, first, last). A machine without them numbers from [sequence] first..last as before.
+Ranges = tuple[tuple[str, int, int], ...]
+_CATEGORY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+def check_ranges(ranges: Ranges) -> Ranges:
+    """Each category named once (lower case ASCII), each range valid, no two overlapping: the
+    county gave them apart, and a number must never come out of two of them."""
+    seen: set[str] = set()
+    for category, first, last in ranges:
+        if (not category or len(category) > 32 or not category[0].isalpha()
+                or not set(category) <= _CATEGORY_CHARS or category in seen):
+            raise ValueError(f"category {category!r}: lower case letters, digits, - or _,"
+                             " each once")
+        seen.add(category)
+        check_range(first, last)
+    ordered = sorted(ranges, key=lambda r: r[1])
+    for before, after in zip(ordered, ordered[1:], strict=False):
+        if after[1] <= before[2]:
+            raise ValueError(f"ranges of {before[0]} and {after[0]} overlap")
+    return ranges
+
+
+def choose_range(ranges: Ranges, category: str, first: int, last: int) -> tuple[str, int, int]:
+    """The range this machine numbers from: `category`'s (the one staff set), else the first
+    enrolled one, else the machine's single [first, last] of before enrolment ("" category)."""
+    if not ranges:
+        return "", first, last
+    for chosen in ranges:
+        if chosen[0] == category:
+            return chosen
+    if category:
+        raise ValueError(f"no sequence range for category {category!r}")
+    return ranges[0]

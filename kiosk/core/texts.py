@@ -358,6 +358,12 @@ SYNC: dict[str, Words] = {
         "The provincial server does not know this kiosk: it has not been enrolled (or was"
         " withdrawn). Ask a technician to enrol device {device_id}.",
     ),
+    "device_retired": Words(
+        "省级服务器已停用本机 {device_id}，不再接收它的上传。"
+        "报名记录安全保存在本机；请联系省考试院或技术人员。",
+        "The province has retired this kiosk ({device_id}) and refuses its uploads. Records"
+        " are safe on this machine; contact the province or a technician.",
+    ),
     "bad_signature": Words(
         "省级服务器拒绝了本机的签名：设备密钥与注册的不一致。请技术人员重新注册本机。",
         "The provincial server refused this kiosk's signature: its device key is not the one"

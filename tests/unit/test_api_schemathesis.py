@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import schemathesis
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import (
     content_type_conformance,
@@ -27,6 +28,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from central_api_client.signing import sign_request
 from provincial_api.app import create_app
 from provincial_api.domain import raw_public_key
+from provincial_api.enrolment import EnrolSettings
+from provincial_api.ranges import CountyPools
 from provincial_api.sqlite_registry import SqliteRegistry
 
 KEY = Ed25519PrivateKey.generate()
@@ -70,7 +73,10 @@ class SigningWrapper:
 def _app(tmp: Path) -> ASGIApp:
     db = tmp / "server.sqlite"
     SqliteRegistry(db).add("SIM-0001", raw_public_key(KEY.public_key()), "t", "operator")
-    return SigningWrapper(create_app(db))
+    # Configured for enrolment, so POST /v1/enrol is judged (a server without a sealing key
+    # to hand out answers 503 enrolment_not_configured, by design).
+    settings = EnrolSettings(CountyPools(), X25519PrivateKey.generate().public_key())
+    return SigningWrapper(create_app(db, enrol_settings=settings))
 
 
 # Loaded at import: schemathesis' own pytest integration does not run under pytest 9, so the
