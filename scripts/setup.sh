@@ -15,6 +15,10 @@ DEB_PACKAGES=(xvfb xauth fonts-noto-cjk libgl1-mesa-dri libegl1 libgl1 libmtdev1
 # A4 forms through CUPS: cupsd and its PDF filters for the tests' private print server (the
 # Generic PDF PPD), lp/lpstat to submit and follow jobs, pdftotext/pdftoppm to check what printed.
 DEB_PACKAGES+=(cups-daemon cups-client cups-filters poppler-utils)
+# Keys in the TPM (hardware/tpm): swtpm is the software TPM 2.0 the tests start on loopback
+# (swtpm-tools: swtpm_setup, for a state made ahead); tpm2-tools to look at a TPM by hand;
+# libtss2-dev and pkg-config so pip can build tpm2-pytss against Debian's tpm2-tss (no wheel).
+DEB_PACKAGES+=(swtpm swtpm-tools tpm2-tools libtss2-dev pkg-config)
 PYTHON="${PYTHON:-python3}"
 # Debian's own python3 ships venv and ensurepip separately.
 if ! "$PYTHON" -c "import ensurepip, venv" >/dev/null 2>&1; then
