@@ -88,7 +88,8 @@ def verify_manifest(folder: Path, key: DevicePublicKey) -> None:
     """BundleError unless the manifest is signed by `key` (the registry's, in its algorithm)."""
     try:
         signature = base64.b64decode((folder / MANIFEST_SIGNATURE).read_bytes(), validate=True)
-        verify_device_signature(key, signature, _MANIFEST_CONTEXT + (folder / MANIFEST).read_bytes())
+        manifest = (folder / MANIFEST).read_bytes()
+        verify_device_signature(key, signature, _MANIFEST_CONTEXT + manifest)
     except (OSError, ValueError, InvalidSignature):
         raise BundleError(f"{folder}: manifest signature does not verify") from None
 

@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any, Self
 
 from cryptography.exceptions import InvalidSignature
+
 from central_api_client.contract import (
     DEVICE_ID_PATTERN,
     MAX_BLOB_BYTES,

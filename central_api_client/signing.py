@@ -15,9 +15,10 @@ exactly the parameters created, nonce, keyid and alg. The algorithm is the devic
 server takes it from the key it registered, and a request whose `alg` says otherwise is
 refused, never verified the way it claims. A request signed any other way is refused rather
 than interpreted. The signer is a `DeviceSigner`, so a key that never leaves a TPM signs
-through the library's prepare/apply split without a private key object in memory. The checks are split so the server can run them in the
-order that tells people the right thing: the device (from `keyid`), then the signature, then
-the clock, then the nonce.
+through the library's prepare/apply split without a private key object in memory.
+
+The checks are split so the server can run them in the order that tells people the right
+thing: the device (from `keyid`), then the signature, then the clock, then the nonce.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The device registry and the memory of nonces in SQLite: who may upload, what was said.
 
 Devices live in the server's SQLite file beside the records (on PostgreSQL: `pg_registry`). A
-device is enrolled with its public key (Ed25519, or a TPM's P-256) by an operator (`provincial-api devices add`) or,
-on a development server only, on its first signed request (`serve --dev-enrol`). Nonces are
+device is enrolled with its public key (a TPM's P-256, or a development kiosk's Ed25519) by an
+operator (`provincial-api devices add`) or, on a development server only, on its first signed
+request (`serve --dev-enrol`). Nonces are
 kept for twice the allowed clock skew, which is as long as a captured request could still pass
 the clock check.
 """

@@ -19,6 +19,7 @@ resource manager) lets several programs (the kiosk, the uploader) share the TPM.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -32,7 +33,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from central_api_client.device_keys import ECDSA_P256
 from central_api_client.files import atomic_write
 from central_api_client.logs import LogEvent, event
-from hardware.tpm.protocol import TpmError
+from hardware.tpm.protocol import TPM_PUBLIC_KEY_FILE, TpmError
 
 # The TSS libraries log every failed command to stderr themselves; the kiosk says what went
 # wrong through TpmError instead. TSS2_LOG set by a technician still wins.
@@ -65,7 +66,6 @@ from tpm2_pytss.types import (  # noqa: E402
 log = logging.getLogger(__name__)
 
 DEVICE_KEY_BLOB = "device_p256.tpm"
-DEVICE_PUBLIC_KEY_FILE = "device_p256.pub.pem"
 SECRET_SUFFIX = ".tpm"
 MAX_SECRET_BYTES = 128  # a TPM's MAX_SYM_DATA
 
@@ -113,7 +113,7 @@ class TpmKeyStore:
                     event(log, LogEvent.TPM_KEY_CREATED, path=str(path))
                 handle, public, _ = self._load(path)
                 self._key = TpmDeviceKey(self, handle, _public_key(public))
-                pem = self.keys_dir / DEVICE_PUBLIC_KEY_FILE
+                pem = self.keys_dir / TPM_PUBLIC_KEY_FILE
                 if not pem.exists():
                     atomic_write(pem, self._key.public_key().public_bytes(
                         serialization.Encoding.PEM,
@@ -195,10 +195,8 @@ class TpmKeyStore:
         return handle, public, session
 
     def _flush(self, handle: ESYS_TR) -> None:
-        try:
+        with contextlib.suppress(TSS2_Exception):  # already gone (a TPM reset): nothing to free
             self._esapi.flush_context(handle)
-        except TSS2_Exception:  # already gone (a TPM reset): nothing to release
-            pass
 
     def _sign_digest(self, handle: ESYS_TR, digest: bytes) -> tuple[bytes, bytes]:
         scheme = TPMT_SIG_SCHEME(scheme=TPM2_ALG.ECDSA)

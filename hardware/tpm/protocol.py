@@ -17,6 +17,8 @@ from central_api_client.device_keys import DevicePublicKey
 from kiosk.core.errors import DeviceError
 
 ID_HASH_SECRET = "device_id_hash"  # the name of the ID-number hash secret among the sealed ones
+# The TPM device key's public half, for enrolment (its private half never leaves the TPM).
+TPM_PUBLIC_KEY_FILE = "device_p256.pub.pem"
 
 
 class TpmError(DeviceError):
@@ -30,7 +32,7 @@ class TpmError(DeviceError):
     """
 
     code = "tpm_failed"
-    codes = frozenset({"tpm_unavailable", "tpm_wrong_machine", "tpm_key_missing"})
+    codes = frozenset({"tpm_failed", "tpm_unavailable", "tpm_wrong_machine", "tpm_key_missing"})
 
 
 @runtime_checkable
