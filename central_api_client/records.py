@@ -134,7 +134,8 @@ class SealedRecord(RecordMeta):
     # length than 64 (Ed25519's, or P-256's raw r||s) is refused by `verify` as
     # invalid_signature, as the API always has.
     signature: bytes = field(repr=False, metadata=wire(
-        "Ed25519 signature over the metadata and hash, base64", binary=True,
+        "device signature over the metadata and hash, 64 bytes, base64: Ed25519, or ECDSA"
+        " P-256/SHA-256 as raw r||s, as the device's registered key says", binary=True,
         max_bytes=SIGNATURE_BYTES * 3 // 2))
 
     def signed_message(self) -> bytes:
