@@ -15,6 +15,7 @@ locally; a provisioned machine has the real province public key and no private k
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import logging
 from dataclasses import replace
@@ -74,7 +75,8 @@ class Sealer:
         """
         keys_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         province_path = keys_dir / PROVINCE_PUBLIC_KEY_FILE
-        paths = [province_path] if device_key else [keys_dir / DEVICE_KEY_FILE, province_path]
+        paths = [province_path] if device_key is not None else [keys_dir / DEVICE_KEY_FILE,
+                                                                 province_path]
         missing = [p.name for p in paths if not p.exists()]
         if missing and not generate_dev_keys:
             raise SealError(f"missing key files in {keys_dir}: {', '.join(missing)}")
@@ -150,7 +152,10 @@ def load_device_key(keys_dir: Path, tpm: str = "") -> DeviceSigner:
     """The device's signing key, for the uploader's request signatures (RFC 9421) and the
     export bundle: the TPM's for a `tpm:` URI (its connection held for the process's life),
     else the development file's. SealError when there is none or it cannot sign here."""
-    return _device_key(open_machine_keys(keys_dir, tpm), create=False)
+    store = open_machine_keys(keys_dir, tpm)
+    # Released at exit: a TPM without a resource manager (swtpm) keeps what is loaded.
+    atexit.register(store.close)
+    return _device_key(store, create=False)
 
 
 def _device_key(store: KeyStore, *, create: bool) -> DeviceSigner:

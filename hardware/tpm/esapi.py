@@ -97,6 +97,7 @@ class TpmKeyStore:
             raise TpmError("tpm_unavailable", f"no TPM answers at {uri} ({exc})") from None
         self._secrets = TpmSecrets(self)
         self._key: TpmDeviceKey | None = None
+        self._closed = False
 
     @property
     def secrets(self) -> TpmSecrets:
@@ -123,10 +124,13 @@ class TpmKeyStore:
     def close(self) -> None:
         """Flush what is loaded (a TPM without a resource manager keeps it) and disconnect."""
         with self._lock:
+            if self._closed:  # closed already (an error path, then at exit)
+                return
             if self._key is not None:
                 self._flush(self._key.handle)
                 self._key = None
             self._esapi.close()
+            self._closed = True
 
     # What TpmDeviceKey and TpmSecrets do on the connection, under the lock.
 
