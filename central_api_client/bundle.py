@@ -17,9 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from central_api_client.contract import is_device_id, is_record_id
+from central_api_client.device_keys import (
+    DevicePublicKey,
+    DeviceSigner,
+    as_signer,
+    verify_device_signature,
+)
 from central_api_client.files import atomic_write
 from central_api_client.records import RecordFormatError, SealedRecord
 
@@ -51,13 +57,14 @@ class BundleWriter:
         self._entries.append({"record_id": record.record_id, "size": record.size,
                               "sha256": record.sha256, "file": f"{RECORDS_DIR}/{name}"})
 
-    def finish(self, key: Ed25519PrivateKey) -> Path:
+    def finish(self, key: DeviceSigner | Ed25519PrivateKey) -> Path:
+        """Sign the manifest with the device key (a TPM's or a file's) and write it, last."""
         manifest = json.dumps(
             {"format": FORMAT, "device_id": self.device_id, "exported_at": self.exported_at,
              "records": self._entries},
             sort_keys=True, indent=1,
         ).encode()
-        signature = key.sign(_MANIFEST_CONTEXT + manifest)
+        signature = as_signer(key).sign(_MANIFEST_CONTEXT + manifest)
         atomic_write(self.folder / MANIFEST_SIGNATURE, base64.b64encode(signature), mode=None)
         atomic_write(self.folder / MANIFEST, manifest, mode=None)
         return self.folder
@@ -77,10 +84,12 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
-def verify_manifest(folder: Path, key: Ed25519PublicKey) -> None:
+def verify_manifest(folder: Path, key: DevicePublicKey) -> None:
+    """BundleError unless the manifest is signed by `key` (the registry's, in its algorithm)."""
     try:
         signature = base64.b64decode((folder / MANIFEST_SIGNATURE).read_bytes(), validate=True)
-        key.verify(signature, _MANIFEST_CONTEXT + (folder / MANIFEST).read_bytes())
+        manifest = (folder / MANIFEST).read_bytes()
+        verify_device_signature(key, signature, _MANIFEST_CONTEXT + manifest)
     except (OSError, ValueError, InvalidSignature):
         raise BundleError(f"{folder}: manifest signature does not verify") from None
 

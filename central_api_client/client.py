@@ -18,7 +18,6 @@ from typing import Any
 import httpx
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from central_api_client.api_errors import (
     ApiError,
@@ -31,6 +30,7 @@ from central_api_client.api_errors import (
     UnexpectedResponseError,
 )
 from central_api_client.contract import is_device_id, is_record_id
+from central_api_client.device_keys import DeviceSigner, as_signer, device_public_key_bytes
 from central_api_client.enrolment import Enrolment, EnrolRequest
 from central_api_client.receipts import Receipt, ReceiptError
 from central_api_client.records import (
@@ -63,20 +63,23 @@ __all__ = [
 class DeviceAuth(httpx.Auth):
     """Signs every request with the device key (RFC 9421, see `central_api_client.signing`).
 
-    `send_public_key`: also send the raw public key in a header, which only a development server
-    (`provincial-api serve --dev-enrol`) reads, to enrol a fresh simulated kiosk by itself.
+    `send_public_key`: also send the public key in a header (the registry's form: raw Ed25519,
+    DER P-256), which only a development server (`provincial-api serve --dev-enrol`) reads, to
+    enrol a fresh simulated kiosk by itself. `key`: a `DeviceSigner` (the TPM's key) or a bare
+    Ed25519 key.
     """
 
     requires_request_body = True
 
-    def __init__(self, device_id: str, key: Ed25519PrivateKey, send_public_key: bool = True,
+    def __init__(self, device_id: str, key: DeviceSigner | Ed25519PrivateKey,
+                 send_public_key: bool = True,
                  audit_head: Callable[[], str | None] | None = None):
         """`audit_head`: the machine's audit chain head ("ENTRIES:SHA256"), sent signed with
         every request so the province sees a chain that shrank."""
         self.device_id = device_id
-        self._key = key
+        self._key = as_signer(key)
         self._audit_head = audit_head
-        raw = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        raw = device_public_key_bytes(self._key.public_key())
         self._public_b64 = base64.b64encode(raw).decode() if send_public_key else None
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:

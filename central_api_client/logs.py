@@ -184,6 +184,13 @@ class LogEvent(StrEnum):
     SESSION_SCREEN = "session.screen", "the screen changed"
     SESSION_START = "session.start", "a session started"
 
+    TPM_FILE_KEYS = (
+        "tpm.file_keys",
+        "DEVELOPMENT: the device key and secrets are plain files, not in a TPM (--simulate)",
+    )
+    TPM_KEY_CREATED = "tpm.key_created", "a device signing key was made in the TPM"
+    TPM_SECRET_SEALED = "tpm.secret_sealed", "a secret was made and sealed to the TPM"
+
     UI_ERROR = "ui.error", "an unexpected error in a screen; the session starts over"
 
     UPLOADER_ACKNOWLEDGED = "uploader.acknowledged", "the province acknowledged a record"

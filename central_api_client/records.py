@@ -21,7 +21,6 @@ from datetime import datetime
 from typing import Any, Self
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from central_api_client.contract import (
     DEVICE_ID_PATTERN,
@@ -33,6 +32,7 @@ from central_api_client.contract import (
     WORKFLOW_PATTERN,
     signing_message,
 )
+from central_api_client.device_keys import DevicePublicKey, verify_device_signature
 
 
 def wire(description: str, **bounds: Any) -> dict[str, Any]:
@@ -131,9 +131,11 @@ class SealedRecord(RecordMeta):
         "HPKE ciphertext: encapsulated key then AEAD ciphertext, base64", binary=True,
         min_bytes=MIN_BLOB_BYTES, max_bytes=MAX_BLOB_BYTES))
     # 96 bytes (128 base64 characters) is room, not the length: a signature of any other
-    # length than Ed25519's 64 is refused by `verify` as invalid_signature, as the API always has.
+    # length than 64 (Ed25519's, or P-256's raw r||s) is refused by `verify` as
+    # invalid_signature, as the API always has.
     signature: bytes = field(repr=False, metadata=wire(
-        "Ed25519 signature over the metadata and hash, base64", binary=True,
+        "device signature over the metadata and hash, 64 bytes, base64: Ed25519, or ECDSA"
+        " P-256/SHA-256 as raw r||s, as the device's registered key says", binary=True,
         max_bytes=SIGNATURE_BYTES * 3 // 2))
 
     def signed_message(self) -> bytes:
@@ -146,16 +148,18 @@ class SealedRecord(RecordMeta):
     def meta(self) -> RecordMeta:
         return RecordMeta(**{f.name: getattr(self, f.name) for f in fields(RecordMeta)})
 
-    def verify(self, device_public_key: Ed25519PublicKey) -> None:
-        """Raise RecordInvalidError unless size, hash and the device's signature all hold."""
+    def verify(self, device_public_key: DevicePublicKey) -> None:
+        """Raise RecordInvalidError unless size, hash and the device's signature all hold.
+        The signature is checked in the algorithm of the key given (the registered one):
+        Ed25519, or ECDSA P-256 with SHA-256 as raw r||s (a TPM-held key)."""
         if len(self.blob) != self.size:
             raise RecordInvalidError("size_mismatch", "size does not match the blob's length")
         if hashlib.sha256(self.blob).hexdigest() != self.sha256:
             raise RecordInvalidError("sha256_mismatch", "sha256 does not match the blob")
         if len(self.signature) != SIGNATURE_BYTES:
-            raise RecordInvalidError("invalid_signature", "signature must be 64 bytes (Ed25519)")
+            raise RecordInvalidError("invalid_signature", "signature must be 64 bytes")
         try:
-            device_public_key.verify(self.signature, self.signed_message())
+            verify_device_signature(device_public_key, self.signature, self.signed_message())
         except InvalidSignature:
             reason = "device signature does not verify"
             raise RecordInvalidError("invalid_signature", reason) from None

@@ -1,4 +1,4 @@
-"""Device authentication: HTTP Message Signatures (RFC 9421) with Ed25519, shared by both sides.
+"""Device authentication: HTTP Message Signatures (RFC 9421), shared by both sides.
 
 Every request a kiosk makes is signed by its device key, so the province knows which machine is
 talking without passwords or client certificates, and a copied request cannot be sent again:
@@ -10,10 +10,15 @@ remembers the nonces it has seen.
 The signature base and its serialisation are the `http-message-signatures` library's (the
 RFC's own test vectors are its tests). What this module adds is the API's strictness on top:
 exactly one signature labelled `kiosk`, exactly the covered components below in this order,
-exactly the parameters created, nonce, keyid and alg="ed25519". A request signed any other way
-is refused rather than interpreted. The checks are split so the server can run them in the
-order that tells people the right thing: the device (from `keyid`), then the signature, then
-the clock, then the nonce.
+exactly the parameters created, nonce, keyid and alg. The algorithm is the device key's
+(`device_keys`: "ed25519" for a file key, "ecdsa-p256-sha256" for a TPM's, raw r||s): the
+server takes it from the key it registered, and a request whose `alg` says otherwise is
+refused, never verified the way it claims. A request signed any other way is refused rather
+than interpreted. The signer is a `DeviceSigner`, so a key that never leaves a TPM signs
+through the library's prepare/apply split without a private key object in memory.
+
+The checks are split so the server can run them in the order that tells people the right
+thing: the device (from `keyid`), then the signature, then the clock, then the nonce.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import http_sf
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from http_message_signatures import (
     HTTPMessageSigner,
     HTTPMessageVerifier,
@@ -35,8 +40,20 @@ from http_message_signatures import (
 )
 from http_message_signatures.exceptions import HTTPMessageSignaturesException, InvalidSignature
 
+from central_api_client.device_keys import (
+    ALGORITHMS,
+    ECDSA_P256,
+    ED25519,
+    DevicePublicKey,
+    DeviceSigner,
+    algorithm_of,
+    as_signer,
+)
+
 LABEL = "kiosk"
-ALGORITHM = "ed25519"
+ALGORITHM = ED25519  # a file key's; a TPM key signs as ECDSA_P256
+# The library's algorithm classes by name: ECDSA_P256_SHA256 carries signatures as raw r||s.
+_ALGORITHM_CLASSES = {ED25519: algorithms.ED25519, ECDSA_P256: algorithms.ECDSA_P256_SHA256}
 COVERED = ("@method", "@authority", "@path", "@query", "content-digest")
 # A kiosk also sends the head of its audit chain ("<entries>:<sha256 hex of the newest>"),
 # covered by the signature, so the province sees a chain that shrank or was rewritten.
@@ -75,6 +92,7 @@ class SignedParams:
     nonce: str
     covered: tuple[str, ...] = COVERED
     audit_head: tuple[int, str] | None = None  # (entries, newest hash) when covered
+    alg: str = ALGORITHM  # as the request says; the verifier holds it to the device's key
 
 
 @dataclass
@@ -87,9 +105,9 @@ class _Message:
 
 
 class _OneKey(HTTPSignatureKeyResolver):
-    """The one key a signer or verifier is given (the device is looked up before)."""
+    """The one public key a verifier is given (the device is looked up before)."""
 
-    def __init__(self, key: Ed25519PrivateKey | Ed25519PublicKey) -> None:
+    def __init__(self, key: DevicePublicKey) -> None:
         self.key = key
 
     def resolve_private_key(self, key_id: str) -> Any:
@@ -100,7 +118,7 @@ class _OneKey(HTTPSignatureKeyResolver):
 
 
 def sign_request(
-    key: Ed25519PrivateKey,
+    key: DeviceSigner | Ed25519PrivateKey,
     keyid: str,
     method: str,
     url: str,
@@ -111,15 +129,19 @@ def sign_request(
     audit_head: str | None = None,
 ) -> dict[str, str]:
     """The headers that sign one request to the absolute `url`: Content-Digest,
-    Signature-Input, Signature (and the audit chain's head, when given)."""
+    Signature-Input, Signature (and the audit chain's head, when given). `key` signs the
+    signature base itself (a TPM, or a file key), in its own algorithm."""
+    signer = as_signer(key)
     message = _Message(method.upper(), url, {AUDIT_HEAD_HEADER: audit_head} if audit_head else {})
     created = datetime.datetime.fromtimestamp(int(time.time() if now is None else now),
                                               datetime.UTC)
-    HTTPMessageSigner(signature_algorithm=algorithms.ED25519, key_resolver=_OneKey(key)).sign(
+    library = HTTPMessageSigner(signature_algorithm=_ALGORITHM_CLASSES[signer.algorithm])
+    prepared = library.prepare(
         message, key_id=keyid, created=created, nonce=nonce or secrets.token_urlsafe(18),
         label=LABEL, covered_component_ids=COVERED_WITH_AUDIT if audit_head else COVERED,
         body=body,
     )
+    library.apply(message, prepared, signer.sign(prepared.signature_base))
     return {name.lower(): value for name, value in message.headers.items()}
 
 
@@ -147,8 +169,9 @@ def parse_signature_headers(headers: dict[str, str]) -> SignedParams:
     if sorted(params) != sorted(PARAMETERS):
         raise SignatureProblem("bad_signature",
                                "signature parameters must be " + ", ".join(PARAMETERS))
-    if params["alg"] != ALGORITHM:
-        raise SignatureProblem("bad_signature", f"signature algorithm must be {ALGORITHM}")
+    if params["alg"] not in ALGORITHMS:
+        raise SignatureProblem("bad_signature",
+                               "signature algorithm must be " + " or ".join(ALGORITHMS))
     created, nonce, keyid = params["created"], params["nonce"], params["keyid"]
     if not isinstance(created, int) or isinstance(created, bool) or not 0 <= created < 10**12:
         raise SignatureProblem("bad_signature", "created must be a UNIX time")
@@ -165,15 +188,21 @@ def parse_signature_headers(headers: dict[str, str]) -> SignedParams:
         if match is None:
             raise SignatureProblem("bad_signature", f"{AUDIT_HEAD_HEADER} is not ENTRIES:SHA256")
         head = (int(match.group(1)), match.group(2))
-    return SignedParams(keyid, created, nonce, covered, head)
+    return SignedParams(keyid, created, nonce, covered, head, params["alg"])
 
 
-def verify_request(key: Ed25519PublicKey, method: str, url: str, headers: dict[str, str],
+def verify_request(key: DevicePublicKey, method: str, url: str, headers: dict[str, str],
                    body: bytes, covered: tuple[str, ...] = COVERED) -> None:
     """Check the signature (of a request `parse_signature_headers` accepted) and the body's
     digest; SignatureProblem("bad_signature") if either fails. `url` is absolute, with the
-    authority the server answers to, so a request signed for another server fails here."""
-    verifier = HTTPMessageVerifier(signature_algorithm=algorithms.ED25519,
+    authority the server answers to, so a request signed for another server fails here.
+    The algorithm is `key`'s (the registered one): an `alg` naming another is refused."""
+    try:
+        algorithm = algorithm_of(key)
+    except ValueError:
+        raise SignatureProblem("bad_signature", "the device's registered key is not a device"
+                               " key (Ed25519 or P-256)") from None
+    verifier = HTTPMessageVerifier(signature_algorithm=_ALGORITHM_CLASSES[algorithm],
                                    key_resolver=_OneKey(key))
     # The clock is `check_clock`'s, after the signature: a bad clock must not hide a bad key.
     verifier.max_clock_skew = datetime.timedelta(days=36500)

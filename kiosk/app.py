@@ -19,6 +19,7 @@ from typing import Any
 import click
 
 from central_api_client.logs import LogEvent, event, setup_logging
+from central_api_client.opening import SealError
 from kiosk.config import ConfigError, load_config, simulated_devices
 from kiosk.startup import RealMachineRefused, owner_only
 
@@ -128,8 +129,11 @@ def run_kiosk(simulate: bool, config_path: Path | None, data_dir: Path | None, s
     from kiosk.sd_notify import ServiceNotifier
     from kiosk.ui.app import KioskApp
 
-    app = KioskApp(wiring.build(config, simulate=simulate), driver=driver,
-                   notifier=ServiceNotifier())
+    try:
+        shell = wiring.build(config, simulate=simulate)
+    except SealError as exc:  # no TPM, a copied data dir, a missing province key
+        raise click.ClickException(f"keys: {exc}") from None
+    app = KioskApp(shell, driver=driver, notifier=ServiceNotifier())
     if simulate and not no_uploader:
         # After wiring.build, which makes the development keys the uploader signs with.
         _start_uploader(config_path, config.data_dir)

@@ -60,6 +60,9 @@ class DevicesConfig:
     light: str = ""  # the fill light: usbrelay://16c0:05df?channel=1, none://, sim://
     a4: str = ""  # the A4 forms printer: cups://QUEUE; "" when the point has none
     wlt_library: str = ""  # the vendor's chip photo decoder (libwlt2bmp.so); "": no chip photo
+    # The device key and sealed secrets (hardware/tpm): tpm:device:/dev/tpmrm0 on a kiosk;
+    # tpm:swtpm:host=127.0.0.1,port=2321 (a software TPM) or file: under --simulate only.
+    tpm: str = ""
 
 
 SIMULATED = "sim://"
@@ -69,7 +72,8 @@ def simulated_devices(config: Config) -> Config:
     """`--simulate`: the ID card reader simulated, and the camera and printer unless already a
     simulator (which keeps its options, sim://?fps=30); a network receipt printer stays (a bench
     printer, or the tests' own on loopback); the light as configured, else simulated. The chip
-    photo decoder a technician named still applies."""
+    photo decoder a technician named still applies. The key store as configured (a bench's
+swtpm), else the development files (`file:`)."""
     mine = config.devices
     return replace(config, devices=replace(
         mine,
@@ -77,6 +81,7 @@ def simulated_devices(config: Config) -> Config:
         camera=mine.camera if mine.camera.startswith("sim:") else SIMULATED,
         printer=mine.printer if mine.printer.startswith(("sim:", "escpos-tcp:")) else SIMULATED,
         light=mine.light or SIMULATED,
+        tpm=mine.tpm or "file:",
     ))
 
 

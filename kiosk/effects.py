@@ -32,6 +32,10 @@ class EffectRunner:
         self.store = store
         self.sealer = sealer
         self.printer = printer
+        if hasher is None and config.devices.tpm.strip() not in ("", "file:"):
+            # The secret is sealed to the TPM: only the wiring's key store may unseal it.
+            raise ValueError("a kiosk with a TPM hashes ID numbers with its sealed secret:"
+                             " pass the hasher (wiring.build does)")
         self.hasher = hasher or IdHasher.from_keys_dir(config.keys_dir)
 
     def run(self, effect: ev.Effect) -> ev.EffectOutcome:

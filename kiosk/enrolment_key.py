@@ -1,31 +1,22 @@
 """The device key a machine enrols with: the one place that says which key and where it lives.
 
-Today that is the key file `kiosk.seal` signs with (`keys/device_ed25519.pem`), made here when
-the machine has none yet; `key_storage` is "file", which only a development server accepts.
-The TPM work replaces `device_key_for_enrolment` alone: it returns the TPM key's public PEM
-(P-256), "tpm" and the TPM's evidence, and nothing else of enrolment changes.
+The key of the machine's key store (`devices.tpm`): on a real machine a P-256 key made inside
+its TPM, never exportable, so the province registers a key that cannot leave the machine; under
+`--simulate` the development Ed25519 file key, which only a development server accepts
+(`key_storage` "file"). Made here when the machine has none yet, the same key the kiosk, the
+uploader and `kioskctl export` then sign with.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import (
-    Encoding,
-    NoEncryption,
-    PrivateFormat,
-    PublicFormat,
-)
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from central_api_client.enrolment import KeyStorage, key_fingerprint, load_device_public_key
-from central_api_client.files import atomic_write
-from central_api_client.logs import LogEvent, event
-from kiosk.seal import DEVICE_KEY_FILE, DEVICE_PUBLIC_KEY_FILE, load_device_key
-
-log = logging.getLogger(__name__)
+from hardware.tpm import TpmError
+from kiosk.seal import SealError, open_machine_keys
 
 
 @dataclass(frozen=True)
@@ -42,24 +33,16 @@ class EnrolmentKey:
         return key_fingerprint(load_device_public_key(self.public_pem))
 
 
-def device_key_for_enrolment(keys_dir: Path) -> EnrolmentKey:
-    """The machine's device key for enrolment, made if missing (a key file today).
-
-    Made with `keep_existing`: a kiosk starting at the same moment may make one too, and the
-    machine must end up with one key, the one that is enrolled.
-    """
-    keys_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = keys_dir / DEVICE_KEY_FILE
-    if not path.exists():
-        made = Ed25519PrivateKey.generate()
-        if atomic_write(path, made.private_bytes(Encoding.PEM, PrivateFormat.PKCS8,
-                                                 NoEncryption()),
-                        mode=0o600, keep_existing=True):
-            # Expected here (enrolment is when a machine gets its key), so not a warning.
-            event(log, LogEvent.SEAL_DEVICE_KEY_GENERATED, path=str(path))
-    public = load_device_key(keys_dir).public_key()
+def device_key_for_enrolment(keys_dir: Path, tpm: str) -> EnrolmentKey:
+    """The machine's device key for enrolment, made if missing (SealError when the key store
+    cannot serve this machine: no TPM, or a data dir copied from another one)."""
+    store = open_machine_keys(keys_dir, tpm)
+    try:
+        public = store.device_key(create=True).public_key()
+        storage: KeyStorage = "file" if store.uri == "file:" else "tpm"
+    except TpmError as exc:
+        raise SealError(str(exc)) from None
+    finally:
+        store.close()
     pem = public.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
-    public_path = keys_dir / DEVICE_PUBLIC_KEY_FILE
-    if not public_path.exists() or public_path.read_bytes() != pem:
-        atomic_write(public_path, pem)
-    return EnrolmentKey(pem.decode("ascii"), "file")
+    return EnrolmentKey(pem.decode("ascii"), storage)

@@ -67,11 +67,14 @@ def check_real_machine(config: Config, program: str, *, simulate: bool,
                        way_out: str = "") -> None:
     """Refuse (RealMachineRefused, with every setting to fix) a simulated or unconfigured device
     among `devices` (names of `config.devices`, or name -> the URI given on the command line)
-    and, with `keys`, any development key, unless `simulate`."""
+    and, with `keys`, any development key and a key store that is not a TPM (`devices.tpm`
+    empty, `file:` or a software TPM), unless `simulate`."""
     if simulate:
         return
     uris = dict(devices) if isinstance(devices, Mapping) else {
         name: getattr(config.devices, name) for name in devices}
+    if keys:
+        uris.setdefault("tpm", config.devices.tpm)
     source = config.source if config.source != "built-in defaults" else str(DEFAULT_CONFIG_PATH)
     refusals = real_machine_refusals(uris, key_files(config) if keys else (), source)
     if refusals:

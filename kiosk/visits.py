@@ -4,6 +4,11 @@ A plain hash of an 18-character ID number is no protection: the space is small e
 enumerate (birth dates, county codes, a check digit). HMAC-SHA256 with a random 32-byte secret
 made on this machine, which never leaves it, means a copy of the database alone reveals nothing,
 and hashes from two machines cannot be joined.
+
+On a kiosk the secret is sealed to its TPM (`from_secrets` over `hardware.tpm`'s
+`SealedSecrets`): the blob in the data dir unseals only there, so a copy of the whole data dir,
+secret blob included, still recovers no ID number. `from_keys_dir` (a plain file beside the
+database) is for `--simulate` and tests.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import secrets
 from pathlib import Path
 
 from central_api_client.files import atomic_write
+from hardware.tpm import ID_HASH_SECRET, SealedSecrets
 
 DEVICE_SECRET_FILE = "device_id_hash.secret"
 SECRET_BYTES = 32
@@ -37,6 +43,15 @@ class IdHasher:
             # keep_existing: never replaces a secret another process made meanwhile.
             atomic_write(path, secrets.token_bytes(SECRET_BYTES), mode=0o600, keep_existing=True)
         return cls(path.read_bytes())
+
+    @classmethod
+    def from_secrets(cls, secrets_store: SealedSecrets) -> IdHasher:
+        """Unseal the machine's secret, sealing a new one on first use. Never replaces one
+        that does not unseal (a copied data dir): that is TpmError `tpm_wrong_machine`, as a
+        new secret would quietly stop second visits from being noticed."""
+        if not secrets_store.exists(ID_HASH_SECRET):
+            secrets_store.seal(ID_HASH_SECRET, secrets.token_bytes(SECRET_BYTES))
+        return cls(secrets_store.unseal(ID_HASH_SECRET))
 
     def digest(self, id_number: str) -> str:
         """Hex HMAC-SHA256 of the normalised ID number (upper-case X, no spaces)."""

@@ -19,6 +19,7 @@ from hardware.idcard.watcher import CardWatcher
 from hardware.idcard.wlt import load_decoder
 from hardware.light import open_light
 from hardware.printer import open_printer
+from hardware.tpm import TpmError
 from kiosk.config import Config
 from kiosk.core.notices import Notice
 from kiosk.core.session import SessionSettings
@@ -27,11 +28,12 @@ from kiosk.core.steps import StepSettings
 from kiosk.core.workflows import get_workflow
 from kiosk.effects import EffectRunner
 from kiosk.fonts import cjk_font_path
-from kiosk.seal import Sealer
+from kiosk.seal import Sealer, SealError, open_machine_keys
 from kiosk.shell import CardSlotLike, Shell
 from kiosk.startup import check_real_machine
 from kiosk.store import KioskStore, open_kiosk_store
 from kiosk.sync.status import start_freeze_clock, upload_frozen
+from kiosk.visits import IdHasher
 
 if TYPE_CHECKING:
     from hardware.camera.analysis import FaceAnalyser
@@ -70,16 +72,30 @@ def refuse_start(store: KioskStore, config: Config) -> Notice | None:
 
 
 def build(config: Config, simulate: bool = False) -> Shell:
+    """The kiosk of `config`. SealError (with a TpmError's code and what to do) when the key
+    store cannot serve this machine: no TPM, or a data dir copied from another one."""
     check_machine(config, simulate)
+    # The device key and the ID-number secret first: a data dir copied from another machine
+    # stops here, before the database is opened.
+    keys = open_machine_keys(config.keys_dir, config.devices.tpm)
+    atexit.register(keys.close)
+    try:
+        # A TPM key is made on first start (it is no development key: enrolment registers
+        # it); the development file key only under --simulate.
+        device_key = keys.device_key(create=simulate or keys.uri != "file:")
+        hasher = IdHasher.from_secrets(keys.secrets)
+    except TpmError as exc:
+        raise SealError(str(exc)) from None
     store, voided = open_kiosk_store(config)
     if voided:
         event(log, LogEvent.SEQUENCE_VOIDED, count=voided, when="start")
     start_freeze_clock(store)
     # Development keys only ever for a simulated kiosk: a real one without its province key
     # must refuse to start rather than seal records the province cannot open.
-    sealer = Sealer.from_keys_dir(config.keys_dir, config.device.id, generate_dev_keys=simulate)
+    sealer = Sealer.from_keys_dir(config.keys_dir, config.device.id, generate_dev_keys=simulate,
+                                  device_key=device_key)
     printer = open_printer(config.devices.printer, config.sim_dir, cjk_font_path())
-    runner = EffectRunner(config, store, sealer, printer)
+    runner = EffectRunner(config, store, sealer, printer, hasher=hasher)
     reader = open_idcard_reader(config.devices.idcard, config.sim_dir)
     camera = open_camera(config.devices.camera, config.sim_dir)
     light = open_light(config.devices.light, config.sim_dir)  # guarded: failures only warn

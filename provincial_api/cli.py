@@ -251,35 +251,31 @@ def import_bundle(folder: Path, db: Db) -> None:
 
 @cli.group()
 def devices() -> None:
-    """The device registry: which kiosks may upload, by their Ed25519 public keys."""
+    """The device registry: which kiosks may upload, by their public keys (Ed25519 or P-256)."""
 
 
 @devices.command("add")
 @click.argument("device_id")
 @click.option("--public-key", "key_path", required=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="PEM file of the device's Ed25519 public key (device_ed25519.pub.pem).")
+              help="PEM file of the device's public key: its TPM's P-256 key"
+                   " (device_p256.pub.pem), or a development kiosk's Ed25519 one.")
 @db_option
 def devices_add(device_id: str, key_path: Path, db: Db) -> None:
     """Enrol a device so its signed requests are accepted."""
 
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-    from cryptography.hazmat.primitives.serialization import load_pem_public_key
-
     from central_api_client.contract import is_device_id
-    from provincial_api.domain import DeviceExistsError, raw_public_key
+    from provincial_api.domain import DeviceExistsError, canonical_device_key
 
     if not is_device_id(device_id):
         raise click.ClickException("device id has characters the API does not accept")
     try:
-        key = load_pem_public_key(key_path.read_bytes())
+        key = canonical_device_key(key_path.read_bytes())
     except ValueError:
-        raise click.ClickException(f"{key_path}: not a PEM public key") from None
-    if not isinstance(key, Ed25519PublicKey):
-        raise click.ClickException(f"{key_path}: not an Ed25519 public key")
+        raise click.ClickException(f"{key_path}: not an Ed25519 or P-256 public key (PEM)") \
+            from None
     try:
-        added = open_registry(db).add(device_id, raw_public_key(key),
-                                      utc_now(), "operator")
+        added = open_registry(db).add(device_id, key, utc_now(), "operator")
     except DeviceExistsError as exc:
         raise click.ClickException(f"{exc}; remove it first to change its key") from None
     click.echo(f"{device_id}: {'enrolled' if added else 'already enrolled with this key'}")

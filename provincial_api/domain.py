@@ -18,9 +18,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Protocol
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
+from central_api_client.device_keys import (
+    DevicePublicKey,
+    canonical_device_key,
+    device_public_key_bytes,
+    load_device_public_key,
+)
 from central_api_client.records import ReceivedRecord, SealedRecord
 from central_api_client.voids import VoidedNumber
 
@@ -36,6 +39,7 @@ __all__ = [
     "Store",
     "VoidSeen",
     "VoidedNumber",
+    "canonical_device_key",
     "raw_public_key",
 ]
 
@@ -50,21 +54,24 @@ class DeviceExistsError(Exception):
 
 @dataclass(frozen=True)
 class Device:
-    """A kiosk the province accepts uploads from, by its Ed25519 public key."""
+    """A kiosk the province accepts uploads from, by its public key: Ed25519 (a development
+    kiosk's file key) or ECC P-256 (a kiosk's TPM). The key decides the algorithm its
+    signatures are checked in, whatever a request or record claims."""
 
     device_id: str
-    public_key: bytes  # raw 32 bytes
+    public_key: bytes  # `device_keys.device_public_key_bytes`: raw Ed25519, DER P-256
     enrolled_at: str
     enrolled_by: str  # "operator", "enrolment" (a token) or "dev-enrol"
     active: bool
 
-    def key(self) -> Ed25519PublicKey:
-        return Ed25519PublicKey.from_public_bytes(self.public_key)
+    def key(self) -> DevicePublicKey:
+        return load_device_public_key(self.public_key)
 
 
-def raw_public_key(key: Ed25519PublicKey) -> bytes:
-    """The raw 32 bytes of a key, as the registry holds it."""
-    return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+def raw_public_key(key: DevicePublicKey) -> bytes:
+    """A key as the registry holds it: raw 32 bytes for Ed25519, DER SubjectPublicKeyInfo for
+    P-256 (the name is older than P-256 keys)."""
+    return device_public_key_bytes(key)
 
 
 # A store's answer for one record: (what is stored, True when this call stored it), or the
@@ -172,7 +179,9 @@ class Registry(Protocol):
             enrolled_by: str) -> bool:
         """Enrol a device; False when it was already enrolled with this very key.
 
-        ValueError when `public_key` is not an Ed25519 key; DeviceExistsError when the id is
+        `public_key`: Ed25519 (raw 32 bytes) or P-256 (DER or PEM SubjectPublicKeyInfo), kept
+        in the registry's form (`canonical_device_key`). ValueError when it is neither;
+        DeviceExistsError when the id is
         enrolled with another key."""
         ...
 

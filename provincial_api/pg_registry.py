@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from provincial_api.domain import (
     AUDIT_HEAD_COLUMNS,
     VOID_COLUMNS,
@@ -20,6 +18,7 @@ from provincial_api.domain import (
     VoidedNumber,
     VoidSeen,
     audit_head_problem,
+    canonical_device_key,
 )
 from provincial_api.pg_db import Pool
 
@@ -43,7 +42,7 @@ class PgRegistry:
         return None if row is None else _device(row)
 
     def add(self, device_id: str, public_key: bytes, enrolled_at: str, enrolled_by: str) -> bool:
-        Ed25519PublicKey.from_public_bytes(public_key)  # ValueError if not a key
+        public_key = canonical_device_key(public_key)  # ValueError if not a device key
         with self.pool.connection() as conn, conn.transaction():
             inserted = conn.execute(
                 "INSERT INTO devices (device_id, public_key, enrolled_at, enrolled_by)"

@@ -1,8 +1,9 @@
 """The device registry and the memory of nonces in SQLite: who may upload, what was said.
 
 Devices live in the server's SQLite file beside the records (on PostgreSQL: `pg_registry`). A
-device is enrolled with its Ed25519 public key by an operator (`provincial-api devices add`) or,
-on a development server only, on its first signed request (`serve --dev-enrol`). Nonces are
+device is enrolled with its public key (a TPM's P-256, or a development kiosk's Ed25519) by an
+operator (`provincial-api devices add`) or, on a development server only, on its first signed
+request (`serve --dev-enrol`). Nonces are
 kept for twice the allowed clock skew, which is as long as a captured request could still pass
 the clock check.
 """
@@ -13,8 +14,6 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from provincial_api.domain import (
     AUDIT_HEAD_COLUMNS,
     VOID_COLUMNS,
@@ -24,6 +23,7 @@ from provincial_api.domain import (
     VoidedNumber,
     VoidSeen,
     audit_head_problem,
+    canonical_device_key,
 )
 from provincial_api.sqlite_db import (
     NONCE_SCHEMA,
@@ -66,7 +66,7 @@ class SqliteRegistry:
         return None if row is None else _device(row)
 
     def add(self, device_id: str, public_key: bytes, enrolled_at: str, enrolled_by: str) -> bool:
-        Ed25519PublicKey.from_public_bytes(public_key)  # ValueError if not a key
+        public_key = canonical_device_key(public_key)  # ValueError if not a device key
         with sqlite_connection(self.path) as conn:
             conn.execute("BEGIN IMMEDIATE")
             row = conn.execute(

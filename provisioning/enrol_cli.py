@@ -58,7 +58,9 @@ def enrol(api_url: str, token: str, config_path: Path | None, force: bool) -> No
         config = parse_config(existing, str(path)) if existing else load_config(None)
     except (OSError, ConfigError) as exc:
         raise click.ClickException(f"configuration: {exc}") from None
-    open_machine(config)  # the data dir owner-only before a key is made in it
+    # The data dir owner-only before a key is made in it; no development key and no missing
+    # TPM on a real machine (a key file enrols only under --simulate, with a development server).
+    open_machine(config, keys=True)
     try:
         parsed = EnrolmentToken.parse(token)
     except EnrolmentError as exc:
@@ -69,7 +71,7 @@ def enrol(api_url: str, token: str, config_path: Path | None, force: bool) -> No
                                    f" {previous.county_code}, point {previous.point}); to"
                                    " enrol it anew with this token, add --force")
     try:
-        key = device_key_for_enrolment(config.keys_dir)
+        key = device_key_for_enrolment(config.keys_dir, config.devices.tpm)
         with ProvincialApiClient(api_url, config.api.timeout_s) as client:
             answer = client.enrol(EnrolRequest(token.strip(), key.public_pem, key.storage,
                                                key.evidence))

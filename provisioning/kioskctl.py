@@ -304,7 +304,7 @@ def export(target: Path, config_path: Path | None, data_dir: Path | None) -> Non
 
     config = _config(config_path, data_dir, keys=True)
     try:
-        key = load_device_key(config.keys_dir)
+        key = load_device_key(config.keys_dir, config.devices.tpm)
     except SealError as exc:
         raise click.ClickException(f"no device key: {exc}") from None
     now = datetime.now(UTC)

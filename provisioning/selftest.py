@@ -179,7 +179,7 @@ def check_device_key(config: Config) -> Check:
     from kiosk.seal import SealError, load_device_key
 
     try:
-        load_device_key(config.keys_dir)
+        load_device_key(config.keys_dir, config.devices.tpm)
     except SealError as exc:
         return Check("device key", "fail", f"not usable: {exc}",
                      "enrol the machine: `kioskctl enrol --api URL --token TOKEN`")

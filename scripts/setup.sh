@@ -18,6 +18,10 @@ DEB_PACKAGES+=(cups-daemon cups-client cups-filters poppler-utils)
 # systemd-analyze (verify, security) for the units' tests (tests/unit/test_units.py); a
 # container may lack systemd. passwd: useradd/groupadd --root for the installer's test.
 DEB_PACKAGES+=(systemd passwd)
+# Keys in the TPM (hardware/tpm): swtpm is the software TPM 2.0 the tests start on loopback
+# (swtpm-tools: swtpm_setup, for a state made ahead); tpm2-tools to look at a TPM by hand;
+# libtss2-dev and pkg-config so pip can build tpm2-pytss against Debian's tpm2-tss (no wheel).
+DEB_PACKAGES+=(swtpm swtpm-tools tpm2-tools libtss2-dev pkg-config)
 PYTHON="${PYTHON:-python3}"
 # Debian's own python3 ships venv and ensurepip separately.
 if ! "$PYTHON" -c "import ensurepip, venv" >/dev/null 2>&1; then

@@ -7,7 +7,10 @@ decrypt its own records. So everything simulated or made for development is allo
 when the program was started with `--simulate`; a real machine refuses to start instead, naming
 the setting to fix. This module is the rule; `kiosk.startup` applies it to a machine.
 
-Which URIs are simulated: the scheme `sim` (`sim://`, `sim:///face.jpg?fps=5`). Which key files
+Which URIs are simulated: the scheme `sim` (`sim://`, `sim:///face.jpg?fps=5`), and for the key
+store (`devices.tpm`) the development files `file:` and a software TPM `tpm:swtpm:...`: both
+keep the device key and the ID-number secret in files, so a copied disk is a copied kiosk,
+which is what a TPM (`tpm:device:/dev/tpmrm0`) prevents. Which key files
 are development keys: the ones the development tools make, named with a `dev` part
 (`province_x25519.dev-private.pem`, `receipt_ed25519.dev.pub.pem`): a name part that is `dev`
 or starts with `dev-`, between dots.
@@ -19,7 +22,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePath
 
-SIMULATED_SCHEMES = frozenset({"sim"})
+SIMULATED_SCHEMES = frozenset({"sim", "file"})
+SIMULATED_PREFIXES = ("tpm:swtpm:",)  # a software TPM: its state is a file on the same disk
 DEVICES = ("idcard", "camera", "printer", "light")  # the device URIs a kiosk must name
 # What a real machine names instead, per device: said in the refusal so it says what to do.
 REAL_URI_EXAMPLES = {
@@ -27,6 +31,12 @@ REAL_URI_EXAMPLES = {
     "camera": "v4l2:///dev/video0",
     "printer": "escpos-usb://VID:PID (no real printer adapter exists yet)",
     "light": "usbrelay://16c0:05df?channel=1, or none:// without a fill light",
+    "tpm": "tpm:device:/dev/tpmrm0",
+}
+# What a simulated URI means, where "is a simulator" does not say enough.
+SIMULATED_PROBLEMS = {
+    "tpm": "keeps the device key and the ID-number secret in files (development keys), so a"
+           " copied disk is a copied kiosk",
 }
 
 
@@ -38,7 +48,8 @@ def uri_scheme(uri: str) -> str:
 
 def is_simulated_device(uri: str) -> bool:
     """True for a URI that names a simulator rather than a device."""
-    return uri_scheme(uri) in SIMULATED_SCHEMES
+    return uri_scheme(uri) in SIMULATED_SCHEMES or uri.strip().lower().startswith(
+        SIMULATED_PREFIXES)
 
 
 def is_development_key(path: str | PurePath) -> bool:
@@ -73,7 +84,8 @@ def real_machine_refusals(devices: Mapping[str, str], key_files: Iterable[str | 
             refusals.append(Refusal(f"devices.{name}", "not configured",
                                     f"name the device in {config_source}, e.g. {real}"))
         elif is_simulated_device(uri):
-            refusals.append(Refusal(f"devices.{name}", f"{uri!r} is a simulator",
+            problem = SIMULATED_PROBLEMS.get(name, "is a simulator")
+            refusals.append(Refusal(f"devices.{name}", f"{uri!r} {problem}",
                                     f"name the real device in {config_source}, e.g. {real}"))
     for path in key_files:
         if is_development_key(path):

@@ -180,7 +180,7 @@ def make_client(config: Config, store: KioskStore | None = None) -> ProvincialAp
     chain ("COUNT:SHA256", signed), so the province notices a chain that shrank or was
     rewritten. SealError when a key is missing or unreadable, ValueError for a base URL that
     would cross a network in the clear."""
-    auth = DeviceAuth(config.device.id, load_device_key(config.keys_dir),
+    auth = DeviceAuth(config.device.id, load_device_key(config.keys_dir, config.devices.tpm),
                       audit_head=store.audit.head_header if store is not None else None)
     receipt_key = load_receipt_key(config)
     return ProvincialApiClient(config.api.base_url, config.api.timeout_s, auth=auth,

@@ -5,7 +5,7 @@ throwaway PostgreSQL cluster in `postgres_server.py`, the private print server i
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from tests.integration.postgres_server import (
     start_cluster,
 )
 from tests.integration.processes import Server, start_server
+from tests.integration.swtpm_server import Swtpm, SwtpmError, swtpm_binary
 
 
 @pytest.fixture
@@ -59,3 +60,31 @@ def private_cupsd() -> Iterator[PrivateCupsd]:
         pytest.fail(str(exc))
     yield cupsd
     cupsd.stop()
+
+
+@pytest.fixture
+def swtpm_machines(tmp_path: Path) -> Iterator[Callable[[str], Swtpm]]:
+    """Starts software TPMs: `machines("a")` is a running swtpm whose state is tmp_path/a (the
+    same name again after `stop()` is a reboot of that machine); all are stopped at the end.
+    Skipped only where swtpm is not installed (scripts/setup.sh installs it)."""
+    if swtpm_binary() is None:
+        pytest.skip("swtpm is not installed: run scripts/setup.sh (apt-get install swtpm)")
+    started: list[Swtpm] = []
+
+    def start(name: str) -> Swtpm:
+        try:
+            machine = Swtpm(tmp_path / f"swtpm-{name}").start()
+        except SwtpmError as exc:
+            pytest.fail(str(exc))
+        started.append(machine)
+        return machine
+
+    yield start
+    for machine in started:
+        machine.stop()
+
+
+@pytest.fixture
+def swtpm(swtpm_machines: Callable[[str], Swtpm]) -> Swtpm:
+    """One running software TPM: one machine."""
+    return swtpm_machines("machine")

@@ -28,6 +28,8 @@ DEVICE_CODES = {
     "camera_unavailable",  # the camera
     "a4_cups_unavailable", "a4_queue_unknown", "a4_queue_disabled",  # the A4 printer (CUPS)
     "a4_job_failed", "a4_job_timeout",
+    # the key store (hardware/tpm): at start-up only, before any candidate
+    "tpm_failed", "tpm_unavailable", "tpm_wrong_machine", "tpm_key_missing",
 }
 KIOSK_CODES = {
     "kiosk_error", "document_invalid", "id_number_format", "id_number_checksum",

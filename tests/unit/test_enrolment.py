@@ -223,7 +223,7 @@ def test_the_enrolled_config_keeps_what_the_technician_wrote(tmp_path: Path) -> 
 
 
 def test_the_enrolment_key_is_made_once(tmp_path: Path) -> None:
-    first = device_key_for_enrolment(tmp_path / "keys")
-    again = device_key_for_enrolment(tmp_path / "keys")
+    first = device_key_for_enrolment(tmp_path / "keys", "file:")
+    again = device_key_for_enrolment(tmp_path / "keys", "")
     assert first == again and first.storage == "file"
     assert (tmp_path / "keys" / "device_ed25519.pem").stat().st_mode & 0o077 == 0

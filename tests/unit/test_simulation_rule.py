@@ -4,6 +4,7 @@ start-up (`kiosk.startup`): simulated devices, unconfigured devices and developm
 from __future__ import annotations
 
 import string
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -95,4 +96,7 @@ def test_a_development_province_key_left_by_a_simulated_run_is_refused(tmp_path:
         check_real_machine(config, "kiosk-uploader", simulate=False, keys=True)
     check_real_machine(config, "kiosk-uploader", simulate=True, keys=True)
     (config.keys_dir / "province_x25519.dev-private.pem").unlink()
-    check_real_machine(config, "kiosk-uploader", simulate=False, keys=True)
+    with pytest.raises(RealMachineRefused, match="devices.tpm: not configured"):
+        check_real_machine(config, "kiosk-uploader", simulate=False, keys=True)
+    real = replace(config, devices=replace(config.devices, tpm="tpm:device:/dev/tpmrm0"))
+    check_real_machine(real, "kiosk-uploader", simulate=False, keys=True)
