@@ -264,6 +264,26 @@ NOTICES: dict[Notice, tuple[Words, Words]] = {
         Words("本机报名序号已用完", "This machine has no registration numbers left"),
         _TELL_STAFF,
     ),
+    Notice.SERVICE_PAUSED: (
+        Words("报名服务暂停", "Registration is paused"),
+        Words("省招生考试机构已暂停本服务，请稍后再来或咨询现场工作人员。",
+              "The provincial exam authority has paused this service; please come back later"
+              " or ask a member of staff."),
+    ),
+    Notice.OUTSIDE_WINDOW: (
+        Words("现在不是报名确认时间", "Registration is closed at this time"),
+        Words("请在公布的报名确认时段内再来。", "Please come back during the published hours."),
+    ),
+    Notice.NOT_IN_AUDIENCE: (
+        Words("当前时段暂不为您办理", "This time is reserved for other candidates"),
+        Words("当前时段仅为指定地区的考生办理，请按公布的安排再来。",
+              "Only candidates from the announced area are served now; please come back at"
+              " the time announced for you."),
+    ),
+    Notice.CONFIG_EXPIRED: (
+        Words("本机配置已过期", "This machine's configuration has expired"),
+        _TELL_STAFF,
+    ),
     Notice.DISK_FULL: (Words("本机存储空间不足", "This machine's storage is nearly full"),
                        _TELL_STAFF),
     # Shown on the print screen itself, which stays (with "print again") while the session lasts.
