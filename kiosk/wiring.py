@@ -19,12 +19,13 @@ from hardware.idcard.watcher import CardWatcher
 from hardware.idcard.wlt import load_decoder
 from hardware.light import open_light
 from hardware.printer import open_printer
+from kiosk.central_config import CurrentBundle, workflow_of
 from kiosk.config import Config
 from kiosk.core.notices import Notice
+from kiosk.core.photo_standard import PhotoStandard
 from kiosk.core.session import SessionSettings
 from kiosk.core.simulation import DEVICES
 from kiosk.core.steps import StepSettings
-from kiosk.core.workflows import get_workflow
 from kiosk.effects import EffectRunner
 from kiosk.fonts import cjk_font_path
 from kiosk.seal import Sealer
@@ -39,10 +40,12 @@ if TYPE_CHECKING:
 log = logging.getLogger("kiosk")
 
 
-def session_settings(config: Config) -> SessionSettings:
+def session_settings(config: Config, central: CurrentBundle | None = None) -> SessionSettings:
+    """The session's settings; the workflow's steps from the central bundle when it names the
+    machine's workflow, else the built-in one."""
     s = config.session
     return SessionSettings(
-        workflow=get_workflow(s.workflow),
+        workflow=workflow_of(config, central.bundle if central else None),
         step=StepSettings(device_id=config.device.id, max_photo_retakes=config.photo.max_retakes),
         idle_timeout_s=s.idle_timeout_s,
         done_dwell_s=s.done_dwell_s,
@@ -59,6 +62,10 @@ def check_machine(config: Config, simulate: bool) -> None:
 
 def build(config: Config, simulate: bool = False) -> Shell:
     check_machine(config, simulate)
+    # The signed central configuration over kiosk.toml: read now, and again before each
+    # candidate by the start gate below (the photo standard follows at the next photo step).
+    central = CurrentBundle(config)
+    config = central.config
     store = open_store(config)
     # No session runs yet, so every number still only reserved is an orphan of one that never
     # finished (a crash, a power cut): void it, for the province to hear with the next upload.
@@ -74,7 +81,7 @@ def build(config: Config, simulate: bool = False) -> Shell:
     camera = open_camera(config.devices.camera, config.sim_dir)
     light = open_light(config.devices.light, config.sim_dir)  # guarded: failures only warn
     decoder = load_decoder(config.devices.wlt_library or None)
-    analysers: list[FaceAnalyser] = []
+    analysers: dict[PhotoStandard, FaceAnalyser] = {}
 
     def live_analysis() -> LiveAnalysis:
         # Imported here: OpenCV and its cascades load when the photo step first needs them,
@@ -82,13 +89,16 @@ def build(config: Config, simulate: bool = False) -> Shell:
         from hardware.camera.analysis import FaceAnalyser
         from hardware.camera.live import LiveAnalysis
 
-        if not analysers:  # loading the cascades takes a moment: once per kiosk, when needed
-            analysers.append(FaceAnalyser(config.photo.standard(), config.photo.detector_model))
-        return LiveAnalysis(camera, analysers[0])
+        # Loading the cascades takes a moment: once per photo standard in force, when needed.
+        standard = central.config.photo.standard()
+        if standard not in analysers:
+            analysers.clear()
+            analysers[standard] = FaceAnalyser(standard, config.photo.detector_model)
+        return LiveAnalysis(camera, analysers[standard])
 
     return Shell(
         config,
-        session_settings(config),
+        session_settings(config, central),
         runner,
         camera=camera,
         light=light,
@@ -97,8 +107,9 @@ def build(config: Config, simulate: bool = False) -> Shell:
         ),
         live_analysis=live_analysis,
         chip_photo_decoder=decoder.decode if decoder else None,
-        # The disk guard: no new candidate when a record might not fit (staff must act).
-        refuse_start=lambda: None if store.disk_ok() else Notice.DISK_FULL,
+        # The disk guard (no new candidate when a record might not fit: staff must act), then
+        # the central rules: a pause, the schedule windows, an expired bundle.
+        refuse_start=lambda: Notice.DISK_FULL if not store.disk_ok() else central.refuse_start(),
         simulate=simulate,
         sim_cards=_sim_card_slot(config) if simulate else None,
     )

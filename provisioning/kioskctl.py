@@ -23,6 +23,7 @@ from kiosk.startup import OWNER_ONLY_UMASK, SIMULATE_ENV
 from kiosk.store import OUTBOX_STATES, open_store
 from kiosk.sync.status import read_status
 from provisioning.audit_cli import audit
+from provisioning.config_cli import config_group
 from provisioning.idcard_cli import idcard
 from provisioning.light_cli import light
 from provisioning.machine import open_machine
@@ -333,6 +334,7 @@ cli.add_command(selftest)
 cli.add_command(printer)
 cli.add_command(a4)
 cli.add_command(print_group)
+cli.add_command(config_group)
 
 if __name__ == "__main__":
     cli()

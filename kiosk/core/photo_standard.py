@@ -210,7 +210,7 @@ def with_figures(base: PhotoStandard, figures: Mapping[str, object]) -> PhotoSta
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if kind is tuple and isinstance(value, list | tuple):
-            value = tuple(tuple(c) for c in value)  # type: ignore[union-attr]
+            value = tuple(tuple(c) for c in value)
         if not isinstance(value, kind) or isinstance(value, bool):
             raise ValueError(f"photo.{name}: expected {kind.__name__}")
         changes[name] = value

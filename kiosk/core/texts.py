@@ -425,6 +425,41 @@ def alert_text(alert: str, language: str = DEFAULT_LANGUAGE) -> str:
     return _pick(ALERTS[alert], language)
 
 
+CONFIG_UPDATE: dict[str, Words] = {
+    "ok": Words("配置已是最新。", "The configuration is up to date."),
+    "never": Words("尚未检查过中心配置。", "The central configuration has not been checked yet."),
+    "not_configured": Words("本机未设置中心配置（[config] trust_root）。",
+                            "No central configuration is set up ([config] trust_root)."),
+    "no_bundle": Words("配置服务器尚未发布配置。",
+                       "The configuration server publishes no configuration yet."),
+    "unreachable": Words("无法连接配置服务器；沿用上一份有效配置。",
+                         "No connection to the configuration server; the last good"
+                         " configuration stays in force."),
+    "rollback": Words("已拒绝：服务器提供的配置比本机的旧（回滚）。",
+                      "Refused: the server offered an older configuration than this machine"
+                      " holds (rollback)."),
+    "expired": Words("已拒绝：服务器的签名数据已过期（冻结或停止更新）。",
+                     "Refused: the server's signed metadata has expired (a frozen or"
+                     " abandoned repository)."),
+    "bad_signature": Words("已拒绝：签名无法验证（被篡改或伪造）。",
+                           "Refused: a signature does not verify (tampered or forged)."),
+    "too_few_signatures": Words("已拒绝：签名的管理员人数不足。",
+                                "Refused: not signed by enough admins."),
+    "tampered": Words("已拒绝：配置文件与签名的摘要不符（被篡改）。",
+                      "Refused: the configuration file does not match its signed hash"
+                      " (tampered)."),
+    "invalid_bundle": Words("已拒绝：签名的配置本机无法使用。",
+                            "Refused: the signed configuration is not one this kiosk can apply."),
+    "rejected": Words("已拒绝：配置未通过安全检查。",
+                      "Refused: the repository failed a security check."),
+}
+
+
+def config_update_text(code: str, language: str = "en") -> str:
+    """The central configuration's last update in words; an unknown code reads as refused."""
+    return _pick(CONFIG_UPDATE.get(code, CONFIG_UPDATE["rejected"]), language)
+
+
 def sync_text(code: str, language: str = "en", **values: object) -> str:
     """The upload status in words; a code this version does not know says its reason."""
     return _pick(SYNC.get(code, SYNC["unknown"]), language).format(**values)

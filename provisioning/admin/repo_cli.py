@@ -44,12 +44,12 @@ def duration(text: str) -> timedelta:
 def report(repo: Repository, published: list[str]) -> None:
     for item in published:
         click.echo(f"published {item}")
-    for role, gap in repo.missing().items():
+    for _role, gap in repo.missing().items():
         if gap:
             click.echo(f"waiting: {gap}")
 
 
-def run(action):  # type: ignore[no-untyped-def]
+def run(action):
     """Turn the repository's and the key files' errors into a one-line exit 1."""
     try:
         return action()

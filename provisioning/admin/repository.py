@@ -23,8 +23,8 @@ from tuf.api.metadata import (
     MetaFile,
     Root,
     Snapshot,
-    Targets,
     TargetFile,
+    Targets,
     Timestamp,
 )
 from tuf.api.serialization.json import JSONSerializer
@@ -187,7 +187,7 @@ class Repository:
     def publish_ready(self) -> list[str]:
         """Publish what met its thresholds (root first; a new root waits for its targets when
         it changes who signs them, so kiosks never see a root without targets to match)."""
-        missing, done = self.missing(), []
+        missing, done = self.missing(), list[str]()
         root, targets = self.staged("root"), self.staged("targets")
         if root is not None and not missing["root"]:
             if targets is not None and missing.get("targets"):
@@ -196,6 +196,7 @@ class Repository:
             (self.staging / "root.json").unlink()
             done.append(f"root v{root.signed.version}")
         if targets is not None and not missing.get("targets") and self.staged("root") is None:
+            self.targets.mkdir(parents=True, exist_ok=True)
             for name, info in targets.signed.targets.items():
                 staged = self.staging / name
                 if staged.exists():
