@@ -5,8 +5,10 @@ sign next; no command prints a passphrase or a private key."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
@@ -18,6 +20,7 @@ from provisioning.admin.keys import (
 )
 from provisioning.admin.repository import ONLINE_KEY, Repository, RepositoryError
 
+T = TypeVar("T")
 _DURATION = re.compile(r"([0-9]+)([smhd])\Z")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
@@ -49,7 +52,7 @@ def report(repo: Repository, published: list[str]) -> None:
             click.echo(f"waiting: {gap}")
 
 
-def run(action):
+def run(action: Callable[[], T]) -> T:
     """Turn the repository's and the key files' errors into a one-line exit 1."""
     try:
         return action()
