@@ -14,6 +14,7 @@ key. Written from python-tuf's examples/manual_repo/basic_repo.py.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -87,7 +88,7 @@ class Repository:
 
     # -- the admins' work -------------------------------------------------------------------
 
-    def init(self, root_keys: list[Key], threshold: int) -> None:
+    def init(self, root_keys: Sequence[Key], threshold: int) -> None:
         """Stage root v1 (the admins' keys sign root and targets, `threshold` of them) and an
         empty targets v1; make the online key."""
         if self.metadata.exists() or self.staging.exists():
@@ -104,7 +105,7 @@ class Repository:
         self._write(self.staging / "targets.json",
                     Metadata(Targets(expires=utc_in(timedelta(days=ROOT_DAYS)))))
 
-    def rotate_root(self, root_keys: list[Key], threshold: int) -> int:
+    def rotate_root(self, root_keys: Sequence[Key], threshold: int) -> int:
         """Stage root vN+1 with these admins and threshold, and targets re-signed by them
         (the same content): published when both the old and the new threshold signed."""
         current = self.root()
@@ -234,14 +235,14 @@ class Repository:
         return version
 
 
-def _check_threshold(keys: list[Key], threshold: int) -> None:
+def _check_threshold(keys: Sequence[Key], threshold: int) -> None:
     if len({k.keyid for k in keys}) != len(keys):
         raise RepositoryError("the same key is given twice")
     if not 1 <= threshold <= len(keys):
         raise RepositoryError(f"threshold {threshold}: must be 1..{len(keys)} (the keys given)")
 
 
-def _set_admins(root: Root, keys: list[Key], threshold: int) -> None:
+def _set_admins(root: Root, keys: Sequence[Key], threshold: int) -> None:
     """The admins' keys sign root and targets, `threshold` of them; other keys go."""
     for role in ("root", "targets"):
         for keyid in list(root.roles[role].keyids):
