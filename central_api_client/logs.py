@@ -38,6 +38,14 @@ class LogEvent(StrEnum):
         "api.audit_chain_regressed",
         "a device's audit chain head shows fewer entries, or other ones, than it showed before",
     )
+    CONFIG_APPLIED = (
+        "config.applied", "the kiosk's updater applied a newer signed configuration bundle",
+    )
+    CONFIG_REFUSED = (
+        "config.refused",
+        "the kiosk's updater refused an update (rollback, expired, bad or too few signatures,"
+        " tampered, invalid) or could not reach the repository; the last good bundle stays",
+    )
     API_AUTH_REFUSED = (
         "api.auth_refused",
         "a request's device authentication was refused (`error` says why)",

@@ -95,6 +95,16 @@ class ApiConfig:
 
 
 @dataclass(frozen=True)
+class CentralConfig:
+    """`[config]`: where the signed central configuration comes from (kiosk.sync.config_updater).
+    `trust_root`: the TUF root.json installed at enrolment; "" = no central config (defaults and
+    this file only). `repository_url`: metadata at URL/metadata/, bundles at URL/targets/."""
+
+    trust_root: str = ""
+    repository_url: str = ""
+
+
+@dataclass(frozen=True)
 class UploadConfig:
     interval_s: float = 2.0  # how often the uploader looks for queued records
     batch_size: int = 50  # records marked sent, uploaded and acknowledged per transaction
@@ -158,6 +168,7 @@ class Config:
     sequence: SequenceConfig = field(default_factory=SequenceConfig)
     devices: DevicesConfig = field(default_factory=DevicesConfig)
     api: ApiConfig = field(default_factory=ApiConfig)
+    config: CentralConfig = field(default_factory=CentralConfig)
     upload: UploadConfig = field(default_factory=UploadConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
     session: SessionConfig = field(default_factory=SessionConfig)
@@ -217,6 +228,8 @@ class Config:
             raise ConfigError("session.card_read_retries: must not be negative")
         if self.session.idle_timeout_s <= 0:
             raise ConfigError("session.idle_timeout_s: must be positive")
+        if bool(self.config.trust_root) != bool(self.config.repository_url):
+            raise ConfigError("config: trust_root and repository_url go together")
         if self.display.multisamples not in (0, 2, 4, 8):
             raise ConfigError("display.multisamples: must be 0, 2, 4 or 8")
         try:
@@ -286,6 +299,7 @@ _SECTIONS = {
     "sequence": SequenceConfig,
     "devices": DevicesConfig,
     "api": ApiConfig,
+    "config": CentralConfig,
     "upload": UploadConfig,
     "storage": StorageConfig,
     "session": SessionConfig,

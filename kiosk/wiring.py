@@ -20,12 +20,13 @@ from hardware.idcard.wlt import load_decoder
 from hardware.light import open_light
 from hardware.printer import open_printer
 from hardware.tpm import TpmError
+from kiosk.central_config import CurrentBundle, workflow_of
 from kiosk.config import Config
 from kiosk.core.notices import Notice
+from kiosk.core.photo_standard import PhotoStandard
 from kiosk.core.session import SessionSettings
 from kiosk.core.simulation import DEVICES
 from kiosk.core.steps import StepSettings
-from kiosk.core.workflows import get_workflow
 from kiosk.effects import EffectRunner
 from kiosk.fonts import cjk_font_path
 from kiosk.seal import Sealer, SealError, open_machine_keys
@@ -42,10 +43,12 @@ if TYPE_CHECKING:
 log = logging.getLogger("kiosk")
 
 
-def session_settings(config: Config) -> SessionSettings:
+def session_settings(config: Config, central: CurrentBundle | None = None) -> SessionSettings:
+    """The session's settings; the workflow's steps from the central bundle when it names the
+    machine's workflow, else the built-in one."""
     s = config.session
     return SessionSettings(
-        workflow=get_workflow(s.workflow),
+        workflow=workflow_of(config, central.bundle if central else None),
         step=StepSettings(device_id=config.device.id, max_photo_retakes=config.photo.max_retakes),
         idle_timeout_s=s.idle_timeout_s,
         done_dwell_s=s.done_dwell_s,
@@ -60,21 +63,26 @@ def check_machine(config: Config, simulate: bool) -> None:
     check_real_machine(config, "kiosk", simulate=simulate, devices=DEVICES, keys=True)
 
 
-def refuse_start(store: KioskStore, config: Config) -> Notice | None:
+def refuse_start(store: KioskStore, config: Config, central: CurrentBundle) -> Notice | None:
     """Why no new candidate may begin now, asked before each one (never mid-session): the disk
     guard (a record might not fit), then the upload freeze (records have stayed on the machine
-    for `upload.freeze_after_days`). Either way staff must act; the notice says how."""
+    for `upload.freeze_after_days`): staff must act, the notice says how; then the central
+    rules (a pause, the schedule windows, an expired bundle)."""
     if not store.disk_ok():
         return Notice.DISK_FULL
     if upload_frozen(store, config.upload.freeze_after_days):
         return Notice.UPLOAD_OVERDUE
-    return None
+    return central.refuse_start()
 
 
 def build(config: Config, simulate: bool = False) -> Shell:
     """The kiosk of `config`. SealError (with a TpmError's code and what to do) when the key
     store cannot serve this machine: no TPM, or a data dir copied from another one."""
     check_machine(config, simulate)
+    # The signed central configuration over kiosk.toml: read now, and again before each
+    # candidate by the start gate below (the photo standard follows at the next photo step).
+    central = CurrentBundle(config)
+    config = central.config
     # The device key and the ID-number secret first: a data dir copied from another machine
     # stops here, before the database is opened.
     keys = open_machine_keys(config.keys_dir, config.devices.tpm)
@@ -100,7 +108,7 @@ def build(config: Config, simulate: bool = False) -> Shell:
     camera = open_camera(config.devices.camera, config.sim_dir)
     light = open_light(config.devices.light, config.sim_dir)  # guarded: failures only warn
     decoder = load_decoder(config.devices.wlt_library or None)
-    analysers: list[FaceAnalyser] = []
+    analysers: dict[PhotoStandard, FaceAnalyser] = {}
 
     def live_analysis() -> LiveAnalysis:
         # Imported here: OpenCV and its cascades load when the photo step first needs them,
@@ -108,13 +116,16 @@ def build(config: Config, simulate: bool = False) -> Shell:
         from hardware.camera.analysis import FaceAnalyser
         from hardware.camera.live import LiveAnalysis
 
-        if not analysers:  # loading the cascades takes a moment: once per kiosk, when needed
-            analysers.append(FaceAnalyser(config.photo.standard(), config.photo.detector_model))
-        return LiveAnalysis(camera, analysers[0])
+        # Loading the cascades takes a moment: once per photo standard in force, when needed.
+        standard = central.config.photo.standard()
+        if standard not in analysers:
+            analysers.clear()
+            analysers[standard] = FaceAnalyser(standard, config.photo.detector_model)
+        return LiveAnalysis(camera, analysers[standard])
 
     return Shell(
         config,
-        session_settings(config),
+        session_settings(config, central),
         runner,
         camera=camera,
         light=light,
@@ -123,7 +134,7 @@ def build(config: Config, simulate: bool = False) -> Shell:
         ),
         live_analysis=live_analysis,
         chip_photo_decoder=decoder.decode if decoder else None,
-        refuse_start=lambda: refuse_start(store, config),
+        refuse_start=lambda: refuse_start(store, config, central),
         simulate=simulate,
         sim_cards=_sim_card_slot(config) if simulate else None,
     )

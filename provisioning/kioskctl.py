@@ -23,6 +23,7 @@ from kiosk.startup import OWNER_ONLY_UMASK, SIMULATE_ENV
 from kiosk.store import OUTBOX_STATES, open_store
 from kiosk.sync.status import read_status, record_export
 from provisioning.audit_cli import audit
+from provisioning.config_cli import config_group
 from provisioning.enrol_cli import enrol
 from provisioning.idcard_cli import idcard
 from provisioning.light_cli import light
@@ -337,6 +338,7 @@ cli.add_command(selftest)
 cli.add_command(printer)
 cli.add_command(a4)
 cli.add_command(print_group)
+cli.add_command(config_group)
 
 if __name__ == "__main__":
     cli()

@@ -50,6 +50,6 @@ stamp=.venv/.installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     echo "setup: installing the project and its dependencies into .venv"
     .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -e '.[kiosk,server,dev]'
+    .venv/bin/python -m pip install -q -e '.[kiosk,server,admin,dev]'
     touch "$stamp"
 fi

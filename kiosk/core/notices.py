@@ -34,6 +34,11 @@ class Notice(StrEnum):
     # The signature step: the record would be larger than the kiosk may seal
     # (`kiosk.core.record_limits`); staff help the candidate sign again.
     RECORD_TOO_LARGE = "record_too_large"
+    # The central configuration (kiosk.core.schedule): no new session now.
+    SERVICE_PAUSED = "service_paused"
+    OUTSIDE_WINDOW = "outside_window"
+    NOT_IN_AUDIENCE = "not_in_audience"
+    CONFIG_EXPIRED = "config_expired"
     # The machine: staff must act.
     SEQUENCE_EXHAUSTED = "sequence_exhausted"
     DISK_FULL = "disk_full"

@@ -15,7 +15,8 @@ without a camera and lets the UI show the same words everywhere.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
 
 # -- reason codes ------------------------------------------------------------------------
 # Ordered by what the candidate should fix first: nobody / too many people before position,
@@ -194,3 +195,23 @@ def exposure_reasons(brightness: float, sharpness: float, std: PhotoStandard) ->
     if sharpness < std.sharpness_min:
         reasons.append(BLURRED)
     return tuple(reasons)
+
+
+def with_figures(base: PhotoStandard, figures: Mapping[str, object]) -> PhotoStandard:
+    """`base` with the figures a central bundle names (field name -> value), checked: an
+    unknown name or a value of the wrong kind is a ValueError naming it, and the result must
+    still describe a photo (`validate`). The publisher and the kiosk apply the same rule."""
+    known = {f.name: type(getattr(base, f.name)) for f in fields(PhotoStandard)}
+    changes: dict[str, object] = {}
+    for name, value in figures.items():
+        kind = known.get(name)
+        if kind is None:
+            raise ValueError(f"photo.{name}: not a figure of the photo standard")
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if kind is tuple and isinstance(value, list | tuple):
+            value = tuple(tuple(c) for c in value)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise ValueError(f"photo.{name}: expected {kind.__name__}")
+        changes[name] = value
+    return replace(base, **changes).validate()  # type: ignore[arg-type]

@@ -264,6 +264,26 @@ NOTICES: dict[Notice, tuple[Words, Words]] = {
         Words("本机报名序号已用完", "This machine has no registration numbers left"),
         _TELL_STAFF,
     ),
+    Notice.SERVICE_PAUSED: (
+        Words("报名服务暂停", "Registration is paused"),
+        Words("省招生考试机构已暂停本服务，请稍后再来或咨询现场工作人员。",
+              "The provincial exam authority has paused this service; please come back later"
+              " or ask a member of staff."),
+    ),
+    Notice.OUTSIDE_WINDOW: (
+        Words("现在不是报名确认时间", "Registration is closed at this time"),
+        Words("请在公布的报名确认时段内再来。", "Please come back during the published hours."),
+    ),
+    Notice.NOT_IN_AUDIENCE: (
+        Words("当前时段暂不为您办理", "This time is reserved for other candidates"),
+        Words("当前时段仅为指定地区的考生办理，请按公布的安排再来。",
+              "Only candidates from the announced area are served now; please come back at"
+              " the time announced for you."),
+    ),
+    Notice.CONFIG_EXPIRED: (
+        Words("本机配置已过期", "This machine's configuration has expired"),
+        _TELL_STAFF,
+    ),
     Notice.DISK_FULL: (Words("本机存储空间不足", "This machine's storage is nearly full"),
                        _TELL_STAFF),
     Notice.UPLOAD_OVERDUE: (
@@ -419,6 +439,41 @@ def guidance_text(reason: str | None, language: str = DEFAULT_LANGUAGE) -> str:
 def alert_text(alert: str, language: str = DEFAULT_LANGUAGE) -> str:
     """The footer's words for a staff alert code (`kiosk.core.health.Alert`)."""
     return _pick(ALERTS[alert], language)
+
+
+CONFIG_UPDATE: dict[str, Words] = {
+    "ok": Words("配置已是最新。", "The configuration is up to date."),
+    "never": Words("尚未检查过中心配置。", "The central configuration has not been checked yet."),
+    "not_configured": Words("本机未设置中心配置（[config] trust_root）。",
+                            "No central configuration is set up ([config] trust_root)."),
+    "no_bundle": Words("配置服务器尚未发布配置。",
+                       "The configuration server publishes no configuration yet."),
+    "unreachable": Words("无法连接配置服务器；沿用上一份有效配置。",
+                         "No connection to the configuration server; the last good"
+                         " configuration stays in force."),
+    "rollback": Words("已拒绝：服务器提供的配置比本机的旧（回滚）。",
+                      "Refused: the server offered an older configuration than this machine"
+                      " holds (rollback)."),
+    "expired": Words("已拒绝：服务器的签名数据已过期（冻结或停止更新）。",
+                     "Refused: the server's signed metadata has expired (a frozen or"
+                     " abandoned repository)."),
+    "bad_signature": Words("已拒绝：签名无法验证（被篡改或伪造）。",
+                           "Refused: a signature does not verify (tampered or forged)."),
+    "too_few_signatures": Words("已拒绝：签名的管理员人数不足。",
+                                "Refused: not signed by enough admins."),
+    "tampered": Words("已拒绝：配置文件与签名的摘要不符（被篡改）。",
+                      "Refused: the configuration file does not match its signed hash"
+                      " (tampered)."),
+    "invalid_bundle": Words("已拒绝：签名的配置本机无法使用。",
+                            "Refused: the signed configuration is not one this kiosk can apply."),
+    "rejected": Words("已拒绝：配置未通过安全检查。",
+                      "Refused: the repository failed a security check."),
+}
+
+
+def config_update_text(code: str, language: str = "en") -> str:
+    """The central configuration's last update in words; an unknown code reads as refused."""
+    return _pick(CONFIG_UPDATE.get(code, CONFIG_UPDATE["rejected"]), language)
 
 
 def sync_text(code: str, language: str = "en", **values: object) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.central_config import CurrentBundle
 from kiosk.config import Config, ConfigError, UploadConfig
 from kiosk.core.freeze import frozen
 from kiosk.core.notices import Notice
@@ -106,17 +107,19 @@ def test_an_export_lifts_it(store):
 def test_the_kiosk_refuses_a_start_with_the_freeze_notice(tmp_path, store):
     config = replace(Config(), data_dir=tmp_path)
     store.settings.set(status.FREEZE_SINCE_KEY, iso(datetime.now(UTC) - 5 * DAY))
-    assert refuse_start(store, config) == Notice.UPLOAD_OVERDUE
+    central = CurrentBundle(config)  # no signed bundle: nothing central refuses
+    assert refuse_start(store, config, central) == Notice.UPLOAD_OVERDUE
     off = replace(config, upload=replace(config.upload, freeze_after_days=0))
-    assert refuse_start(store, off) is None
+    assert refuse_start(store, off, central) is None
     status.record_success(store)
-    assert refuse_start(store, config) is None
+    assert refuse_start(store, config, central) is None
 
 
 def test_the_disk_guard_speaks_first(tmp_path):
     with KioskStore(tmp_path / "kiosk.sqlite", min_free_bytes=10**18) as full:
         full.settings.set(status.FREEZE_SINCE_KEY, iso(datetime.now(UTC) - 5 * DAY))
-        assert refuse_start(full, Config()) == Notice.DISK_FULL
+        config = replace(Config(), data_dir=tmp_path)
+        assert refuse_start(full, config, CurrentBundle(config)) == Notice.DISK_FULL
 
 
 def test_a_negative_limit_is_a_config_error():

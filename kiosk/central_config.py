@@ -1,0 +1,141 @@
+"""The central configuration as the kiosk applies it: the current bundle merged over kiosk.toml.
+
+The updater (kiosk.sync.config_updater) writes `DATA_DIR/central/current.json` only after TUF
+and `applicable` accepted it; the kiosk reads it at start and again between candidates
+(`CurrentBundle.refresh` is cheap: a stat), so a new bundle never changes a session under way.
+What the bundle does not set stays as kiosk.toml (or the built-in defaults) says. The start gate
+(`start_refusal`) is kiosk.core.schedule's rules, asked before each candidate with the shell's
+other reasons (the disk guard).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from central_api_client.config_bundle import BundleError, ConfigBundle, Text, parse_bundle
+from kiosk.config import Config, PhotoConfig
+from kiosk.core import schedule
+from kiosk.core.notices import Notice
+from kiosk.core.photo_standard import with_figures
+from kiosk.core.workflows import Workflow, WorkflowError, get_workflow
+
+log = logging.getLogger("kiosk.config")
+CURRENT = "current.json"
+
+
+def central_dir(config: Config) -> Path:
+    return config.data_dir / "central"
+
+
+def current_bundle(config: Config) -> ConfigBundle | None:
+    """The bundle in force, None when none was ever applied (or the file is unreadable: it
+    was checked before it was written, so that means someone else wrote it)."""
+    try:
+        return parse_bundle((central_dir(config) / CURRENT).read_bytes())
+    except (OSError, BundleError):
+        return None
+
+
+def applicable(bundle: ConfigBundle) -> ConfigBundle:
+    """The bundle, if this kiosk can apply it whole: its workflows' steps exist here and its
+    photo figures describe a photo; else BundleError. The publisher applies the same check."""
+    for name, spec in bundle.workflows.items():
+        try:
+            Workflow(name, spec.steps)
+        except WorkflowError as exc:
+            raise BundleError(f"workflows.{name}: {exc}") from None
+    try:
+        with_figures(PhotoConfig(), bundle.photo)
+    except ValueError as exc:
+        raise BundleError(str(exc)) from None
+    return bundle
+
+
+def apply_bundle(config: Config, bundle: ConfigBundle | None) -> Config:
+    """kiosk.toml's config with the bundle's photo standard and retention over it."""
+    if bundle is None:
+        return config
+    photo = with_figures(config.photo, bundle.photo)
+    assert isinstance(photo, PhotoConfig)
+    return replace(config, photo=photo,
+                   storage=replace(config.storage, retention_days=bundle.retention_days),
+                   source=f"{config.source} + central bundle v{bundle.version}")
+
+
+def workflow_of(config: Config, bundle: ConfigBundle | None) -> Workflow:
+    """The machine's workflow (`[session] workflow`): the bundle's steps when it names it."""
+    name = config.session.workflow
+    if bundle is not None and name in bundle.workflows:
+        return Workflow(name, bundle.workflows[name].steps)
+    return get_workflow(name)
+
+
+def start_rules(bundle: ConfigBundle | None) -> schedule.StartRules:
+    if bundle is None:
+        return schedule.StartRules()
+
+    def message(t: Text) -> schedule.Message:
+        return schedule.Message(t.zh, t.en)
+
+    return schedule.StartRules(
+        windows={name: tuple(schedule.Window(w.first_day, w.last_day, w.hours, w.audience)
+                             for w in spec.windows)
+                 for name, spec in bundle.workflows.items()},
+        province_pause=message(bundle.pause.province) if bundle.pause.province else None,
+        area_pauses={area: message(t) for area, t in bundle.pause.areas.items()},
+        expires=bundle.expires,
+        freeze_after_days=bundle.freeze.freeze_after_days,
+        on_expired=bundle.freeze.on_expired,
+    )
+
+
+_NOTICES = {
+    schedule.Closed.PAUSED: Notice.SERVICE_PAUSED,
+    schedule.Closed.OUTSIDE_WINDOW: Notice.OUTSIDE_WINDOW,
+    schedule.Closed.EXPIRED: Notice.CONFIG_EXPIRED,
+}
+
+
+class CurrentBundle:
+    """The bundle in force for one running kiosk, re-read when the updater replaced it."""
+
+    def __init__(self, config: Config) -> None:
+        self.base = config
+        self._path = central_dir(config) / CURRENT
+        self._seen: tuple[int, int] | None = None
+        self.bundle: ConfigBundle | None = None
+        self.config = config
+        self.rules = schedule.StartRules()
+        self.refresh()
+
+    def refresh(self) -> bool:
+        """Re-read the bundle if its file changed; True when what is in force changed."""
+        try:
+            st = self._path.stat()
+            seen: tuple[int, int] | None = (st.st_mtime_ns, st.st_ino)
+        except OSError:
+            seen = None
+        if seen == self._seen:
+            return False
+        self._seen = seen
+        bundle = current_bundle(self.base)
+        try:
+            merged = apply_bundle(self.base, bundle)
+        except ValueError as exc:  # a figure kiosk.toml's own photo settings cannot take
+            log.warning("central bundle not applied: %s", exc)
+            return False
+        self.bundle, self.config, self.rules = bundle, merged, start_rules(bundle)
+        return True
+
+    def refusal(self, now: datetime | None = None) -> schedule.Refusal | None:
+        """Why no new session may start now (between candidates: the bundle is re-read)."""
+        self.refresh()
+        return schedule.start_refusal(self.rules, self.base.session.workflow,
+                                      self.base.device.county_code, now or datetime.now(UTC))
+
+    def refuse_start(self) -> Notice | None:
+        refusal = self.refusal()
+        return None if refusal is None else _NOTICES[refusal.reason]

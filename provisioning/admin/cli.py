@@ -1,0 +1,25 @@
+"""`kiosk-admin`: the central admins' command, composed of its groups (keys, repo, config)."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from provisioning.admin.keys import keys
+from provisioning.admin.publish import config
+from provisioning.admin.repo_cli import repo
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Central admins: signing keys, the configuration repository, publishing bundles."""
+    os.umask(0o022)  # the repository's metadata is served: readable; private keys set 0600
+
+
+cli.add_command(keys)
+cli.add_command(repo)
+cli.add_command(config)
+
+if __name__ == "__main__":
+    cli()
