@@ -100,13 +100,16 @@ def test_exposure_is_low(unit: Path):
     assert score < MAX_EXPOSURE[unit.name], f"{unit.name}: exposure {score}"
 
 
-def test_the_uploader_has_no_devices_and_few_address_families():
+def test_the_uploader_has_only_the_tpm_and_few_address_families():
+    """Its device key signs every request, so it may open the TPM's resource manager and
+    nothing else."""
     text = (ROOT / "systemd/kiosk-uploader.service").read_text(encoding="utf-8")
-    for line in ("PrivateDevices=yes", "DevicePolicy=closed", "CapabilityBoundingSet=\n",
-                 "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX",
+    for line in ("DevicePolicy=closed", "CapabilityBoundingSet=\n",
+                 "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX", "SupplementaryGroups=tss",
                  "SystemCallFilter=@system-service", "Type=notify", "WatchdogSec="):
         assert line in text, line
-    assert "DeviceAllow" not in text
+    assert [line for line in text.splitlines() if line.startswith("DeviceAllow")] == [
+        "DeviceAllow=/dev/tpmrm0 rw"]
 
 
 def test_the_kiosk_runs_in_cage_with_only_its_devices():
