@@ -65,7 +65,7 @@ def enrol(api_url: str, token: str, config_path: Path | None, force: bool) -> No
         parsed = EnrolmentToken.parse(token)
     except EnrolmentError as exc:
         raise click.ClickException(f"enrolment token: {exc.reason}") from None
-    previous = _previous(config)
+    previous = enrolment_of(config)
     if previous is not None and previous.token_id != parsed.token_id and not force:
         raise click.ClickException(f"already enrolled as {previous.device_id} (county"
                                    f" {previous.county_code}, point {previous.point}); to"
@@ -102,7 +102,7 @@ def enrol(api_url: str, token: str, config_path: Path | None, force: bool) -> No
                    f" {answer.point}): {ranges}; config written to {path}")
 
 
-def _previous(config: Config) -> Enrolment | None:
+def enrolment_of(config: Config) -> Enrolment | None:
     """The enrolment this machine holds already (its signed answer), if any."""
     try:
         return Enrolment.from_wire(json.loads(

@@ -175,27 +175,87 @@ def check_server(config: Config) -> list[Check]:
 
 
 def check_device_key(config: Config) -> Check:
-    """The key this machine signs with: usable, and where it lives."""
-    from kiosk.seal import SealError, load_device_key
+    """The key this machine signs with: it signs here (a signature made and checked), and
+    the ID-number secret unseals here; where it lives (the TPM, or development files)."""
+    from central_api_client.device_keys import verify_device_signature
+    from hardware.tpm import ID_HASH_SECRET, TpmError
+    from kiosk.seal import SealError, open_machine_keys
 
     try:
-        load_device_key(config.keys_dir, config.devices.tpm)
+        store = open_machine_keys(config.keys_dir, config.devices.tpm)
     except SealError as exc:
-        return Check("device key", "fail", f"not usable: {exc}",
-                     "enrol the machine: `kioskctl enrol --api URL --token TOKEN`")
-    return Check("device key", "warn", "a key file, not a key in a TPM",
-                 "a copied disk is a copied kiosk: provision the TPM key",
-                 {"keys_dir": str(config.keys_dir)})
+        return Check("device key", "fail", f"key store not usable: {exc}",
+                     "check the TPM (/dev/tpmrm0, group tss) and [devices] tpm")
+    facts = {"key_store": store.uri}
+    try:
+        key = store.device_key(create=False)
+        probe = b"kioskctl selftest"
+        verify_device_signature(key.public_key(), key.sign(probe), probe)
+        if store.secrets.exists(ID_HASH_SECRET):
+            store.secrets.unseal(ID_HASH_SECRET)
+    except TpmError as exc:
+        advice = {"tpm_key_missing": "enrol the machine: `kioskctl enrol --api URL --token T`",
+                  "tpm_wrong_machine": "this data dir was made on another machine: restore"
+                  " this machine's own, or enrol it anew"}.get(
+                      exc.code, "check the TPM and [devices] tpm")
+        return Check("device key", "fail", f"{exc.code}: {exc}"[:160], advice, facts)
+    except Exception as exc:  # noqa: BLE001 - a key that signs what does not verify
+        return Check("device key", "fail", f"signature does not verify ({type(exc).__name__})",
+                     "the key store is damaged: enrol the machine anew", facts)
+    finally:
+        store.close()
+    facts["algorithm"] = key.algorithm
+    if store.uri == "file:":
+        return Check("device key", "warn", "development key files (--simulate), not a TPM",
+                     "a real machine keeps its key in its TPM: [devices] tpm", facts)
+    return Check("device key", "ok", f"{key.algorithm} key in the TPM signs; secret unseals",
+                 facts=facts)
+
+
+def check_enrolment(config: Config, simulate: bool = False) -> Check:
+    """Whether the province enrolled this machine (the answer `kioskctl enrol` kept); a
+    simulated kiosk may instead be enrolled by a development server's first request."""
+    from provisioning.enrol_cli import enrolment_of
+
+    answer = enrolment_of(config)
+    if answer is None:
+        return Check("enrolment", "warn" if simulate else "fail", "not enrolled",
+                     "`kioskctl enrol --api URL --token TOKEN` (a token from the province)")
+    ranges = ", ".join(f"{r.category} {r.first:04d}-{r.last:04d}" for r in answer.ranges)
+    return Check("enrolment", "ok", f"{answer.device_id}, county {answer.county_code}, "
+                 f"{answer.point}: {ranges}", facts={"device_id": answer.device_id})
 
 
 def check_signed_config(config: Config) -> Check:
-    return Check("signed configuration", "warn", "none yet: kiosk.toml's settings are in force",
-                 "the central configuration arrives through the config updater once published")
+    """The central bundle in force: its version and expiry, and why the last update failed."""
+    from provisioning.config_cli import config_report
+
+    report = config_report(config)
+    if report["version"] is None:
+        level = "warn" if report["status"] in ("not_configured", "never") else "fail"
+        return Check("signed configuration", level,
+                     f"none in force ({report['status_words']})",
+                     "`kioskctl config update` once the province has published one", report)
+    summary = f"version {report['version']}, expires {report['expires']} ({report['expiry']})"
+    if report["expiry"] in ("frozen_stop", "frozen_keep"):
+        return Check("signed configuration", "fail", summary,
+                     "`kioskctl config update`; ask the province to re-sign", report)
+    if report["expiry"] == "grace" or report["last_refusal"] or report["stale"]:
+        words = (report["last_refusal"] or {}).get("words") or "not checked lately"
+        return Check("signed configuration", "warn", f"{summary}; last update: {words}",
+                     "`kioskctl config status` says why", report)
+    return Check("signed configuration", "ok", summary, facts=report)
 
 
 def check_staff_ca(config: Config) -> Check:
-    return Check("staff CA", "warn", "not configured",
-                 "staff cards cannot sign in until the staff CA is installed")
+    """Staff sign in with cards issued under the staff CA the signed bundle carries."""
+    from kiosk.central_config import current_bundle
+
+    bundle = current_bundle(config)
+    if bundle is None or not bundle.staff_ca:
+        return Check("staff CA", "warn", "not installed",
+                     "staff cards cannot sign in until the signed configuration carries it")
+    return Check("staff CA", "ok", "installed from the signed configuration")
 
 
 def guarded(part: str, check: Callable[[], Check | list[Check]]) -> list[Check]:

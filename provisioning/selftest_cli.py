@@ -52,6 +52,7 @@ def selftest(config_path: Path | None, camera_seconds: float, as_json: bool) -> 
         ("disk", lambda: parts.check_disk(config)),
         ("provincial API", lambda: parts.check_server(config)),
         ("device key", lambda: parts.check_device_key(config)),
+        ("enrolment", lambda: parts.check_enrolment(config, simulating())),
         ("signed configuration", lambda: parts.check_signed_config(config)),
         ("staff CA", lambda: parts.check_staff_ca(config)),
     ):
