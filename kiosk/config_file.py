@@ -23,8 +23,11 @@ from kiosk.config import ConfigError, parse_config
 
 def enrolled_config(existing: str | None, *, data_dir: Path, device_id: str, county_code: str,
                     point: str, base_url: str,
-                    ranges: Iterable[tuple[str, int, int]]) -> str:
-    """The new config text: `existing` (None: no file yet) with enrolment's settings."""
+                    ranges: Iterable[tuple[str, int, int]],
+                    trust_root: Path | None = None) -> str:
+    """The new config text: `existing` (None: no file yet) with enrolment's settings.
+    `trust_root`: the signed configuration's TUF root the province sent, installed there; the
+    province serves that repository beside its API (`/tuf`)."""
     data: dict[str, Any] = tomllib.loads(existing) if existing else {}
     data["data_dir"] = str(data_dir)
     device = data.setdefault("device", {})
@@ -37,6 +40,9 @@ def enrolled_config(existing: str | None, *, data_dir: Path, device_id: str, cou
     api = data.setdefault("api", {})
     api["base_url"] = base_url.rstrip("/")
     api.pop("receipt_public_key", None)  # enrolment writes it where the default looks
+    if trust_root is not None:
+        data.setdefault("config", {}).update(trust_root=str(trust_root),
+                                             repository_url=f"{api['base_url']}/tuf")
     return render(data)
 
 

@@ -9,11 +9,13 @@ receipt, and answers every bad request with a 4xx that says what is wrong, in on
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.staticfiles import StaticFiles
 from pydantic import TypeAdapter
 
 from central_api_client.contract import (
@@ -77,6 +79,7 @@ def create_app(
     server_id: str = DEFAULT_SERVER_ID,
     authorities: frozenset[str] | None = None,
     enrol_settings: EnrolSettings | None = None,
+    tuf_repo: Path | None = None,
 ) -> FastAPI:
     """The app over `db`: a SQLite path or a `postgresql://` URL (`backend` tells them apart);
     None: no storage, for the OpenAPI document.
@@ -102,6 +105,13 @@ def create_app(
                        default_max_bytes=MAX_EMPTY_BODY_BYTES)
     app.include_router(router)
     app.include_router(enrol_router)
+    if tuf_repo is not None:
+        # The signed configuration, for kiosks' updaters: public and signed by the admins,
+        # so served without a device signature; only these two folders (the repository's
+        # online key lies beside them).
+        for part in ("metadata", "targets"):
+            app.mount(f"/tuf/{part}", StaticFiles(directory=tuf_repo / part, check_dir=False),
+                      name=f"tuf-{part}")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -67,11 +67,14 @@ def cli() -> None:
 @click.option("--authority", "authorities", multiple=True, metavar="HOST[:PORT]",
               help="A name this server answers to, as kiosks address it (repeatable; default:"
               " the address it listens on). Requests signed for another name are refused.")
+@click.option("--tuf-repo", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A `kiosk-admin` repository whose metadata/ and targets/ kiosks fetch the"
+              " signed configuration from, at /tuf (nothing else of it is served).")
 @enrol_options
 def serve(host: str, port: int, db: Db, dev_enrol: bool, max_skew: float,
           receipt_key: Path | None, server_id: str, authorities: tuple[str, ...],
-          allow_file_keys: bool, ranges_path: Path | None, seal_public_key: Path | None,
-          trust_root: Path | None) -> None:
+          tuf_repo: Path | None, allow_file_keys: bool, ranges_path: Path | None,
+          seal_public_key: Path | None, trust_root: Path | None) -> None:
     """Serve the API until SIGTERM or Ctrl-C; prints the URL it listens on first."""
     import logging
 
@@ -114,7 +117,8 @@ def serve(host: str, port: int, db: Db, dev_enrol: bool, max_skew: float,
         names.add(f"localhost:{bound_port}")
     app = create_app(db, dev_enrol=dev_enrol, max_skew_s=max_skew, receipt_key=key,
                      server_id=server_id, enrol_settings=enrolling,
-                     authorities=frozenset(normal_authority(n) for n in names))
+                     authorities=frozenset(normal_authority(n) for n in names),
+                     tuf_repo=tuf_repo)
     click.echo(f"provincial-api listening on {url}")
     sys.stdout.flush()
     event(logging.getLogger("provincial_api"), LogEvent.API_LISTENING, url=url, db=describe(db))

@@ -27,7 +27,7 @@ from kiosk.config import DEFAULT_CONFIG_PATH, Config, ConfigError, load_config, 
 from provisioning.machine import open_machine
 
 ENROLMENT_FILE = "enrolment.json"
-TRUST_ROOT_FILE = "trust_root.bin"
+TRUST_ROOT_FILE = "tuf_root.json"  # the signed configuration's first trusted root
 
 
 def config_path_of(given: Path | None) -> Path:
@@ -123,16 +123,17 @@ def _write(path: Path, existing: str | None, config: Config, answer: Enrolment,
     from kiosk.config_file import enrolled_config, write_config
     from kiosk.seal import PROVINCE_PUBLIC_KEY_FILE
 
+    root = answer.trust_root_bytes()
+    keys = config.keys_dir
     text = enrolled_config(
         existing, data_dir=config.data_dir, device_id=answer.device_id,
         county_code=answer.county_code, point=answer.point, base_url=api_url,
-        ranges=[(r.category, r.first, r.last) for r in answer.ranges])
+        ranges=[(r.category, r.first, r.last) for r in answer.ranges],
+        trust_root=None if root is None else keys / TRUST_ROOT_FILE)
     enrolled = parse_config(text, str(path))
-    keys = enrolled.keys_dir
     keys.mkdir(parents=True, exist_ok=True, mode=0o700)
     atomic_write(keys / PROVINCE_PUBLIC_KEY_FILE, answer.province_seal_public_key.encode())
     atomic_write(enrolled.receipt_key_path, answer.receipt_public_key.encode())
-    root = answer.trust_root_bytes()
     if root is not None:
         atomic_write(keys / TRUST_ROOT_FILE, root)
     atomic_write(config.data_dir / ENROLMENT_FILE,

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from kiosk.config import Config
-from kiosk.core.readiness import Check, clock_level, disk_level
+from kiosk.core.readiness import Check, Level, clock_level, disk_level
 
 SIM_NOTE = "a simulator (--simulate): not a real device"
 
@@ -232,7 +232,7 @@ def check_signed_config(config: Config) -> Check:
 
     report = config_report(config)
     if report["version"] is None:
-        level = "warn" if report["status"] in ("not_configured", "never") else "fail"
+        level: Level = "warn" if report["status"] in ("not_configured", "never") else "fail"
         return Check("signed configuration", level,
                      f"none in force ({report['status_words']})",
                      "`kioskctl config update` once the province has published one", report)
