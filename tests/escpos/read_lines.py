@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFont
 
 MIN_SCORE = 0.8  # normalised correlation a character must reach where it is found
-COARSE_SCORE = 0.55  # at half resolution and a size up to 1 px off: where to look closer
+COARSE_SCORE = 0.7  # at half resolution, plain strokes, every other size: where to look closer
 DIGIT_MARGIN = 0.03  # how much better the right digit must match than any other digit
 SIZES = range(18, 101)
 # Gaps, in font sizes: between two characters at most GAP (letter spacing included), at a
@@ -154,6 +154,8 @@ def find_line(picture: Image.Image, line: str, font_path: Path) -> Found | None:
             continue
         scores = cv2.matchTemplate(small, half, cv2.TM_CCOEFF_NORMED)
         for cy, cx in _peaks(np.asarray(scores, np.float32), half.shape, COARSE_SCORE):
+            # Two sizes either way: an emboldened glyph looks like a plain one a size or two
+            # larger at half resolution.
             for size in range(max(SIZES[0], coarse - 2), min(SIZES[-1], coarse + 2) + 1):
                 for stroke in (0, 1):
                     glyph = _glyph(font, size, stroke, chars[0])
