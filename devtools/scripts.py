@@ -251,11 +251,41 @@ def preview_rate(p: Player, seconds: float = 10.0) -> Iterator[Wait]:
     yield from _leave_photo(p)
 
 
+# What the print screen must say when the card did not print, per language, written here
+# rather than taken from the text table, so a sentence dropped or reworded there is caught: the
+# cause, and that staff make the printout now while a later reprint is the province's job.
+PRINT_FAILURE_WORDS = {
+    "zh": {"paper_out": "缺纸", "cover_open": "盖未关好", "offline": "无法使用",
+           "staff": "请联系现场工作人员", "later": "补打需由省招生考试系统办理"},
+    "en": {"paper_out": "out of paper", "cover_open": "cover is open",
+           "offline": "not available", "staff": "Ask a member of staff",
+           "later": "a reprint is then the provincial system's job"},
+}
+
+
+def _print_failure_said(p: Player, code: str) -> None:
+    """The words the failed print screen shows (the labels Kivy draws), or ScriptFailed."""
+    words = PRINT_FAILURE_WORDS[p.config.display.language]
+    shown = {"cause": p.widget("cause").text, "message": p.widget("message").text,
+             "title": p.widget("title").text}
+    wanted = {"cause": words[code], "message": words["staff"]}
+    missing = [f"{where}: {said!r}" for where, said in wanted.items()
+               if said not in shown[where]]
+    if words["later"] not in shown["message"].replace("\n", " "):
+        missing.append(f"message: {words['later']!r}")
+    if not shown["title"] or p.widget("print_again").disabled:
+        missing.append("a title and print again")
+    if missing:
+        raise ScriptFailed(f"the print screen for {code} does not say {'; '.join(missing)}"
+                           f" (it shows {shown})")
+
+
 def print_recovery(p: Player) -> Iterator[Wait]:
-    """The printer fails at the print step (the test's network printer is out of paper for the
-    first job): the record is saved, the screen says to ask staff and staff are alerted; after
-    "print again" (the printer loaded by then) the card prints and the journey ends as usual
-    (the test reads the printer's alerts from the log)."""
+    """The printer fails at the print step (the test's network printer is out of paper, its
+    cover open or offline for the first job): the record is saved, the screen says why, to ask
+    staff and that a later reprint is the province's job, and staff see the alert for that
+    code; after "print again" (the printer fixed by then) the card prints and the journey ends
+    as usual (the test reads the printer's alerts from the log)."""
     yield from _to_photo(p)
     yield p.until(lambda: _photo_phase(p) == "review", "auto-capture", timeout_s=30)
     yield from p.tap("accept")
@@ -268,12 +298,15 @@ def print_recovery(p: Player) -> Iterator[Wait]:
     yield from p.tap("confirm")
     yield p.screen("print", timeout_s=30)
     yield p.until(lambda: p.current_screen.failed, "print failed", timeout_s=30)
-    out = alert_text(Alert.PRINTER_PAPER_OUT, p.config.display.language)
-    yield p.until(lambda: p.staff_alert == out, "paper-out alert")
-    yield from p.shot("print-paper-out")
+    code = p.current_screen.code
+    out = alert_text(Alert(f"staff_printer_{code}"), p.config.display.language)
+    yield p.until(lambda: p.staff_alert == out, f"{code} alert")
+    yield p.settled()
+    _print_failure_said(p, code)
+    yield from p.shot(f"print-{code.replace('_', '-')}")
     yield from p.tap("print_again")
     yield p.screen("done", timeout_s=30)
-    yield p.until(lambda: p.staff_alert != out, "paper-out alert gone")
+    yield p.until(lambda: p.staff_alert != out, f"{code} alert gone")
     yield from p.shot("done-after-reprint")
     yield p.remove_card()
     yield from p.tap("finish")

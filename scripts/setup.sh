@@ -53,3 +53,36 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     .venv/bin/python -m pip install -q -e '.[kiosk,server,admin,dev]'
     touch "$stamp"
 fi
+
+# emupos, a third-party ESC/POS network printer emulator (TCP raw port, DLE EOT answers, faults,
+# a PNG per receipt): the tests print on it to show that `kioskctl printer test` works on a
+# printer that is not the project's own fake. It needs Python >= 3.13 and pulls in FastAPI,
+# pydantic and uvicorn, which the kiosk must never load (the contract keeps pydantic out), so it
+# lives in its own venv and runs as a separate process, never imported. Where no 3.13 is found
+# this is skipped with a note, and so is the test that needs it.
+EMUPOS_VERSION=0.4.0
+EMUPOS_PYTHON="${EMUPOS_PYTHON:-}"
+if [ -z "$EMUPOS_PYTHON" ]; then
+    for candidate in python3.14 python3.13 /root/.pyenv/versions/3.13*/bin/python3 \
+                     "${HOME:-/root}"/.pyenv/versions/3.1[3-9]*/bin/python3; do
+        if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c \
+                'import sys, ensurepip, venv; sys.exit(sys.version_info < (3, 13))' 2>/dev/null; then
+            EMUPOS_PYTHON="$candidate"
+            break
+        fi
+    done
+fi
+emupos_stamp=.venv-emupos/.installed-$EMUPOS_VERSION
+if [ -z "$EMUPOS_PYTHON" ]; then
+    echo "setup: no Python >= 3.13 found: the emupos printer emulator and its test are skipped"
+elif [ ! -f "$emupos_stamp" ]; then
+    echo "setup: installing the emupos printer emulator into .venv-emupos ($EMUPOS_PYTHON)"
+    if [ ! -x .venv-emupos/bin/python ]; then
+        "$EMUPOS_PYTHON" -m venv .venv-emupos
+    fi
+    if .venv-emupos/bin/python -m pip install -q "emupos==$EMUPOS_VERSION"; then
+        touch "$emupos_stamp"
+    else
+        echo "setup: emupos did not install: its test will be skipped"
+    fi
+fi

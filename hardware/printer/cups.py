@@ -5,6 +5,11 @@ server the usual way (`CUPS_SERVER`, else the system's). The PDF goes to `lp` on
 input, so no copy of a candidate's form is left in a file of ours; CUPS's own spool holds it
 until the job is done.
 
+Every job asks for A4 paper (`-o media=A4`): a queue set up with CUPS's default media, US
+Letter wherever the locale is C or en_US, otherwise shrinks the A4 page to fit Letter (to about
+85 %: the photo box and every cell come out too small, an official form that no longer measures
+right).
+
 A job is followed until it leaves the queue's list of unfinished jobs. The queue is checked
 first: a stopped queue still accepts jobs and would hold them for ever, so it is refused at once
 (`a4_queue_disabled`) rather than waited on. While the job waits, a queue that stops (CUPS stops
@@ -92,7 +97,8 @@ class CupsPrinter:
         problem = self._problem()
         if problem is not None:
             raise problem
-        done = self._run(["lp", "-d", self.queue, "-t", title[:60], "-"], stdin=pdf)
+        done = self._run(["lp", "-d", self.queue, "-t", title[:60], "-o", "media=A4", "-"],
+                         stdin=pdf)
         out = (done.stdout + done.stderr).decode("utf-8", "replace")
         job = lpstat.request_id(out, self.queue) if done.returncode == 0 else None
         if job is None:

@@ -34,6 +34,9 @@ TABLE_W = PAGE_W - 2 * MARGIN
 LABEL_W = 34.0
 ROW_H = 10.0
 PHOTO_W, PHOTO_H = 33.0, 44.0  # the standard photo's 3:4 (480 x 640), as a printed 1-inch-ish box
+# The frame is as tall as the rows beside the photo (5 rows, 50 mm) and this much wider than the
+# photo, so the photo sits mounted with an even white border instead of touching the sides.
+PHOTO_FRAME_W = PHOTO_W + 4.0
 PHOTO_GAP = 4.0
 SIGN_W, SIGN_H = 80.0, 28.0
 FOOT_Y = PAGE_H - 12.0
@@ -42,6 +45,18 @@ LINE = (0, 0, 0)
 LABEL_FILL = (238, 238, 238)
 # A fixed creation date keeps the same form's PDF byte-identical between runs (tests, caching).
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Box:
+    """Where a box the candidate's photo or signature goes in was drawn: its page (from 1) and
+    its frame in mm from the page's top left. Tests look inside it on the printed page."""
+
+    page: int
+    x: float
+    y: float
+    w: float
+    h: float
 
 
 @dataclass(frozen=True)
@@ -62,6 +77,7 @@ class _FormPdf(FPDF):
         self.set_creation_date(EPOCH)
         self.set_draw_color(*LINE)
         self.specimen = False
+        self.boxes: dict[str, Box] = {}
 
     def header(self) -> None:
         if self.specimen:  # a light mark, drawn first: it must not hide a field
@@ -97,6 +113,19 @@ def render_form(
     specimen: bool = False,
 ) -> bytes:
     """The form filled with `data`, as PDF bytes."""
+    return render_form_with_boxes(form, data, font, language=language, specimen=specimen)[0]
+
+
+def render_form_with_boxes(
+    form: forms.Form,
+    data: forms.FormData,
+    font: FontFile,
+    *,
+    language: str = "zh",
+    specimen: bool = False,
+) -> tuple[bytes, dict[str, Box]]:
+    """`render_form`, and where its "photo" and "signature" boxes are (those the form has), so
+    a test can check that a printed page has ink in them without knowing the layout."""
     pdf = _FormPdf(font, language)
     pdf.specimen = specimen
     pdf.set_title(text(form.title, "en"))
@@ -109,7 +138,7 @@ def render_form(
         _steps(pdf, form)
     if form.signature:
         _signature(pdf, data)
-    return bytes(pdf.output())
+    return bytes(pdf.output()), dict(pdf.boxes)
 
 
 def _title(pdf: _FormPdf, form: forms.Form) -> None:
@@ -141,7 +170,7 @@ def _table(pdf: _FormPdf, form: forms.Form, rows: list[forms.Row], data: forms.F
     frame_bottom = top  # the photo's frame reaches down to the last row beside it
     for row in rows:
         beside_photo = pdf.get_y() < photo_bottom
-        width = TABLE_W - (PHOTO_W + PHOTO_GAP if beside_photo else 0)
+        width = TABLE_W - (PHOTO_FRAME_W + PHOTO_GAP if beside_photo else 0)
         value_w = width - LABEL_W
         lines = _value_lines(pdf, value_w, row.value)
         height = max(ROW_H, 5.5 * len(lines) + 3)
@@ -172,25 +201,26 @@ def _table(pdf: _FormPdf, form: forms.Form, rows: list[forms.Row], data: forms.F
         table_bottom, page = pdf.get_y(), pdf.page
         frame_bottom = max(frame_bottom, photo_bottom)
         pdf.page = 1  # the photo sits beside the first rows, whichever page the table ended on
-        _photo(pdf, MARGIN + TABLE_W - PHOTO_W, top, frame_bottom - top, data.photo_jpeg)
+        _photo(pdf, MARGIN + TABLE_W - PHOTO_FRAME_W, top, frame_bottom - top, data.photo_jpeg)
         pdf.page = page
         pdf.set_y(table_bottom if page > 1 else max(table_bottom, frame_bottom))
 
 
 def _photo(pdf: _FormPdf, x: float, y: float, frame_h: float, jpeg: bytes | None) -> None:
     """The photo box: a frame as tall as the rows beside it, the 3:4 photo centred inside."""
-    pdf.rect(x, y, PHOTO_W, frame_h)
-    inner_y = y + (frame_h - PHOTO_H) / 2
+    pdf.rect(x, y, PHOTO_FRAME_W, frame_h)
+    pdf.boxes["photo"] = Box(pdf.page, x, y, PHOTO_FRAME_W, frame_h)
+    inner_x, inner_y = x + (PHOTO_FRAME_W - PHOTO_W) / 2, y + (frame_h - PHOTO_H) / 2
     if jpeg:
-        pdf.image(BytesIO(jpeg), x=x + 0.5, y=inner_y + 0.5, w=PHOTO_W - 1, h=PHOTO_H - 1,
+        pdf.image(BytesIO(jpeg), x=inner_x, y=inner_y, w=PHOTO_W, h=PHOTO_H,
                   keep_aspect_ratio=True)
         return
     pdf.set_font("cjk", "", 10)
     pdf.set_xy(x, y + frame_h / 2 - 5)
-    pdf.cell(PHOTO_W, 5, text("form_photo", "zh"), align="C")
+    pdf.cell(PHOTO_FRAME_W, 5, text("form_photo", "zh"), align="C")
     pdf.set_font("cjk", "", 7)
     pdf.set_xy(x, y + frame_h / 2)
-    pdf.cell(PHOTO_W, 4, text("form_photo", "en"), align="C")
+    pdf.cell(PHOTO_FRAME_W, 4, text("form_photo", "en"), align="C")
 
 
 def _paragraph(pdf: _FormPdf, words: str) -> None:
@@ -248,6 +278,7 @@ def _signature(pdf: _FormPdf, data: forms.FormData) -> None:
     pdf.set_xy(x - 40, y + SIGN_H / 2)
     pdf.cell(38, 4, text("form_signature", "en"), align="R")
     pdf.rect(x, y, SIGN_W, SIGN_H)
+    pdf.boxes["signature"] = Box(pdf.page, x, y, SIGN_W, SIGN_H)
     pdf.set_line_width(0.45)
     for stroke in data.signature_strokes:
         points = [(x + 2 + px * (SIGN_W - 4), y + 2 + (1 - py) * (SIGN_H - 4))

@@ -29,7 +29,7 @@ DEVICES = ("idcard", "camera", "printer", "light")  # the device URIs a kiosk mu
 REAL_URI_EXAMPLES = {
     "idcard": "ga467:///dev/ttyUSB0",
     "camera": "v4l2:///dev/video0",
-    "printer": "escpos-usb://VID:PID (no real printer adapter exists yet)",
+    "printer": "escpos-tcp://HOST:9100, escpos-usb://VID:PID or escpos-serial:///dev/ttyS0",
     "light": "usbrelay://16c0:05df?channel=1, or none:// without a fill light",
     "tpm": "tpm:device:/dev/tpmrm0",
 }

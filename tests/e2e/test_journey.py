@@ -13,7 +13,9 @@ import pytest
 from PIL import Image
 
 from hardware.idcard.sim import card_file
+from kiosk.fonts import cjk_font_path
 from provisioning.devrun import BIN, free_port
+from tests.escpos.read_lines import find_line
 
 SCREENS_IN_JOURNEY = [
     "attract",
@@ -77,6 +79,21 @@ def test_journey_reaches_the_server(api_server, make_kiosk, tmp_path):
     assert 20 * 1024 <= photo_bytes <= 40_000, "the standard photo is 20-40 KB"
     assert int(payload["signature_png"].strip("<> bytes")) > 500
     assert len(payload["signature_strokes"]) == 2
+
+    # The login card the candidate took home says what the province holds: each line drawn
+    # anew with the CJK font and found on the printed picture (tests/escpos/read_lines.py),
+    # never by rendering the card again, so a line missing or wrong fails here.
+    (printout,) = sorted((kiosk.data_dir / "sim" / "printouts").glob("*.png"))
+    number, password = payload["sequence_number"], payload["initial_password"]
+    grouped = " ".join(password[i:i + 4] for i in range(0, len(password), 4))
+    with Image.open(printout) as printed:
+        printed.load()
+    font = cjk_font_path()
+    for what, line in (("sequence number", number), ("password", grouped),
+                       ("name", payload["identity"]["name"])):
+        assert find_line(printed, line, font) is not None, f"the card does not show the {what}"
+    other = number[:-1] + str((int(number[-1]) + 1) % 10)
+    assert find_line(printed, other, font) is None, "the finder accepts a wrong number"
 
 
 def test_server_down_the_journey_completes_and_the_record_waits(make_kiosk, api_server):

@@ -1,7 +1,8 @@
 """The printer fails at the print step in a running kiosk (a real Kivy window on Xvfb, the
-tests' own network receipt printer on loopback): the record is already saved, the screen says
-to ask staff and that a later reprint is the central system's, staff see the alert, and once
-the printer is loaded "print again" prints the card, which is then decoded and its QR read."""
+tests' own network receipt printer on loopback), out of paper, with its cover open or offline:
+the record is already saved, the screen says why, to ask staff and that a later reprint is the
+central system's, staff see the alert for that fault, and once the printer is fixed "print
+again" prints the card, which is then decoded and its QR read."""
 
 from __future__ import annotations
 
@@ -52,13 +53,18 @@ def _is_the_card_of(printed: Image.Image, payload: dict, around: datetime) -> bo
     return False
 
 
-@pytest.mark.parametrize(("language", "loaded", "alerts"), [
-    ("zh", "ready", ["staff_printer_paper_out", "none"]),
-    ("en", "near_end", ["staff_printer_paper_out", "staff_printer_paper_low"]),
+@pytest.mark.parametrize(("state", "language", "loaded", "alerts"), [
+    ("paper_out", "zh", "ready", ["staff_printer_paper_out", "none"]),
+    ("paper_out", "en", "near_end", ["staff_printer_paper_out", "staff_printer_paper_low"]),
+    ("cover_open", "zh", "ready", ["staff_printer_cover_open", "none"]),
+    ("offline", "en", "ready", ["staff_printer_offline", "none"]),
 ])
-def test_paper_out_then_print_again(make_kiosk, api_server, tmp_path, language, loaded, alerts):
+def test_printer_fails_then_print_again(make_kiosk, api_server, tmp_path, state, language,
+                                        loaded, alerts):
+    """The player checks the words on the failed print screen (the cause, ask staff, a later
+    reprint is the province's) and screenshots it; they are kept under `tmp_path/shots`."""
     shots = tmp_path / "shots"
-    with FakeReceiptPrinter("paper_out", then=(loaded,)) as printer:
+    with FakeReceiptPrinter(state, then=(loaded,)) as printer:
         kiosk = make_kiosk(api_server, devices={"printer": printer.uri})
         with kiosk.config.open("a", encoding="utf-8") as config:  # (`display` is taken)
             config.write(f'\n[display]\nlanguage = "{language}"\n')
@@ -66,14 +72,14 @@ def test_paper_out_then_print_again(make_kiosk, api_server, tmp_path, language, 
     assert result.returncode == 0, kiosk.log_tail()
 
     names = [p.stem.split("-", 1)[1] for p in sorted(shots.glob("*.png"))]
-    assert names == ["print-paper-out", "done-after-reprint"]
+    assert names == [f"print-{state.replace('_', '-')}", "done-after-reprint"]
     for shot in shots.glob("*.png"):
         with Image.open(shot) as img:
             assert img.size == (1920, 1080)
 
     assert len(_events(kiosk, "record.saved")) == 1  # saved once, before the first attempt
     failed = _events(kiosk, "effects.failed")
-    assert [e["code"] for e in failed] == ["paper_out"]
+    assert [e["code"] for e in failed] == [state]
     assert len(_events(kiosk, "printer.login_card_printed")) == 1
     assert [e["alert"] for e in _events(kiosk, "health.printer")] == alerts
     assert printer.connections == 2 and not printer.errors
