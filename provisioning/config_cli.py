@@ -8,7 +8,6 @@ the updater last checked and why it last refused, in words.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,20 +15,14 @@ from typing import Any
 import click
 
 from kiosk.central_config import central_dir, current_bundle
-from kiosk.config import Config, ConfigError, load_config
+from kiosk.config import Config
 from kiosk.core.schedule import Expiry, expiry_state
 from kiosk.core.texts import config_update_text
-from provisioning.machine import config_option, data_dir_option, json_option, open_machine
+from provisioning.machine import config_option, data_dir_option, json_option, machine_config
 
 
 def _machine(config_path: Path | None, data_dir: Path | None) -> Config:
-    try:
-        config = load_config(config_path)
-    except ConfigError as exc:
-        raise click.ClickException(f"configuration: {exc}") from None
-    if data_dir is not None:
-        config = replace(config, data_dir=data_dir)
-    return open_machine(config)
+    return machine_config(config_path, data_dir)
 
 
 def config_report(config: Config, now: datetime | None = None) -> dict[str, Any]:

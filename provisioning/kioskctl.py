@@ -10,14 +10,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from kiosk.config import ConfigError, load_config
 from kiosk.core.texts import sync_text
 from kiosk.startup import OWNER_ONLY_UMASK, SIMULATE_ENV
 from kiosk.store import OUTBOX_STATES, open_store
@@ -27,7 +25,7 @@ from provisioning.config_cli import config_group
 from provisioning.enrol_cli import enrol
 from provisioning.idcard_cli import idcard
 from provisioning.light_cli import light
-from provisioning.machine import open_machine
+from provisioning.machine import machine_config
 from provisioning.numbers_cli import numbers
 from provisioning.photo_cli import camera, photo
 from provisioning.print_cli import a4, print_group
@@ -40,13 +38,7 @@ console = Console()
 def _config(config_path: Path | None, data_dir: Path | None, *, keys: bool = False):
     """The config in force, its data dir made owner-only; `keys`: the command loads keys, so
     development keys are refused without --simulate (provisioning.machine)."""
-    try:
-        config = load_config(config_path)
-    except ConfigError as exc:
-        raise click.ClickException(f"configuration: {exc}") from None
-    if data_dir is not None:
-        config = replace(config, data_dir=data_dir)
-    return open_machine(config, keys=keys)
+    return machine_config(config_path, data_dir, keys=keys)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -53,18 +53,25 @@ def open_machine(config: Config, *, devices: Mapping[str, str] | Iterable[str] =
     return config
 
 
-def existing_store(config_path: Path | None, data_dir: Path | None) -> KioskStore:
-    """The machine's store, for commands that read or tend it: a clear error, not a new empty
-    database, when there is none yet."""
-    from kiosk.store import open_store
-
+def machine_config(config_path: Path | None, data_dir: Path | None, *,
+                   keys: bool = False) -> Config:
+    """The config in force (`--config`, else $KIOSK_CONFIG, /etc/kiosk/kiosk.toml, built-in)
+    with `--data-dir` over it, checked by `open_machine`; a configuration error is one line."""
     try:
         config = load_config(config_path)
     except ConfigError as exc:
         raise click.ClickException(f"configuration: {exc}") from None
     if data_dir is not None:
         config = replace(config, data_dir=data_dir)
+    return open_machine(config, keys=keys)
+
+
+def existing_store(config_path: Path | None, data_dir: Path | None) -> KioskStore:
+    """The machine's store, for commands that read or tend it: a clear error, not a new empty
+    database, when there is none yet."""
+    from kiosk.store import open_store
+
+    config = machine_config(config_path, data_dir)
     if not config.database_path.exists():
         raise click.ClickException(f"no kiosk database at {config.database_path}")
-    open_machine(config)
     return open_store(config)

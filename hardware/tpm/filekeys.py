@@ -13,9 +13,9 @@ import logging
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from central_api_client.device_keys import ED25519
+from central_api_client.device_keys import Ed25519Signer
 from central_api_client.files import atomic_write
 from central_api_client.logs import LogEvent, event
 from hardware.tpm.protocol import TpmError
@@ -25,21 +25,6 @@ log = logging.getLogger(__name__)
 DEVICE_KEY_FILE = "device_ed25519.pem"
 DEVICE_PUBLIC_KEY_FILE = "device_ed25519.pub.pem"
 SECRET_SUFFIX = ".secret"  # "device_id_hash.secret", the name the hash secret always had
-
-
-class FileDeviceKey:
-    """An Ed25519 private key from a PEM file, as a `DeviceKey`."""
-
-    algorithm = ED25519
-
-    def __init__(self, key: Ed25519PrivateKey) -> None:
-        self._key = key
-
-    def sign(self, data: bytes) -> bytes:
-        return self._key.sign(data)
-
-    def public_key(self) -> Ed25519PublicKey:
-        return self._key.public_key()
 
 
 class FileSecrets:
@@ -82,7 +67,8 @@ class FileKeyStore:
     def secrets(self) -> FileSecrets:
         return self._secrets
 
-    def device_key(self, *, create: bool = False) -> FileDeviceKey:
+    def device_key(self, *, create: bool = False) -> Ed25519Signer:
+        """The development Ed25519 key from its PEM file (the contract's in-memory signer)."""
         path = self.keys_dir / DEVICE_KEY_FILE
         if path.exists():
             key = _load_private(path)
@@ -99,7 +85,7 @@ class FileKeyStore:
         if not public_path.exists():
             atomic_write(public_path, key.public_key().public_bytes(
                 serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
-        return FileDeviceKey(key)
+        return Ed25519Signer(key)
 
     def close(self) -> None:
         """Nothing is held open."""
