@@ -388,7 +388,7 @@ def test_serve_on_postgres_stores_an_upload_once_and_lists_it(
     key = config.keys_dir / seal.DEV_PROVINCE_PRIVATE_KEY_FILE
     opened = json.loads(_cli("open", sealed[1].record_id, "--key", str(key), "--db", postgres_url))
     assert opened["record_id"] == sealed[1].record_id
-    assert "SIM-0001\tdev-enrol" in _cli("devices", "list", "--db", postgres_url)
+    assert "SIM-0001\tactive\tdev-enrol" in _cli("devices", "list", "--db", postgres_url)
     assert PASSWORD not in "".join(server.lines) + table
 
 
