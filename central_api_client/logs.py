@@ -99,6 +99,10 @@ class LogEvent(StrEnum):
         "autoplay.preview_rate",
         "a scripted run measured the preview's frame rate",
     )
+    AUTOPLAY_SCREEN_TEXT = (
+        "autoplay.screen_text",
+        "a scripted run read the attract or notice screen's words (never a candidate's data)",
+    )
     AUTOPLAY_SHOT = "autoplay.shot", "a scripted run saved a screenshot"
     AUTOPLAY_TAP = "autoplay.tap", "a scripted run tapped a widget"
 

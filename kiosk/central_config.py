@@ -18,7 +18,6 @@ from pathlib import Path
 from central_api_client.config_bundle import BundleError, ConfigBundle, Text, parse_bundle
 from kiosk.config import Config, PhotoConfig
 from kiosk.core import schedule
-from kiosk.core.notices import Notice
 from kiosk.core.photo_standard import with_figures
 from kiosk.core.workflows import Workflow, WorkflowError, get_workflow
 
@@ -92,13 +91,6 @@ def start_rules(bundle: ConfigBundle | None) -> schedule.StartRules:
     )
 
 
-_NOTICES = {
-    schedule.Closed.PAUSED: Notice.SERVICE_PAUSED,
-    schedule.Closed.OUTSIDE_WINDOW: Notice.OUTSIDE_WINDOW,
-    schedule.Closed.EXPIRED: Notice.CONFIG_EXPIRED,
-}
-
-
 class CurrentBundle:
     """The bundle in force for one running kiosk, re-read when the updater replaced it."""
 
@@ -136,6 +128,8 @@ class CurrentBundle:
         return schedule.start_refusal(self.rules, self.base.session.workflow,
                                       self.base.device.county_code, now or datetime.now(UTC))
 
-    def refuse_start(self) -> Notice | None:
-        refusal = self.refusal()
-        return None if refusal is None else _NOTICES[refusal.reason]
+    def admits(self, address_code: str, now: datetime) -> bool:
+        """Whether the card's address code is in the audience of a window open now, by the
+        bundle read at the last gate (the card step asks it; the bundle is not re-read
+        mid-session)."""
+        return schedule.in_audience(self.rules, self.base.session.workflow, address_code, now)

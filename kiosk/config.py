@@ -132,6 +132,9 @@ class SessionConfig:
     notice_dwell_s: float = 20.0  # so does an error notice
     card_poll_s: float = 0.3
     card_read_retries: int = 2  # a failed read is tried again this often before "ask staff"
+    # The attract screen asks the start gate (and re-reads the central bundle) this often, so
+    # a pause or a window's end shows, and stops new sessions, within this many seconds.
+    gate_refresh_s: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -228,6 +231,8 @@ class Config:
             raise ConfigError("session.card_read_retries: must not be negative")
         if self.session.idle_timeout_s <= 0:
             raise ConfigError("session.idle_timeout_s: must be positive")
+        if not 0 < self.session.gate_refresh_s <= 60:  # the bound: a pause within a minute
+            raise ConfigError("session.gate_refresh_s: must be over 0 and at most 60")
         if bool(self.config.trust_root) != bool(self.config.repository_url):
             raise ConfigError("config: trust_root and repository_url go together")
         if self.display.multisamples not in (0, 2, 4, 8):

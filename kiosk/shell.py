@@ -23,6 +23,7 @@ from kiosk.core import events as ev
 from kiosk.core.documents import IdentityDocument
 from kiosk.core.health import DeviceHealth
 from kiosk.core.notices import Notice
+from kiosk.core.schedule import Refusal
 from kiosk.core.session import Session, SessionSettings
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ class Shell:
         watch_cards: Callable[[Callable[[CardEvent], None]], WatcherLike] | None,
         live_analysis: Callable[[], LiveAnalysisLike],
         chip_photo_decoder: Callable[[bytes], ImageLike | None] | None = None,
-        refuse_start: Callable[[], Notice | None] = lambda: None,
+        refuse_start: Callable[[], Notice | Refusal | None] = lambda: None,
         simulate: bool = False,
         sim_cards: CardSlotLike | None = None,
     ) -> None:

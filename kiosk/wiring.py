@@ -24,9 +24,10 @@ from kiosk.central_config import CurrentBundle, workflow_of
 from kiosk.config import Config
 from kiosk.core.notices import Notice
 from kiosk.core.photo_standard import PhotoStandard
+from kiosk.core.schedule import Refusal
 from kiosk.core.session import SessionSettings
 from kiosk.core.simulation import DEVICES
-from kiosk.core.steps import StepSettings
+from kiosk.core.steps import StepSettings, everyone
 from kiosk.effects import EffectRunner
 from kiosk.fonts import cjk_font_path
 from kiosk.seal import Sealer, SealError, open_machine_keys
@@ -49,10 +50,12 @@ def session_settings(config: Config, central: CurrentBundle | None = None) -> Se
     s = config.session
     return SessionSettings(
         workflow=workflow_of(config, central.bundle if central else None),
-        step=StepSettings(device_id=config.device.id, max_photo_retakes=config.photo.max_retakes),
+        step=StepSettings(device_id=config.device.id, max_photo_retakes=config.photo.max_retakes,
+                          admits=central.admits if central else everyone),
         idle_timeout_s=s.idle_timeout_s,
         done_dwell_s=s.done_dwell_s,
         notice_dwell_s=s.notice_dwell_s,
+        gate_refresh_s=s.gate_refresh_s,
     )
 
 
@@ -63,16 +66,20 @@ def check_machine(config: Config, simulate: bool) -> None:
     check_real_machine(config, "kiosk", simulate=simulate, devices=DEVICES, keys=True)
 
 
-def refuse_start(store: KioskStore, config: Config, central: CurrentBundle) -> Notice | None:
-    """Why no new candidate may begin now, asked before each one (never mid-session): the disk
-    guard (a record might not fit), then the upload freeze (records have stayed on the machine
-    for `upload.freeze_after_days`): staff must act, the notice says how; then the central
-    rules (a pause, the schedule windows, an expired bundle)."""
+def refuse_start(store: KioskStore, config: Config,
+                 central: CurrentBundle) -> Notice | Refusal | None:
+    """Why no new candidate may begin now, asked before each one (never mid-session) and by
+    the attract screen every `session.gate_refresh_s`: the disk guard (a record might not
+    fit), then the upload freeze (records have stayed on the machine for
+    `upload.freeze_after_days`): staff must act, the notice says how; then the central rules
+    (a pause, the schedule windows, an expired bundle: the bundle is re-read first), which the
+    attract screen shows in place of its invitation. Uploads are another process: no rule
+    here stops them."""
     if not store.disk_ok():
         return Notice.DISK_FULL
     if upload_frozen(store, config.upload.freeze_after_days):
         return Notice.UPLOAD_OVERDUE
-    return central.refuse_start()
+    return central.refusal()
 
 
 def build(config: Config, simulate: bool = False) -> Shell:

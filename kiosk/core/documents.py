@@ -83,6 +83,15 @@ class IdentityDocument:
     def masked_id_number(self) -> str:
         return idnumber.mask(self.id_number)
 
+    @property
+    def address_code(self) -> str:
+        """The area the number was issued for (its first 6 digits, GB 11643), which schedule
+        windows' audiences match by prefix. "" for the 2017 foreigner's card, whose number
+        names no area: a window for some areas only does not admit it (staff help instead).
+        The 2023 foreigner's card's "9..." and the permits' "81/82/83..." match no Hunan
+        prefix either, as the published staggering intends: they are not local addresses."""
+        return self.id_number[:6] if self.card_type.has_gb11643_number else ""
+
     def validate(self, today: date) -> IdentityDocument:
         """Raise the first reason this document cannot be used today; return it normalised."""
         number = self.id_number.strip().upper()

@@ -93,6 +93,8 @@ class Refusal:
     reason: Closed
     message: Message | None = None  # the admins' words for a pause
     next_opening: datetime | None = None  # outside the windows: when the next one opens
+    # ... and that day's hours from then on, for the attract screen to list after the date
+    opening_hours: tuple[tuple[time, time], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,15 @@ def next_opening(windows: Iterable[Window], now: datetime) -> datetime | None:
     return min(starts) if starts else None
 
 
+def opening_hours(windows: Iterable[Window], at: datetime) -> tuple[tuple[time, time], ...]:
+    """The daily hours, from `at` on, of every window open on `at`'s day (China time): a
+    candidate told only "opens at 08:00" would not know it closes again at noon."""
+    local = at.astimezone(CHINA_TZ)
+    day, clock = local.date(), local.time().replace(tzinfo=None)
+    return tuple(sorted({h for w in windows if w.first_day <= day <= w.last_day
+                         for h in w.hours if h[0] >= clock}))
+
+
 def start_refusal(rules: StartRules, workflow: str, area_code: str,
                   now: datetime) -> Refusal | None:
     """Why a new session of `workflow` may not start now on a machine of `area_code`, or None.
@@ -134,7 +145,9 @@ def start_refusal(rules: StartRules, workflow: str, area_code: str,
         return Refusal(Closed.EXPIRED)
     windows = rules.windows.get(workflow, ())
     if windows and not any(w.open_at(now) for w in windows):
-        return Refusal(Closed.OUTSIDE_WINDOW, next_opening=next_opening(windows, now))
+        opens = next_opening(windows, now)
+        return Refusal(Closed.OUTSIDE_WINDOW, next_opening=opens,
+                       opening_hours=opening_hours(windows, opens) if opens else ())
     return None
 
 

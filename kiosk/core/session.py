@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from kiosk.core import events as ev
 from kiosk.core.notices import Notice
+from kiosk.core.schedule import Refusal
 from kiosk.core.steps import STEPS, Outcome, SessionData, Step, StepSettings
 from kiosk.core.workflows import Workflow
 
@@ -30,6 +31,9 @@ class SessionSettings:
     idle_timeout_s: float = 90.0
     done_dwell_s: float = 10.0
     notice_dwell_s: float = 20.0
+    # How often the attract screen asks the start gate again (the central bundle may have
+    # paused, closed or reopened the kiosk since): what it shows is never older than this.
+    gate_refresh_s: float = 30.0
 
 
 def utc_now() -> datetime:
@@ -45,10 +49,13 @@ class Session:
         run_effect: Callable[[ev.Effect], None],
         now: Callable[[], datetime] = utc_now,
         monotonic: Callable[[], float] = time.monotonic,
-        refuse_start: Callable[[], Notice | None] = lambda: None,
+        refuse_start: Callable[[], Notice | Refusal | None] = lambda: None,
     ) -> None:
-        """`refuse_start()` names a reason (a notice) why no session may begin now, such as
-        a nearly full disk; it is asked before each candidate, never mid-session."""
+        """`refuse_start()` names a reason why no session may begin now: a machine's (a
+        notice, such as a nearly full disk) or the central configuration's (a `Refusal`: a
+        pause, outside the windows, an expired bundle), which the attract screen also shows
+        as `closed`. Asked before each candidate and, on the attract screen, every
+        `gate_refresh_s`; never mid-session."""
         self.settings = settings
         self._refuse_start = refuse_start
         self._run_effect = run_effect
@@ -60,6 +67,8 @@ class Session:
         self.data: SessionData | None = None
         self.notice_code: Notice | None = None
         self.last_end_reason: str | None = None
+        self.closed: Refusal | None = None  # the central configuration keeps the kiosk closed
+        self._gate_asked_at: float | None = None
         self._last_activity = monotonic()
         self._entered_at = monotonic()
 
@@ -126,9 +135,17 @@ class Session:
         self._apply(step.handle(event, data, self.settings.step, self._now()))
 
     def tick(self) -> None:
-        """Called about once a second: idle timeout, and the self-dismissing screens."""
+        """Called about once a second: idle timeout, the self-dismissing screens, and the
+        start gate again while nobody is being served."""
         idle = self._monotonic() - self._last_activity
-        if self.screen == NOTICE:
+        if self.screen == ATTRACT:
+            asked = self._gate_asked_at
+            if asked is None or self._monotonic() - asked >= self.settings.gate_refresh_s:
+                before = self.closed
+                self._ask_gate()
+                if self.closed != before:
+                    self._changed()
+        elif self.screen == NOTICE:
             if self.seconds_on_screen() >= self.settings.notice_dwell_s:
                 self._end("notice_timeout")
         elif self.screen == "done":
@@ -139,10 +156,18 @@ class Session:
 
     # -- transitions ---------------------------------------------------------------------------
 
-    def _begin(self) -> None:
+    def _ask_gate(self) -> Notice | Refusal | None:
         refusal = self._refuse_start()
+        self._gate_asked_at = self._monotonic()
+        self.closed = refusal if isinstance(refusal, Refusal) else None
+        return refusal
+
+    def _begin(self) -> None:
+        refusal = self._ask_gate()
         if refusal is not None:
-            self.notice_code = refusal
+            # Nothing is collected: the candidate reads why (a closure in its own words).
+            self.notice_code = refusal if isinstance(refusal, Notice) \
+                else Notice(refusal.reason.value)
             self.screen = NOTICE
             self._entered_at = self._monotonic()
             self._changed()
@@ -189,4 +214,5 @@ class Session:
         self.last_end_reason = reason
         self.screen = ATTRACT
         self._entered_at = self._monotonic()
+        self._ask_gate()  # the attract screen says at once whether the kiosk is open
         self._changed()

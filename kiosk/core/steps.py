@@ -7,6 +7,7 @@ slow or outside (a sequence number, saving, printing) is an effect the shell car
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import ClassVar, Literal
@@ -49,11 +50,19 @@ class SessionData:
     print_failed: str | None = None
 
 
+def everyone(address_code: str, now: datetime) -> bool:
+    """No schedule audience: every candidate is served."""
+    return True
+
+
 @dataclass(frozen=True)
 class StepSettings:
     device_id: str
     max_photo_retakes: int = 3
     web_address: str = "https://www.hneeb.cn"
+    # Whether a card's address code is in the audience of a window open now (the central
+    # schedule: `kiosk.core.schedule.in_audience` over the bundle in force).
+    admits: Callable[[str, datetime], bool] = everyone
 
 
 OutcomeKind = Literal["stay", "next", "notice", "finish"]
@@ -106,6 +115,10 @@ class CardStep(Step):
                 data.document = event.document.validate(now.astimezone(CHINA_TZ).date())
             except DocumentError as exc:
                 return notice(Notice.for_code(exc.code))
+            # Before anything is collected (no number reserved, no photo): a window of
+            # some areas only turns the others away, in words, and the session ends.
+            if not settings.admits(data.document.address_code, now):
+                return notice(Notice.NOT_IN_AUDIENCE)
             return NEXT
         # A card lifted while it was being read is not a failure: the candidate is still
         # placing it. Only a card the reader gave up on is.

@@ -11,7 +11,6 @@ import pytest
 from click.testing import CliRunner
 
 from kiosk.central_config import CurrentBundle, current_bundle
-from kiosk.core.notices import Notice
 from kiosk.core.schedule import Closed
 from kiosk.sync.config_updater import update_once
 from provisioning.kioskctl import cli as kioskctl
@@ -66,7 +65,6 @@ en = "Paused for maintenance"
 """
     admins.publish(paused, ["bob", "alice"])
     assert update_once(config).code == "ok"
-    assert gate.refuse_start() is Notice.SERVICE_PAUSED
     refusal = gate.refusal()
     assert refusal is not None and refusal.reason is Closed.PAUSED
     assert refusal.message is not None and refusal.message.en == "Paused for maintenance"

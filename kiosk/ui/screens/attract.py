@@ -1,10 +1,18 @@
-"""The resting screen: invites the next candidate, and holds no one's data."""
+"""The resting screen: invites the next candidate, and holds no one's data.
+
+While the central configuration keeps the kiosk closed (a pause, outside every window, an
+expired bundle) it says so instead of inviting, in the words `kiosk.core.closed` gives the
+session's `closed` state; the session asks the gate again every `gate_refresh_s`.
+"""
 
 from __future__ import annotations
 
 from kivy.animation import Animation
+from kivy.properties import StringProperty
 
 from kiosk.core import events as ev
+from kiosk.core.closed import closed_words
+from kiosk.core.session import Session
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.widgets import illustrations  # noqa: F401  (kv classes)
 
@@ -13,6 +21,16 @@ load_kv(__file__)
 
 class AttractScreen(KioskScreen):
     screen_name = "attract"
+    closed = StringProperty("")  # why the kiosk is closed (a notice code), "" when open
+    closed_title = StringProperty("")
+    closed_message = StringProperty("")
+
+    def show(self, session: Session) -> None:
+        if session.closed is None:
+            self.closed, self.closed_title, self.closed_message = "", "", ""
+            return
+        self.closed_title, self.closed_message = closed_words(session.closed, self.shell.language)
+        self.closed = session.closed.reason.value
 
     def on_enter(self, *args):
         art = self.ids.art

@@ -5,9 +5,9 @@ from __future__ import annotations
 from kivy.properties import StringProperty
 
 from kiosk.core import events as ev
+from kiosk.core.closed import notice_words
 from kiosk.core.notices import Notice
 from kiosk.core.session import Session
-from kiosk.core.texts import notice_text
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.widgets import illustrations  # noqa: F401  (kv class)
 
@@ -23,7 +23,7 @@ class NoticeScreen(KioskScreen):
     def show(self, session: Session) -> None:
         notice = session.notice_code or Notice.ASK_STAFF
         self.code = notice.value
-        self.title, self.message = notice_text(notice, self.shell.language)
+        self.title, self.message = notice_words(notice, session.closed, self.shell.language)
 
     def home(self) -> None:
         self.send(ev.Dismiss())
