@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from central_api_client.client import DeviceAuth, ProvincialApiClient
 from central_api_client.contract import utc_now, utc_timestamp
+from central_api_client.device_keys import DeviceSigner
 from central_api_client.heartbeat import Heartbeat
 from kiosk.seal import Sealer, load_device_key
 from tests.integration.processes import console_script, start_server
@@ -50,6 +51,7 @@ def test_fifty_kiosks_heartbeats_shown_by_kiosk_admin_fleet(tmp_path: Path) -> N
     try:
         receipt_key = server.receipt_key()
         for index, device_id in enumerate(device_ids()):
+            key: DeviceSigner | Ed25519PrivateKey
             if device_id in UPLOADERS:  # a kiosk that also uploads a record today
                 sealer = Sealer.from_keys_dir(tmp_path / device_id, device_id)
                 key = load_device_key(tmp_path / device_id)
