@@ -32,6 +32,7 @@ from central_api_client.api_errors import (
 from central_api_client.contract import is_device_id, is_record_id
 from central_api_client.device_keys import DeviceSigner, as_signer, device_public_key_bytes
 from central_api_client.enrolment import Enrolment, EnrolRequest
+from central_api_client.heartbeat import Heartbeat
 from central_api_client.receipts import Receipt, ReceiptError
 from central_api_client.records import (
     ReceivedRecord,
@@ -244,6 +245,14 @@ class ProvincialApiClient:
         if not isinstance(new, int) or isinstance(new, bool):
             raise UnexpectedResponseError("void report answer lacks a count")
         return new
+
+    def send_heartbeat(self, heartbeat: Heartbeat) -> str:
+        """Tell the province how this machine is (a signed POST); when it received it."""
+        response = self._request("POST", "/v1/heartbeat", json=heartbeat.to_wire())
+        received = _json_object(response).get("received_at")
+        if not isinstance(received, str):
+            raise UnexpectedResponseError("heartbeat answer lacks received_at")
+        return received
 
     def get_record(self, record_id: str) -> ReceivedRecord | None:
         """The server's metadata for a record, None when it does not have it."""

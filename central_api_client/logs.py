@@ -83,6 +83,7 @@ class LogEvent(StrEnum):
         "a record already held was sent again: acknowledged again",
     )
     API_RECORD_STORED = "api.record_stored", "a new record was stored durably"
+    API_HEARTBEAT = "api.heartbeat", "a device's heartbeat was kept (its latest replaces the last)"
     API_VOIDS_REPORTED = "api.voids_reported", "a device reported sequence numbers it voided"
 
     AUTOPLAY_CRASH = "autoplay.crash", "a scripted run crashed the kiosk on purpose (test drivers)"
@@ -117,6 +118,10 @@ class LogEvent(StrEnum):
     HEALTH_CAMERA_LOST = "health.camera_lost", "the camera is gone: a staff alert"
     HEALTH_READER_BACK = "health.reader_back", "the ID card reader answers again"
     HEALTH_READER_LOST = "health.reader_lost", "the ID card reader stopped answering: a staff alert"
+    HEALTH_NOT_SAVED = (
+        "health.not_saved",
+        "the devices' health could not be kept for the heartbeat (next change tries again)",
+    )
     HEALTH_PRINTER = "health.printer", "the printer's staff alert changed (alert=none: well)"
 
     IDCARD_ADAPTER_ERROR = "idcard.adapter_error", "the reader adapter raised an unexpected error"
@@ -216,6 +221,11 @@ class LogEvent(StrEnum):
         "uploader.config_error",
         "the uploader cannot read the machine's configuration",
     )
+    UPLOADER_HEARTBEAT_FAILED = (
+        "uploader.heartbeat_failed",
+        "a heartbeat to the province failed (`error_type`); uploads go on, it is sent again later",
+    )
+    UPLOADER_HEARTBEAT_SENT = "uploader.heartbeat_sent", "a heartbeat reached the province"
     UPLOADER_DRAIN_FAILED = "uploader.drain_failed", "a drain failed unexpectedly"
     UPLOADER_DRAINED = "uploader.drained", "a drain finished"
     UPLOADER_NOT_CONFIGURED = (

@@ -115,6 +115,8 @@ class UploadConfig:
     # No new session once no upload has succeeded (and nothing was exported) for this many
     # days (kiosk/core/freeze.py); 0 turns the freeze off.
     freeze_after_days: float = 3.0
+    # A signed heartbeat to the province this often (`kiosk.sync.heartbeat`); 0 sends none.
+    heartbeat_s: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -225,6 +227,8 @@ class Config:
             raise ConfigError("upload.records_per_request: must be 1-32")
         if u.freeze_after_days < 0:
             raise ConfigError("upload.freeze_after_days: must not be negative (0 turns it off)")
+        if u.heartbeat_s != 0 and not 10 <= u.heartbeat_s <= 86400:
+            raise ConfigError("upload.heartbeat_s: 10 to 86400 seconds (0 sends none)")
         if self.storage.retention_days < 0 or self.storage.min_free_mb < 0:
             raise ConfigError("storage: retention_days and min_free_mb must not be negative")
         if self.session.card_read_retries < 0:

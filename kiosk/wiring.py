@@ -34,7 +34,7 @@ from kiosk.seal import Sealer, SealError, open_machine_keys
 from kiosk.shell import CardSlotLike, Shell
 from kiosk.startup import check_real_machine
 from kiosk.store import KioskStore, open_kiosk_store
-from kiosk.sync.status import start_freeze_clock, upload_frozen
+from kiosk.sync.status import record_health, start_freeze_clock, upload_frozen
 from kiosk.visits import IdHasher
 
 if TYPE_CHECKING:
@@ -130,7 +130,7 @@ def build(config: Config, simulate: bool = False) -> Shell:
             analysers[standard] = FaceAnalyser(standard, config.photo.detector_model)
         return LiveAnalysis(camera, analysers[standard])
 
-    return Shell(
+    shell = Shell(
         config,
         session_settings(config, central),
         runner,
@@ -145,6 +145,24 @@ def build(config: Config, simulate: bool = False) -> Shell:
         simulate=simulate,
         sim_cards=_sim_card_slot(config) if simulate else None,
     )
+    keep_health(shell, store)
+    return shell
+
+
+def keep_health(shell: Shell, store: KioskStore) -> None:
+    """Keep the devices' health in the database whenever the staff alert may have changed (and
+    once now), so the uploader's heartbeat tells the province: the UI process has no network.
+    A write that fails (the database busy past its timeout) is logged and tried at the next
+    change; it never reaches the candidate's screen."""
+    def save() -> None:
+        try:
+            record_health(store, shell.health.parts())
+        except Exception as exc:  # noqa: BLE001 - a heartbeat's detail, not worth a screen
+            event(log, LogEvent.HEALTH_NOT_SAVED, level=logging.WARNING,
+                  error_type=type(exc).__name__)
+
+    shell.on_health(save)
+    save()
 
 
 def _sim_card_slot(config: Config) -> CardSlotLike:

@@ -25,6 +25,7 @@ from central_api_client.contract import (
     MAX_STATUS_BODY_BYTES,
 )
 from central_api_client.enrolment import EnrolRequest
+from central_api_client.heartbeat import MAX_HEARTBEAT_BODY_BYTES
 from central_api_client.signing import MAX_CLOCK_SKEW_S
 from central_api_client.voids import MAX_VOIDS_BODY_BYTES
 from provincial_api.auth import Authenticator
@@ -33,7 +34,13 @@ from provincial_api.enrol_routes import router as enrol_router
 from provincial_api.enrolment import EnrolSettings
 from provincial_api.errors import install_error_handlers
 from provincial_api.middleware import BodyLimitMiddleware
-from provincial_api.models import BatchUpload, RecordUpload, StatusQuery, VoidReport
+from provincial_api.models import (
+    BatchUpload,
+    HeartbeatReport,
+    RecordUpload,
+    StatusQuery,
+    VoidReport,
+)
 from provincial_api.ranges import CountyPools
 from provincial_api.receipt_signer import DEFAULT_SERVER_ID, ReceiptSigner
 from provincial_api.routes import API_VERSION, router
@@ -65,6 +72,7 @@ BODY_LIMITS = {
     ":batch": MAX_BATCH_BODY_BYTES,
     ":status": MAX_STATUS_BODY_BYTES,
     ":void": MAX_VOIDS_BODY_BYTES,
+    "/v1/heartbeat": MAX_HEARTBEAT_BODY_BYTES,
     "/v1/records/": MAX_BODY_BYTES,
     "/v1/enrol": MAX_ENROL_BODY_BYTES,
 }
@@ -123,7 +131,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         document = get_openapi(title=app.title, version=app.version,
                                description=app.description, routes=app.routes)
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
-        for model in (RecordUpload, BatchUpload, StatusQuery, VoidReport):
+        for model in (RecordUpload, BatchUpload, StatusQuery, VoidReport, HeartbeatReport):
             schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
             schemas.update(schema.pop("$defs", {}))
             schemas[model.__name__] = schema

@@ -16,6 +16,7 @@ from urllib.parse import unquote
 if TYPE_CHECKING:  # the adapters are imported when opened: `provincial-api --help` stays quick
     from provincial_api.domain import Registry, Store
     from provincial_api.enrolment import EnrolmentBook
+    from provincial_api.fleet_reads import FleetReads
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 MASK = "***"
@@ -89,6 +90,18 @@ def open_enrolments(db: Db) -> EnrolmentBook:
     from provincial_api.pg_db import Pool
 
     return PgEnrolments(Pool(str(db)))
+
+
+def open_fleet_reads(db: Db) -> FleetReads:
+    """A read-only view of the fleet (`kiosk-admin fleet`): never creates or changes anything."""
+    path = sqlite_path(db)
+    if path is not None:
+        from provincial_api.fleet_reads import SqliteFleetReads
+
+        return SqliteFleetReads(path)
+    from provincial_api.fleet_reads import PgFleetReads
+
+    return PgFleetReads(str(db))
 
 
 def describe(db: Db) -> str:

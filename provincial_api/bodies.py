@@ -21,6 +21,7 @@ from central_api_client.contract import (
     RECORD_ID_PATTERN,
     is_device_id,
 )
+from central_api_client.heartbeat import Heartbeat, HeartbeatFormatError, parse_heartbeat
 from central_api_client.records import RecordFormatError, SealedRecord
 from central_api_client.voids import VoidedNumber, VoidsFormatError, parse_voids_body
 from provincial_api.errors import ApiProblem
@@ -75,6 +76,14 @@ def voided_numbers(body: bytes) -> list[VoidedNumber]:
     try:
         return parse_voids_body(json_object(body))
     except VoidsFormatError as exc:
+        raise ApiProblem(422, "invalid_request", str(exc)) from None
+
+
+def heartbeat(body: bytes) -> Heartbeat:
+    """A device's heartbeat, read by the contract's parser."""
+    try:
+        return parse_heartbeat(json_object(body))
+    except HeartbeatFormatError as exc:
         raise ApiProblem(422, "invalid_request", str(exc)) from None
 
 

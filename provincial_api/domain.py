@@ -14,6 +14,7 @@ durable before it is acknowledged, and a nonce is accepted once per device.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Protocol
@@ -24,6 +25,7 @@ from central_api_client.device_keys import (
     device_public_key_bytes,
     load_device_public_key,
 )
+from central_api_client.heartbeat import Heartbeat, parse_heartbeat
 from central_api_client.records import ReceivedRecord, SealedRecord
 from central_api_client.voids import VoidedNumber
 
@@ -32,6 +34,8 @@ __all__ = [
     "ConflictError",
     "Device",
     "DeviceExistsError",
+    "Heartbeat",
+    "HeartbeatSeen",
     "Put",
     "ReceivedRecord",
     "Registry",
@@ -119,6 +123,31 @@ class VoidSeen:
 
 
 VOID_COLUMNS = ", ".join(f.name for f in fields(VoidSeen))
+
+
+@dataclass(frozen=True)
+class HeartbeatSeen:
+    """A device's latest heartbeat and when the province received it (its own clock: the
+    device's `sent_at` says when it was sent, `received_at` is what "last seen" means)."""
+
+    device_id: str
+    heartbeat: Heartbeat
+    received_at: str
+
+
+# How both backends keep a heartbeat: the wire JSON as text, beside the times it is ordered by.
+HEARTBEAT_COLUMNS = "device_id, body, received_at"
+
+
+def heartbeat_json(heartbeat: Heartbeat) -> str:
+    """The heartbeat as stored: canonical JSON of its wire form."""
+    return json.dumps(heartbeat.to_wire(), sort_keys=True, separators=(",", ":"))
+
+
+def heartbeat_seen(row: Sequence[Any]) -> HeartbeatSeen:
+    """A `SELECT {HEARTBEAT_COLUMNS}` row, parsed again by the contract (it was on the way in)."""
+    device_id, body, received_at = row
+    return HeartbeatSeen(device_id, parse_heartbeat(json.loads(body)), received_at)
 
 
 def audit_head_problem(seen: AuditHeadSeen | None, count: int, head: str,
@@ -216,6 +245,15 @@ class Registry(Protocol):
 
     def voids(self, device_id: str | None = None) -> list[VoidSeen]:
         """Voided numbers as reported, by device then number (one device's, or all)."""
+        ...
+
+    def note_heartbeat(self, device_id: str, heartbeat: Heartbeat, received_at: str) -> None:
+        """Keep a device's heartbeat as its latest, unless one sent later is kept already (a
+        request overtaken on the way never hides a newer state)."""
+        ...
+
+    def heartbeats(self) -> dict[str, HeartbeatSeen]:
+        """The latest heartbeat of each device that sent one."""
         ...
 
     def close(self) -> None: ...

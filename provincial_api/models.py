@@ -21,6 +21,17 @@ from central_api_client.contract import (
     RECORD_ID_PATTERN,
     SHA256_PATTERN,
 )
+from central_api_client.heartbeat import (
+    APP_VERSION_PATTERN,
+    AUDIT_HEAD_PATTERN,
+    HEALTH_CODE_PATTERN,
+    MAX_AGE_S,
+    MAX_CONFIG_VERSION,
+    MAX_DISK_FREE_MB,
+    MAX_HARDWARE_PARTS,
+    MAX_QUEUE_DEPTH,
+    PART_PATTERN,
+)
 from central_api_client.receipts import SERVER_ID_PATTERN, Receipt
 from central_api_client.records import (
     ReceivedRecord,
@@ -165,6 +176,30 @@ class VoidReport(BaseModel):
 class VoidResult(BaseModel):
     received: int = Field(description="numbers in the report")
     new: int = Field(description="numbers not reported before")
+
+
+class HeartbeatReport(BaseModel):
+    """How the signing device is (`central_api_client.heartbeat`, whose parser judges the
+    body): never anything about a candidate."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    config_version: int | None = Field(ge=1, le=MAX_CONFIG_VERSION,
+                                       description="the signed bundle in force; null: none")
+    app_version: str = Field(pattern=APP_VERSION_PATTERN)
+    queue_depth: int = Field(ge=0, le=MAX_QUEUE_DEPTH, description="records not acknowledged")
+    oldest_unacknowledged_s: int | None = Field(
+        ge=0, le=MAX_AGE_S, description="age of the oldest of them; null exactly when none")
+    hardware: dict[Annotated[str, Field(pattern=PART_PATTERN)],
+                   Annotated[str, Field(pattern=HEALTH_CODE_PATTERN)]] = Field(
+        max_length=MAX_HARDWARE_PARTS, description='part -> "ok" or its fault code')
+    audit_head: str = Field(pattern=AUDIT_HEAD_PATTERN, description="COUNT:SHA256")
+    disk_free_mb: int = Field(ge=0, le=MAX_DISK_FREE_MB)
+    sent_at: str = Field(pattern=TIMESTAMP_PATTERN)
+
+
+class HeartbeatResult(BaseModel):
+    received_at: str = Field(description="when the province received it (its clock)")
 
 
 class StatusItem(BaseModel):

@@ -59,6 +59,13 @@ _SCHEMA = (
         seen_at TEXT NOT NULL,
         problem TEXT
     )""",
+    # Each device's latest heartbeat (the wire JSON), replaced by one sent later.
+    """CREATE TABLE IF NOT EXISTS heartbeats (
+        device_id TEXT COLLATE "C" PRIMARY KEY,
+        sent_at TEXT COLLATE "C" NOT NULL,
+        body TEXT NOT NULL,
+        received_at TEXT COLLATE "C" NOT NULL
+    )""",
     # Numbers a device reported it voided: each (device, number) once, whatever the repeats.
     """CREATE TABLE IF NOT EXISTS voided_numbers (
         device_id TEXT COLLATE "C" NOT NULL,

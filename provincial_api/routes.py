@@ -25,6 +25,8 @@ from provincial_api.models import (
     BatchUpload,
     DeviceRecords,
     Health,
+    HeartbeatReport,
+    HeartbeatResult,
     RecordMetadata,
     RecordUpload,
     StatusItem,
@@ -169,6 +171,25 @@ def report_voided_numbers(signed: SignedRequest, request: Request) -> VoidResult
     event(log, LogEvent.API_VOIDS_REPORTED, device_id=signed.device.device_id,
           count=len(voids), new=new)
     return VoidResult(received=len(voids), new=new)
+
+
+@router.post(
+    "/v1/heartbeat",
+    operation_id="report_heartbeat",
+    response_model=HeartbeatResult,
+    responses=SIGNED_ROUTE_ERRORS,
+    openapi_extra=_body(HeartbeatReport),
+)
+def report_heartbeat(signed: SignedRequest, request: Request) -> HeartbeatResult:
+    """How the signing device is: kept as its latest (with the time received), for the
+    central admins' `kiosk-admin fleet`. A heartbeat sent before the one kept changes nothing."""
+    heartbeat = bodies.heartbeat(signed.body)
+    received_at = utc_now()
+    registry = request.app.state.authenticator.registry
+    registry.note_heartbeat(signed.device.device_id, heartbeat, received_at)
+    event(log, LogEvent.API_HEARTBEAT, device_id=signed.device.device_id,
+          queue_depth=heartbeat.queue_depth, faults=len(heartbeat.faults))
+    return HeartbeatResult(received_at=received_at)
 
 
 @router.get(

@@ -52,6 +52,12 @@ CREATE TABLE IF NOT EXISTS voided_numbers (
     received_at TEXT NOT NULL,
     PRIMARY KEY (device_id, number)
 );
+CREATE TABLE IF NOT EXISTS heartbeats (
+    device_id TEXT PRIMARY KEY,
+    sent_at TEXT NOT NULL,
+    body TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS audit_heads (
     device_id TEXT PRIMARY KEY,
     count INTEGER NOT NULL,

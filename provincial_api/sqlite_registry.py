@@ -16,14 +16,19 @@ from pathlib import Path
 
 from provincial_api.domain import (
     AUDIT_HEAD_COLUMNS,
+    HEARTBEAT_COLUMNS,
     VOID_COLUMNS,
     AuditHeadSeen,
     Device,
     DeviceExistsError,
+    Heartbeat,
+    HeartbeatSeen,
     VoidedNumber,
     VoidSeen,
     audit_head_problem,
     canonical_device_key,
+    heartbeat_json,
+    heartbeat_seen,
 )
 from provincial_api.sqlite_db import (
     NONCE_SCHEMA,
@@ -159,6 +164,20 @@ class SqliteRegistry:
             rows = conn.execute(f"SELECT {VOID_COLUMNS} FROM voided_numbers {where}"
                                 " ORDER BY device_id, number", params).fetchall()
         return [VoidSeen(*row) for row in rows]
+
+    def note_heartbeat(self, device_id: str, heartbeat: Heartbeat, received_at: str) -> None:
+        with sqlite_connection(self.path) as conn:
+            conn.execute(
+                "INSERT INTO heartbeats (device_id, sent_at, body, received_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET"
+                " sent_at = excluded.sent_at, body = excluded.body,"
+                " received_at = excluded.received_at WHERE excluded.sent_at >= heartbeats.sent_at",
+                (device_id, heartbeat.sent_at, heartbeat_json(heartbeat), received_at))
+
+    def heartbeats(self) -> dict[str, HeartbeatSeen]:
+        with sqlite_connection(self.path) as conn:
+            rows = conn.execute(f"SELECT {HEARTBEAT_COLUMNS} FROM heartbeats").fetchall()
+        return {row[0]: heartbeat_seen(row) for row in rows}
 
 
 def _device(row: tuple[str, bytes, str, str, int]) -> Device:

@@ -40,6 +40,19 @@ _PRINTER_ALERTS = {
     "offline": Alert.PRINTER_OFFLINE,
 }
 _PRINTER_ALERTS_ALL = (*_PRINTER_ALERTS.values(), Alert.PRINTER_PAPER_LOW)
+# Each alert as (part, fault code): what a heartbeat tells the province of a device, most urgent
+# first so a part with two faults reports the worse one.
+PART_FAULTS: dict[Alert, tuple[str, str]] = {
+    Alert.READER_LOST: ("reader", "lost"),
+    Alert.CAMERA_LOST: ("camera", "lost"),
+    Alert.PRINTER_PAPER_OUT: ("printer", "paper_out"),
+    Alert.PRINTER_COVER_OPEN: ("printer", "cover_open"),
+    Alert.PRINTER_OFFLINE: ("printer", "offline"),
+    Alert.A4_PRINTER_FAULT: ("a4_printer", "fault"),
+    Alert.LIGHT_FAULT: ("light", "fault"),
+    Alert.PRINTER_PAPER_LOW: ("printer", "paper_low"),
+}
+PARTS = ("reader", "camera", "printer", "a4_printer", "light")
 
 
 class DeviceHealth:
@@ -77,6 +90,16 @@ class DeviceHealth:
 
     def light(self, faulty: bool) -> bool:
         return self._set(Alert.LIGHT_FAULT, faulty)
+
+    def parts(self) -> dict[str, str]:
+        """Every part as "ok" or its worst fault code: what the kiosk records for the
+        uploader's heartbeat (central admins see a printer out of paper without a call)."""
+        parts = dict.fromkeys(PARTS, "ok")
+        for alert in _PRIORITY:
+            part, code = PART_FAULTS[alert]
+            if alert in self._faults and parts[part] == "ok":
+                parts[part] = code
+        return parts
 
     @property
     def printer_alert(self) -> Alert | None:

@@ -27,6 +27,12 @@ EXPORT_KEY = "sync.last_export_at"
 # When this machine started counting towards the upload freeze, for one that has neither
 # uploaded nor exported yet (set once, by the kiosk's first start).
 FREEZE_SINCE_KEY = "sync.freeze_counting_since"
+# The devices' health as the kiosk (the UI process) last saw it: part -> "ok" or a fault code,
+# written when it changes; the uploader's heartbeat reads it (the processes share only the
+# database).
+HEALTH_KEY = "health.parts"
+# When the uploader last sent a heartbeat the province accepted (for `kioskctl` and support).
+HEARTBEAT_KEY = "sync.last_heartbeat_at"
 
 
 
@@ -144,3 +150,17 @@ def upload_frozen(store: KioskStore, freeze_after_days: float,
         last_export=_moment(store.settings.get(EXPORT_KEY)),
         counting_since=since or now,
     )
+
+
+def record_health(store: KioskStore, parts: dict[str, str]) -> None:
+    """The kiosk's device health, for the heartbeat: a small upsert, only on a change."""
+    store.settings.set(HEALTH_KEY, dict(parts))
+
+
+def read_health(store: KioskStore) -> dict[str, str]:
+    """What `record_health` kept; empty when the kiosk never ran on this database (or the value
+    is not the map it should be: the heartbeat then says nothing rather than something wrong)."""
+    value = store.settings.get(HEALTH_KEY)
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): str(v) for k, v in value.items()}

@@ -42,6 +42,7 @@ from kiosk.store import KioskStore, open_store
 from kiosk.sync import status
 from kiosk.sync.backoff import BACKOFF_CAP_S, next_delay
 from kiosk.sync.drain import UploadReport, drain_once
+from kiosk.sync.heartbeat import Heartbeats, heartbeats_for
 from kiosk.sync.voids import report_voids
 
 log = logging.getLogger("kiosk.uploader")
@@ -59,9 +60,11 @@ class Uploader:
     def __init__(self, store: KioskStore, client: ProvincialApiClient, interval_s: float,
                  batch_size: int, *, concurrency: int = 4, max_backoff_s: float = BACKOFF_CAP_S,
                  retention_s: float | None = None, records_per_request: int = 1,
-                 notifier: ServiceNotifier | None = None) -> None:
+                 notifier: ServiceNotifier | None = None,
+                 heartbeats: Heartbeats | None = None) -> None:
         """`notifier`: systemd's watchdog (kiosk-uploader.service), told the loop is alive
-        after every drain and during every wait (`_wait`)."""
+        after every drain and during every wait (`_wait`). `heartbeats`: the province is told
+        how this machine is, every `upload.heartbeat_s` (`kiosk.sync.heartbeat`)."""
         self.store = store
         self.client = client
         self.interval_s = interval_s
@@ -70,6 +73,7 @@ class Uploader:
         self.max_backoff_s = max_backoff_s
         self.retention_s = retention_s
         self.records_per_request = records_per_request
+        self.heartbeats = heartbeats
         self.stopping = threading.Event()
         self._last_purge = 0.0
         self.notifier = notifier or ServiceNotifier.off()
@@ -106,7 +110,7 @@ class Uploader:
                 event(log, LogEvent.UPLOADER_DRAIN_FAILED, level=logging.ERROR,
                       error_type=type(exc).__name__)
                 report = UploadReport(transient_error=type(exc).__name__)
-            told_to_wait = after_drain(self.store, self.client, report)
+            told_to_wait = after_drain(self.store, self.client, report, self.heartbeats)
             if told_to_wait is not None:
                 report.retry_after_s = told_to_wait
             if report.transient_error is None and told_to_wait is None:
@@ -145,12 +149,13 @@ class Uploader:
             event(log, LogEvent.UPLOADER_PURGED, count=purged)
 
 
-def after_drain(store: KioskStore, client: ProvincialApiClient,
-                report: UploadReport) -> float | None:
+def after_drain(store: KioskStore, client: ProvincialApiClient, report: UploadReport,
+                heartbeats: Heartbeats | None = None) -> float | None:
     """The requests that follow a drain that went well: the voided sequence numbers not yet
-    reported (`kiosk.sync.voids`), then the audit chain's head. Not after a drain the server
-    cut short: its Retry-After and the back-off hold for these too. Returns the server's
-    Retry-After when one of them was told to wait, so the loop obeys it as after a drain."""
+    reported (`kiosk.sync.voids`), the audit chain's head, then the heartbeat when one is due.
+    Not after a drain the server cut short: its Retry-After and the back-off hold for these
+    too. Returns the server's Retry-After when one of them was told to wait, so the loop obeys
+    it as after a drain (and sends nothing more now)."""
     if report.transient_error is not None:
         return None
     try:
@@ -161,7 +166,7 @@ def after_drain(store: KioskStore, client: ProvincialApiClient,
               error_type=type(exc).__name__)
         if isinstance(exc, ServerError) and exc.retry_after_s is not None:
             return exc.retry_after_s
-    return None
+    return heartbeats.beat_if_due() if heartbeats is not None else None
 
 
 def report_audit_head(client: ProvincialApiClient, report: UploadReport) -> None:
@@ -238,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.once:
             report = drain_once(store, client, u.batch_size, concurrency=u.concurrency,
                                 records_per_request=u.records_per_request)
-            after_drain(store, client, report)
+            after_drain(store, client, report, heartbeats_for(store, client, config))
             event(log, LogEvent.UPLOADER_DRAINED, acknowledged=len(report.acknowledged),
                   rejected=len(report.rejected), transient_error=report.transient_error,
                   counts=store.outbox.counts_by_state())
@@ -246,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
         uploader = Uploader(store, client, u.interval_s, u.batch_size, concurrency=u.concurrency,
                             max_backoff_s=u.max_backoff_s,
                             retention_s=config.storage.retention_days * 86400,
-                            records_per_request=u.records_per_request, notifier=notifier)
+                            records_per_request=u.records_per_request, notifier=notifier,
+                            heartbeats=heartbeats_for(store, client, config))
 
         def on_signal(signum: int, frame: FrameType | None) -> None:
             event(log, LogEvent.UPLOADER_STOPPING, signal=signal.Signals(signum).name)

@@ -1,4 +1,4 @@
-"""`kiosk-admin`: the central admins' command, composed of its groups (keys, repo, config)."""
+"""`kiosk-admin`: the central admins' command, its groups (keys, repo, config) and `fleet`."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import os
 
 import click
 
+from provisioning.admin.fleet import fleet
 from provisioning.admin.keys import keys
 from provisioning.admin.publish import config
 from provisioning.admin.repo_cli import repo
@@ -13,13 +14,15 @@ from provisioning.admin.repo_cli import repo
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
-    """Central admins: signing keys, the configuration repository, publishing bundles."""
+    """Central admins: signing keys, the configuration repository, publishing bundles, and
+    the fleet's heartbeats."""
     os.umask(0o022)  # the repository's metadata is served: readable; private keys set 0600
 
 
 cli.add_command(keys)
 cli.add_command(repo)
 cli.add_command(config)
+cli.add_command(fleet)
 
 if __name__ == "__main__":
     cli()

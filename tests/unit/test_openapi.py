@@ -25,4 +25,5 @@ def test_contract_names_its_operations() -> None:
         op["operationId"] for path in committed["paths"].values() for op in path.values()
     }
     assert operations == {"put_record", "put_records", "record_status", "get_record",
-                          "device_records", "report_voided_numbers", "health", "enrol"}
+                          "device_records", "report_voided_numbers", "report_heartbeat", "health",
+                          "enrol"}
