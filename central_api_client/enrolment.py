@@ -21,7 +21,7 @@ import hashlib
 import json
 import re
 import secrets
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Literal, Self
 
 from cryptography.exceptions import InvalidSignature
@@ -136,7 +136,7 @@ class EnrolRequest:
     where its private half lives: `tpm` (with `tpm_evidence`, an attestation when the TPM
     work provides one) or `file` (accepted only by a server started for development)."""
 
-    token: str
+    token: str = field(repr=False)  # the secret: never in a repr, a log line or a traceback
     device_public_key: str
     key_storage: KeyStorage
     tpm_evidence: str | None = None

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -185,7 +187,12 @@ def report_heartbeat(signed: SignedRequest, request: Request) -> HeartbeatResult
     central admins' `kiosk-admin fleet`. A heartbeat sent before the one kept changes nothing."""
     heartbeat = bodies.heartbeat(signed.body)
     received_at = utc_now()
-    registry = request.app.state.authenticator.registry
+    authenticator = request.app.state.authenticator
+    sent = datetime.fromisoformat(heartbeat.sent_at).timestamp()
+    if abs(sent - time.time()) > authenticator.max_skew_s:
+        # Kept as the latest by its sent_at: one dated ahead would hide every later one.
+        raise ApiProblem(422, "invalid_request", "sent_at is too far from the server's clock")
+    registry = authenticator.registry
     registry.note_heartbeat(signed.device.device_id, heartbeat, received_at)
     event(log, LogEvent.API_HEARTBEAT, device_id=signed.device.device_id,
           queue_depth=heartbeat.queue_depth, faults=len(heartbeat.faults))

@@ -1,9 +1,9 @@
 """`kioskctl numbers void`: staff's way to void sequence numbers reserved by sessions that
 never finished (`kiosk.store.numbers`), without restarting the kiosk.
 
-A number younger than `--older-than` minutes is spared: it may belong to the candidate at the
-screen right now (a session lives at most a few idle timeouts). The province hears of the voided
-numbers with the uploader's next drain.
+The number of the newest session is always spared (it may belong to the candidate at the
+screen, however slow), and so is any reserved less than `--older-than` minutes ago. The
+province hears of the voided numbers with the uploader's next drain.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def numbers_void(older_than_min: float, config_path: Path | None, data_dir: Path
     """Void numbers reserved by sessions that never finished; they are never handed out again
     and the province is told with the next upload."""
     with existing_store(config_path, data_dir) as store:
-        voided = store.numbers.void_abandoned(older_than_min * 60)
+        voided = store.numbers.void_abandoned(older_than_min * 60, spare_live=True)
         usage = store.numbers.usage()
         waiting = len(store.numbers.unreported_voids())
     report = {"voided_now": voided, "void": usage["void"], "reserved": usage["reserved"],

@@ -106,16 +106,26 @@ class SequenceNumbers:
         [row] = self._conn.read(_HIGHEST_IN_RANGE, (county_code, first, last))
         return sequence.remaining(first, last, row["highest"])
 
-    def void_abandoned(self, older_than_s: float = 0.0) -> int:
-        """Void every number still only reserved, reserved at least `older_than_s` ago (0:
-        all of them, as at the kiosk's start); one audit entry with the count (the numbers
-        themselves are candidates' login names, not the audit's business). How many."""
+    def void_abandoned(self, older_than_s: float = 0.0, *, spare_live: bool = False) -> int:
+        """Void every number still only reserved (0: all of them, whatever their times say,
+        as at the kiosk's start when no session can hold one); else those reserved at least
+        `older_than_s` ago. `spare_live` (staff, while the kiosk runs): never the newest
+        session's number, which a slow candidate may still commit. One audit entry with the
+        count (the numbers are candidates' login names, not the audit's business). How many."""
         now = time.time()
-        cutoff = _iso(now - older_than_s)
+        where, params = "state = 'reserved'", [_iso(now)]
+        if older_than_s > 0:
+            where += " AND reserved_at <= ?"
+            params.append(_iso(now - older_than_s))
         with self._conn.write() as conn:
-            count = conn.execute(
-                "UPDATE sequence_numbers SET state = 'void', voided_at = ?"
-                " WHERE state = 'reserved' AND reserved_at <= ?", (_iso(now), cutoff)).rowcount
+            if spare_live:
+                newest = conn.execute("SELECT session_id FROM sequence_numbers"
+                                      " ORDER BY rowid DESC LIMIT 1").fetchone()
+                if newest is not None:
+                    where += " AND session_id != ?"
+                    params.append(newest[0])
+            count = conn.execute(f"UPDATE sequence_numbers SET state = 'void', voided_at = ?"
+                                 f" WHERE {where}", params).rowcount
             if count:
                 self._audit.append_in(conn, "numbers.voided", count=count)
         return count

@@ -101,7 +101,8 @@ def drain_once(
     with ThreadPoolExecutor(max_workers=max(1, concurrency),
                             thread_name_prefix="upload") as pool:
         while True:
-            more = report.transient_error is None and not (stop is not None and stop.is_set())
+            more = report.transient_error is None and not halt.is_set() \
+                and not (stop is not None and stop.is_set())
             if more and len(in_flight) < depth:
                 batch = store.outbox.queued(batch_size, after_seq=after_seq)
                 if batch:

@@ -158,14 +158,17 @@ def after_drain(store: KioskStore, client: ProvincialApiClient, report: UploadRe
     it as after a drain (and sends nothing more now)."""
     if report.transient_error is not None:
         return None
-    try:
-        report_voids(store, client)
-        report_audit_head(client, report)
-    except (ApiError, ValueError) as exc:  # both wait for the next drain
-        event(log, LogEvent.UPLOADER_AFTER_DRAIN_FAILED, level=logging.WARNING,
-              error_type=type(exc).__name__)
-        if isinstance(exc, ServerError) and exc.retry_after_s is not None:
-            return exc.retry_after_s
+    # Each on its own: a void report the server keeps refusing must not silence the audit
+    # head; a Retry-After stops the rest at once.
+    for request in (lambda: report_voids(store, client),
+                    lambda: report_audit_head(client, report)):
+        try:
+            request()
+        except (ApiError, ValueError) as exc:  # it waits for the next drain
+            event(log, LogEvent.UPLOADER_AFTER_DRAIN_FAILED, level=logging.WARNING,
+                  error_type=type(exc).__name__)
+            if isinstance(exc, ServerError) and exc.retry_after_s is not None:
+                return exc.retry_after_s
     return heartbeats.beat_if_due() if heartbeats is not None else None
 
 

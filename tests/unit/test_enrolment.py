@@ -173,6 +173,8 @@ def test_two_devices_of_a_county_get_ranges_apart(db: Path) -> None:
 def test_the_token_text_never_shows_its_secret_in_repr() -> None:
     token = EnrolmentToken.new(RECEIPT.public_key())
     assert token.secret not in repr(token)
+    request = EnrolRequest(token.text(), "PEM", "tpm")
+    assert token.secret not in repr(request) and token.secret not in str(request)
     assert EnrolmentToken.parse(f"  {token.text()}\n") == token
     with pytest.raises(EnrolmentError):
         EnrolmentToken.parse(token.text()[:-1])

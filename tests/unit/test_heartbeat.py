@@ -238,3 +238,18 @@ def test_the_registry_keeps_the_latest_sent_per_machine(tmp_path):
     assert seen["HN-4301-0001"].received_at == "2026-03-01T08:05:01.000Z"
     assert seen["HN-4301-0002"].heartbeat == beat()
     registry.close()
+
+
+def test_a_heartbeat_dated_ahead_is_refused_and_cannot_hide_later_ones(server, tmp_path):
+    """Kept by its sent_at, one dated a day ahead would make every honest one look older."""
+    from datetime import UTC, datetime, timedelta
+
+    from central_api_client.contract import utc_timestamp
+
+    client = _client(server, tmp_path)
+    ahead = beat(sent_at=utc_timestamp(datetime.now(UTC) + timedelta(days=1)))
+    response = client._http.request(
+        "POST", "/v1/heartbeat", content=json.dumps(ahead.to_wire()).encode(),
+        headers={"content-type": "application/json"}, auth=client.auth)
+    assert response.status_code == 422 and "sent_at" in response.json()["reason"]
+    assert "SIM-0001" not in server.app.state.authenticator.registry.heartbeats()

@@ -76,7 +76,9 @@ def test_kioskctl_numbers_void_voids_old_reservations(tmp_path, monkeypatch):
     assert json.loads(kept.output)["voided_now"] == 0  # both younger than 30 min
     done = runner.invoke(cli, ["--simulate", "numbers", "void", "--older-than", "0",
                                "--config", str(config)])
-    assert done.exit_code == 0 and "voided 2 number(s)" in done.output
+    # The newest session's number is spared: its candidate may be at the screen.
+    assert done.exit_code == 0 and "voided 1 number(s)" in done.output
+    assert "1 still reserved" in done.output
     missing = runner.invoke(cli, ["--simulate", "numbers", "void", "--data-dir",
                                   str(tmp_path / "nowhere")])
     assert missing.exit_code == 1 and "no kiosk database" in missing.output
@@ -187,3 +189,47 @@ def test_the_report_parser_takes_any_json_without_crashing(data):
     except VoidsFormatError:
         return
     assert voids and all(len(v.number) == 8 for v in voids)
+
+
+def test_staff_voiding_spares_the_number_of_the_session_at_the_screen(tmp_path):
+    """However old it is (a slow candidate) and whatever `--older-than` says, the number the
+    newest session reserved may still be committed; the kiosk's own start voids it."""
+    sealer = Sealer.from_keys_dir(tmp_path / "keys", "SIM-0001")
+    with KioskStore(tmp_path / "kiosk.sqlite", min_free_bytes=0) as store:
+        _reserve(store, 2)  # s0, then s1: the session at the screen
+        live = store.numbers.reserve("4301", 1, 9999, "live")
+        assert store.numbers.void_abandoned(older_than_s=0, spare_live=True) == 2
+        store.commit_record(sealer.seal(make_record(sequence_number=live, photo_bytes=200)),
+                            live)
+        assert store.numbers.usage()["used"] == 1
+
+
+def test_voiding_at_start_ignores_a_clock_that_went_back(tmp_path):
+    with KioskStore(tmp_path / "kiosk.sqlite", min_free_bytes=0) as store:
+        _reserve(store, 1)
+        store.connection.db.execute(  # reserved "in the future": the clock was stepped back
+            "UPDATE sequence_numbers SET reserved_at = '2999-01-01T00:00:00.000Z'")
+        assert store.numbers.void_abandoned() == 1
+
+
+def test_a_void_report_refused_for_good_does_not_silence_the_audit_head(server, tmp_path):
+    asked: list[str] = []
+
+    def refusing(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.path)
+        if request.url.path == "/v1/numbers:void":
+            return httpx.Response(422, json={"error": "invalid_request", "reason": "r"})
+        return server.request(request.method, str(request.url), headers=request.headers,
+                              content=request.content)
+
+    client = _client(server, tmp_path, httpx.MockTransport(refusing))
+    sealer = Sealer.from_keys_dir(tmp_path / "keys", "SIM-0001")
+    with KioskStore(tmp_path / "kiosk.sqlite", min_free_bytes=0) as store:
+        _reserve(store, 1)
+        store.numbers.void_abandoned()
+        number = store.numbers.reserve("4301", 1, 9999, "done")
+        sealed = sealer.seal(make_record(sequence_number=number, photo_bytes=200))
+        store.commit_record(sealed, number)
+        assert after_drain(store, client, drain_once(store, client)) is None
+    assert asked[-1] == f"/v1/records/{sealed.record_id}"  # the audit head went anyway
+    assert "/v1/numbers:void" in asked
