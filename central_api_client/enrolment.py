@@ -218,9 +218,15 @@ class Enrolment:
             raise EnrolmentError("answer_malformed", "device_id has the wrong form")
         if not re.fullmatch(COUNTY_PATTERN, data["county_code"]):
             raise EnrolmentError("answer_malformed", "county_code must be 4 digits")
+        point = data["point"]
+        if not point or len(point) > MAX_POINT_CHARS or not point.isprintable():
+            raise EnrolmentError("answer_malformed", f"point must be 1 to {MAX_POINT_CHARS}"
+                                 " printable characters")
         trust_root = data["trust_root"]
-        if trust_root is not None and not isinstance(trust_root, str):
-            raise EnrolmentError("answer_malformed", "trust_root must be base64 or null")
+        if trust_root is not None and (not isinstance(trust_root, str)
+                                       or len(trust_root) > MAX_TRUST_ROOT_BYTES * 4 // 3 + 4):
+            raise EnrolmentError("answer_malformed", "trust_root must be base64 of at most"
+                                 f" {MAX_TRUST_ROOT_BYTES} bytes, or null")
         return cls(**{**data, "ranges": _ranges(data["ranges"])})
 
     def verify(self, token: EnrolmentToken, device_key_sha256: str) -> Ed25519PublicKey:

@@ -229,3 +229,18 @@ def test_the_enrolment_key_is_made_once(tmp_path: Path) -> None:
     again = device_key_for_enrolment(tmp_path / "keys", "")
     assert first == again and first.storage == "file"
     assert (tmp_path / "keys" / "device_ed25519.pem").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("point", ""), ("point", "P" * 65), ("point", "一中\n[device]"),
+    ("trust_root", "A" * (100 * 1024)),
+])
+def test_an_answer_with_an_unbounded_point_or_root_is_malformed(db: Path, field: str,
+                                                                 value: str) -> None:
+    """What the answer carries into kiosk.toml and the keys folder is bounded before use."""
+    token = _issue(db)
+    answer = _app(db).enrol(EnrolRequest(token.text(), _pem(Ed25519PrivateKey.generate()),
+                                         "file"))
+    with pytest.raises(EnrolmentError) as refused:
+        type(answer).from_wire({**answer.to_wire(), field: value})
+    assert refused.value.code == "answer_malformed"
