@@ -59,6 +59,23 @@ def utc_timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+# `utc_timestamp`'s one form on the wire: UTC, milliseconds, "Z".
+TIMESTAMP_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$"
+_TIMESTAMP = re.compile(TIMESTAMP_PATTERN)
+
+
+def is_utc_timestamp(value: object) -> bool:
+    """`utc_timestamp`'s form, and a real moment: a pattern alone lets month 13 through, which
+    a reader would then fail on."""
+    if not isinstance(value, str) or not _TIMESTAMP.fullmatch(value):
+        return False
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
 def utc_now() -> str:
     """Now, in that one text form."""
     return utc_timestamp(datetime.now(UTC))

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from central_api_client.voids import TIMESTAMP_PATTERN
+from central_api_client.contract import is_utc_timestamp
 
 MAX_HEARTBEAT_BODY_BYTES = 4 * 1024
 MAX_CONFIG_VERSION = 2**31 - 1
@@ -36,7 +36,6 @@ _APP_VERSION = re.compile(APP_VERSION_PATTERN)
 _PART = re.compile(PART_PATTERN)
 _CODE = re.compile(HEALTH_CODE_PATTERN)
 _AUDIT_HEAD = re.compile(AUDIT_HEAD_PATTERN)
-_TIMESTAMP = re.compile(TIMESTAMP_PATTERN)
 
 
 class HeartbeatFormatError(ValueError):
@@ -82,7 +81,7 @@ class Heartbeat:
         if not isinstance(self.audit_head, str) or not _AUDIT_HEAD.fullmatch(self.audit_head):
             raise HeartbeatFormatError("audit_head is COUNT:SHA256")
         _int(self.disk_free_mb, "disk_free_mb", 0, MAX_DISK_FREE_MB)
-        if not isinstance(self.sent_at, str) or not _TIMESTAMP.fullmatch(self.sent_at):
+        if not is_utc_timestamp(self.sent_at):
             raise HeartbeatFormatError("sent_at is a UTC timestamp with milliseconds")
         parts = self.hardware
         if not isinstance(parts, dict) or len(parts) > MAX_HARDWARE_PARTS:

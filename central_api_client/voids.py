@@ -13,13 +13,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from central_api_client.contract import is_utc_timestamp
+
 MAX_VOIDS_PER_REPORT = 1000
 MAX_VOIDS_BODY_BYTES = 128 * 1024
 SEQUENCE_NUMBER_PATTERN = r"^[0-9]{8}$"
-# `contract.utc_timestamp`'s one form: UTC, milliseconds, "Z".
-TIMESTAMP_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$"
 _NUMBER = re.compile(SEQUENCE_NUMBER_PATTERN)
-_TIMESTAMP = re.compile(TIMESTAMP_PATTERN)
 
 
 class VoidsFormatError(ValueError):
@@ -34,7 +33,7 @@ class VoidedNumber:
     def __post_init__(self) -> None:
         if not isinstance(self.number, str) or not _NUMBER.fullmatch(self.number):
             raise VoidsFormatError("a voided number is 8 digits")
-        if not isinstance(self.voided_at, str) or not _TIMESTAMP.fullmatch(self.voided_at):
+        if not is_utc_timestamp(self.voided_at):
             raise VoidsFormatError("voided_at is a UTC timestamp with milliseconds")
 
     def to_wire(self) -> dict[str, str]:

@@ -20,6 +20,7 @@ from central_api_client.contract import (
     MAX_STATUS_IDS,
     RECORD_ID_PATTERN,
     SHA256_PATTERN,
+    TIMESTAMP_PATTERN,
 )
 from central_api_client.heartbeat import (
     APP_VERSION_PATTERN,
@@ -39,11 +40,7 @@ from central_api_client.records import (
     SealedRecord,
     aware_time_problem,
 )
-from central_api_client.voids import (
-    MAX_VOIDS_PER_REPORT,
-    SEQUENCE_NUMBER_PATTERN,
-    TIMESTAMP_PATTERN,
-)
+from central_api_client.voids import MAX_VOIDS_PER_REPORT, SEQUENCE_NUMBER_PATTERN
 from provincial_api.errors import ErrorBody
 
 

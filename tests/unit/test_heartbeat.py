@@ -21,6 +21,7 @@ from central_api_client.heartbeat import (
     HeartbeatFormatError,
     parse_heartbeat,
 )
+from central_api_client.voids import VoidedNumber, VoidsFormatError
 from kiosk.config import Config, ConfigError, UploadConfig, with_overrides
 from kiosk.core.health import DeviceHealth
 from kiosk.seal import Sealer, load_device_key
@@ -253,3 +254,11 @@ def test_a_heartbeat_dated_ahead_is_refused_and_cannot_hide_later_ones(server, t
         headers={"content-type": "application/json"}, auth=client.auth)
     assert response.status_code == 422 and "sent_at" in response.json()["reason"]
     assert "SIM-0001" not in server.app.state.authenticator.registry.heartbeats()
+
+
+def test_a_timestamp_of_the_right_shape_but_no_real_moment_is_refused():
+    """Month 13 passes a pattern; the server must refuse it (422), not fail on it (500)."""
+    with pytest.raises(HeartbeatFormatError):
+        beat(sent_at="2026-13-45T08:00:00.000Z")
+    with pytest.raises(VoidsFormatError):
+        VoidedNumber("43010001", "2026-02-30T00:00:00.000Z")
