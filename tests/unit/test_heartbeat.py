@@ -9,11 +9,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
-from central_api_client.client import DeviceAuth, ProvincialApiClient
 from central_api_client.heartbeat import (
     FIELDS,
     MAX_HEARTBEAT_BODY_BYTES,
@@ -24,14 +22,14 @@ from central_api_client.heartbeat import (
 from central_api_client.voids import VoidedNumber, VoidsFormatError
 from kiosk.config import Config, ConfigError, UploadConfig, with_overrides
 from kiosk.core.health import DeviceHealth
-from kiosk.seal import Sealer, load_device_key
+from kiosk.seal import Sealer
 from kiosk.store import KioskStore
 from kiosk.sync import status
 from kiosk.sync.drain import drain_once
 from kiosk.sync.heartbeat import Heartbeats, build_heartbeat
 from kiosk.sync.uploader import after_drain
-from provincial_api.app import create_app
 from provincial_api.sqlite_registry import SqliteRegistry
+from tests.inprocess_api import device_client, province
 
 HEAD = "3:" + "ab" * 32
 
@@ -122,18 +120,9 @@ def test_the_heartbeat_interval_is_bounded():
 
 @pytest.fixture
 def server(tmp_path: Path):
-    with TestClient(create_app(tmp_path / "server.sqlite", dev_enrol=True)) as c:
-        yield c
+    yield from province(tmp_path)
 
 
-def _client(server, tmp_path: Path, transport: httpx.BaseTransport | None = None
-            ) -> ProvincialApiClient:
-    Sealer.from_keys_dir(tmp_path / "keys", "SIM-0001")
-    auth = DeviceAuth("SIM-0001", load_device_key(tmp_path / "keys"))
-    http = server if transport is None else httpx.Client(base_url="http://testserver",
-                                                         transport=transport)
-    return ProvincialApiClient("http://testserver", auth=auth, http=http,
-                               receipt_key=server.app.state.receipts.public_key)
 
 
 def _config(tmp_path: Path) -> Config:
@@ -142,7 +131,7 @@ def _config(tmp_path: Path) -> Config:
 
 def test_the_uploader_sends_a_heartbeat_after_a_drain_and_the_province_keeps_it(server,
                                                                                 tmp_path):
-    client = _client(server, tmp_path)
+    client = device_client(server, tmp_path)
     now = [0.0]
     with KioskStore(tmp_path / "kiosk.sqlite", min_free_bytes=0) as store:
         status.record_health(store, {"printer": "paper_out", "camera": "ok"})
@@ -176,7 +165,7 @@ def test_a_failed_heartbeat_obeys_retry_after_and_comes_again_later(server, tmp_
         return server.request(request.method, str(request.url), headers=request.headers,
                               content=request.content)
 
-    client = _client(server, tmp_path, httpx.MockTransport(busy))
+    client = device_client(server, tmp_path, httpx.MockTransport(busy))
     now = [0.0]
     with KioskStore(tmp_path / "kiosk.sqlite", min_free_bytes=0) as store:
         beats = Heartbeats(store, client, _config(tmp_path), 300, clock=lambda: now[0])
@@ -191,7 +180,7 @@ def test_a_heartbeat_the_server_refuses_leaves_the_uploads_alone(server, tmp_pat
     def refuse(request: httpx.Request) -> httpx.Response:
         return httpx.Response(404, json={"error": "not_found", "reason": "old server"})
 
-    client = _client(server, tmp_path, httpx.MockTransport(refuse))
+    client = device_client(server, tmp_path, httpx.MockTransport(refuse))
     with KioskStore(tmp_path / "kiosk.sqlite", min_free_bytes=0) as store:
         beats = Heartbeats(store, client, _config(tmp_path), 300)
         assert beats.beat_if_due() is None  # logged, no back-off for the uploads
@@ -213,7 +202,7 @@ def test_the_heartbeat_counts_what_waits(tmp_path):
 @pytest.mark.parametrize("body", [{}, {"queue_depth": 1}, {**beat().to_wire(), "x": 1},
                                   {**beat().to_wire(), "queue_depth": "2"}])
 def test_a_malformed_heartbeat_is_refused_with_422(server, tmp_path, body):
-    client = _client(server, tmp_path)
+    client = device_client(server, tmp_path)
     response = client._http.request(
         "POST", "/v1/heartbeat", content=json.dumps(body).encode(),
         headers={"content-type": "application/json"}, auth=client.auth)
@@ -247,7 +236,7 @@ def test_a_heartbeat_dated_ahead_is_refused_and_cannot_hide_later_ones(server, t
 
     from central_api_client.contract import utc_timestamp
 
-    client = _client(server, tmp_path)
+    client = device_client(server, tmp_path)
     ahead = beat(sent_at=utc_timestamp(datetime.now(UTC) + timedelta(days=1)))
     response = client._http.request(
         "POST", "/v1/heartbeat", content=json.dumps(ahead.to_wire()).encode(),

@@ -10,18 +10,16 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
-from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
-from central_api_client.client import DeviceAuth, ProvincialApiClient
 from central_api_client.voids import VoidedNumber, VoidsFormatError, parse_voids_body
-from kiosk.seal import Sealer, load_device_key
+from kiosk.seal import Sealer
 from kiosk.store import KioskStore, StoreError
 from kiosk.sync.drain import drain_once
 from kiosk.sync.uploader import after_drain
-from provincial_api.app import create_app
 from provisioning.kioskctl import cli
+from tests.inprocess_api import device_client, province
 from tests.synthetic_records import make_record
 
 
@@ -113,22 +111,13 @@ def test_a_version_3_database_keeps_its_numbers_and_can_void_them(tmp_path):
 
 @pytest.fixture
 def server(tmp_path: Path):
-    with TestClient(create_app(tmp_path / "server.sqlite", dev_enrol=True)) as c:
-        yield c
+    yield from province(tmp_path)
 
 
-def _client(server, tmp_path: Path, transport: httpx.BaseTransport | None = None
-            ) -> ProvincialApiClient:
-    Sealer.from_keys_dir(tmp_path / "keys", "SIM-0001")
-    auth = DeviceAuth("SIM-0001", load_device_key(tmp_path / "keys"))
-    http = server if transport is None else httpx.Client(base_url="http://testserver",
-                                                         transport=transport)
-    return ProvincialApiClient("http://testserver", auth=auth, http=http,
-                               receipt_key=server.app.state.receipts.public_key)
 
 
 def test_the_province_hears_of_voided_numbers_once_after_a_drain(server, tmp_path):
-    client = _client(server, tmp_path)
+    client = device_client(server, tmp_path)
     with KioskStore(tmp_path / "kiosk.sqlite", min_free_bytes=0) as store:
         voided = _reserve(store, 3)
         store.numbers.void_abandoned()
@@ -151,7 +140,7 @@ def test_a_503_to_the_void_report_keeps_the_numbers_for_next_time(server, tmp_pa
         return server.request(request.method, str(request.url), headers=request.headers,
                               content=request.content)
 
-    client = _client(server, tmp_path, httpx.MockTransport(busy))
+    client = device_client(server, tmp_path, httpx.MockTransport(busy))
     with KioskStore(tmp_path / "kiosk.sqlite", min_free_bytes=0) as store:
         _reserve(store, 1)
         store.numbers.void_abandoned()
@@ -166,7 +155,7 @@ def test_a_503_to_the_void_report_keeps_the_numbers_for_next_time(server, tmp_pa
     {"voided": [{"number": "43010001", "voided_at": "2026-01-01T00:00:00Z"}]},
 ])
 def test_a_malformed_report_is_refused_with_422(server, tmp_path, body):
-    client = _client(server, tmp_path)
+    client = device_client(server, tmp_path)
     response = client._http.request(  # signed like any request, its body malformed
         "POST", "/v1/numbers:void", content=json.dumps(body).encode(),
         headers={"content-type": "application/json"}, auth=client.auth)
@@ -222,7 +211,7 @@ def test_a_void_report_refused_for_good_does_not_silence_the_audit_head(server, 
         return server.request(request.method, str(request.url), headers=request.headers,
                               content=request.content)
 
-    client = _client(server, tmp_path, httpx.MockTransport(refusing))
+    client = device_client(server, tmp_path, httpx.MockTransport(refusing))
     sealer = Sealer.from_keys_dir(tmp_path / "keys", "SIM-0001")
     with KioskStore(tmp_path / "kiosk.sqlite", min_free_bytes=0) as store:
         _reserve(store, 1)
