@@ -17,7 +17,7 @@ from central_api_client.contract import DEVICE_ID_PATTERN, RECORD_ID_PATTERN, ut
 from central_api_client.logs import LogEvent, event
 from provincial_api import bodies
 from provincial_api.auth import SignedRequest
-from provincial_api.domain import Store
+from provincial_api.domain import Registry, Store
 from provincial_api.errors import SIGNED_ROUTE_ERRORS, ApiProblem, ErrorBody
 from provincial_api.ingest import Outcome, Refused, Stored, ingest
 from provincial_api.models import (
@@ -58,6 +58,17 @@ def app_store(request: Request) -> Store:
 
 
 AppStore = Annotated[Store, Depends(app_store)]
+
+
+def app_registry(request: Request) -> Registry:
+    """Dependency: the device registry, where what devices report of themselves is kept."""
+    registry: Registry | None = request.app.state.authenticator.registry
+    if registry is None:
+        raise ApiProblem(503, "no_storage", "server started without a database")
+    return registry
+
+
+AppRegistry = Annotated[Registry, Depends(app_registry)]
 
 router = APIRouter()
 
@@ -163,12 +174,11 @@ def record_status(signed: SignedRequest, store: AppStore, signer: Receipts) -> S
     responses=SIGNED_ROUTE_ERRORS,
     openapi_extra=_body(VoidReport),
 )
-def report_voided_numbers(signed: SignedRequest, request: Request) -> VoidResult:
+def report_voided_numbers(signed: SignedRequest, registry: AppRegistry) -> VoidResult:
     """Sequence numbers the signing device voided (reserved by a session that never finished):
     the province learns which numbers no candidate holds. Kept once per (device, number); a
     repeated report, after an answer was lost, changes nothing."""
     voids = bodies.voided_numbers(signed.body)
-    registry = request.app.state.authenticator.registry
     new = registry.note_voids(signed.device.device_id, voids, utc_now())
     event(log, LogEvent.API_VOIDS_REPORTED, device_id=signed.device.device_id,
           count=len(voids), new=new)
@@ -182,17 +192,16 @@ def report_voided_numbers(signed: SignedRequest, request: Request) -> VoidResult
     responses=SIGNED_ROUTE_ERRORS,
     openapi_extra=_body(HeartbeatReport),
 )
-def report_heartbeat(signed: SignedRequest, request: Request) -> HeartbeatResult:
+def report_heartbeat(signed: SignedRequest, registry: AppRegistry,
+                     request: Request) -> HeartbeatResult:
     """How the signing device is: kept as its latest (with the time received), for the
     central admins' `kiosk-admin fleet`. A heartbeat sent before the one kept changes nothing."""
     heartbeat = bodies.heartbeat(signed.body)
     received_at = utc_now()
-    authenticator = request.app.state.authenticator
     sent = datetime.fromisoformat(heartbeat.sent_at).timestamp()
-    if abs(sent - time.time()) > authenticator.max_skew_s:
+    if abs(sent - time.time()) > request.app.state.authenticator.max_skew_s:
         # Kept as the latest by its sent_at: one dated ahead would hide every later one.
         raise ApiProblem(422, "invalid_request", "sent_at is too far from the server's clock")
-    registry = authenticator.registry
     registry.note_heartbeat(signed.device.device_id, heartbeat, received_at)
     event(log, LogEvent.API_HEARTBEAT, device_id=signed.device.device_id,
           queue_depth=heartbeat.queue_depth, faults=len(heartbeat.faults))
