@@ -16,15 +16,32 @@ from kiosk.core.errors import CardExpiredError, CardNotYetValidError
 
 
 class CardType(StrEnum):
+    """The kind of identity document. The first four are cards a GA 467 reader reads; the
+    others are papers staff enter by hand (`kiosk.core.exception_cases`): the passes of Hong
+    Kong, Macao and Taiwan residents, a foreign passport, a Chinese passport (overseas Chinese,
+    华侨)."""
+
     RESIDENT = "resident"
     PERMIT_HMT = "permit_hmt"
     FOREIGN_2017 = "foreign_2017"
     FOREIGN_2023 = "foreign_2023"
+    HMT_PASS = "hmt_pass"  # 港澳居民来往内地通行证
+    TAIWAN_PASS = "taiwan_pass"  # 台湾居民来往大陆通行证
+    PASSPORT = "passport"  # 外国护照
+    CN_PASSPORT = "cn_passport"  # 中华人民共和国护照 (华侨)
+
+    @classmethod
+    def readable(cls) -> tuple[CardType, ...]:
+        """The types a card reader produces (each has a wire code)."""
+        return tuple(_WIRE_CODES)
 
     @property
     def wire_code(self) -> str:
         """The character at offset 248 of the card's text block."""
-        return _WIRE_CODES[self]
+        try:
+            return _WIRE_CODES[self]
+        except KeyError:
+            raise ValueError(f"{self.value} is not a card a reader reads") from None
 
     @classmethod
     def from_wire_code(cls, code: str) -> CardType:
@@ -35,8 +52,9 @@ class CardType(StrEnum):
 
     @property
     def has_gb11643_number(self) -> bool:
-        """The 2017 foreigner's card carries a 15-character number with no GB 11643 check."""
-        return self is not CardType.FOREIGN_2017
+        """Resident cards, the residence permits and the 2023 foreigner's card carry GB 11643
+        numbers; the 2017 foreigner's card (15 characters), the passes and passports do not."""
+        return self in (CardType.RESIDENT, CardType.PERMIT_HMT, CardType.FOREIGN_2023)
 
 
 _WIRE_CODES = {
@@ -70,6 +88,9 @@ class IdentityDocument:
     issue_count: str | None = None  # 'J' permits
     renewal_count: str | None = None  # 2023 foreigner's cards ('Y'): times the card was renewed
     chip_photo: bytes | None = field(default=None, compare=False)  # raw WLT bytes
+    # Typed by staff from a paper or a damaged card, not read from a chip: no validity was
+    # read (valid_from is the day of entry, valid_to None) and forms leave the validity out.
+    entered_by_hand: bool = False
 
     def __repr__(self) -> str:
         return (
@@ -114,6 +135,8 @@ class IdentityDocument:
             if f.name == "chip_photo":
                 continue
             value = getattr(self, f.name)
+            if f.name == "entered_by_hand" and not value:
+                continue  # a card read by a reader: the field stays off the wire, as before
             if isinstance(value, date):
                 value = value.isoformat()
             elif isinstance(value, StrEnum):

@@ -13,8 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kiosk.core.documents import IdentityDocument
+from kiosk.core.exception_cases import Case, DisputeAction, EntryForm
+from kiosk.core.forms import FormData
 from kiosk.core.login_card import LoginCard
 from kiosk.core.record import Record, Signature
+from kiosk.core.staff import StaffMember
 
 # Events from the candidate or the devices -------------------------------------------------
 
@@ -44,7 +47,43 @@ class Confirm:
 
 @dataclass(frozen=True)
 class Dispute:
-    """The candidate says the data shown is wrong: only staff can correct it."""
+    """The candidate says the data shown is not theirs ("不是我") or wrong ("信息有误"): staff
+    are called with the names of the fields disputed (`fields`; empty: all of them)."""
+
+    fields: tuple[str, ...] = ()
+
+
+# Events from staff (the staff panel, with a signed-in card) --------------------------------
+
+
+@dataclass(frozen=True)
+class BeginException:
+    """Staff start a candidate's session for one of the plans' exceptions."""
+
+    case: Case
+    staff: StaffMember = field(repr=False)
+
+
+@dataclass(frozen=True)
+class StaffEntry:
+    """Staff submitted the document's fields as typed (checked by the entry step)."""
+
+    form: EntryForm = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ResolveDispute:
+    """Staff answered the candidate's call: correct the hand-entered fields, mark the record
+    for central correction, or end the session."""
+
+    action: DisputeAction
+
+
+@dataclass(frozen=True)
+class Approve:
+    """A supervisor signed in with card and PIN to approve the record before it is sealed."""
+
+    staff: StaffMember = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -123,7 +162,17 @@ class RenderSignature:
     strokes: Strokes = field(repr=False)
 
 
-Effect = ReserveNumber | SaveRecord | PrintLoginCard | EncodePhoto | RenderSignature
+@dataclass(frozen=True)
+class PrintForm:
+    """Print an A4 form (`kiosk.core.forms`: the migrant children's qualification form)."""
+
+    session_id: str
+    form: str
+    data: FormData = field(repr=False)
+
+
+Effect = (ReserveNumber | SaveRecord | PrintLoginCard | EncodePhoto | RenderSignature
+          | PrintForm)
 
 # Outcomes of effects, fed back as events ---------------------------------------------------
 
@@ -145,6 +194,11 @@ class Printed:
 
     session_id: str
     paper_near_end: bool = False
+
+
+@dataclass(frozen=True)
+class FormPrinted:
+    session_id: str
 
 
 @dataclass(frozen=True)
@@ -178,8 +232,9 @@ class EffectFailed:
 
 EffectOutcome = (
     NumberReserved | RecordSaved | Printed | PhotoTaken | PhotoRefused | SignatureRendered
-    | EffectFailed
+    | EffectFailed | FormPrinted
 )
-FromPerson = Start | Confirm | Dispute | Retake | Cancel | Dismiss | Signed | Capture
+FromStaff = BeginException | StaffEntry | ResolveDispute | Approve
+FromPerson = Start | Confirm | Dispute | Retake | Cancel | Dismiss | Signed | Capture | FromStaff
 FromDevice = CardPresented | CardFailed | FaceSeen
 Event = FromPerson | FromDevice | EffectOutcome

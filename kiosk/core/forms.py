@@ -173,6 +173,8 @@ def _value(key: str, data: FormData, language: str) -> str | None:
     if key == "card_type":
         return text(f"card_type_{doc.card_type.value}", language)
     if key == "validity":
+        if doc.entered_by_hand:  # typed from a paper or a damaged card: no validity was read
+            return None
         return f"{format_date(doc.valid_from, language)} — {format_date(doc.valid_to, language)}"
     if key == "point":
         return data.point

@@ -14,8 +14,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from kiosk.core.documents import IdentityDocument
+from kiosk.core.exception_cases import ExceptionInfo
 
-PAYLOAD_VERSION = 1
+# 1: the first payload. 2: adds an optional `exception` block (kiosk.core.exception_cases:
+# the case, its flags, who entered and who approved it); a record without one is as in 1.
+PAYLOAD_VERSION = 2
 
 
 def new_record_id(now_ms: int | None = None, rand: bytes | None = None) -> str:
@@ -61,10 +64,11 @@ class Record:
     confirmed_at: datetime = field(repr=False)
     signed_at: datetime = field(repr=False)
     created_at: datetime = field(repr=False)
+    exception: ExceptionInfo | None = None  # staff handled it (kiosk.core.exception_cases)
 
     def to_payload(self) -> dict[str, object]:
         """The plaintext that gets sealed: JSON-ready, binary parts base64."""
-        return {
+        payload: dict[str, object] = {
             "version": PAYLOAD_VERSION,
             "record_id": self.record_id,
             "workflow": self.workflow,
@@ -82,6 +86,9 @@ class Record:
                 "created": self.created_at.isoformat(),
             },
         }
+        if self.exception is not None:
+            payload["exception"] = self.exception.to_wire()
+        return payload
 
     def payload_bytes(self) -> bytes:
         """Canonical JSON (sorted keys, no spaces) so the same record always seals the same text."""

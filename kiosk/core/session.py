@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from kiosk.core import events as ev
+from kiosk.core.exception_cases import CASES, ExceptionInfo, StaffStamp
 from kiosk.core.notices import Notice
 from kiosk.core.schedule import Refusal
 from kiosk.core.steps import STEPS, Outcome, SessionData, Step, StepSettings
-from kiosk.core.workflows import Workflow
+from kiosk.core.workflows import Workflow, get_workflow
 
 ATTRACT = "attract"
 NOTICE = "notice"
@@ -61,7 +62,10 @@ class Session:
         self._run_effect = run_effect
         self._now = now
         self._monotonic = monotonic
-        self._steps: dict[str, Step] = {name: STEPS[name]() for name in settings.workflow.steps}
+        self._steps: dict[str, Step] = {name: cls() for name, cls in STEPS.items()}
+        # The workflow of the session now: the configured one, or an exception's that staff
+        # started (kiosk.core.exception_cases); back to the configured one when it ends.
+        self.workflow: Workflow = settings.workflow
         self._listeners: list[Callable[[Session], None]] = []
         self.screen: str = ATTRACT
         self.data: SessionData | None = None
@@ -84,12 +88,12 @@ class Session:
 
     @property
     def step(self) -> Step | None:
-        return self._steps.get(self.screen)
+        return self._steps.get(self.screen) if self.screen in self.workflow.steps else None
 
     @property
     def step_index(self) -> int:
         """Position of the current step in the workflow (-1 on attract or notice)."""
-        steps = self.settings.workflow.steps
+        steps = self.workflow.steps
         return steps.index(self.screen) if self.screen in steps else -1
 
     @property
@@ -124,6 +128,9 @@ class Session:
                 self._end("notice_dismissed")
             return
         if self.screen == ATTRACT:
+            if isinstance(event, ev.BeginException):
+                self._begin_exception(event)
+                return
             if isinstance(event, ev.Start | ev.CardPresented):
                 self._begin()
                 if isinstance(event, ev.CardPresented) and self.screen == "card":
@@ -162,7 +169,17 @@ class Session:
         self.closed = refusal if isinstance(refusal, Refusal) else None
         return refusal
 
-    def _begin(self) -> None:
+    def _begin_exception(self, event: ev.BeginException) -> None:
+        """Staff start a candidate's session for an exception: its own workflow, the record
+        stamped with who started it. A card that may not do so starts nothing."""
+        if not event.staff.may("exception"):
+            return
+        rule = CASES[event.case]
+        self._begin(get_workflow(rule.workflow),
+                    ExceptionInfo(event.case, entered_by=StaffStamp.of(event.staff)))
+
+    def _begin(self, workflow: Workflow | None = None,
+               exception: ExceptionInfo | None = None) -> None:
         refusal = self._ask_gate()
         if refusal is not None:
             # Nothing is collected: the candidate reads why (a closure in its own words).
@@ -172,13 +189,15 @@ class Session:
             self._entered_at = self._monotonic()
             self._changed()
             return
+        self.workflow = workflow or self.settings.workflow
         self.data = SessionData(
             session_id=uuid.uuid4().hex,
-            workflow=self.settings.workflow.name,
+            workflow=self.workflow.name,
             started_at=self._now(),
+            exception=exception,
         )
         self.last_end_reason = None
-        self._go(self.settings.workflow.steps[0])
+        self._go(self.workflow.steps[0])
 
     def _go(self, screen: str) -> None:
         self.screen = screen
@@ -194,8 +213,10 @@ class Session:
         for effect in outcome.effects:
             self._run_effect(effect)
         if outcome.kind == "next":
-            steps = self.settings.workflow.steps
+            steps = self.workflow.steps
             self._go(steps[steps.index(self.screen) + 1])
+        elif outcome.kind == "goto" and outcome.step in self.workflow.steps:
+            self._go(outcome.step)
         elif outcome.kind == "finish":
             self._end("completed")
         elif outcome.kind == "notice":
@@ -212,6 +233,7 @@ class Session:
         self.data = None
         self.notice_code = None
         self.last_end_reason = reason
+        self.workflow = self.settings.workflow
         self.screen = ATTRACT
         self._entered_at = self._monotonic()
         self._ask_gate()  # the attract screen says at once whether the kiosk is open

@@ -8,7 +8,7 @@ slow or outside (a sequence number, saving, printing) is an effect the shell car
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import ClassVar, Literal
 
@@ -16,6 +16,19 @@ from kiosk.core import events as ev
 from kiosk.core import record_limits
 from kiosk.core.documents import IdentityDocument
 from kiosk.core.errors import DocumentError
+from kiosk.core.exception_cases import (
+    ApprovalPolicy,
+    ApprovalRefused,
+    Dispute,
+    EntryError,
+    EntryForm,
+    ExceptionInfo,
+    check_approver,
+    check_entry,
+    corrected,
+    dispute_actions,
+)
+from kiosk.core.forms import FormData
 from kiosk.core.login_card import LoginCard, new_initial_password
 from kiosk.core.notices import Notice
 from kiosk.core.record import Record, Signature, new_record_id
@@ -48,6 +61,18 @@ class SessionData:
     # Why the last printout failed (a printer code: paper_out, cover_open, offline, or an
     # effect's), while the candidate may ask for it again; None otherwise.
     print_failed: str | None = None
+    # Staff handle this candidate (kiosk.core.exception_cases): the case, who entered it.
+    exception: ExceptionInfo | None = None
+    # The first problem with what staff typed: (field, code), for the entry screen.
+    entry_problem: tuple[str, str] | None = None
+    correcting: bool = False  # staff re-opened the entry to correct disputed fields
+    # The candidate called staff about the data shown; cleared once staff answer.
+    dispute: Dispute | None = None
+    # A hand-entered record waits for a supervisor's approval before it is sealed.
+    pending_record: Record | None = field(default=None, repr=False)
+    approval_problem: str | None = None  # why the last card could not approve it
+    form_printing: bool = False
+    form_failed: str | None = None
 
 
 def everyone(address_code: str, now: datetime) -> bool:
@@ -63,9 +88,11 @@ class StepSettings:
     # Whether a card's address code is in the audience of a window open now (the central
     # schedule: `kiosk.core.schedule.in_audience` over the bundle in force).
     admits: Callable[[str, datetime], bool] = everyone
+    point: str = ""  # this registration point, by name, as forms print it
+    approval: ApprovalPolicy = ApprovalPolicy()
 
 
-OutcomeKind = Literal["stay", "next", "notice", "finish"]
+OutcomeKind = Literal["stay", "next", "notice", "finish", "goto"]
 
 
 @dataclass(frozen=True)
@@ -73,6 +100,7 @@ class Outcome:
     kind: OutcomeKind
     effects: tuple[ev.Effect, ...] = ()
     notice: Notice | None = None
+    step: str | None = None  # "goto": the step of the workflow to go (back) to
 
 
 STAY = Outcome("stay")
@@ -133,10 +161,12 @@ class IdentityStep(Step):
     def handle(
         self, event: ev.Event, data: SessionData, settings: StepSettings, now: datetime
     ) -> Outcome:
+        if data.dispute is not None:
+            return resolve_dispute(event, data, Notice.IDENTITY_DISPUTED)
         if isinstance(event, ev.Confirm):
             return NEXT
         if isinstance(event, ev.Dispute):
-            return notice(Notice.IDENTITY_DISPUTED)
+            data.dispute = Dispute("not_me", event.fields)
         return STAY
 
 
@@ -183,11 +213,18 @@ class CheckStep(Step):
             data.sequence_number = event.number
         elif isinstance(event, ev.EffectFailed):
             return notice(Notice.for_code(event.code))
+        elif data.dispute is not None:
+            outcome = resolve_dispute(event, data, Notice.DATA_DISPUTED)
+            if outcome.kind == "next":  # marked for central correction: confirmed as it is
+                if data.sequence_number is None:
+                    return STAY
+                data.confirmed_at = now
+            return outcome
         elif isinstance(event, ev.Confirm) and data.sequence_number is not None:
             data.confirmed_at = now
             return NEXT
         elif isinstance(event, ev.Dispute):
-            return notice(Notice.DATA_DISPUTED)
+            data.dispute = Dispute("data_wrong", event.fields)
         return STAY
 
 
@@ -219,6 +256,10 @@ class SignStep(Step):
                 data.saving = False
                 return notice(Notice.RECORD_TOO_LARGE)
             data.record_id = record.record_id
+            if data.exception is not None and data.exception.needs_approval:
+                # Not sealed yet: a supervisor approves it first (the approve step).
+                data.saving, data.pending_record = False, record
+                return NEXT
             return stay(ev.SaveRecord(data.session_id, record))
         if isinstance(event, ev.RecordSaved) and data.saving:
             data.saving, data.saved = False, True
@@ -227,6 +268,142 @@ class SignStep(Step):
             data.saving = False
             return notice(Notice.for_code(event.code))
         return STAY
+
+
+class EntryStep(Step):
+    """Staff type the document's fields (a damaged, expired or missing card, another
+    document); checked here, then the candidate goes on with photo, check and sign. Opened
+    again to correct fields a candidate disputed, it goes back to the check step."""
+
+    name = "entry"
+
+    def handle(
+        self, event: ev.Event, data: SessionData, settings: StepSettings, now: datetime
+    ) -> Outcome:
+        info = data.exception
+        if not isinstance(event, ev.StaffEntry) or info is None or info.rule is None:
+            return STAY
+        today = now.astimezone(CHINA_TZ).date()
+        try:
+            if data.correcting and data.document is not None:
+                document, changed = corrected(data.document, event.form, info.rule, today)
+                data.exception = replace(info, corrected_fields=tuple(
+                    dict.fromkeys(info.corrected_fields + changed)))
+            else:
+                document = check_entry(event.form, info.rule, today)
+        except EntryError as exc:
+            data.entry_problem = (exc.field, exc.code)
+            return STAY
+        data.entry_problem, data.document = None, document
+        if data.correcting:
+            data.correcting = False
+            return Outcome("goto", step="check")
+        return NEXT
+
+    def entry_form(self, data: SessionData) -> EntryForm | None:
+        """The fields to show filled in when staff correct an earlier entry."""
+        return None if data.document is None else EntryForm.from_document(data.document)
+
+
+class ApproveStep(Step):
+    """A hand-entered record waits here, signed but not sealed, for a supervisor's card and
+    PIN; whether the person who entered it may approve it is `settings.approval`."""
+
+    name = "approve"
+
+    def enter(self, data: SessionData, settings: StepSettings, now: datetime) -> Outcome:
+        if data.pending_record is None and data.saved:
+            return NEXT  # nothing to approve: the sign step sealed an ordinary record
+        return STAY
+
+    def handle(
+        self, event: ev.Event, data: SessionData, settings: StepSettings, now: datetime
+    ) -> Outcome:
+        record, info = data.pending_record, data.exception
+        if isinstance(event, ev.Approve) and record is not None and info is not None \
+                and not data.saving:
+            try:
+                stamp = check_approver(event.staff, info.entered_by, settings.approval)
+            except ApprovalRefused as exc:
+                data.approval_problem = exc.code
+                return STAY
+            data.approval_problem = None
+            data.exception = replace(info, approved_by=stamp)
+            data.saving = True
+            return stay(ev.SaveRecord(data.session_id, replace(record, exception=data.exception)))
+        if isinstance(event, ev.RecordSaved) and data.saving:
+            data.saving, data.saved, data.pending_record = False, True, None
+            return NEXT
+        if isinstance(event, ev.EffectFailed) and data.saving:
+            data.saving = False
+            return notice(Notice.for_code(event.code))
+        return STAY
+
+
+class FormStep(Step):
+    """The case's A4 form (the migrant children's qualification form for the county),
+    printed once the record is sealed; a failed printout may be tried again or left to
+    staff, as the login card's."""
+
+    name = "form"
+
+    def enter(self, data: SessionData, settings: StepSettings, now: datetime) -> Outcome:
+        rule = None if data.exception is None else data.exception.rule
+        if rule is None or rule.form is None:
+            return NEXT
+        return self._print(data, settings, now, rule.form)
+
+    def handle(
+        self, event: ev.Event, data: SessionData, settings: StepSettings, now: datetime
+    ) -> Outcome:
+        if isinstance(event, ev.FormPrinted) and data.form_printing:
+            data.form_printing = False
+            return NEXT
+        if isinstance(event, ev.EffectFailed) and data.form_printing:
+            data.form_printing, data.form_failed = False, event.code
+            return STAY
+        if data.form_failed is not None and not data.form_printing:
+            rule = None if data.exception is None else data.exception.rule
+            if isinstance(event, ev.Retake | ev.Confirm) and rule is not None and rule.form:
+                return self._print(data, settings, now, rule.form)
+            if isinstance(event, ev.Dismiss):
+                return NEXT
+        return STAY
+
+    def can_cancel(self, data: SessionData) -> bool:
+        return data.form_failed is not None and not data.form_printing
+
+    @staticmethod
+    def _print(data: SessionData, settings: StepSettings, now: datetime, form: str) -> Outcome:
+        assert data.document is not None
+        data.form_printing, data.form_failed = True, None
+        sheet = FormData(
+            document=data.document, sequence_number=data.sequence_number,
+            point=settings.point or None, on=now.astimezone(CHINA_TZ).date(),
+            photo_jpeg=data.photo_jpeg,
+            signature_strokes=data.signature.strokes if data.signature else (),
+        )
+        return stay(ev.PrintForm(data.session_id, form, sheet))
+
+
+def resolve_dispute(event: ev.Event, data: SessionData, ended: Notice) -> Outcome:
+    """While the candidate waits for staff: only staff's answer moves the session on."""
+    dispute = data.dispute
+    if dispute is None or not isinstance(event, ev.ResolveDispute):
+        return STAY
+    if event.action not in dispute_actions(dispute, data.document):
+        return STAY
+    data.dispute = None
+    if event.action == "end":
+        return notice(ended)
+    if event.action == "correct":
+        data.correcting = True
+        return Outcome("goto", step="entry")
+    info = data.exception or ExceptionInfo()
+    fields = dispute.fields or ("all",)
+    data.exception = replace(info, central_correction=tuple(
+        dict.fromkeys(info.central_correction + fields)))
+    return NEXT
 
 
 class PrintStep(Step):
@@ -282,7 +459,8 @@ class DoneStep(Step):
 
 STEPS: dict[str, type[Step]] = {
     cls.name: cls
-    for cls in (CardStep, IdentityStep, PhotoStep, CheckStep, SignStep, PrintStep, DoneStep)
+    for cls in (CardStep, IdentityStep, PhotoStep, CheckStep, SignStep, PrintStep, DoneStep,
+                EntryStep, ApproveStep, FormStep)
 }
 
 
@@ -310,6 +488,7 @@ def assemble_record(data: SessionData, settings: StepSettings, now: datetime) ->
         confirmed_at=data.confirmed_at,
         signed_at=data.signed_at,
         created_at=now,
+        exception=data.exception,
     )
 
 

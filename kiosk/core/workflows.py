@@ -34,6 +34,13 @@ class Workflow:
 BUILT_IN: dict[str, Workflow] = {
     # A candidate's first visit: identity, photo, check, sign, login card.
     "collect": Workflow("collect", ("card", "identity", "photo", "check", "sign", "print", "done")),
+    # Staff enter the document by hand (kiosk.core.exception_cases); a supervisor approves
+    # the signed record before it is sealed.
+    "exception": Workflow(
+        "exception", ("entry", "photo", "check", "sign", "approve", "print", "done")),
+    # Migrant workers' children: the card is read; the county's qualification form is printed.
+    "migrant": Workflow(
+        "migrant", ("card", "identity", "photo", "check", "sign", "form", "print", "done")),
 }
 
 

@@ -53,6 +53,6 @@ def test_fields_round_trip():
 
 
 def test_wire_codes():
-    assert [CardType.from_wire_code(c) for c in " JIY"] == list(CardType)
+    assert [CardType.from_wire_code(c) for c in " JIY"] == list(CardType.readable())
     with pytest.raises(ValueError):
         CardType.from_wire_code("Z")
