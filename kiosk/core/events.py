@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from kiosk.core.documents import IdentityDocument
 from kiosk.core.exception_cases import Case, DisputeAction, EntryForm
-from kiosk.core.forms import FormData
+from kiosk.core.forms import Form, FormData
 from kiosk.core.login_card import LoginCard
 from kiosk.core.record import Record, Signature
 from kiosk.core.staff import StaffMember
@@ -167,7 +167,7 @@ class PrintForm:
     """Print an A4 form (`kiosk.core.forms`: the migrant children's qualification form)."""
 
     session_id: str
-    form: str
+    form: Form
     data: FormData = field(repr=False)
 
 

@@ -47,10 +47,11 @@ class Case(StrEnum):
     CARD_EXPIRED = "card_expired"
     NO_CARD_YET = "no_card_yet"
     OTHER_DOCUMENT = "other_document"
-    MIGRANT_CHILD = "migrant_child"
+    CANNOT_COME = "cannot_come"
+    MIGRANT_CHILDREN = "migrant_children"
 
 
-Review = Literal["city", "county"]
+Review = Literal["city", "county"] | None
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class CaseRule:
     workflow: str  # the built-in workflow the case runs (kiosk.core.workflows)
     hand_entry: bool  # staff type the document's fields (no chip was read)
     document_types: tuple[CardType, ...]  # what staff may pick as the document
-    review: Review  # the record waits for the city's review or the county's approval
+    review: Review  # the record waits for the city's review or the county's approval (None)
     copy_taken: bool = False  # staff keep a copy of the document for the city
     come_back_with_card: bool = False  # the candidate verifies the new card later
     form: str | None = None  # an A4 form printed for the case (kiosk.core.forms)
@@ -86,9 +87,13 @@ CASES: dict[Case, CaseRule] = {rule.case: rule for rule in (
              come_back_with_card=True),
     CaseRule(Case.OTHER_DOCUMENT, "exception", True, _OTHER_DOCUMENTS, "city",
              copy_taken=True),
+    # 2023: a candidate who cannot come in the window is entered now and verifies later; the
+    # plans name no reviewer, the kiosk's rule of a supervisor's approval still applies.
+    CaseRule(Case.CANNOT_COME, "exception", True, (CardType.RESIDENT,), None,
+             come_back_with_card=True),
     # Migrant children hold a resident card of their home province: it is read as usual; the
     # qualification form goes to the county, whose approval opens their registration.
-    CaseRule(Case.MIGRANT_CHILD, "migrant", False, (CardType.RESIDENT,), "county",
+    CaseRule(Case.MIGRANT_CHILDREN, "migrant", False, (CardType.RESIDENT,), "county",
              form="migrant"),
 )}
 
@@ -310,7 +315,9 @@ class ExceptionInfo:
         if rule is not None:
             if rule.hand_entry:
                 out.append("entered_by_hand")
-            out.append("city_review" if rule.review == "city" else "county_approval_pending")
+            if rule.review is not None:
+                out.append("city_review" if rule.review == "city"
+                           else "county_approval_pending")
             if rule.copy_taken:
                 out.append("document_copy_taken")
             if rule.come_back_with_card:

@@ -64,10 +64,10 @@ def test_every_case_runs_a_workflow_that_exists():
 
 
 def test_the_plans_table_who_reviews_what():
-    assert {c for c, r in CASES.items() if r.review == "county"} == {Case.MIGRANT_CHILD}
+    assert {c for c, r in CASES.items() if r.review == "county"} == {Case.MIGRANT_CHILDREN}
     assert {c for c, r in CASES.items() if r.copy_taken} == {Case.OTHER_DOCUMENT}
     assert {c for c, r in CASES.items() if r.come_back_with_card} == {
-        Case.CARD_DAMAGED, Case.CARD_EXPIRED, Case.NO_CARD_YET}
+        Case.CARD_DAMAGED, Case.CARD_EXPIRED, Case.NO_CARD_YET, Case.CANNOT_COME}
     assert CardType.PASSPORT in CASES[Case.OTHER_DOCUMENT].document_types
     assert CASES[Case.CARD_EXPIRED].document_types == (CardType.RESIDENT,)
 
@@ -196,7 +196,7 @@ def test_the_record_block_carries_the_flags_and_no_names():
                                   "role": "staff"}
     assert wire["approved_by"]["staff_number"] == "S0009"
     assert "测试员" not in str(wire)
-    migrant = ExceptionInfo(Case.MIGRANT_CHILD).to_wire()
+    migrant = ExceptionInfo(Case.MIGRANT_CHILDREN).to_wire()
     assert migrant["flags"] == ["county_approval_pending"] and not migrant["entered_by_hand"]
     disputed = ExceptionInfo(central_correction=("name",)).to_wire()
     assert disputed["case"] is None and disputed["flags"] == ["central_correction"]

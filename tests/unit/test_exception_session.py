@@ -59,7 +59,7 @@ CLERK, BOSS = member(), member("supervisor", "S0009", "bb")
 
 def make(same_person=False, fail=None):
     shell = FormShell(fail=fail)
-    settings = StepSettings(device_id="T-1", point="测试报名点",
+    settings = StepSettings(device_id="T-1", point_name="测试报名点",
                             approval=ApprovalPolicy(same_person_may_approve=same_person))
     session = Session(SessionSettings(get_workflow("collect"), settings), run_effect=shell.run,
                       now=lambda: NOW, monotonic=lambda: shell.clock)
@@ -148,7 +148,7 @@ def test_cancel_before_approval_seals_nothing_and_the_next_candidate_gets_the_us
 
 def test_a_migrant_child_gets_the_county_form_and_a_record_pending_the_county():
     shell, session = make()
-    send(shell, session, ev.BeginException(Case.MIGRANT_CHILD, CLERK))
+    send(shell, session, ev.BeginException(Case.MIGRANT_CHILDREN, CLERK))
     assert session.screen == "card"
     for e in (ev.CardPresented(resident()), ev.Confirm(), CAPTURE, ev.Confirm(), ev.Confirm(),
               ev.Signed(STROKES)):
@@ -156,14 +156,14 @@ def test_a_migrant_child_gets_the_county_form_and_a_record_pending_the_county():
     (record,) = shell.saved
     assert record.to_payload()["exception"]["flags"] == ["county_approval_pending"]
     (printed,) = shell.forms
-    assert printed.form == "migrant" and printed.data.point == "测试报名点"
+    assert printed.form.name == "migrant" and printed.data.point == "测试报名点"
     assert printed.data.sequence_number == record.sequence_number
     assert session.screen == "done"
 
 
 def test_a_form_that_does_not_print_may_be_printed_again():
     shell, session = make(fail={"PrintForm": "a4_offline"})
-    send(shell, session, ev.BeginException(Case.MIGRANT_CHILD, CLERK))
+    send(shell, session, ev.BeginException(Case.MIGRANT_CHILDREN, CLERK))
     for e in (ev.CardPresented(resident()), ev.Confirm(), CAPTURE, ev.Confirm(), ev.Confirm(),
               ev.Signed(STROKES)):
         send(shell, session, e)
