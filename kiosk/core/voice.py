@@ -25,6 +25,10 @@ STEP_WORDS: dict[str, tuple[str, ...]] = {
     "sign": ("sign_title",),
     "print": ("print_title",),
     "done": ("done_title", "done_message"),
+    # The exception paths: staff type the entry; the candidate hears who must act next.
+    "entry": ("entry_title",),
+    "approve": ("approve_title",),
+    "form": ("form_printing",),
 }
 
 # How fast the engine speaks, to know when a sentence is over (espeak-ng at its default rate,
