@@ -55,30 +55,32 @@ class PinyinIndex:
                 if syllable.isascii() and syllable.isalpha():
                     key = (not common, rank > 0, -uses[ch], ch)
                     ranked.setdefault(syllable, []).append((key, ch))
-        self._by_syllable: dict[str, tuple[str, ...]] = {
-            s: tuple(dict.fromkeys(ch for _k, ch in sorted(items)))
-            for s, items in ranked.items()
-        }
+        # Per syllable: (is rare, is a rare reading) and the character, in offering order.
+        self._by_syllable: dict[str, tuple[tuple[bool, bool, str], ...]] = {}
+        for syllable, items in ranked.items():
+            seen: dict[str, tuple[bool, bool, str]] = {}
+            for key, ch in sorted(items):
+                seen.setdefault(ch, (key[0], key[1], ch))
+            self._by_syllable[syllable] = tuple(seen.values())
         self._syllables = sorted(self._by_syllable)
 
     def syllables(self) -> list[str]:
         return list(self._syllables)
 
     def candidates(self, typed: str, limit: int = 40) -> tuple[str, ...]:
-        """Characters for what was typed: the exact syllable's first, then those of longer
-        syllables it begins ("zh" offers 张 of zhang). Anything not a-z offers nothing."""
+        """Characters for what was typed, common before rare: the exact syllable's first, then
+        those of the longer syllables it begins ("zh" offers 张 of zhang). Anything not a-z
+        offers nothing."""
         typed = typed.strip().lower()[:MAX_TYPED]
         if not typed or not typed.isascii() or not typed.isalpha():
             return ()
-        out = list(self._by_syllable.get(typed, ()))
-        if len(out) < limit:
-            longer = [s for s in self._syllables if s.startswith(typed) and s != typed]
-            # Common characters of every longer syllable before rare ones of any.
-            pool = sorted(
-                ((i, ch) for s in longer for i, ch in enumerate(self._by_syllable[s][:limit])),
-                key=lambda pair: pair[0])
-            out.extend(ch for _i, ch in pool)
-        return tuple(dict.fromkeys(out))[:limit]
+        pool: list[tuple[bool, bool, bool, int, str]] = []
+        for syllable in self._syllables:
+            if syllable.startswith(typed):
+                for i, (rare, rare_reading, ch) in enumerate(self._by_syllable[syllable]):
+                    pool.append((rare, syllable != typed, rare_reading, i, ch))
+        pool.sort()
+        return tuple(dict.fromkeys(item[-1] for item in pool))[:limit]
 
 
 _lock = threading.Lock()
