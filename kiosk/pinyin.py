@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 MAX_TYPED = 6  # the longest syllable is 6 letters (zhuang, chuang, shuang)
@@ -40,7 +41,7 @@ def _gb2312_level1(ch: str) -> bool:
 class PinyinIndex:
     """Syllable → characters, in the order the keyboard offers them."""
 
-    def __init__(self, readings: dict[int, str], phrases: dict[str, object]) -> None:
+    def __init__(self, readings: Mapping[int, str], phrases: Iterable[str]) -> None:
         uses: Counter[str] = Counter()
         for phrase in phrases:
             uses.update(phrase)
