@@ -189,6 +189,37 @@ class LogEvent(StrEnum):
     SEQUENCE_VOIDED = "sequence.voided", "numbers reserved by sessions that never finished voided"
     SEQUENCE_VOIDS_REPORTED = "sequence.voids_reported", "voided numbers reported to the province"
 
+    EXCEPTION_STARTED = (
+        "exception.started",
+        "staff started a candidate's session for an exception case (`case`, `staff_number`)",
+    )
+    EXCEPTION_ENTRY_REFUSED = (
+        "exception.entry_refused",
+        "a hand-entered field was refused: `field` and `code` only, never what was typed",
+    )
+    EXCEPTION_ENTRY_ACCEPTED = (
+        "exception.entry_accepted",
+        "staff's hand entry passed its checks (`card_type`; `corrected`: fields changed)",
+    )
+    EXCEPTION_DISPUTE_RAISED = (
+        "exception.dispute_raised",
+        "a candidate called staff (`kind`: not_me or data_wrong; `fields`: names, never values)",
+    )
+    EXCEPTION_DISPUTE_RESOLVED = (
+        "exception.dispute_resolved",
+        "staff answered a dispute (`action`: correct, central or end; `staff_number`)",
+    )
+    EXCEPTION_APPROVED = (
+        "exception.approved",
+        "a supervisor approved a hand-entered record before sealing (`staff_number`)",
+    )
+    EXCEPTION_APPROVAL_REFUSED = (
+        "exception.approval_refused",
+        "a card could not approve a hand-entered record (`code`, `staff_number`)",
+    )
+    EXCEPTION_FORM_PRINTED = (
+        "exception.form_printed", "a case's A4 form was printed (`form`, the CUPS `job`)",
+    )
     SESSION_CARD_FAILED = (
         "session.card_failed",
         "the reader could not finish a card (`code`; card_removed: lifted mid-read, ignored)",

@@ -171,6 +171,15 @@ class VoiceConfig:
 
 
 @dataclass(frozen=True)
+class ExceptionsConfig:
+    """`[exceptions]`: how the kiosk handles records staff enter by hand."""
+
+    # Whoever entered a record by hand may also approve it (with a supervisor's card). The
+    # plans' four-eyes rule by default: no.
+    same_person_may_approve: bool = False
+
+
+@dataclass(frozen=True)
 class PhotoConfig(PhotoStandard):
     """`[photo]`: the province's photo standard (every `PhotoStandard` field, defaults the
     published values) and how the kiosk captures against it. `backgrounds` is an array of
@@ -198,6 +207,7 @@ class Config:
     display: DisplayConfig = field(default_factory=DisplayConfig)
     photo: PhotoConfig = field(default_factory=PhotoConfig)
     voice: VoiceConfig = field(default_factory=VoiceConfig)
+    exceptions: ExceptionsConfig = field(default_factory=ExceptionsConfig)
     data_dir: Path = field(default_factory=default_data_dir)
     source: str = "built-in defaults"
 
@@ -334,6 +344,7 @@ _SECTIONS = {
     "display": DisplayConfig,
     "photo": PhotoConfig,
     "voice": VoiceConfig,
+    "exceptions": ExceptionsConfig,
 }
 
 

@@ -13,6 +13,7 @@ import logging
 
 from central_api_client.logs import LogEvent, event
 from hardware.printer import Printer
+from hardware.printer.a4 import A4Printer, A4PrinterError
 from kiosk.config import Config
 from kiosk.core import events as ev
 from kiosk.core.errors import CodedError
@@ -27,8 +28,9 @@ log = logging.getLogger(__name__)
 
 class EffectRunner:
     def __init__(self, config: Config, store: KioskStore, sealer: Sealer, printer: Printer,
-                 hasher: IdHasher | None = None) -> None:
+                 hasher: IdHasher | None = None, a4: A4Printer | None = None) -> None:
         self.config = config
+        self.a4 = a4  # the point's A4 printer for forms (`devices.a4`); None: it has none
         self.store = store
         self.sealer = sealer
         self.printer = printer
@@ -54,6 +56,8 @@ class EffectRunner:
                 after = self.printer.print_login_card(effect.card)
                 event(log, LogEvent.PRINTER_LOGIN_CARD_PRINTED, paper=after.paper)
                 return ev.Printed(effect.session_id, paper_near_end=after.paper == "near_end")
+            if isinstance(effect, ev.PrintForm):
+                return self._print_form(effect)
             raise TypeError(f"unknown effect {name}")
         except CodedError as exc:  # a kiosk rule or a device (the printer) said no, with a code
             event(log, LogEvent.EFFECTS_FAILED, level=logging.WARNING, effect=name, code=exc.code)
@@ -62,6 +66,19 @@ class EffectRunner:
             event(log, LogEvent.EFFECTS_ERROR, level=logging.ERROR, effect=name,
                   error_type=type(exc).__name__)
             return ev.EffectFailed(effect.session_id, name, "internal_error")
+
+    def _print_form(self, effect: ev.PrintForm) -> ev.EffectOutcome:
+        """An A4 form as PDF through the point's printer; the job's title names the form only."""
+        from hardware.printer.forms_pdf import FontFile, render_form
+        from kiosk.fonts import cjk_font_path
+
+        if self.a4 is None:
+            raise A4PrinterError("a4_cups_unavailable", "no A4 printer configured (devices.a4)")
+        pdf = render_form(effect.form, effect.data, FontFile(cjk_font_path()),
+                          language=self.config.display.language)
+        job = self.a4.print_pdf(pdf, effect.form.name)
+        event(log, LogEvent.EXCEPTION_FORM_PRINTED, form=effect.form.name, job=job)
+        return ev.FormPrinted(effect.session_id)
 
     def _photo(self, effect: ev.EncodePhoto) -> ev.EffectOutcome:
         """The standard photo from the frame auto-capture chose, or why it cannot be made."""

@@ -18,6 +18,7 @@ from typing import Protocol
 
 from central_api_client.logs import LogEvent, event
 from hardware.idcard.watcher import CardEvent, CardPlaced, CardReadFailed, ReaderBack, ReaderLost
+from kiosk import exception_log
 from kiosk.config import Config
 from kiosk.core import events as ev
 from kiosk.core.documents import IdentityDocument
@@ -25,6 +26,7 @@ from kiosk.core.health import DeviceHealth
 from kiosk.core.notices import Notice
 from kiosk.core.schedule import Refusal
 from kiosk.core.session import Session, SessionSettings
+from kiosk.core.staff import StaffMember
 from kiosk.core.voice import Announcer, Utterance
 
 log = logging.getLogger(__name__)
@@ -113,6 +115,8 @@ class Shell:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="effects")
         self._post: Post = lambda fn: fn()
         self._health_listeners: list[Callable[[], None]] = []
+        # The staff member signed in with a card; set by the staff sign-in (the panel).
+        self.signed_in: StaffMember | None = None
         self._speaker = speaker
         self._announcer = Announcer()
         if speaker is not None:
@@ -160,7 +164,14 @@ class Shell:
 
     def send(self, event_: ev.Event) -> None:
         """A touch or device event for the session."""
+        before = exception_log.snapshot(self.session)
         self.session.handle(event_)
+        exception_log.note(event_, before, self.session)
+
+    def staff_member(self) -> StaffMember | None:
+        """Who is signed in with a staff card now (None: nobody). The exception screens send
+        staff's touches in their name: entries, answers to disputes, approvals."""
+        return self.signed_in
 
     def run_effect(self, effect: ev.Effect) -> None:
         """Given to the Session: effects run on the worker thread, outcomes come back on the

@@ -23,6 +23,7 @@ from hardware.speaker.factory import open_speaker
 from hardware.tpm import TpmError
 from kiosk.central_config import CurrentBundle, workflow_of
 from kiosk.config import Config
+from kiosk.core.exception_cases import ApprovalPolicy
 from kiosk.core.notices import Notice
 from kiosk.core.photo_standard import PhotoStandard
 from kiosk.core.schedule import Refusal
@@ -41,6 +42,7 @@ from kiosk.visits import IdHasher
 if TYPE_CHECKING:
     from hardware.camera.analysis import FaceAnalyser
     from hardware.camera.live import LiveAnalysis
+    from hardware.printer.a4 import A4Printer
 
 log = logging.getLogger("kiosk")
 
@@ -52,7 +54,9 @@ def session_settings(config: Config, central: CurrentBundle | None = None) -> Se
     return SessionSettings(
         workflow=workflow_of(config, central.bundle if central else None),
         step=StepSettings(device_id=config.device.id, max_photo_retakes=config.photo.max_retakes,
-                          admits=central.admits if central else everyone),
+                          admits=central.admits if central else everyone,
+                          point_name=config.device.point,
+                          approval=ApprovalPolicy(config.exceptions.same_person_may_approve)),
         idle_timeout_s=s.idle_timeout_s,
         done_dwell_s=s.done_dwell_s,
         notice_dwell_s=s.notice_dwell_s,
@@ -111,7 +115,7 @@ def build(config: Config, simulate: bool = False) -> Shell:
     sealer = Sealer.from_keys_dir(config.keys_dir, config.device.id, generate_dev_keys=simulate,
                                   device_key=device_key)
     printer = open_printer(config.devices.printer, config.sim_dir, cjk_font_path())
-    runner = EffectRunner(config, store, sealer, printer, hasher=hasher)
+    runner = EffectRunner(config, store, sealer, printer, hasher=hasher, a4=_a4_printer(config))
     reader = open_idcard_reader(config.devices.idcard, config.sim_dir)
     camera = open_camera(config.devices.camera, config.sim_dir)
     light = open_light(config.devices.light, config.sim_dir)  # guarded: failures only warn
@@ -167,6 +171,15 @@ def keep_health(shell: Shell, store: KioskStore) -> None:
 
     shell.on_health(save)
     save()
+
+
+def _a4_printer(config: Config) -> A4Printer | None:
+    """The point's A4 printer for the forms (`devices.a4`, cups://QUEUE), or None."""
+    if not config.devices.a4:
+        return None
+    from hardware.printer.a4 import open_a4_printer
+
+    return open_a4_printer(config.devices.a4)
 
 
 def _sim_card_slot(config: Config) -> CardSlotLike:

@@ -175,9 +175,8 @@ class KioskApp(App):
         manager.transition = NoTransition()
         for name, cls in SCREENS.items():
             manager.add_widget(cls(name=name, shell=self.shell))
-        steps = [s for s in self.session.settings.workflow.steps if s != "print"]
-        self._bar_steps = steps
-        root.ids.stepbar.set_steps([root.t(f"step_{s}") for s in steps])
+        self._bar_steps: list[str] = []
+        self._bar_for: tuple[str, ...] = ()
         root.footer_text = f"{self.shell.config.device.id}"
         if self.shell.simulate and self.driver is None:
             # The simulator's card buttons, for a person at a desk; never on a real kiosk
@@ -237,26 +236,43 @@ class KioskApp(App):
     def _show_health(self) -> None:
         alert = self.shell.health.alert
         if self.root is not None:
-            self.root.staff_alert = alert_text(alert, self.shell.language) if alert else ""
+            # A candidate's call for staff outranks a device's alert while it lasts.
+            from kiosk.ui.screens.dispute import dispute_alert
+
+            called = dispute_alert(self.session, self.shell.language)
+            self.root.staff_alert = called or (
+                alert_text(alert, self.shell.language) if alert else "")
 
     def refresh(self) -> None:
         if self.root is None:
             return
         s = self.session
         manager = self.root.ids.screens
-        if manager.current != s.screen:
-            event(log, LogEvent.SESSION_SCREEN, screen=s.screen, reason=s.last_end_reason)
-            manager.current = s.screen
-            if s.screen == "attract":
+        self._show_steps(s.workflow.steps)
+        # A candidate who called staff waits on the dispute screen, whichever step they were on.
+        shown = "dispute" if s.data is not None and s.data.dispute is not None else s.screen
+        if manager.current != shown:
+            event(log, LogEvent.SESSION_SCREEN, screen=shown, reason=s.last_end_reason)
+            manager.current = shown
+            if shown == "attract":
                 # Between candidates, once the last screen's textures have been let go.
                 Clock.schedule_once(lambda _dt: release_freed_memory(), 1.0)
-        manager.get_screen(s.screen).show(s)
+        manager.get_screen(shown).show(s)
+        self._show_health()
         self._show_dwell()
         self.root.can_cancel = s.can_cancel
         index = self._bar_steps.index(s.screen) if s.screen in self._bar_steps else (
             self._bar_steps.index("done") if s.screen == "print" else -1)
         self.root.step_index = index
         self.root.ids.stepbar.highlight(index)
+
+    def _show_steps(self, steps: tuple[str, ...]) -> None:
+        """The step bar for the session's workflow (an exception's has other steps)."""
+        if steps == self._bar_for:
+            return
+        self._bar_for = steps
+        self._bar_steps = [s for s in steps if s != "print"]
+        self.root.ids.stepbar.set_steps([self.root.t(f"step_{s}") for s in self._bar_steps])
 
     def _tick(self, _dt: float) -> None:
         self.shell.tick(time.monotonic())

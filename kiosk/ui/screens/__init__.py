@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from kiosk.ui.screens.approve import ApproveScreen
 from kiosk.ui.screens.attract import AttractScreen
 from kiosk.ui.screens.card import CardScreen
 from kiosk.ui.screens.check import CheckScreen
+from kiosk.ui.screens.dispute import DisputeScreen
 from kiosk.ui.screens.done import DoneScreen
+from kiosk.ui.screens.entry import EntryScreen
+from kiosk.ui.screens.form import FormScreen
 from kiosk.ui.screens.identity import IdentityScreen
 from kiosk.ui.screens.notice import NoticeScreen
 from kiosk.ui.screens.photo import PhotoScreen
@@ -24,5 +28,9 @@ SCREENS = {
         PrintScreen,
         DoneScreen,
         NoticeScreen,
+        EntryScreen,
+        ApproveScreen,
+        FormScreen,
+        DisputeScreen,
     )
 }

@@ -1,0 +1,119 @@
+"""Staff type the document's fields for a candidate without a readable card (damaged, expired,
+none yet, another document): the document type, its number (judged as typed), the name (on the
+pinyin keyboard or a USB keyboard), sex, nation and birth date.
+
+The screen only collects what was typed and sends it as `StaffEntry`; the entry step checks it
+(`kiosk.core.exception_cases.check_entry`) and the screen shows the first problem it names.
+Opened again to correct fields a candidate disputed, it shows what was entered before.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from kivy.properties import BooleanProperty, StringProperty
+
+from kiosk.core import events as ev
+from kiosk.core.documents import CardType, Sex
+from kiosk.core.exception_cases import EntryForm, number_status
+from kiosk.core.nations import NATIONS
+from kiosk.core.session import Session
+from kiosk.ui.screens.base import KioskScreen, load_kv
+from kiosk.ui.widgets import pinyin_keyboard  # noqa: F401  (kv class)
+from kiosk.ui.widgets.buttons import KioskButton
+
+load_kv(__file__)
+
+NATION_CHOICES = [f"{code} {name}" for code, name in NATIONS.items()]
+
+
+class EntryScreen(KioskScreen):
+    screen_name = "entry"
+    title = StringProperty("")
+    card_type = StringProperty(CardType.RESIDENT.value)
+    sex = StringProperty("")  # "", male, female
+    number_state = StringProperty("")  # the number's status in words
+    number_ok = BooleanProperty(False)
+    problem = StringProperty("")  # the step's first problem with what was submitted
+    needs_nation = BooleanProperty(True)
+
+    _session_id: str | None = None
+
+    def show(self, session: Session) -> None:
+        data = session.data
+        if data is None or data.exception is None or data.exception.rule is None:
+            return
+        rule = data.exception.rule
+        self.title = f"{self.t('case_' + rule.case.value)} · {self.t('entry_title')}"
+        if data.session_id != self._session_id:  # a new candidate, or staff correcting
+            self._session_id = data.session_id
+            self._fill(rule.document_types, session)
+        if data.entry_problem is not None:
+            field, code = data.entry_problem
+            label = self.t("entry_document" if field == "card_type" else f"field_{field}")
+            self.problem = f"{label}：{self.t(code)}"
+        else:
+            self.problem = ""
+
+    def _fill(self, types: tuple[CardType, ...], session: Session) -> None:
+        box = self.ids.types
+        box.clear_widgets()
+        for card_type in types:
+            button = KioskButton(text=self.t(f"card_type_{card_type.value}"),
+                                 kind="secondary", font_size=self.ids.number.font_size)
+            button.card_type = card_type.value
+            button.bind(on_release=lambda b: self.choose_type(b.card_type))
+            box.add_widget(button)
+        data = session.data
+        earlier = None if data is None or data.document is None \
+            else EntryForm.from_document(data.document)
+        if earlier is not None:
+            self.choose_type(earlier.card_type.value)
+            self.ids.number.text = earlier.id_number
+            self.ids.name.text = earlier.name
+            self.sex = earlier.sex.value if earlier.sex else ""
+            self.ids.nation.text = next(
+                (c for c in NATION_CHOICES if c[:2] == earlier.nation), "")
+            self.ids.birth.text = earlier.birth_date.isoformat() if earlier.birth_date else ""
+        else:
+            self.choose_type(types[0].value)
+            for widget in (self.ids.number, self.ids.name, self.ids.birth):
+                widget.text = ""
+            self.ids.nation.text = ""
+            self.sex = ""
+
+    def choose_type(self, value: str) -> None:
+        self.card_type = value
+        self.needs_nation = value == CardType.RESIDENT.value
+        for button in self.ids.types.children:
+            button.kind = "primary" if button.card_type == value else "secondary"
+        self.number_changed(self.ids.number.text)
+
+    def number_changed(self, typed: str) -> None:
+        status = number_status(CardType(self.card_type), typed)
+        self.number_ok = status == "ok"
+        self.number_state = {"empty": "", "typing": self.t("entry_number_typing"),
+                             "ok": self.t("entry_number_ok")}.get(status) or self.t(status)
+
+    def choose_sex(self, value: str) -> None:
+        self.sex = value
+
+    def submit(self) -> None:
+        try:
+            born: date | None = date.fromisoformat(self.ids.birth.text.strip())
+        except ValueError:
+            born = None
+        nation = self.ids.nation.text[:2] if self.needs_nation and self.ids.nation.text else None
+        form = EntryForm(
+            card_type=CardType(self.card_type), id_number=self.ids.number.text,
+            name=self.ids.name.text, sex=Sex(self.sex) if self.sex else None,
+            nation=nation, birth_date=born)
+        self.send(ev.StaffEntry(form))
+
+    def on_leave(self, *args):
+        # What staff typed leaves the screen with it (a corrected entry is filled again).
+        self._session_id = None
+        for widget in (self.ids.number, self.ids.name, self.ids.birth):
+            widget.text = ""
+        self.ids.keyboard.set_typed("")
+
