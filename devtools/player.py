@@ -133,12 +133,16 @@ class Player:
 
     def tap(self, widget_id: str) -> Iterator[Wait]:
         yield self.until(lambda: not self.widget(widget_id).disabled, f"{widget_id!r} enabled")
-        x, y = self.widget(widget_id).to_window(*self.widget(widget_id).center)
+        yield from self.tap_on(self.widget(widget_id), widget_id)
+
+    def tap_on(self, widget, name: str) -> Iterator[Wait]:
+        """Tap a widget found otherwise than by id (a key of the pinyin keyboard)."""
+        x, y = widget.to_window(*widget.center)
         touch = ScriptTouch(x, y)
         touch.down()
         yield self.sleep(0.08)
         touch.up()
-        event(log, LogEvent.AUTOPLAY_TAP, target=widget_id, screen=self.session.screen,
+        event(log, LogEvent.AUTOPLAY_TAP, target=name, screen=self.session.screen,
               at=[round(x), round(y)])
         yield self.sleep(0.1)
 

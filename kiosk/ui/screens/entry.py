@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from kivy.properties import BooleanProperty, StringProperty
+from kivy.factory import Factory
+from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
 from kiosk.core import events as ev
 from kiosk.core.documents import CardType, Sex
@@ -20,7 +21,6 @@ from kiosk.core.nations import NATIONS
 from kiosk.core.session import Session
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.widgets import pinyin_keyboard  # noqa: F401  (kv class)
-from kiosk.ui.widgets.buttons import KioskButton
 
 load_kv(__file__)
 
@@ -36,6 +36,7 @@ class EntryScreen(KioskScreen):
     number_ok = BooleanProperty(False)
     problem = StringProperty("")  # the step's first problem with what was submitted
     needs_nation = BooleanProperty(True)
+    nations = ListProperty(NATION_CHOICES)
 
     _session_id: str | None = None
 
@@ -59,8 +60,7 @@ class EntryScreen(KioskScreen):
         box = self.ids.types
         box.clear_widgets()
         for card_type in types:
-            button = KioskButton(text=self.t(f"card_type_{card_type.value}"),
-                                 kind="secondary", font_size=self.ids.number.font_size)
+            button = Factory.DocTypeButton(text=self.t(f"card_type_{card_type.value}"))
             button.card_type = card_type.value
             button.bind(on_release=lambda b: self.choose_type(b.card_type))
             box.add_widget(button)
@@ -92,8 +92,9 @@ class EntryScreen(KioskScreen):
     def number_changed(self, typed: str) -> None:
         status = number_status(CardType(self.card_type), typed)
         self.number_ok = status == "ok"
-        self.number_state = {"empty": "", "typing": self.t("entry_number_typing"),
-                             "ok": self.t("entry_number_ok")}.get(status) or self.t(status)
+        words = {"empty": "", "typing": self.t("entry_number_typing"),
+                 "ok": self.t("entry_number_ok")}
+        self.number_state = words[status] if status in words else self.t(status)
 
     def choose_sex(self, value: str) -> None:
         self.sex = value

@@ -45,6 +45,14 @@ class PinyinKeyboard(BoxLayout):
         self._all: tuple[str, ...] = ()
 
     def on_kv_post(self, base_widget) -> None:
+        from kivy.app import App
+
+        from kiosk.core.texts import text
+
+        language = App.get_running_app().shell.language
+        self.ids.more.text = text("key_more", language)
+        self.ids.backspace.text = text("key_backspace", language)
+        self.ids.pinyin.hint_text = text("entry_pinyin_hint", language)
         rows = self.ids.rows
         for letters in ROWS:
             row = BoxLayout(spacing=self.ids.rows.spacing)

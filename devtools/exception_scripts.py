@@ -1,0 +1,208 @@
+"""Scripted exception paths: staff enter a candidate by hand on the pinyin keyboard, a
+supervisor approves; a migrant child's form; disputes on the identity and check screens.
+
+STAND-IN STAFF: until the staff panel's card sign-in is part of the kiosk, these scripts sign
+staff in by setting the shell's `signed_in` to a fictional member (`stand_in`): what a card
+through pcscd would set. Nothing else is simulated; every touch goes through Kivy's input path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
+
+from kiosk.core import events as ev
+from kiosk.core.exception_cases import Case
+from kiosk.core.idnumber import make_number
+from kiosk.core.staff import StaffMember, StaffRole
+
+if TYPE_CHECKING:
+    from devtools.player import Player
+    from devtools.waits import Wait
+
+BORN = date(2008, 5, 17)
+NUMBER = make_number("430102", BORN, 37, male=False)  # a synthetic, fictional candidate
+NAME = (("ce", "测"), ("shi", "试"), ("yi", "乙"))
+
+
+def stand_in(role: StaffRole, number: str) -> StaffMember:
+    """A fictional staff member, as a checked card would name them (stand-in, see above)."""
+    return StaffMember(name="测试员", staff_number=number, role=role, county="430102",
+                       point="", not_after=datetime(2030, 1, 1, tzinfo=UTC),
+                       fingerprint=number.encode().hex().ljust(64, "0"))
+
+
+CLERK = stand_in("staff", "T0001")
+SUPERVISOR = stand_in("supervisor", "T0009")
+
+
+def _sign_in(p: Player, member: StaffMember | None) -> None:
+    p.app.shell.signed_in = member
+    p.app.refresh()
+
+
+def _dispute_shown(p: Player) -> Wait:
+    """The dispute screen stands in for the step the candidate was on (the session stays on
+    that step, waiting for staff)."""
+    return p.until(lambda: p.app.root.ids.screens.current == "dispute", "the dispute screen")
+
+
+def _type_name(p: Player) -> Iterator[Wait]:
+    keyboard = p.widget("keyboard")
+    for syllable, char in NAME:
+        for letter in syllable:
+            key = next(k for row in keyboard.ids.rows.children for k in row.children
+                       if k.text == letter)
+            yield from p.tap_on(key, f"key {letter}")
+        for _page in range(8):
+            shown = [b for b in keyboard.ids.candidates.children if b.text == char]
+            if shown:
+                yield from p.tap_on(shown[0], "candidate")
+                break
+            yield from p.tap_on(keyboard.ids.more, "more")
+        yield p.until(lambda c=char: p.widget("name").text.endswith(c), f"{char} typed")
+
+
+def _fill_entry(p: Player, number: str) -> Iterator[Wait]:
+    """Staff type as they would: the number and the date on a USB keyboard, the name on the
+    pinyin keyboard, sex and nation by touch."""
+    p.widget("number").text = number
+    yield from _type_name(p)
+    yield from p.tap("sex_female")
+    p.widget("nation").text = "01 汉"
+    p.widget("birth").text = BORN.isoformat()
+    yield p.settled()
+
+
+def _photo_check_sign(p: Player) -> Iterator[Wait]:
+    yield p.screen("photo")
+    yield p.until(lambda: p.current_screen.phase == "review", "photo review", timeout_s=30)
+    yield from p.tap("accept")
+    yield p.screen("check")
+    yield p.until(lambda: p.session.data is not None
+                  and p.session.data.sequence_number is not None, "sequence number")
+
+
+def hand_entry(p: Player) -> Iterator[Wait]:
+    """An expired card: staff enter the candidate, who does photo, check and sign; the
+    clerk's card may not approve, a supervisor's does; the record is sealed and printed."""
+    yield p.screen("attract")
+    _sign_in(p, CLERK)
+    p.app.shell.send(ev.BeginException(Case.CARD_EXPIRED, CLERK))
+    yield p.screen("entry")
+    yield from p.shot("entry")
+    wrong = NUMBER[:17] + ("0" if NUMBER[17] != "0" else "1")
+    yield from _fill_entry(p, wrong)
+    yield p.until(lambda: p.current_screen.number_state == p.t("entry_number_checksum"),
+                  "the number judged as typed")
+    yield from p.tap("submit")
+    yield p.until(lambda: p.current_screen.problem != "", "the entry's problem shown")
+    yield from p.shot("entry-problem")
+    p.widget("number").text = NUMBER
+    yield p.until(lambda: p.current_screen.number_ok, "the number checks out")
+    yield from p.shot("entry-filled")
+    yield from p.tap("submit")
+    yield from _photo_check_sign(p)
+    yield from p.shot("check-entered")
+    yield from p.tap("confirm")
+    yield p.screen("sign")
+    yield from p.sign()
+    yield from p.tap("confirm")
+    yield p.screen("approve")
+    yield from p.tap("approve")  # the clerk's own card: a staff role may not approve
+    yield p.until(lambda: p.current_screen.problem == p.t("approval_not_supervisor"),
+                  "a staff card refused")
+    yield from p.shot("approve-refused")
+    _sign_in(p, SUPERVISOR)
+    yield from p.tap("approve")
+    yield p.screen("done", timeout_s=30)
+    yield from p.shot("done")
+    _sign_in(p, None)
+    yield from p.tap("finish")
+    yield p.screen("attract")
+
+
+def migrant(p: Player) -> Iterator[Wait]:
+    """A migrant worker's child: the card is read; after signing the county's form prints
+    (or says it did not and lets staff print it later)."""
+    yield p.screen("attract")
+    _sign_in(p, CLERK)
+    p.app.shell.send(ev.BeginException(Case.MIGRANT_CHILDREN, CLERK))
+    _sign_in(p, None)
+    yield p.screen("card")
+    yield p.place_card("resident-valid")
+    yield p.screen("identity")
+    yield from p.tap("confirm")
+    yield from _photo_check_sign(p)
+    yield from p.tap("confirm")
+    yield p.screen("sign")
+    yield from p.sign()
+    yield from p.tap("confirm")
+    yield p.screen("form", timeout_s=30)
+    yield p.until(lambda: p.session.data is not None and not p.session.data.form_printing,
+                  "the form printed or failed", timeout_s=60)
+    if p.session.data is not None and p.session.data.form_failed:
+        yield from p.shot("form-failed")
+        yield from p.tap("skip")
+    yield p.screen("done", timeout_s=30)
+    yield p.remove_card()
+    yield from p.tap("finish")
+    yield p.screen("attract")
+
+
+def disputes(p: Player) -> Iterator[Wait]:
+    """"不是我" on the identity screen: staff called, the session ended by staff; then
+    "信息有误" on the check screen: the fields picked, staff mark them for central correction
+    and the candidate signs."""
+    yield p.screen("attract")
+    yield p.place_card("resident-valid")
+    yield p.screen("identity")
+    yield from p.tap("dispute")
+    yield _dispute_shown(p)
+    yield p.until(lambda: p.staff_alert == p.t("dispute_alert_not_me"), "staff alerted")
+    yield from p.shot("dispute-not-me")
+    _sign_in(p, CLERK)
+    yield from p.tap("end")
+    yield p.screen("notice")
+    _sign_in(p, None)
+    yield p.remove_card()
+    yield from p.tap("home")
+    yield p.screen("attract")
+    yield p.place_card("resident-valid")
+    yield p.screen("identity")
+    yield from p.tap("confirm")
+    yield from _photo_check_sign(p)
+    yield from p.tap("dispute")
+    yield p.until(lambda: p.current_screen.picking, "fields to pick")
+    toggles = [w for w in p.widget("fields").children if getattr(w, "key", "") == "name"]
+    yield from p.tap_on(toggles[0], "field name")
+    yield from p.shot("dispute-pick")
+    yield from p.tap("dispute")
+    yield _dispute_shown(p)
+    yield from p.shot("dispute-data")
+    _sign_in(p, CLERK)
+    yield from p.tap("central")
+    yield p.screen("sign")
+    _sign_in(p, None)
+    yield from p.sign()
+    yield from p.tap("confirm")
+    yield p.screen("done", timeout_s=30)
+    yield p.remove_card()
+    yield from p.tap("finish")
+    yield p.screen("attract")
+
+
+def exceptions_tour(p: Player) -> Iterator[Wait]:
+    """Every exception path in one kiosk run (the UI tests' screenshots at each panel size)."""
+    yield from hand_entry(p)
+    yield from migrant(p)
+    yield from disputes(p)
+
+
+SCRIPTS = {
+    "hand-entry": hand_entry,
+    "migrant": migrant,
+    "disputes": disputes,
+    "exceptions-tour": exceptions_tour,
+}

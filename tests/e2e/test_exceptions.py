@@ -1,0 +1,84 @@
+"""The exception paths in a real Kivy window on Xvfb, through the simulated devices, the real
+outbox, the uploader and the reference API on loopback: staff enter an expired card's holder
+on the pinyin keyboard, the candidate does photo, check and sign, a supervisor approves, and
+the province's `open` shows the record's flags; a migrant child's record waits for the county;
+a dispute names its fields to staff, never their values.
+
+STAND-IN STAFF: staff are signed in by the scripts' stand-in (devtools/exception_scripts.py)
+until the staff card's sign-in through pcscd + vpcd is part of the running kiosk.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+from PIL import Image
+
+from devtools.exception_scripts import NUMBER
+from provisioning.devrun import BIN
+
+TOUR_SHOTS = [
+    "entry", "entry-problem", "entry-filled", "check-entered", "approve-refused", "done",
+    "form-failed", "dispute-not-me", "dispute-pick", "dispute-data",
+]
+
+
+def open_record(server, kiosk, record_id) -> dict:
+    key = kiosk.data_dir / "keys" / "province_x25519.dev-private.pem"
+    out = subprocess.run(
+        [str(BIN / "provincial-api"), "open", record_id, "--key", str(key), "--db", str(server.db)],
+        capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def _tour(make_kiosk, api_server, tmp_path, size: str):
+    kiosk = make_kiosk(api_server)
+    shots = tmp_path / "shots"
+    result = kiosk.play("exceptions-tour", "--size", size, "--shots", str(shots), timeout=300)
+    assert result.returncode == 0, kiosk.log_tail()
+    names = [p.stem.split("-", 1)[1] for p in sorted(shots.glob("*.png"))]
+    assert names == TOUR_SHOTS
+    width, height = (int(v) for v in size.split("x"))
+    for shot in shots.glob("*.png"):
+        with Image.open(shot) as img:
+            assert img.size == (width, height)
+    return kiosk
+
+
+def test_every_exception_path_to_the_province(make_kiosk, api_server, tmp_path):
+    kiosk = _tour(make_kiosk, api_server, tmp_path, "1920x1080")
+    saved = [e["record_id"] for e in kiosk.log_events() if e.get("event") == "record.saved"]
+    assert len(saved) == 3  # the hand entry, the migrant child, the disputed check
+    upload = kiosk.upload_once()
+    assert upload.returncode == 0, upload.stdout[-2000:]
+    assert kiosk.status()["records"]["acknowledged"] == 3
+
+    entered, migrant, disputed = (open_record(api_server, kiosk, r) for r in saved)
+    block = entered["exception"]
+    assert entered["version"] == 2 and block["case"] == "card_expired"
+    assert block["flags"] == ["entered_by_hand", "city_review", "come_back_with_card"]
+    assert block["entered_by"]["staff_number"] == "T0001"
+    assert block["approved_by"]["staff_number"] == "T0009"
+    assert entered["identity"]["entered_by_hand"] is True
+    assert entered["identity"]["name"] == "测试乙" and entered["identity"]["id_number"] == NUMBER
+    assert int(entered["photo_jpeg"].strip("<> bytes")) > 10_000
+    assert migrant["exception"]["flags"] == ["county_approval_pending"]
+    assert disputed["exception"]["central_correction"] == ["name"]
+    assert disputed["exception"]["flags"] == ["central_correction"]
+
+    events = kiosk.log_events()
+    refused = [e for e in events if e.get("event") == "exception.approval_refused"]
+    assert [e["code"] for e in refused] == ["approval_not_supervisor"]
+    raised = [e for e in events if e.get("event") == "exception.dispute_raised"]
+    assert [(e["kind"], e["fields"]) for e in raised] == [("not_me", []), ("data_wrong", ["name"])]
+    log_text = kiosk.log.read_text(encoding="utf-8")
+    assert "测试乙" not in log_text and NUMBER not in log_text, "personal data in the log"
+
+
+@pytest.mark.parametrize("size", ["1080x1920", "1280x800"])
+def test_exception_screens_fit_portrait_and_small_panels(make_kiosk, api_server, tmp_path, size):
+    """The same paths at the other panel sizes: the player's layout check fails the run on a
+    button under 15 mm or text out of its box."""
+    _tour(make_kiosk, api_server, tmp_path, size)
