@@ -37,9 +37,10 @@ CLERK = stand_in("staff", "T0001")
 SUPERVISOR = stand_in("supervisor", "T0009")
 
 
-def _sign_in(p: Player, member: StaffMember | None) -> None:
+def _sign_in(p: Player, member: StaffMember | None) -> Iterator[Wait]:
     p.app.shell.signed_in = member
     p.app.refresh()
+    yield p.settled()  # staff's buttons appear: laid out over a few frames
 
 
 def _dispute_shown(p: Player) -> Wait:
@@ -88,13 +89,13 @@ def hand_entry(p: Player) -> Iterator[Wait]:
     """An expired card: staff enter the candidate, who does photo, check and sign; the
     clerk's card may not approve, a supervisor's does; the record is sealed and printed."""
     yield p.screen("attract")
-    _sign_in(p, CLERK)
+    yield from _sign_in(p, CLERK)
     p.app.shell.send(ev.BeginException(Case.CARD_EXPIRED, CLERK))
     yield p.screen("entry")
     yield from p.shot("entry")
     wrong = NUMBER[:17] + ("0" if NUMBER[17] != "0" else "1")
     yield from _fill_entry(p, wrong)
-    yield p.until(lambda: p.current_screen.number_state == p.t("entry_number_checksum"),
+    yield p.until(lambda: p.current_screen.number_state == p.t("entry_status_entry_number_checksum"),
                   "the number judged as typed")
     yield from p.tap("submit")
     yield p.until(lambda: p.current_screen.problem != "", "the entry's problem shown")
@@ -114,11 +115,11 @@ def hand_entry(p: Player) -> Iterator[Wait]:
     yield p.until(lambda: p.current_screen.problem == p.t("approval_not_supervisor"),
                   "a staff card refused")
     yield from p.shot("approve-refused")
-    _sign_in(p, SUPERVISOR)
+    yield from _sign_in(p, SUPERVISOR)
     yield from p.tap("approve")
     yield p.screen("done", timeout_s=30)
     yield from p.shot("done")
-    _sign_in(p, None)
+    yield from _sign_in(p, None)
     yield from p.tap("finish")
     yield p.screen("attract")
 
@@ -127,9 +128,9 @@ def migrant(p: Player) -> Iterator[Wait]:
     """A migrant worker's child: the card is read; after signing the county's form prints
     (or says it did not and lets staff print it later)."""
     yield p.screen("attract")
-    _sign_in(p, CLERK)
+    yield from _sign_in(p, CLERK)
     p.app.shell.send(ev.BeginException(Case.MIGRANT_CHILDREN, CLERK))
-    _sign_in(p, None)
+    yield from _sign_in(p, None)
     yield p.screen("card")
     yield p.place_card("resident-valid")
     yield p.screen("identity")
@@ -162,10 +163,10 @@ def disputes(p: Player) -> Iterator[Wait]:
     yield _dispute_shown(p)
     yield p.until(lambda: p.staff_alert == p.t("dispute_alert_not_me"), "staff alerted")
     yield from p.shot("dispute-not-me")
-    _sign_in(p, CLERK)
+    yield from _sign_in(p, CLERK)
     yield from p.tap("end")
     yield p.screen("notice")
-    _sign_in(p, None)
+    yield from _sign_in(p, None)
     yield p.remove_card()
     yield from p.tap("home")
     yield p.screen("attract")
@@ -181,10 +182,10 @@ def disputes(p: Player) -> Iterator[Wait]:
     yield from p.tap("dispute")
     yield _dispute_shown(p)
     yield from p.shot("dispute-data")
-    _sign_in(p, CLERK)
+    yield from _sign_in(p, CLERK)
     yield from p.tap("central")
     yield p.screen("sign")
-    _sign_in(p, None)
+    yield from _sign_in(p, None)
     yield from p.sign()
     yield from p.tap("confirm")
     yield p.screen("done", timeout_s=30)

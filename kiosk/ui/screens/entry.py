@@ -90,11 +90,10 @@ class EntryScreen(KioskScreen):
         self.number_changed(self.ids.number.text)
 
     def number_changed(self, typed: str) -> None:
+        self.problem = ""  # staff are fixing it: the number's state speaks now
         status = number_status(CardType(self.card_type), typed)
         self.number_ok = status == "ok"
-        words = {"empty": "", "typing": self.t("entry_number_typing"),
-                 "ok": self.t("entry_number_ok")}
-        self.number_state = words[status] if status in words else self.t(status)
+        self.number_state = "" if status == "empty" else self.t(f"entry_status_{status}")
 
     def choose_sex(self, value: str) -> None:
         self.sex = value
