@@ -146,6 +146,8 @@ def build(config: Config, simulate: bool = False) -> Shell:
         live_analysis=live_analysis,
         chip_photo_decoder=decoder.decode if decoder else None,
         refuse_start=lambda: refuse_start(store, config, central),
+        # The bundle's workflow and steps from the next candidate on (the gate re-read it).
+        settings_now=lambda: session_settings(central.config, central),
         simulate=simulate,
         sim_cards=_sim_card_slot(config) if simulate else None,
     )
