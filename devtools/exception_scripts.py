@@ -8,7 +8,7 @@ through pcscd would set. Nothing else is simulated; every touch goes through Kiv
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
@@ -62,7 +62,11 @@ def _type_name(p: Player) -> Iterator[Wait]:
                 yield from p.tap_on(shown[0], "candidate")
                 break
             yield from p.tap_on(keyboard.ids.more, "more")
-        yield p.until(lambda c=char: p.widget("name").text.endswith(c), f"{char} typed")
+        yield p.until(_typed(p, char), f"{char} typed")
+
+
+def _typed(p: Player, char: str) -> Callable[[], bool]:
+    return lambda: bool(p.widget("name").text.endswith(char))
 
 
 def _fill_entry(p: Player, number: str) -> Iterator[Wait]:
@@ -95,7 +99,8 @@ def hand_entry(p: Player) -> Iterator[Wait]:
     yield from p.shot("entry")
     wrong = NUMBER[:17] + ("0" if NUMBER[17] != "0" else "1")
     yield from _fill_entry(p, wrong)
-    yield p.until(lambda: p.current_screen.number_state == p.t("entry_status_entry_number_checksum"),
+    checksum = p.t("entry_status_entry_number_checksum")
+    yield p.until(lambda: p.current_screen.number_state == checksum,
                   "the number judged as typed")
     yield from p.tap("submit")
     yield p.until(lambda: p.current_screen.problem != "", "the entry's problem shown")

@@ -175,8 +175,7 @@ class KioskApp(App):
         manager.transition = NoTransition()
         for name, cls in SCREENS.items():
             manager.add_widget(cls(name=name, shell=self.shell))
-        self._bar_steps: list[str] = []
-        self._bar_for: tuple[str, ...] = ()
+        self._set_bar(root)
         root.footer_text = f"{self.shell.config.device.id}"
         if self.shell.simulate and self.driver is None:
             # The simulator's card buttons, for a person at a desk; never on a real kiosk
@@ -248,7 +247,6 @@ class KioskApp(App):
             return
         s = self.session
         manager = self.root.ids.screens
-        self._show_steps(s.workflow.steps)
         # A candidate who called staff waits on the dispute screen, whichever step they were on.
         shown = "dispute" if s.data is not None and s.data.dispute is not None else s.screen
         if manager.current != shown:
@@ -261,18 +259,19 @@ class KioskApp(App):
         self._show_health()
         self._show_dwell()
         self.root.can_cancel = s.can_cancel
+        if s.workflow != self._bar_workflow:  # a new candidate, a new workflow
+            self._set_bar(self.root)
         index = self._bar_steps.index(s.screen) if s.screen in self._bar_steps else (
             self._bar_steps.index("done") if s.screen == "print" else -1)
         self.root.step_index = index
         self.root.ids.stepbar.highlight(index)
 
-    def _show_steps(self, steps: tuple[str, ...]) -> None:
-        """The step bar for the session's workflow (an exception's has other steps)."""
-        if steps == self._bar_for:
-            return
-        self._bar_for = steps
-        self._bar_steps = [s for s in steps if s != "print"]
-        self.root.ids.stepbar.set_steps([self.root.t(f"step_{s}") for s in self._bar_steps])
+    def _set_bar(self, root: KioskRoot) -> None:
+        """The step bar for the session's workflow (the central bundle's may change between
+        candidates: `Session.settings` follows it; an exception's has steps of its own)."""
+        self._bar_workflow = self.session.workflow
+        self._bar_steps = [s for s in self._bar_workflow.steps if s != "print"]
+        root.ids.stepbar.set_steps([root.t(f"step_{s}") for s in self._bar_steps])
 
     def _tick(self, _dt: float) -> None:
         self.shell.tick(time.monotonic())

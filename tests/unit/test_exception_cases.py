@@ -211,3 +211,15 @@ def test_staff_correct_only_what_was_typed_by_hand():
     assert dispute_actions(Dispute("not_me", ()), read) == ("end",)
     fixed, changed = corrected(typed, form(name="测试丁"), CASES[Case.CARD_DAMAGED], TODAY)
     assert fixed.name == "测试丁" and changed == ("name",)
+
+
+def test_every_case_and_code_has_words_in_every_language():
+    from kiosk.core.exception_cases import NumberStatus
+    from kiosk.core.texts import LANGUAGES, text
+
+    keys = [f"case_{c.value}" for c in Case] + sorted(EntryError.codes)
+    keys += sorted(ApprovalRefused.codes) + [f"field_{f}" for f in ("name", "sex", "nation")]
+    keys += [f"entry_status_{s}" for s in NumberStatus.__args__ if s != "empty"]
+    for key in keys:
+        for language in LANGUAGES:
+            assert text(key, language), key

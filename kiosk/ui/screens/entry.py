@@ -45,7 +45,8 @@ class EntryScreen(KioskScreen):
         if data is None or data.exception is None or data.exception.rule is None:
             return
         rule = data.exception.rule
-        self.title = f"{self.t('case_' + rule.case.value)} · {self.t('entry_title')}"
+        case = self.t(f"case_{rule.case.value}")
+        self.title = f"{case} · {self.t('entry_title')}"
         if data.session_id != self._session_id:  # a new candidate, or staff correcting
             self._session_id = data.session_id
             self._fill(rule.document_types, session)
