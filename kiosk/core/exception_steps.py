@@ -11,7 +11,6 @@ from kiosk.core import events as ev
 from kiosk.core.exception_cases import (
     ApprovalRefused,
     EntryError,
-    EntryForm,
     check_approver,
     check_entry,
     corrected,
@@ -61,10 +60,6 @@ class EntryStep(Step):
             data.correcting = False
             return Outcome("goto", step="check")
         return NEXT
-
-    def entry_form(self, data: SessionData) -> EntryForm | None:
-        """The fields to show filled in when staff correct an earlier entry."""
-        return None if data.document is None else EntryForm.from_document(data.document)
 
 
 class ApproveStep(Step):
