@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
-from kiosk.core import events as ev
+from devtools.waits import ScriptFailed
 from kiosk.core.exception_cases import Case
 from kiosk.core.idnumber import make_number
 from kiosk.core.staff import StaffMember, StaffRole
@@ -94,7 +94,8 @@ def hand_entry(p: Player) -> Iterator[Wait]:
     clerk's card may not approve, a supervisor's does; the record is sealed and printed."""
     yield p.screen("attract")
     yield from _sign_in(p, CLERK)
-    p.app.shell.send(ev.BeginException(Case.CARD_EXPIRED, CLERK))
+    if not p.app.shell.begin_exception(Case.CARD_EXPIRED.value):
+        raise ScriptFailed("the exception did not start")
     yield p.screen("entry")
     yield from p.shot("entry")
     wrong = NUMBER[:17] + ("0" if NUMBER[17] != "0" else "1")
@@ -134,7 +135,8 @@ def migrant(p: Player) -> Iterator[Wait]:
     (or says it did not and lets staff print it later)."""
     yield p.screen("attract")
     yield from _sign_in(p, CLERK)
-    p.app.shell.send(ev.BeginException(Case.MIGRANT_CHILDREN, CLERK))
+    if not p.app.shell.begin_exception(Case.MIGRANT_CHILDREN.value):
+        raise ScriptFailed("the exception did not start")
     yield from _sign_in(p, None)
     yield p.screen("card")
     yield p.place_card("resident-valid")

@@ -22,6 +22,7 @@ from kiosk import exception_log
 from kiosk.config import Config
 from kiosk.core import events as ev
 from kiosk.core.documents import IdentityDocument
+from kiosk.core.exception_cases import Case
 from kiosk.core.health import DeviceHealth
 from kiosk.core.notices import Notice
 from kiosk.core.schedule import Refusal
@@ -170,6 +171,21 @@ class Shell:
         before = exception_log.snapshot(self.session)
         self.session.handle(event_)
         exception_log.note(event_, before, self.session)
+
+    def begin_exception(self, case: str) -> bool:
+        """Staff picked a case of the exceptions list (`kiosk.core.exception_cases.Case`
+        values): the candidate's session starts in that case's workflow, stamped with the
+        signed-in staff member. False when nobody allowed is signed in, the code is no case,
+        or a candidate is being served."""
+        member = self.staff_member()
+        try:
+            which = Case(case)
+        except ValueError:
+            return False
+        if member is None or not member.may("exception") or self.session.data is not None:
+            return False
+        self.send(ev.BeginException(which, member))
+        return self.session.data is not None
 
     def staff_member(self) -> StaffMember | None:
         """Who is signed in with a staff card now (None: nobody). The exception screens send
