@@ -49,9 +49,9 @@ def _dispute_shown(p: Player) -> Wait:
     return p.until(lambda: p.app.root.ids.screens.current == "dispute", "the dispute screen")
 
 
-def _type_name(p: Player) -> Iterator[Wait]:
+def _type_name(p: Player, name: tuple[tuple[str, str], ...] = NAME) -> Iterator[Wait]:
     keyboard = p.widget("keyboard")
-    for syllable, char in NAME:
+    for syllable, char in name:
         for letter in syllable:
             key = next(k for row in keyboard.ids.rows.children for k in row.children
                        if k.text == letter)
@@ -112,6 +112,7 @@ def hand_entry(p: Player) -> Iterator[Wait]:
     yield from p.tap("submit")
     yield from _photo_check_sign(p)
     yield from p.shot("check-entered")
+    yield from _correct_the_name(p)
     yield from p.tap("confirm")
     yield p.screen("sign")
     yield from p.sign()
@@ -128,6 +129,27 @@ def hand_entry(p: Player) -> Iterator[Wait]:
     yield from _sign_in(p, None)
     yield from p.tap("finish")
     yield p.screen("attract")
+
+
+def _correct_the_name(p: Player) -> Iterator[Wait]:
+    """The candidate says the name typed is wrong; the clerk corrects the entry (乙 → 丙) and
+    the candidate checks again."""
+    yield from p.tap("dispute")
+    yield p.until(lambda: p.current_screen.picking, "fields to pick")
+    [name] = [w for w in p.widget("fields").children if getattr(w, "key", "") == "name"]
+    yield from p.tap_on(name, "field name")
+    yield from p.tap("dispute")
+    yield _dispute_shown(p)
+    yield from _sign_in(p, CLERK)
+    yield from p.tap("correct")
+    yield p.screen("entry")
+    yield p.until(lambda: p.widget("name").text == "".join(c for _s, c in NAME),
+                  "the entry filled in again")
+    yield from p.shot("entry-correct")
+    yield from p.tap_on(p.widget("keyboard").ids.backspace, "backspace")
+    yield from _type_name(p, (("bing", "丙"),))
+    yield from p.tap("submit")
+    yield p.screen("check")
 
 
 def migrant(p: Player) -> Iterator[Wait]:

@@ -20,7 +20,8 @@ from devtools.exception_scripts import NUMBER
 from provisioning.devrun import BIN
 
 TOUR_SHOTS = [
-    "entry", "entry-problem", "entry-filled", "check-entered", "approve-refused", "done",
+    "entry", "entry-problem", "entry-filled", "check-entered", "entry-correct",
+    "approve-refused", "done",
     "form-failed", "dispute-not-me", "dispute-pick", "dispute-data",
 ]
 
@@ -58,11 +59,14 @@ def test_every_exception_path_to_the_province(make_kiosk, api_server, tmp_path):
     entered, migrant, disputed = (open_record(api_server, kiosk, r) for r in saved)
     block = entered["exception"]
     assert entered["version"] == 2 and block["case"] == "card_expired"
-    assert block["flags"] == ["entered_by_hand", "city_review", "come_back_with_card"]
+    assert block["flags"] == ["entered_by_hand", "city_review", "come_back_with_card",
+                              "corrected_by_staff"]
     assert block["entered_by"]["staff_number"] == "T0001"
     assert block["approved_by"]["staff_number"] == "T0009"
     assert entered["identity"]["entered_by_hand"] is True
-    assert entered["identity"]["name"] == "测试乙" and entered["identity"]["id_number"] == NUMBER
+    assert entered["identity"]["name"] == "测试丙" and entered["identity"]["id_number"] == NUMBER
+    assert block["corrected_fields"] == ["name"]
+    assert "corrected_by_staff" in block["flags"]
     assert int(entered["photo_jpeg"].strip("<> bytes")) > 10_000
     assert migrant["exception"]["flags"] == ["county_approval_pending"]
     assert disputed["exception"]["central_correction"] == ["name"]
@@ -72,9 +76,11 @@ def test_every_exception_path_to_the_province(make_kiosk, api_server, tmp_path):
     refused = [e for e in events if e.get("event") == "exception.approval_refused"]
     assert [e["code"] for e in refused] == ["approval_not_supervisor"]
     raised = [e for e in events if e.get("event") == "exception.dispute_raised"]
-    assert [(e["kind"], e["fields"]) for e in raised] == [("not_me", []), ("data_wrong", ["name"])]
+    assert [(e["kind"], e["fields"]) for e in raised] == [
+        ("data_wrong", ["name"]), ("not_me", []), ("data_wrong", ["name"])]
     log_text = kiosk.log.read_text(encoding="utf-8")
-    assert "测试乙" not in log_text and NUMBER not in log_text, "personal data in the log"
+    for personal in ("测试乙", "测试丙", NUMBER):
+        assert personal not in log_text, "personal data in the log"
 
 
 @pytest.mark.parametrize("size", [
