@@ -196,6 +196,20 @@ def open_record(record_id: str, device_id: str | None, key_path: Path, db: Db,
             if isinstance(value, str):
                 payload[name] = f"<{len(base64.b64decode(value))} bytes>"
     click.echo(json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True))
+    review_flags(payload)
+
+
+def review_flags(payload: dict[str, object]) -> None:
+    """A record staff handled (payload version 2's `exception` block) says so in one line on
+    stderr, for whoever reviews it: its case and flags (entered by hand, the city's review,
+    pending the county's approval, a copy taken, fields for central correction)."""
+    block = payload.get("exception")
+    if not isinstance(block, dict):
+        return
+    flags = block.get("flags")
+    names = [str(f) for f in flags] if isinstance(flags, list) else []
+    click.echo(f"exception: {block.get('case') or 'dispute'}; flags: {', '.join(names) or '-'}",
+               err=True)
 
 
 @cli.command("list")

@@ -27,11 +27,12 @@ TOUR_SHOTS = [
 
 
 def open_record(server, kiosk, record_id) -> dict:
+    """`provincial-api open`: the payload, and its review line (stderr) as `review`."""
     key = kiosk.data_dir / "keys" / "province_x25519.dev-private.pem"
     out = subprocess.run(
         [str(BIN / "provincial-api"), "open", record_id, "--key", str(key), "--db", str(server.db)],
         capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
+    return {**json.loads(out.stdout), "review": out.stderr.strip()}
 
 
 def _tour(make_kiosk, api_server, tmp_path, size: str):
@@ -64,6 +65,8 @@ def test_every_exception_path_to_the_province(make_kiosk, api_server, tmp_path):
     assert block["entered_by"]["staff_number"] == "T0001"
     assert block["approved_by"]["staff_number"] == "T0009"
     assert entered["identity"]["entered_by_hand"] is True
+    assert entered["review"] == ("exception: card_expired; flags: entered_by_hand, city_review,"
+                                 " come_back_with_card, corrected_by_staff")
     assert entered["identity"]["name"] == "测试丙" and entered["identity"]["id_number"] == NUMBER
     assert block["corrected_fields"] == ["name"]
     assert "corrected_by_staff" in block["flags"]
