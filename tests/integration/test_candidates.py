@@ -1,0 +1,131 @@
+"""Candidates' data, every actor its own process over loopback: the province imports a file,
+a technician enrols a machine at a point and syncs its roster with `kioskctl`, the kiosk looks
+a candidate up online and, once the server is gone, from the roster. The roster sealed by one
+software TPM does not open under another."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+
+from central_api_client.opening import load_public_pem
+from devtools.synthetic_candidates import generate, write_csv
+from hardware.tpm import open_key_store
+from kiosk.candidate_lookup import ProvinceCandidates
+from kiosk.config import load_config
+from kiosk.roster import RosterError, RosterStore
+from kiosk.seal import PROVINCE_PUBLIC_KEY_FILE
+from kiosk.sync.roster import machine_rosters
+from kiosk.sync.uploader import make_client
+from tests.integration.processes import Server, console_script, start_server
+from tests.integration.swtpm_server import Swtpm
+
+POINT = "长沙市一中"
+
+
+def _run(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, capture_output=True, text=True, timeout=60,
+                          env=env or dict(os.environ))
+
+
+def _enrolled_kiosk(server: Server, tmp_path: Path) -> Path:
+    token = _run(console_script("provincial-api"), "tokens", "issue", "--county", "4301",
+                 "--point", POINT, "--db", str(server.db),
+                 "--receipt-key", str(server.receipt_public_key))
+    assert token.returncode == 0, token.stderr
+    config = tmp_path / "kiosk.toml"
+    env = {**os.environ, "KIOSK_DATA_DIR": str(tmp_path / "kiosk-data"),
+           "KIOSK_ENROL_TOKEN": token.stdout.strip()}
+    env.pop("KIOSK_CONFIG", None)
+    done = _run(console_script("kioskctl"), "--simulate", "enrol", "--api", server.url,
+                "--config", str(config), env=env)
+    assert done.returncode == 0, done.stderr
+    return config
+
+
+def _ctl(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return _run(console_script("kioskctl"), "--simulate", *args, "--config", str(config),
+                env={**os.environ, "KIOSK_SIMULATE": "1"})
+
+
+def test_import_sync_then_look_up_online_and_offline(tmp_path: Path) -> None:
+    here = generate(30, county="4301", point=POINT)
+    elsewhere = generate(5, county="4302", point="外县一中", start=500)
+    csv_path = tmp_path / "candidates.csv"
+    with csv_path.open("w", encoding="utf-8", newline="") as out:
+        write_csv([p.candidate for p in here + elsewhere], out)
+
+    server = start_server(tmp_path / "province" / "api.sqlite", dev_enrol=False,
+                          extra=("--allow-file-keys",))
+    try:
+        done = _run(console_script("provincial-api"), "candidates", "import", str(csv_path),
+                    "--db", str(server.db))
+        assert done.returncode == 0, done.stderr
+        assert "imported 35 candidate(s)" in done.stdout
+        config_path = _enrolled_kiosk(server, tmp_path / "kiosk")
+
+        synced = _ctl(config_path, "candidates", "sync", "--exam", "gaokao", "--json")
+        assert synced.returncode == 0, synced.stdout + synced.stderr
+        (report,) = json.loads(synced.stdout)
+        assert (report["exam"], report["point"], report["count"]) == ("gaokao", POINT, 30)
+        status = _ctl(config_path, "candidates", "status")
+        assert status.returncode == 0 and f"gaokao: 30 candidate(s) of {POINT}" in status.stdout
+        output = synced.stdout + status.stdout + "".join(server.lines)
+        assert here[0].candidate.id_number not in output  # nothing personal in any output
+
+        config = load_config(config_path)
+        province = load_public_pem(config.keys_dir / PROVINCE_PUBLIC_KEY_FILE, X25519PublicKey)
+        client = make_client(config)
+        lookup = ProvinceCandidates(client, province, machine_rosters(config))
+        online = lookup.find("gaokao", here[3].candidate.id_number)
+        assert online is not None and online.source == "api"
+        assert online.fields == here[3].candidate.fields
+        assert lookup.find("gaokao", elsewhere[0].candidate.id_number) is None
+    finally:
+        server.stop()
+
+    offline = lookup.find("gaokao", here[7].candidate.id_number)  # the server is gone
+    assert offline is not None and offline.source == "roster"
+    assert offline.first_sequence_number == here[7].candidate.first_sequence_number
+    assert lookup.find("gaokao", elsewhere[1].candidate.id_number) is None
+    client.close()
+
+
+def test_a_roster_sealed_under_one_tpm_does_not_open_under_another(
+        swtpm_machines: Callable[[str], Swtpm], tmp_path: Path) -> None:
+    from central_api_client.candidates import Roster
+    from central_api_client.contract import utc_now
+
+    people = generate(5, county="4301", point=POINT)
+    roster = Roster("gaokao", "4301", POINT, utc_now(), tuple(p.candidate for p in people))
+    now = datetime.now(UTC)
+    data = tmp_path / "a" / "kiosk-data"
+    first = swtpm_machines("first")
+    store = open_key_store(first.uri, data / "keys")
+    try:
+        rosters = RosterStore(data, "HN-4301-0001", store.secrets)
+        rosters.save(roster, now, now + timedelta(days=1))
+        assert rosters.find("gaokao", people[2].candidate.id_number, now) == people[2].candidate
+    finally:
+        store.close()
+
+    copy = tmp_path / "b" / "kiosk-data"
+    shutil.copytree(data, copy)  # the roster and its sealed key, every byte
+    second = swtpm_machines("second")
+    store = open_key_store(second.uri, copy / "keys")
+    try:
+        elsewhere = RosterStore(copy, "HN-4301-0001", store.secrets)
+        assert elsewhere.status("gaokao").count == 5  # the header says what it holds ...
+        with pytest.raises(RosterError) as refused:  # ... and nothing opens
+            elsewhere.find("gaokao", people[2].candidate.id_number, now)
+    finally:
+        store.close()
+    assert "tpm_wrong_machine" in str(refused.value)
