@@ -30,7 +30,7 @@ from central_api_client.candidates import (
     Candidate,
     CandidateFormatError,
     Roster,
-    parse_roster,
+    parse_candidate,
 )
 from central_api_client.files import atomic_write
 from central_api_client.logs import LogEvent, event
@@ -71,7 +71,7 @@ class RosterStore:
         self.device_id = device_id
         self._secrets = secrets
         self._key: bytes | None = None
-        self._cache: dict[str, tuple[tuple[int, int], dict[str, Candidate]]] = {}
+        self._cache: dict[str, tuple[tuple[int, int], dict[str, dict[str, object]]]] = {}
         self._lock = threading.Lock()
 
     def path(self, exam: str) -> Path:
@@ -149,13 +149,25 @@ class RosterStore:
         header, _, rest = raw[len(MAGIC):].partition(b"\n")
         return header, rest
 
+    def _header(self, exam: str) -> bytes | None:
+        """The clear header line alone (a lookup must not read the whole file for it)."""
+        try:
+            with self.path(exam).open("rb") as f:
+                head = f.read(len(MAGIC))
+                line = f.readline(4096)
+        except FileNotFoundError:
+            return None
+        if head != MAGIC or not line.endswith(b"\n"):
+            raise RosterError(f"{self.path(exam).name} is not a roster file")
+        return line[:-1]
+
     def status(self, exam: str) -> RosterStatus | None:
         """The clear header of the exam's roster, or None when there is none."""
-        read = self._read(exam)
-        if read is None:
+        header = self._header(exam)
+        if header is None:
             return None
         try:
-            head = json.loads(read[0])
+            head = json.loads(header)
             return RosterStatus(head["exam"], head["point"], int(head["count"]),
                                 datetime.fromisoformat(head["synced_at"]),
                                 datetime.fromisoformat(head["purge_at"]))
@@ -172,9 +184,17 @@ class RosterStore:
         if status.purge_at <= now:
             self.purge_expired(now)
             return None
-        return self._index(exam).get(id_number)
+        item = self._index(exam).get(id_number)
+        try:
+            return None if item is None else parse_candidate(item)
+        except CandidateFormatError:
+            raise RosterError("the stored roster holds an entry that is not a candidate") \
+                from None
 
-    def _index(self, exam: str) -> dict[str, Candidate]:
+    def _index(self, exam: str) -> dict[str, dict[str, object]]:
+        """id number -> the candidate's wire form. The roster was parsed strictly when it was
+        synced and opens only with this machine's key (authenticated encryption), so loading
+        indexes it without judging every entry again: the one asked for is parsed."""
         path = self.path(exam)
         stat = path.stat()
         version = (stat.st_mtime_ns, stat.st_size)
@@ -188,13 +208,13 @@ class RosterStore:
         header, rest = read
         try:
             plain = self._aead(create=False).decrypt(rest[:12], rest[12:], self._aad(header))
-            roster = parse_roster(json.loads(plain.decode("utf-8")))
+            items = json.loads(plain.decode("utf-8"))["candidates"]
+            index = {item["id_number"]: item for item in items}
         except InvalidTag:
             raise RosterError("the stored roster does not open on this machine (copied from"
                               " another, or damaged): sync it again") from None
-        except (ValueError, CandidateFormatError):
+        except (ValueError, KeyError, TypeError):
             raise RosterError("the stored roster opened but is not a roster") from None
-        index = {c.id_number: c for c in roster.candidates}
         with self._lock:
             self._cache[exam] = (version, index)
         return index
