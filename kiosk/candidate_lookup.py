@@ -19,6 +19,8 @@ from central_api_client.api_errors import ApiError
 from central_api_client.candidates import Candidate
 from central_api_client.client import ProvincialApiClient
 from central_api_client.logs import LogEvent, event
+from central_api_client.opening import load_public_pem
+from kiosk.config import Config
 from kiosk.core.candidates import Exam, OnlineRegistration, Source
 from kiosk.core.errors import CandidateDataError
 from kiosk.roster import RosterError, RosterStore
@@ -72,3 +74,15 @@ class ProvinceCandidates:
         event(log, LogEvent.CANDIDATE_LOOKUP, exam=exam,
               source="roster" if found is not None else "none", found=found is not None)
         return None if found is None else registration_of(found, "roster")
+
+
+def candidate_lookup_for(config: Config) -> ProvinceCandidates:
+    """This machine's lookup: its signed API client (none without an API base URL), the
+    province's sealing key of its keys dir, its rosters. SealError when a key is missing."""
+    from kiosk.seal import PROVINCE_PUBLIC_KEY_FILE
+    from kiosk.sync.roster import machine_rosters
+    from kiosk.sync.uploader import make_client
+
+    province = load_public_pem(config.keys_dir / PROVINCE_PUBLIC_KEY_FILE, X25519PublicKey)
+    client = make_client(config) if config.api.base_url else None
+    return ProvinceCandidates(client, province, machine_rosters(config))

@@ -14,17 +14,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
-from central_api_client.opening import load_public_pem
 from devtools.synthetic_candidates import generate, write_csv
 from hardware.tpm import open_key_store
-from kiosk.candidate_lookup import ProvinceCandidates
+from kiosk.candidate_lookup import candidate_lookup_for
 from kiosk.config import load_config
 from kiosk.roster import RosterError, RosterStore
-from kiosk.seal import PROVINCE_PUBLIC_KEY_FILE
-from kiosk.sync.roster import machine_rosters
-from kiosk.sync.uploader import make_client
 from tests.integration.processes import Server, console_script, start_server
 from tests.integration.swtpm_server import Swtpm
 
@@ -81,10 +76,7 @@ def test_import_sync_then_look_up_online_and_offline(tmp_path: Path) -> None:
         output = synced.stdout + status.stdout + "".join(server.lines)
         assert here[0].candidate.id_number not in output  # nothing personal in any output
 
-        config = load_config(config_path)
-        province = load_public_pem(config.keys_dir / PROVINCE_PUBLIC_KEY_FILE, X25519PublicKey)
-        client = make_client(config)
-        lookup = ProvinceCandidates(client, province, machine_rosters(config))
+        lookup = candidate_lookup_for(load_config(config_path))  # the kiosk's own wiring
         online = lookup.find("gaokao", here[3].candidate.id_number)
         assert online is not None and online.source == "api"
         assert online.fields == here[3].candidate.fields
@@ -96,7 +88,8 @@ def test_import_sync_then_look_up_online_and_offline(tmp_path: Path) -> None:
     assert offline is not None and offline.source == "roster"
     assert offline.first_sequence_number == here[7].candidate.first_sequence_number
     assert lookup.find("gaokao", elsewhere[1].candidate.id_number) is None
-    client.close()
+    assert lookup.client is not None
+    lookup.client.close()
 
 
 def test_a_roster_sealed_under_one_tpm_does_not_open_under_another(
