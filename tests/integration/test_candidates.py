@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -122,3 +123,30 @@ def test_a_roster_sealed_under_one_tpm_does_not_open_under_another(
     finally:
         store.close()
     assert "tpm_wrong_machine" in str(refused.value)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def province_db(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+    if request.param == "sqlite":
+        return tmp_path / "server" / "api.sqlite"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+def test_candidates_are_kept_replaced_and_found_alike_on_both_backends(province_db) -> None:
+    from provincial_api.backend import open_backend, open_candidates
+
+    _, registry = open_backend(province_db)
+    store = open_candidates(province_db)
+    first = generate(3, county="4301", point=POINT)
+    store.put_many([p.candidate for p in first], "2026-09-01T00:00:00.000Z")
+    moved = replace(first[0].candidate, point="别的报名点", fields={"school": "新学校"})
+    store.put_many([moved], "2026-09-02T00:00:00.000Z")  # edited online: replaced
+    assert store.find("gaokao", moved.id_number, "4301") == moved
+    assert store.find("gaokao", moved.id_number, "4302") is None
+    assert [c.id_number for c in store.of_point("gaokao", "4301", POINT)] == sorted(
+        p.candidate.id_number for p in first[1:])
+    assert store.count() == {"gaokao": 3}
+    registry.add("HN-4301-0007", b"k" * 32, "2026-09-01T00:00:00.000Z", "operator")
+    standing = store.standing("HN-4301-0007")  # no token: its id's county, no point
+    assert (standing.county_code, standing.point) == ("4301", None)
