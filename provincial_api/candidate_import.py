@@ -86,24 +86,30 @@ def candidate_of_row(row: dict[str, object]) -> Candidate:
 
 def _csv_rows(text: str) -> Iterable[tuple[str, object]]:
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
-    if reader.fieldnames is None:
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error:
+        raise CandidateImportError([Problem("line 1", "header", "is not valid CSV")]) from None
+    if fieldnames is None:
         raise CandidateImportError([Problem("line 1", "header", "the file is empty")])
-    names = [n.strip() for n in reader.fieldnames]
+    names = [n.strip() for n in fieldnames]
     bad = [n for n in names if n not in COLUMNS]
     if bad or len(set(names)) != len(names):
         name = bad[0][:40] if bad else "header"
         raise CandidateImportError([Problem("line 1", name, "is not a column this import knows"
                                     if bad else "names a column twice")])
     reader.fieldnames = names
+    last = reader.line_num  # a row that cannot be read starts on the line after the last
     try:
         for row in reader:
             where = f"line {reader.line_num}"
+            last = reader.line_num
             if None in row:
                 yield where, CandidateFormatError("row", "has more cells than the header")
                 continue
             yield where, dict(row)
     except csv.Error:
-        yield f"line {reader.line_num}", CandidateFormatError("row", "is not valid CSV")
+        yield f"line {last + 1}", CandidateFormatError("row", "is not valid CSV")
 
 
 def _json_rows(text: str) -> Iterable[tuple[str, object]]:

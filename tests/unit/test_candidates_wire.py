@@ -183,3 +183,13 @@ def test_csv_rows_of_anything_under_a_known_header_never_crash_the_parser(header
         parse_candidates(text, json_format=False)
     except CandidateImportError as exc:
         assert all(p.where.startswith("line ") for p in exc.problems)
+
+
+@pytest.mark.parametrize(("text", "told"), [
+    ('"', "line 1: header: is not valid CSV"),  # hypothesis found the header's csv.Error
+    ('exam\n"', "line 2: row: is not valid CSV"),
+])
+def test_a_file_that_is_not_csv_is_told_by_line_not_raised(text, told):
+    with pytest.raises(CandidateImportError) as refused:
+        parse_candidates(text, json_format=False)
+    assert str(refused.value.problems[-1]) == told
