@@ -1,5 +1,6 @@
 """Candidates' data, every actor its own process over loopback: the province imports a file,
-a technician enrols a machine at a point and syncs its roster with `kioskctl`, the kiosk looks
+a technician enrols a machine at a point and syncs its roster with `kioskctl` (and the
+uploader does on its timer), the kiosk looks
 a candidate up online and, once the server is gone, from the roster. The roster sealed by one
 software TPM does not open under another."""
 
@@ -9,6 +10,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -21,6 +23,7 @@ from hardware.tpm import open_key_store
 from kiosk.candidate_lookup import candidate_lookup_for
 from kiosk.config import load_config
 from kiosk.roster import RosterError, RosterStore
+from kiosk.sync.roster import machine_rosters
 from tests.integration.processes import Server, console_script, start_server
 from tests.integration.swtpm_server import Swtpm
 
@@ -77,7 +80,9 @@ def test_import_sync_then_look_up_online_and_offline(tmp_path: Path) -> None:
         output = synced.stdout + status.stdout + "".join(server.lines)
         assert here[0].candidate.id_number not in output  # nothing personal in any output
 
-        lookup = candidate_lookup_for(load_config(config_path))  # the kiosk's own wiring
+        config = load_config(config_path)
+        _uploader_syncs_the_roster(config, config_path)
+        lookup = candidate_lookup_for(config)  # the kiosk's own wiring
         online = lookup.find("gaokao", here[3].candidate.id_number)
         assert online is not None and online.source == "api"
         assert online.fields == here[3].candidate.fields
@@ -91,6 +96,31 @@ def test_import_sync_then_look_up_online_and_offline(tmp_path: Path) -> None:
     assert lookup.find("gaokao", elsewhere[1].candidate.id_number) is None
     assert lookup.client is not None
     lookup.client.close()
+
+
+def _uploader_syncs_the_roster(config, config_path: Path) -> None:
+    """The uploader process, on its own timer, fetches the roster of the bundle's `confirm`."""
+    from central_api_client.config_bundle import FORMAT
+    from kiosk.central_config import CURRENT, central_dir
+
+    rosters = machine_rosters(config)
+    assert rosters.purge("gaokao")  # the one kioskctl fetched
+    central_dir(config).mkdir(parents=True, exist_ok=True)
+    (central_dir(config) / CURRENT).write_text(json.dumps({
+        "format": FORMAT, "version": 1, "expires": "2099-01-01T00:00:00Z",
+        "workflows": {"confirm": {"steps": ["card", "done"], "windows": []}}}))
+    uploader = subprocess.Popen([console_script("kiosk-uploader"), "--simulate", "--config",
+                                 str(config_path)], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while rosters.status("gaokao") is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        uploader.terminate()
+        uploader.wait(timeout=15)
+    status = rosters.status("gaokao")
+    assert status is not None and status.count == 30
 
 
 def test_a_roster_sealed_under_one_tpm_does_not_open_under_another(
