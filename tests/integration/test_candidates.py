@@ -1,8 +1,8 @@
 """Candidates' data, every actor its own process over loopback: the province imports a file,
-a technician enrols a machine at a point and syncs its roster with `kioskctl` (and the
-uploader does on its timer), the kiosk looks
-a candidate up online and, once the server is gone, from the roster. The roster sealed by one
-software TPM does not open under another."""
+a technician enrols a machine at a point and syncs its roster with `kioskctl` (the uploader
+does the same on its timer), the kiosk looks a candidate up online and, once the server is
+gone, from the roster. The roster sealed by one software TPM does not open under another;
+candidates are kept alike on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
