@@ -30,16 +30,14 @@ from central_api_client.api_errors import (
     ServerUnreachableError,
     UnexpectedResponseError,
 )
-from central_api_client.candidates import (
-    Candidate,
-    CandidateFormatError,
+from central_api_client.candidate_sealing import (
     CandidateSealError,
-    Roster,
     open_answer,
     open_roster,
     reply_key_text,
     seal_lookup,
 )
+from central_api_client.candidates import Candidate, CandidateFormatError, Roster
 from central_api_client.contract import is_device_id, is_record_id
 from central_api_client.device_keys import DeviceSigner, as_signer, device_public_key_bytes
 from central_api_client.enrolment import Enrolment, EnrolRequest

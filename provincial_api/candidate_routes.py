@@ -14,17 +14,15 @@ from typing import Annotated, Any
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from fastapi import APIRouter, Depends, Query, Request
 
-from central_api_client.candidates import (
-    EXAMS,
+from central_api_client.candidate_sealing import (
     REPLY_KEY_PATTERN,
-    CandidateFormatError,
     CandidateSealError,
-    Roster,
     open_lookup,
     parse_reply_key,
     seal_answer,
     seal_roster,
 )
+from central_api_client.candidates import EXAMS, CandidateFormatError, Roster
 from central_api_client.contract import utc_now
 from central_api_client.logs import LogEvent, event
 from provincial_api.auth import SignedRequest

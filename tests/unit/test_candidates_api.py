@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from central_api_client.candidates import seal_lookup
+from central_api_client.candidate_sealing import seal_lookup
 from central_api_client.client import RejectedError, ServerError
 from kiosk.core.idnumber import make_number
 from tests.candidate_helpers import people, province

@@ -12,16 +12,18 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from central_api_client.candidate_sealing import (
+    CandidateSealError,
+    open_answer,
+    open_lookup,
+    seal_answer,
+    seal_lookup,
+)
 from central_api_client.candidates import (
     CANDIDATE_FIELDS,
     Candidate,
     CandidateFormatError,
-    CandidateSealError,
-    open_answer,
-    open_lookup,
     parse_candidate,
-    seal_answer,
-    seal_lookup,
 )
 from central_api_client.idnumbers import id_number_problem
 from devtools.synthetic_candidates import COLUMNS, generate, write_csv
