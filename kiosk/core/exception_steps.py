@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from kiosk.core import events as ev
+from kiosk.core import record_limits
 from kiosk.core.exception_cases import (
     ApprovalRefused,
     EntryError,
@@ -84,10 +85,14 @@ class ApproveStep(Step):
             except ApprovalRefused as exc:
                 data.approval_problem = exc.code
                 return STAY
-            data.approval_problem = None
-            data.exception = replace(info, approved_by=stamp)
-            data.saving = True
-            return stay(ev.SaveRecord(data.session_id, replace(record, exception=data.exception)))
+            approved = replace(info, approved_by=stamp)
+            final = replace(record, exception=approved)
+            try:  # the approval adds to the payload: still within the cap, or never sealed
+                record_limits.check_record(final)
+            except record_limits.RecordTooLarge:
+                return notice(Notice.RECORD_TOO_LARGE)
+            data.approval_problem, data.exception, data.saving = None, approved, True
+            return stay(ev.SaveRecord(data.session_id, final))
         if isinstance(event, ev.RecordSaved) and data.saving:
             data.saving, data.saved, data.pending_record = False, True, None
             return NEXT
