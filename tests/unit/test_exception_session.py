@@ -220,24 +220,16 @@ def test_staff_correct_a_hand_entered_field_and_the_candidate_checks_again():
     assert record.to_payload()["exception"]["corrected_fields"] == ["name"]
 
 
-def test_an_approval_that_would_push_the_record_over_its_cap_seals_nothing():
-    from dataclasses import replace
-
+def test_an_approval_that_would_push_the_record_over_its_cap_seals_nothing(monkeypatch):
     from kiosk.core import record_limits
     from kiosk.core.exception_steps import ApproveStep
-    from kiosk.core.record import Signature
 
     shell, session = make()
     to_approval(shell, session)
     data = session.data
-    record = data.pending_record
-
-    def sized(png_bytes: int):
-        return replace(record, signature=Signature(b"\0" * png_bytes, record.signature.strokes))
-
-    base = len(sized(0).payload_bytes())
-    png = (record_limits.MAX_PAYLOAD_BYTES - base - 40) * 3 // 4  # base64: 4 chars per 3 bytes
-    data.pending_record = sized(png)
+    signed = len(data.pending_record.payload_bytes())
+    # The cap just above the record as signed: the approval's stamp does not fit under it.
+    monkeypatch.setattr(record_limits, "MAX_PAYLOAD_BYTES", signed + 40)
     record_limits.check_record(data.pending_record)  # within the cap as signed...
     outcome = ApproveStep().handle(ev.Approve(BOSS), data, session.settings.step, NOW)
     assert outcome.notice is Notice.RECORD_TOO_LARGE  # ...but not once approved
