@@ -133,3 +133,12 @@ class CurrentBundle:
         bundle read at the last gate (the card step asks it; the bundle is not re-read
         mid-session)."""
         return schedule.in_audience(self.rules, self.base.session.workflow, address_code, now)
+
+
+def staff_ca_pem(config: Config) -> bytes | None:
+    """The staff CA certificate (PEM) the applied bundle carries, or None (no bundle applied,
+    or one without `staff_ca`): then kiosk.toml's `[staff] ca` is the one trusted."""
+    bundle = current_bundle(config)
+    if bundle is None or not bundle.staff_ca:
+        return None
+    return bundle.staff_ca.encode("ascii")

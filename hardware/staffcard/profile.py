@@ -84,7 +84,8 @@ def parse_certificate(der: bytes) -> x509.Certificate:
 def check_certificate(cert: x509.Certificate, ca: x509.Certificate, *, now: datetime,
                       county: str | None) -> StaffMember:
     """The holder the certificate names, once it is signed by `ca`, valid at `now`, a P-256
-    key and (when `county` is set) for that county. Raises StaffCardError."""
+    key and (when `county` is set) for that county (six digits), or any county of that city
+    (four digits). Raises StaffCardError."""
     ca_key = ca.public_key()
     if cert.issuer != ca.subject or not isinstance(ca_key, ec.EllipticCurvePublicKey):
         raise StaffCardError("untrusted_card", "not issued by the staff CA this kiosk trusts")
@@ -111,9 +112,16 @@ def check_certificate(cert: x509.Certificate, ca: x509.Certificate, *, now: date
         point=_one(cert.subject, OID_POINT, required=False),
         not_after=cert.not_valid_after_utc,
         fingerprint=hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest())
-    if county is not None and member.county != county:
+    if county is not None and not _for_county(member.county, county):
         raise StaffCardError("wrong_county", f"the card is for county {member.county}")
     return member
+
+
+def _for_county(card_county: str, kiosk_county: str) -> bool:
+    """A six-digit `kiosk_county` must match; a city's four digits admit its counties."""
+    if len(kiosk_county) == 4:
+        return card_county[:4] == kiosk_county
+    return card_county == kiosk_county
 
 
 def _role(value: str) -> StaffRole:
