@@ -113,16 +113,16 @@ class PrivatePcscd:
         self.remove()
         self.card = VirtualCard(card_state_file, self.port)
         self.card.insert()
-        self._wait_for(present=True)
+        self.wait_for(present=True)
 
     def remove(self) -> None:
         """Pull the card out; returns once pcscd sees the reader empty."""
         if self.card is not None:
             self.card.remove()
             self.card = None
-            self._wait_for(present=False)
+            self.wait_for(present=False)
 
-    def _wait_for(self, *, present: bool) -> None:
+    def wait_for(self, *, present: bool) -> None:
         from smartcard import scard
 
         hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)

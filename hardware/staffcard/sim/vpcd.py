@@ -28,6 +28,10 @@ def _read_exact(sock: socket.socket, n: int) -> bytes | None:
         if not part:
             return None
         buf += part
+        # vpcd writes a message's length and its APDU in two sends: with our ACK delayed,
+        # Nagle holds the APDU back ~40 ms. Acknowledging at once keeps a command a round trip.
+        if hasattr(socket, "TCP_QUICKACK"):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
     return buf
 
 
