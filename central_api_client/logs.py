@@ -156,6 +156,12 @@ class LogEvent(StrEnum):
         "the kiosk started the GA 467 simulator (--simulate)",
     )
     KIOSK_READY = "kiosk.ready", "the kiosk shows its first screen"
+    KIOSK_STAFFCARD_SIM_STARTED = (
+        "kiosk.staffcard_sim_started",
+        "--simulate: a private pcscd with the PIV card emulator's reader started (the port)")
+    KIOSK_STAFFCARD_SIM_UNAVAILABLE = (
+        "kiosk.staffcard_sim_unavailable",
+        "--simulate: no staff card reader, pcscd or vpcd is missing (the reason)")
     KIOSK_STARTING = "kiosk.starting", "the kiosk is starting"
     KIOSK_UPLOADER_STARTED = (
         "kiosk.uploader_started",

@@ -181,3 +181,33 @@ def start_idcard_simulator(config: Config) -> Config:
     event(log, LogEvent.KIOSK_IDCARD_SIM_STARTED, pid=sim.pid, device=sim.device)
     atexit.register(sim.stop)
     return replace(config, devices=replace(config.devices, idcard=sim.uri))
+
+
+def start_staffcard_simulator(config: Config) -> Config:
+    """`--simulate`: a private pcscd with a vpcd reader, and the development staff CA and
+    supervisor's card (PIN `hardware.staffcard.sim.dev_card.DEV_PIN`) in sim_dir/staffcard;
+    the card goes in with `python -m hardware.staffcard.sim --state FILE --port N` (the port in
+    sim_dir/staffcard/vpcd.port). A staff card reader already configured is kept; without
+    pcscd or vpcd the kiosk runs without one, and says so in the log."""
+    if config.devices.staffcard:
+        return config
+    from hardware.staffcard.sim.dev_card import ensure_dev_card
+    from hardware.staffcard.sim.pcscd import PcscError, PrivatePcscd, missing_packages
+
+    why = missing_packages()
+    if why is not None:
+        event(log, LogEvent.KIOSK_STAFFCARD_SIM_UNAVAILABLE, reason=why)
+        return config
+    folder = config.sim_dir / "staffcard"
+    ca, _card = ensure_dev_card(folder)
+    try:
+        pcscd = PrivatePcscd().start()
+    except PcscError as exc:
+        event(log, LogEvent.KIOSK_STAFFCARD_SIM_UNAVAILABLE, reason=str(exc)[:200])
+        return config
+    atexit.register(pcscd.stop)
+    (folder / "vpcd.port").write_text(f"{pcscd.port}\n", encoding="ascii")
+    event(log, LogEvent.KIOSK_STAFFCARD_SIM_STARTED, port=pcscd.port)
+    staff = config.staff if config.staff.ca else replace(config.staff, ca=str(ca))
+    return replace(config, staff=staff,
+                   devices=replace(config.devices, staffcard=pcscd.reader_uri))
