@@ -66,6 +66,9 @@ class DevicesConfig:
     # The staff card reader (hardware/staffcard): pcsc:// (the first PC/SC reader) or
     # pcsc://READER NAME; "": the machine has none.
     staffcard: str = ""
+    # The voice (hardware/speaker): espeak:// through the sound card, espeak-wav:///DIR to
+    # files, none:// or "" for no voice.
+    speaker: str = ""
 
 
 SIMULATED = "sim://"
@@ -170,6 +173,21 @@ class DisplayConfig:
 
 
 @dataclass(frozen=True)
+class VoiceConfig:
+    """`[voice]`: spoken guidance, for candidates who cannot read the screen."""
+
+    enabled: bool = True  # staff may switch it off; no `devices.speaker` means no voice anyway
+    volume: int = 80  # 0..100
+    rate: int = 160  # words a minute: slow enough to follow
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.volume <= 100:
+            raise ValueError("volume must be 0..100")
+        if not 80 <= self.rate <= 450:
+            raise ValueError("rate must be 80..450")
+
+
+@dataclass(frozen=True)
 class PhotoConfig(PhotoStandard):
     """`[photo]`: the province's photo standard (every `PhotoStandard` field, defaults the
     published values) and how the kiosk captures against it. `backgrounds` is an array of
@@ -197,6 +215,7 @@ class Config:
     display: DisplayConfig = field(default_factory=DisplayConfig)
     photo: PhotoConfig = field(default_factory=PhotoConfig)
     staff: StaffConfig = field(default_factory=StaffConfig)
+    voice: VoiceConfig = field(default_factory=VoiceConfig)
     data_dir: Path = field(default_factory=default_data_dir)
     source: str = "built-in defaults"
 
@@ -342,6 +361,7 @@ _SECTIONS = {
     "display": DisplayConfig,
     "photo": PhotoConfig,
     "staff": StaffConfig,
+    "voice": VoiceConfig,
 }
 
 

@@ -19,6 +19,7 @@ from hardware.idcard.watcher import CardWatcher
 from hardware.idcard.wlt import load_decoder
 from hardware.light import open_light
 from hardware.printer import open_printer
+from hardware.speaker.factory import open_speaker
 from hardware.tpm import TpmError
 from kiosk.central_config import CurrentBundle, workflow_of
 from kiosk.config import Config
@@ -115,6 +116,8 @@ def build(config: Config, simulate: bool = False) -> Shell:
     camera = open_camera(config.devices.camera, config.sim_dir)
     light = open_light(config.devices.light, config.sim_dir)  # guarded: failures only warn
     decoder = load_decoder(config.devices.wlt_library or None)
+    speaker = open_speaker(config.devices.speaker, config.voice.volume, config.voice.rate)
+    atexit.register(speaker.close)
     analysers: dict[PhotoStandard, FaceAnalyser] = {}
 
     def live_analysis() -> LiveAnalysis:
@@ -144,6 +147,7 @@ def build(config: Config, simulate: bool = False) -> Shell:
         refuse_start=lambda: refuse_start(store, config, central),
         simulate=simulate,
         sim_cards=_sim_card_slot(config) if simulate else None,
+        speaker=speaker if config.voice.enabled else None,
     )
     keep_health(shell, store)
     return shell

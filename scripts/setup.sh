@@ -27,6 +27,8 @@ DEB_PACKAGES+=(swtpm swtpm-tools tpm2-tools libtss2-dev pkg-config)
 # unshare gives each test run's pcscd its own /run/pcscd; libpcsclite-dev and swig so pip can
 # build pyscard where no wheel fits.
 DEB_PACKAGES+=(pcscd vsmartcard-vpcd util-linux libpcsclite-dev swig)
+# The voice (hardware/speaker): espeak-ng, offline, with a Mandarin voice (cmn) and English.
+DEB_PACKAGES+=(espeak-ng)
 PYTHON="${PYTHON:-python3}"
 # Debian's own python3 ships venv and ensurepip separately.
 if ! "$PYTHON" -c "import ensurepip, venv" >/dev/null 2>&1; then
