@@ -205,6 +205,11 @@ class LogEvent(StrEnum):
         "the identity screen shows a candidate's card (no fields logged)",
     )
     SESSION_SCREEN = "session.screen", "the screen changed"
+
+    STAFFCARD_CALLBACK_FAILED = (
+        "staffcard.callback_failed", "the staff card watcher's listener raised (type only)")
+    STAFFCARD_WATCH_STOPPED = (
+        "staffcard.watch_stopped", "the staff card watcher stopped: the reader or pcscd went away")
     SESSION_START = "session.start", "a session started"
 
     TPM_FILE_KEYS = (

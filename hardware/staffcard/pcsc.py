@@ -11,6 +11,7 @@ against the 9A certificate.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -24,11 +25,15 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from smartcard import scard
 
+from central_api_client.logs import LogEvent
+from central_api_client.logs import event as log_event
 from hardware.staffcard import piv
 from hardware.staffcard.card import StaffCard
 from hardware.staffcard.link import Link, error_for, establish, list_readers, release
 from hardware.staffcard.profile import check_certificate, parse_certificate, utc_now
 from kiosk.core.staff import StaffCardError, StaffMember
+
+log = logging.getLogger("hardware.staffcard")
 
 
 def _check_signature(cert: x509.Certificate, digest: bytes, signature: bytes) -> None:
@@ -157,17 +162,27 @@ class PcscStaffCardReader:
                         continue  # gone again before we connected
                     present = True
                     self._card = card
-                    on_inserted(card)
+                    self._call(on_inserted, card)
                 elif present and not now_present:
                     present = False
                     if self._card is not None:
                         self._card.close()
                         self._card = None
-                    on_removed()
-        except StaffCardError:
-            pass  # the reader or pcscd went away; health reports it, not this thread
+                    self._call(on_removed)
+        except StaffCardError as exc:  # the reader or pcscd went away
+            log_event(log, LogEvent.STAFFCARD_WATCH_STOPPED, level=logging.WARNING,
+                      code=exc.code)
         finally:
             release(context)
+
+    @staticmethod
+    def _call(callback: Callable[..., None], *args: object) -> None:
+        """A listener that raises must not stop the watching."""
+        try:
+            callback(*args)
+        except Exception as exc:  # noqa: BLE001 - logged by type; the thread goes on
+            log_event(log, LogEvent.STAFFCARD_CALLBACK_FAILED, level=logging.ERROR,
+                      error_type=type(exc).__name__)
 
     def close(self) -> None:
         self._stop.set()
