@@ -82,10 +82,21 @@ class PrivatePcscd:
         return {**os.environ, "PCSCLITE_CSOCK_NAME": str(self.socket_path)}
 
     def start(self) -> PrivatePcscd:
+        """Start pcscd; a vpcd port taken between the probe and vpcd's bind (another run)
+        shows as "init failed" in its log: then again on other ports."""
         conf, run = self.dir / "conf", self.dir / "run"
         conf.mkdir()
         run.mkdir()
-        self.port = _two_free_ports()
+        for _ in range(5):
+            self.port = _two_free_ports()
+            if self._start_once(conf, run):
+                os.environ["PCSCLITE_CSOCK_NAME"] = str(self.socket_path)
+                return self
+        log = (self.dir / "pcscd.log").read_text(errors="replace")
+        self.stop()
+        raise PcscError(f"pcscd with vpcd did not start: {log[-800:]}")
+
+    def _start_once(self, conf: Path, run: Path) -> bool:
         (conf / "vpcd").write_text(
             f'FRIENDLYNAME "Virtual PCD"\nDEVICENAME /dev/null:{self.port}\n'
             f"LIBPATH {VPCD_DRIVER}\nCHANNELID 0x8C7B\n")
@@ -94,19 +105,21 @@ class PrivatePcscd:
             flags.insert(0, "--map-root-user")
         script = ('mkdir -p /run/pcscd && mount --bind "$1" /run/pcscd && '
                   'exec pcscd --foreground --config "$2"')
-        log = (self.dir / "pcscd.log").open("ab")
-        self.process = subprocess.Popen(
-            ["unshare", *flags, "sh", "-c", script, "pcscd", str(run), str(conf)],
-            stdout=log, stderr=subprocess.STDOUT)
-        log.close()
+        log_path = self.dir / "pcscd.log"
+        with log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                ["unshare", *flags, "sh", "-c", script, "pcscd", str(run), str(conf)],
+                stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 10
-        while not self.socket_path.exists():
+        while not self.socket_path.exists():  # pcscd makes it after its readers
             if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise PcscError(f"pcscd did not start: {(self.dir / 'pcscd.log').read_text()}")
+                self._stop_daemon()
+                return False
             time.sleep(0.02)
-        os.environ["PCSCLITE_CSOCK_NAME"] = str(self.socket_path)
-        return self
+        if b"init failed" in log_path.read_bytes():
+            self._stop_daemon()
+            return False
+        return True
 
     def insert(self, card_state_file: Path) -> None:
         """Put the card whose state is in this file into the reader; returns once pcscd sees
@@ -148,6 +161,10 @@ class PrivatePcscd:
         if self.card is not None:
             self.card.remove()
             self.card = None
+        self._stop_daemon()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def _stop_daemon(self) -> None:
         if self.process is not None:
             self.process.terminate()
             try:
@@ -156,4 +173,3 @@ class PrivatePcscd:
                 self.process.kill()
                 self.process.wait(timeout=10)
             self.process = None
-        shutil.rmtree(self.dir, ignore_errors=True)
