@@ -14,8 +14,10 @@ Nothing outside the namespace changes, and the daemon is stopped by its own proc
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -26,6 +28,14 @@ from hardware.staffcard.sim.vpcd import VirtualCard
 
 VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
 READER_NAME = "Virtual PCD 00 00"
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM when the process that started it dies, so a killed
+    kiosk or test run leaves no pcscd behind (unshare and sh exec, so the setting reaches
+    pcscd itself)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 class PcscError(Exception):
@@ -109,7 +119,7 @@ class PrivatePcscd:
         with log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 ["unshare", *flags, "sh", "-c", script, "pcscd", str(run), str(conf)],
-                stdout=log, stderr=subprocess.STDOUT)
+                stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         deadline = time.monotonic() + 10
         while not self.socket_path.exists():  # pcscd makes it after its readers
             if self.process.poll() is not None or time.monotonic() > deadline:
