@@ -247,15 +247,63 @@ def check_signed_config(config: Config) -> Check:
     return Check("signed configuration", "ok", summary, facts=report)
 
 
-def check_staff_ca(config: Config) -> Check:
-    """Staff sign in with cards issued under the staff CA the signed bundle carries."""
-    from kiosk.central_config import current_bundle
+def check_staff_ca(config: Config) -> list[Check]:
+    """Staff sign in with cards issued under the staff CA: the signed bundle's, else
+    `[staff] ca`; and, when the machine names one, the staff card reader is there."""
+    from cryptography import x509
 
-    bundle = current_bundle(config)
-    if bundle is None or not bundle.staff_ca:
-        return Check("staff CA", "warn", "not installed",
-                     "staff cards cannot sign in until the signed configuration carries it")
-    return Check("staff CA", "ok", "installed from the signed configuration")
+    from kiosk.core.staff import StaffCardError
+    from kiosk.staff_signin import staff_settings
+
+    checks: list[Check] = []
+    try:
+        settings = staff_settings(config)
+    except StaffCardError as exc:
+        checks.append(Check("staff CA", "fail", exc.detail, "fix [staff] ca in kiosk.toml"))
+    else:
+        if settings.ca_pem is None:
+            checks.append(Check(
+                "staff CA", "warn", "not installed",
+                "staff cards cannot sign in until the signed configuration carries it"))
+        else:
+            try:
+                x509.load_pem_x509_certificate(settings.ca_pem)
+            except ValueError:
+                checks.append(Check("staff CA", "fail", "not a PEM certificate",
+                                    "install the staff CA certificate the province issued"))
+            else:
+                where = ("the signed configuration" if config.staff.ca == "" or
+                         _bundle_has_staff_ca(config) else "kiosk.toml [staff] ca")
+                checks.append(Check("staff CA", "ok", f"installed from {where}"))
+    if config.devices.staffcard:
+        checks.append(_check_staff_reader(config.devices.staffcard))
+    return checks
+
+
+def _bundle_has_staff_ca(config: Config) -> bool:
+    from kiosk.central_config import staff_ca_pem
+
+    return staff_ca_pem(config) is not None
+
+
+def _check_staff_reader(uri: str) -> Check:
+    from hardware.staffcard.link import establish, list_readers, release
+    from kiosk.core.staff import StaffCardError
+
+    name = uri[len("pcsc://"):]
+    try:
+        context = establish()
+        try:
+            names = list_readers(context)
+        finally:
+            release(context)
+    except StaffCardError as exc:
+        return Check("staff card reader", "fail", exc.detail or exc.code,
+                     "is pcscd running? (systemctl status pcscd)")
+    if (name and name not in names) or not names:
+        return Check("staff card reader", "fail", f"{name or 'a PC/SC reader'} not connected",
+                     "plug the staff card reader in; `pcsc_scan` lists what pcscd sees")
+    return Check("staff card reader", "ok", name or names[0])
 
 
 def guarded(part: str, check: Callable[[], Check | list[Check]]) -> list[Check]:
