@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
@@ -101,3 +103,13 @@ def test_change_reference_data_needs_the_old_pin_and_takes_only_6_to_8_digits(
 
 def test_generate_and_put_data_are_refused_before_the_pin(card: PivCard) -> None:
     assert _sw(card.process(GENERATE_9A)) == "6982"
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.binary(min_size=0, max_size=300), max_size=6))
+def test_any_bytes_from_vpcd_get_a_status_word_and_never_an_exception(
+        card: PivCard, apdus: list[bytes]) -> None:
+    for apdu in apdus:
+        answer = card.process(apdu)
+        assert len(answer) >= 2
