@@ -7,11 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from hardware.staffcard.sim.piv import PivCard
 from hardware.staffcard.sim.state import CardState, blank_card
