@@ -94,6 +94,7 @@ class Shell:
         live_analysis: Callable[[], LiveAnalysisLike],
         chip_photo_decoder: Callable[[bytes], ImageLike | None] | None = None,
         refuse_start: Callable[[], Notice | Refusal | None] = lambda: None,
+        settings_now: Callable[[], SessionSettings] | None = None,
         simulate: bool = False,
         sim_cards: CardSlotLike | None = None,
         speaker: SpeakerLike | None = None,
@@ -104,7 +105,9 @@ class Shell:
         self.camera = camera
         self.runner = runner
         self.health = DeviceHealth()
-        self.session = Session(settings, run_effect=self.run_effect, refuse_start=refuse_start)
+        # `settings_now`: the central bundle's workflow, taken as each candidate begins.
+        self.session = Session(settings, run_effect=self.run_effect, refuse_start=refuse_start,
+                               settings_now=settings_now)
         self._light = light
         self._watch_cards = watch_cards
         self._watcher: WatcherLike | None = None

@@ -247,37 +247,36 @@ def check_signed_config(config: Config) -> Check:
     return Check("signed configuration", "ok", summary, facts=report)
 
 
-def check_staff_ca(config: Config) -> list[Check]:
+def check_staff_ca(config: Config) -> Check:
     """Staff sign in with cards issued under the staff CA: the signed bundle's, else
-    `[staff] ca`; and, when the machine names one, the staff card reader is there."""
+    `[staff] ca`."""
     from cryptography import x509
 
     from kiosk.core.staff import StaffCardError
     from kiosk.staff_signin import staff_settings
 
-    checks: list[Check] = []
     try:
         settings = staff_settings(config)
     except StaffCardError as exc:
-        checks.append(Check("staff CA", "fail", exc.detail, "fix [staff] ca in kiosk.toml"))
-    else:
-        if settings.ca_pem is None:
-            checks.append(Check(
-                "staff CA", "warn", "not installed",
-                "staff cards cannot sign in until the signed configuration carries it"))
-        else:
-            try:
-                x509.load_pem_x509_certificate(settings.ca_pem)
-            except ValueError:
-                checks.append(Check("staff CA", "fail", "not a PEM certificate",
-                                    "install the staff CA certificate the province issued"))
-            else:
-                where = ("the signed configuration" if config.staff.ca == "" or
-                         _bundle_has_staff_ca(config) else "kiosk.toml [staff] ca")
-                checks.append(Check("staff CA", "ok", f"installed from {where}"))
-    if config.devices.staffcard:
-        checks.append(_check_staff_reader(config.devices.staffcard))
-    return checks
+        return Check("staff CA", "fail", exc.detail, "fix [staff] ca in kiosk.toml")
+    if settings.ca_pem is None:
+        return Check("staff CA", "warn", "not installed",
+                     "staff cards cannot sign in until the signed configuration carries it")
+    try:
+        x509.load_pem_x509_certificate(settings.ca_pem)
+    except ValueError:
+        return Check("staff CA", "fail", "not a PEM certificate",
+                     "install the staff CA certificate the province issued")
+    where = ("the signed configuration" if _bundle_has_staff_ca(config)
+             else "kiosk.toml [staff] ca")
+    return Check("staff CA", "ok", f"installed from {where}")
+
+
+def check_staff_reader(config: Config) -> list[Check]:
+    """The staff card reader pcscd sees, when the machine names one (`devices.staffcard`)."""
+    if not config.devices.staffcard:
+        return []
+    return [_check_staff_reader(config.devices.staffcard)]
 
 
 def _bundle_has_staff_ca(config: Config) -> bool:

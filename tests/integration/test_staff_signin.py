@@ -162,13 +162,15 @@ def test_without_pcscd_the_reader_is_unavailable(tmp_path: Path) -> None:
 def test_selftest_names_the_staff_ca_and_finds_the_staff_card_reader(
         pcscd: PrivatePcscd, tmp_path: Path) -> None:
     from kiosk.config import load_config
-    from provisioning.selftest import check_staff_ca
+    from provisioning.selftest import check_staff_ca, check_staff_reader
 
     make_ca(tmp_path / "ca")
     config = load_config(_config(tmp_path, pcscd, tmp_path / "ca" / "staff-ca.pem"))
-    found = {c.part: (c.level, c.summary) for c in check_staff_ca(config)}
+    found = {c.part: (c.level, c.summary)
+             for c in [check_staff_ca(config), *check_staff_reader(config)]}
     assert found == {"staff CA": ("ok", "installed from kiosk.toml [staff] ca"),
                      "staff card reader": ("ok", "Virtual PCD 00 00")}
     gone = load_config(_config(tmp_path, pcscd, tmp_path / "missing.pem"))
     gone = replace(gone, devices=replace(gone.devices, staffcard="pcsc://Not Here 00 00"))
-    assert [c.level for c in check_staff_ca(gone)] == ["fail", "fail"]
+    assert [c.level for c in [check_staff_ca(gone), *check_staff_reader(gone)]] == [
+        "fail", "fail"]
