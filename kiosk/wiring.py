@@ -40,8 +40,12 @@ from kiosk.sync.status import record_health, start_freeze_clock, upload_frozen
 from kiosk.visits import IdHasher
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from hardware.camera.analysis import FaceAnalyser
     from hardware.camera.live import LiveAnalysis
+    from hardware.staffcard.card import StaffCard, StaffCardReader
+    from kiosk.core.staff import StaffMember
 
 log = logging.getLogger("kiosk")
 
@@ -221,3 +225,26 @@ def start_staffcard_simulator(config: Config) -> Config:
     staff = config.staff if config.staff.ca else replace(config.staff, ca=str(ca))
     return replace(config, staff=staff,
                    devices=replace(config.devices, staffcard=pcscd.reader_uri))
+
+
+def open_staff_card_reader(config: Config) -> StaffCardReader | None:
+    """The staff card reader `devices.staffcard` names, or None when it names none. It trusts
+    the staff CA in force at each card (`kiosk.staff_signin.staff_settings`: the signed
+    bundle's, else `[staff] ca`). Raises StaffCardError('reader_unavailable') without pcscd."""
+    if not config.devices.staffcard:
+        return None
+    from hardware.staffcard.pcsc import open_staffcard_reader
+    from kiosk.staff_signin import staff_settings
+
+    return open_staffcard_reader(config.devices.staffcard,
+                                 ca_pem=lambda: staff_settings(config).ca_pem,
+                                 county=staff_settings(config).county)
+
+
+def staff_sign_in(config: Config, store: KioskStore) -> Callable[[StaffCard, str], StaffMember]:
+    """The sign-in sequence with this machine's persisted software lockout and its policy
+    (`kiosk.staff_signin.sign_in`): what the staff panel's PIN pad calls."""
+    from kiosk.staff_signin import sign_in, staff_settings
+
+    policy = staff_settings(config).policy
+    return lambda card, pin: sign_in(card, pin, store.staff_lockout, policy)

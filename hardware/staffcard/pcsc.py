@@ -109,9 +109,10 @@ class PcscStaffCard:
 class PcscStaffCardReader:
     """One reader slot (`name`, or the first reader when None), watched on a thread."""
 
-    def __init__(self, name: str | None, ca: x509.Certificate, *, county: str | None,
-                 now: Callable[[], datetime] = utc_now) -> None:
-        self._name, self._ca, self._county, self._now = name, ca, county, now
+    def __init__(self, name: str | None, trust: Callable[[], bytes | None], *,
+                 county: str | None, now: Callable[[], datetime] = utc_now) -> None:
+        self._name, self._trust, self._county, self._now = name, trust, county, now
+        self._ca: tuple[bytes, x509.Certificate] | None = None
         self._context = establish()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -127,9 +128,23 @@ class PcscStaffCardReader:
             raise StaffCardError("reader_unavailable", "the staff card reader is not connected")
         return self._name
 
+    def _staff_ca(self) -> x509.Certificate:
+        """The staff CA trusted now: asked at each card, so a new one applies to the next."""
+        pem = self._trust()
+        if pem is None:
+            raise StaffCardError("untrusted_card", "no staff CA is installed on this machine")
+        if self._ca is None or self._ca[0] != pem:
+            try:
+                self._ca = (pem, x509.load_pem_x509_certificate(pem))
+            except ValueError:
+                raise StaffCardError("untrusted_card",
+                                     "the installed staff CA is not a PEM certificate") from None
+        return self._ca[1]
+
     def current(self) -> PcscStaffCard:
+        ca = self._staff_ca()
         link = Link(self._context, self.reader_name())
-        return PcscStaffCard(link, self._ca, self._county, self._now)
+        return PcscStaffCard(link, ca, self._county, self._now)
 
     def watch(self, on_inserted: Callable[[StaffCard], None],
               on_removed: Callable[[], None]) -> None:
@@ -192,15 +207,21 @@ class PcscStaffCardReader:
         release(self._context)
 
 
-def open_staffcard_reader(uri: str, *, ca_pem: bytes, county: str | None,
+def open_staffcard_reader(uri: str, *, ca_pem: bytes | Callable[[], bytes | None],
+                          county: str | None,
                           now: Callable[[], datetime] = utc_now) -> PcscStaffCardReader:
-    """The reader a `pcsc://[READER NAME]` URI names, trusting the staff CA in `ca_pem`."""
+    """The reader a `pcsc://[READER NAME]` URI names, trusting the staff CA in `ca_pem`, or
+    the one a function returns at each card (the kiosk's: the signed bundle may bring a new
+    one). ValueError for another URI; StaffCardError('reader_unavailable') without pcscd."""
     parts = urlsplit(uri)
     if parts.scheme != "pcsc":
         raise ValueError(f"not a staff card reader URI: {uri!r} (pcsc:// or pcsc://READER)")
     name = unquote(uri[len("pcsc://"):]).strip() or None
-    try:
-        ca = x509.load_pem_x509_certificate(ca_pem)
-    except ValueError as exc:
-        raise ValueError("the staff CA is not a PEM certificate") from exc
-    return PcscStaffCardReader(name, ca, county=county, now=now)
+    if isinstance(ca_pem, bytes):
+        fixed = ca_pem
+        try:
+            x509.load_pem_x509_certificate(fixed)
+        except ValueError as exc:
+            raise ValueError("the staff CA is not a PEM certificate") from exc
+        return PcscStaffCardReader(name, lambda: fixed, county=county, now=now)
+    return PcscStaffCardReader(name, ca_pem, county=county, now=now)

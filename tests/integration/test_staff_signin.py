@@ -174,3 +174,29 @@ def test_selftest_names_the_staff_ca_and_finds_the_staff_card_reader(
     gone = replace(gone, devices=replace(gone.devices, staffcard="pcsc://Not Here 00 00"))
     assert [c.level for c in [check_staff_ca(gone), *check_staff_reader(gone)]] == [
         "fail", "fail"]
+
+
+def test_the_kiosks_reader_trusts_the_staff_ca_in_force_at_each_card(
+        reader_slot: PrivatePcscd, tmp_path: Path) -> None:
+    from kiosk import wiring
+    from kiosk.config import load_config
+
+    old, new = make_ca(tmp_path / "old"), make_ca(tmp_path / "new")
+    trusted = tmp_path / "trusted.pem"
+    trusted.write_bytes(pem(old.cert))
+    config = load_config(_config(tmp_path, reader_slot, trusted))
+    store = KioskStore(config.database_path)
+    reader = wiring.open_staff_card_reader(config)
+    assert reader is not None
+    try:
+        sign = wiring.staff_sign_in(config, store)
+        reader_slot.insert(make_card(tmp_path / "card.json", new, role="staff"))
+        with pytest.raises(StaffCardError) as refused:
+            sign(reader.current(), PIN)
+        assert refused.value.code == "untrusted_card"
+        trusted.write_bytes(pem(new.cert))  # the province's new staff CA arrives
+        assert sign(reader.current(), PIN).role == "staff"
+        assert [e.event for e in store.audit.entries()] == ["staff.signed_in"]
+    finally:
+        reader.close()
+        store.close()
