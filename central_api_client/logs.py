@@ -231,7 +231,8 @@ class LogEvent(StrEnum):
     STAFFCARD_CALLBACK_FAILED = (
         "staffcard.callback_failed", "the staff card watcher's listener raised (type only)")
     STAFFCARD_WATCH_STOPPED = (
-        "staffcard.watch_stopped", "the staff card watcher stopped: the reader or pcscd went away")
+        "staffcard.watch_stopped",
+        "the staff card watcher lost the reader or pcscd (it tries again every second)")
     SESSION_START = "session.start", "a session started"
 
     TPM_FILE_KEYS = (

@@ -53,7 +53,7 @@ def _challenge() -> bytes:
 class PcscStaffCard:
     """One inserted card, connected while this object lives."""
 
-    def __init__(self, link: Link, ca: x509.Certificate, county: str | None,
+    def __init__(self, link: Link, ca: Callable[[], x509.Certificate], county: str | None,
                  now: Callable[[], datetime]) -> None:
         self._link, self._ca, self._county, self._now = link, ca, county, now
         self._lock = threading.Lock()
@@ -76,9 +76,10 @@ class PcscStaffCard:
         self._select()
         now = self._now()
         auth = parse_certificate(piv.read_certificate(self._link, piv.SLOT_AUTH))
-        member = check_certificate(auth, self._ca, now=now, county=self._county)
+        ca = self._ca()
+        member = check_certificate(auth, ca, now=now, county=self._county)
         card_auth = parse_certificate(piv.read_certificate(self._link, piv.SLOT_CARD_AUTH))
-        check_certificate(card_auth, self._ca, now=now, county=self._county)
+        check_certificate(card_auth, ca, now=now, county=self._county)
         if card_auth.subject != auth.subject:
             raise StaffCardError("untrusted_card", "the card's two certificates name two people")
         digest = _challenge()
@@ -113,13 +114,28 @@ class PcscStaffCardReader:
                  county: str | None, now: Callable[[], datetime] = utc_now) -> None:
         self._name, self._trust, self._county, self._now = name, trust, county, now
         self._ca: tuple[bytes, x509.Certificate] | None = None
-        self._context = establish()
+        self._context: int | None = None  # made at first use, again after pcscd went away
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._card: PcscStaffCard | None = None
+        self._failing = False
+
+    def _ctx(self) -> int:
+        if self._context is None:
+            self._context = establish()
+        return self._context
+
+    def _forget_context(self) -> None:
+        if self._context is not None:
+            release(self._context)
+            self._context = None
 
     def reader_name(self) -> str:
-        names = list_readers(self._context)
+        try:
+            names = list_readers(self._ctx())
+        except StaffCardError:
+            self._forget_context()  # pcscd restarted: the next call makes a new context
+            raise
         if self._name is None:
             if not names:
                 raise StaffCardError("reader_unavailable", "no smart card reader")
@@ -142,9 +158,8 @@ class PcscStaffCardReader:
         return self._ca[1]
 
     def current(self) -> PcscStaffCard:
-        ca = self._staff_ca()
-        link = Link(self._context, self.reader_name())
-        return PcscStaffCard(link, ca, self._county, self._now)
+        link = Link(self._ctx(), self.reader_name())
+        return PcscStaffCard(link, self._staff_ca, self._county, self._now)
 
     def watch(self, on_inserted: Callable[[StaffCard], None],
               on_removed: Callable[[], None]) -> None:
@@ -156,12 +171,31 @@ class PcscStaffCardReader:
 
     def _watch(self, on_inserted: Callable[[StaffCard], None],
                on_removed: Callable[[], None]) -> None:
+        """Watch until close(); when the reader or pcscd goes away (unplugged, restarted), a
+        card that was in counts as removed and the watching starts again once a second."""
+        while not self._stop.is_set():
+            try:
+                self._watch_once(on_inserted, on_removed)
+            except StaffCardError as exc:
+                if not self._failing:  # once per outage, not every second of it
+                    log_event(log, LogEvent.STAFFCARD_WATCH_STOPPED, level=logging.WARNING,
+                              code=exc.code)
+                self._failing = True
+                if self._card is not None:
+                    self._card.close()
+                    self._card = None
+                    self._call(on_removed)
+            self._stop.wait(1.0)
+
+    def _watch_once(self, on_inserted: Callable[[StaffCard], None],
+                    on_removed: Callable[[], None]) -> None:
         """SCardGetStatusChange in short waits, so close() is noticed within 0.2 s."""
         context = establish()
+        present = False
         try:
             reader = self.reader_name()
+            self._failing = False
             state = scard.SCARD_STATE_UNAWARE
-            present = False
             while not self._stop.is_set():
                 hresult, states = scard.SCardGetStatusChange(context, 200, [(reader, state)])
                 if hresult == scard.SCARD_E_TIMEOUT:
@@ -173,7 +207,9 @@ class PcscStaffCardReader:
                 if now_present and not present:
                     try:
                         card = self.current()
-                    except StaffCardError:
+                    except StaffCardError as exc:
+                        if exc.code == "reader_unavailable":
+                            raise
                         continue  # gone again before we connected
                     present = True
                     self._card = card
@@ -184,9 +220,6 @@ class PcscStaffCardReader:
                         self._card.close()
                         self._card = None
                     self._call(on_removed)
-        except StaffCardError as exc:  # the reader or pcscd went away
-            log_event(log, LogEvent.STAFFCARD_WATCH_STOPPED, level=logging.WARNING,
-                      code=exc.code)
         finally:
             release(context)
 
@@ -204,7 +237,7 @@ class PcscStaffCardReader:
         if self._thread is not None:
             self._thread.join(timeout=2)
             self._thread = None
-        release(self._context)
+        self._forget_context()
 
 
 def open_staffcard_reader(uri: str, *, ca_pem: bytes | Callable[[], bytes | None],

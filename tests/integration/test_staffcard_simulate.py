@@ -71,3 +71,51 @@ def test_a_real_machine_refuses_the_development_staff_ca(tmp_path: Path) -> None
                      staff=StaffConfig(ca=str(tmp_path / "sim" / "staffcard" / "staff-ca.dev.pem")))
     with pytest.raises(RealMachineRefused, match="staff-ca.dev.pem"):
         check_real_machine(config, "kiosk", simulate=False, keys=True)
+
+
+RESTART = """
+import sys, tempfile, threading
+from pathlib import Path
+from hardware.staffcard.pcsc import open_staffcard_reader
+from hardware.staffcard.sim.pcscd import PrivatePcscd
+from provisioning.admin.staff_ca import pem
+from tests.integration.staff_cards import COUNTY, make_ca, make_card
+
+tmp = Path(tempfile.mkdtemp())
+ca = make_ca(tmp / "ca")
+card = make_card(tmp / "card.json", ca, role="technician")
+pcscd = PrivatePcscd().start()
+reader = open_staffcard_reader(pcscd.reader_uri, ca_pem=pem(ca.cert), county=COUNTY)
+events, changed = [], threading.Event()
+
+def inserted(c):
+    events.append(c.identify().role)
+    changed.set()
+
+def removed():
+    events.append("removed")
+    changed.set()
+
+try:
+    reader.watch(inserted, removed)
+    pcscd.insert(card)
+    assert changed.wait(5); changed.clear()
+    pcscd.restart()
+    assert changed.wait(5); changed.clear()
+    pcscd.insert(card)
+    assert changed.wait(10)
+    print(" ".join(events))
+finally:
+    reader.close()
+    pcscd.stop()
+"""
+
+
+def test_the_watcher_carries_on_after_pcscd_restarts(tmp_path: Path) -> None:
+    why = missing_packages()
+    if why is not None:
+        pytest.skip(why)
+    done = subprocess.run([sys.executable, "-c", RESTART], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["technician", "removed", "technician"]

@@ -131,6 +131,19 @@ class PrivatePcscd:
             return False
         return True
 
+    def restart(self) -> None:
+        """pcscd stopped and started again on the same socket (an upgrade, a crash): the card
+        in the reader falls out with it."""
+        if self.card is not None:
+            self.card.remove()
+            self.card = None
+        self._stop_daemon()
+        for _ in range(5):
+            self.port = _two_free_ports()
+            if self._start_once(self.dir / "conf", self.dir / "run"):
+                return
+        raise PcscError("pcscd did not start again")
+
     def insert(self, card_state_file: Path) -> None:
         """Put the card whose state is in this file into the reader; returns once pcscd sees
         it. Pulls out any card already there."""
