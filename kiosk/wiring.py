@@ -230,7 +230,8 @@ def start_staffcard_simulator(config: Config) -> Config:
 def open_staff_card_reader(config: Config) -> StaffCardReader | None:
     """The staff card reader `devices.staffcard` names, or None when it names none. It trusts
     the staff CA in force at each card (`kiosk.staff_signin.staff_settings`: the signed
-    bundle's, else `[staff] ca`). Raises StaffCardError('reader_unavailable') without pcscd."""
+    bundle's, else `[staff] ca`). pcscd is reached at first use, so a kiosk starts without it;
+    its calls then raise StaffCardError('reader_unavailable')."""
     if not config.devices.staffcard:
         return None
     from hardware.staffcard.pcsc import open_staffcard_reader

@@ -245,7 +245,7 @@ def open_staffcard_reader(uri: str, *, ca_pem: bytes | Callable[[], bytes | None
                           now: Callable[[], datetime] = utc_now) -> PcscStaffCardReader:
     """The reader a `pcsc://[READER NAME]` URI names, trusting the staff CA in `ca_pem`, or
     the one a function returns at each card (the kiosk's: the signed bundle may bring a new
-    one). ValueError for another URI; StaffCardError('reader_unavailable') without pcscd."""
+    one). ValueError for another URI; pcscd is reached at first use."""
     parts = urlsplit(uri)
     if parts.scheme != "pcsc":
         raise ValueError(f"not a staff card reader URI: {uri!r} (pcsc:// or pcsc://READER)")
