@@ -108,6 +108,10 @@ class LogEvent(StrEnum):
         "candidate.roster_purged", "a stored roster was deleted: its window closed",
     )
 
+    AUTOPLAY_STAFF_SIGNED_IN = (
+        "autoplay.staff_signed_in",
+        "a script signed a staff card in through pcscd with its PIN (`role`, `staff_number`)",
+    )
     AUTOPLAY_CRASH = "autoplay.crash", "a scripted run crashed the kiosk on purpose (test drivers)"
     AUTOPLAY_DONE = "autoplay.done", "a scripted run finished"
     AUTOPLAY_FAILED = "autoplay.failed", "a scripted run failed (what it waited for)"

@@ -1,44 +1,58 @@
 """Scripted exception paths: staff enter a candidate by hand on the pinyin keyboard, a
 supervisor approves; a migrant child's form; disputes on the identity and check screens.
 
-STAND-IN STAFF: until the staff panel's card sign-in is part of the kiosk, these scripts sign
-staff in by setting the shell's `signed_in` to a fictional member (`stand_in`): what a card
-through pcscd would set. Nothing else is simulated; every touch goes through Kivy's input path.
+Staff sign in with real cards through the kiosk's private pcscd and vpcd (devtools/staff_cards:
+the card's own PIN check and certificate). STAND-IN: the staff panel's PIN pad is not part of
+the kiosk yet, so the script gives the card its PIN and hands the member it names to the shell
+(`signed_in`), as the panel will. Every other touch goes through Kivy's input path.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import TYPE_CHECKING
 
+from central_api_client.logs import LogEvent, event
+from devtools.staff_cards import CardDesk
 from devtools.waits import ScriptFailed
 from kiosk.core.exception_cases import Case
 from kiosk.core.idnumber import make_number
-from kiosk.core.staff import StaffMember, StaffRole
 
 if TYPE_CHECKING:
     from devtools.player import Player
     from devtools.waits import Wait
 
+log = logging.getLogger(__name__)
 BORN = date(2008, 5, 17)
 NUMBER = make_number("430102", BORN, 37, male=False)  # a synthetic, fictional candidate
 NAME = (("ce", "测"), ("shi", "试"), ("yi", "乙"))
 
 
-def stand_in(role: StaffRole, number: str) -> StaffMember:
-    """A fictional staff member, as a checked card would name them (stand-in, see above)."""
-    return StaffMember(name="测试员", staff_number=number, role=role, county="430102",
-                       point="", not_after=datetime(2030, 1, 1, tzinfo=UTC),
-                       fingerprint=number.encode().hex().ljust(64, "0"))
+CLERK, SUPERVISOR = "staff", "supervisor"  # which card (devtools/staff_cards.card_file)
+_desks: dict[int, CardDesk] = {}
 
 
-CLERK = stand_in("staff", "T0001")
-SUPERVISOR = stand_in("supervisor", "T0009")
+def _desk(p: Player) -> CardDesk:
+    if id(p) not in _desks:
+        _desks[id(p)] = CardDesk(p.app.shell.config)
+    return _desks[id(p)]
 
 
-def _sign_in(p: Player, member: StaffMember | None) -> Iterator[Wait]:
-    p.app.shell.signed_in = member
+def _sign_in(p: Player, role: str | None) -> Iterator[Wait]:
+    """The card of `role` into the reader and signed in with its PIN (None: the card out)."""
+    desk = _desk(p)
+    if role is None:
+        desk.remove()
+        p.app.shell.signed_in = None
+    else:
+        desk.insert(role)
+        yield p.until(desk.present, f"the {role}'s card in the reader")
+        member = desk.sign_in()
+        event(log, LogEvent.AUTOPLAY_STAFF_SIGNED_IN, role=member.role,
+              staff_number=member.staff_number)
+        p.app.shell.signed_in = member
     p.app.refresh()
     yield p.settled()  # staff's buttons appear: laid out over a few frames
 

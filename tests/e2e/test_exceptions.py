@@ -4,8 +4,9 @@ on the pinyin keyboard, the candidate does photo, check and sign, a supervisor a
 the province's `open` shows the record's flags; a migrant child's record waits for the county;
 a dispute names its fields to staff, never their values.
 
-STAND-IN STAFF: staff are signed in by the scripts' stand-in (devtools/exception_scripts.py)
-until the staff card's sign-in through pcscd + vpcd is part of the running kiosk.
+Staff sign in with cards issued here under a staff CA of the test's own, through the kiosk's
+private pcscd + vpcd and the PIV emulator, checked against that CA. STAND-IN: the script gives
+the card its PIN (devtools/staff_cards.py) until the staff panel's PIN pad is in the kiosk.
 """
 
 from __future__ import annotations
@@ -14,10 +15,16 @@ import json
 import subprocess
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from PIL import Image
 
 from devtools.exception_scripts import NUMBER
+from hardware.staffcard.sim.pcscd import missing_packages
 from provisioning.devrun import BIN
+from tests.integration.staff_cards import make_ca, make_card
+
+pytestmark = pytest.mark.skipif(missing_packages() is not None,
+                                reason=f"staff cards need pcscd and vpcd: {missing_packages()}")
 
 TOUR_SHOTS = [
     "entry", "entry-problem", "entry-filled", "check-entered", "entry-correct",
@@ -36,7 +43,14 @@ def open_record(server, kiosk, record_id) -> dict:
 
 
 def _tour(make_kiosk, api_server, tmp_path, size: str):
-    kiosk = make_kiosk(api_server)
+    ca = make_ca(tmp_path / "staff-ca")
+    ca_pem = tmp_path / "staff-ca.pem"
+    ca_pem.write_bytes(ca.cert.public_bytes(serialization.Encoding.PEM))
+    kiosk = make_kiosk(api_server, staff={"ca": str(ca_pem)})
+    cards = kiosk.data_dir / "sim" / "staffcard" / "cards"
+    cards.mkdir(parents=True)
+    make_card(cards / "staff.json", ca, role="staff", staff_number="S-0001")
+    make_card(cards / "supervisor.json", ca, role="supervisor", staff_number="S-0009")
     shots = tmp_path / "shots"
     result = kiosk.play("exceptions-tour", "--size", size, "--shots", str(shots), timeout=300)
     assert result.returncode == 0, kiosk.log_tail()
@@ -62,8 +76,9 @@ def test_every_exception_path_to_the_province(make_kiosk, api_server, tmp_path):
     assert entered["version"] == 2 and block["case"] == "card_expired"
     assert block["flags"] == ["entered_by_hand", "city_review", "come_back_with_card",
                               "corrected_by_staff"]
-    assert block["entered_by"]["staff_number"] == "T0001"
-    assert block["approved_by"]["staff_number"] == "T0009"
+    assert block["entered_by"]["staff_number"] == "S-0001"
+    assert block["approved_by"]["staff_number"] == "S-0009"
+    assert block["approved_by"]["card_fingerprint"] != block["entered_by"]["card_fingerprint"]
     assert entered["identity"]["entered_by_hand"] is True
     assert entered["review"] == ("exception: card_expired; flags: entered_by_hand, city_review,"
                                  " come_back_with_card, corrected_by_staff")
