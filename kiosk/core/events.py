@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kiosk.core.documents import IdentityDocument
-from kiosk.core.exception_cases import Case, DisputeAction, EntryForm
+from kiosk.core.exception_cases import Case, DisputeAction
 from kiosk.core.forms import Form, FormData
+from kiosk.core.hand_entry import EntryForm
 from kiosk.core.login_card import LoginCard
 from kiosk.core.record import Record, Signature
 from kiosk.core.staff import StaffMember

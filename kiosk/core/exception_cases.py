@@ -8,10 +8,8 @@ overseas Chinese), migrant workers' children from other provinces, and a candida
 what is shown. Each case is a row of `CASES`; the screens, the steps and the record read these
 rows, so a rule changes in one place.
 
-Hand entry is checked here (`check_entry`): the number by its document's shape and, where the
-document has one, the GB 11643 check character, which must agree with the sex and birth date
-typed; the name by its script. `number_status` answers the same question while staff are still
-typing, so the screen can say "incomplete" rather than "wrong" at the 10th digit.
+What staff type is checked by `kiosk.core.hand_entry`, against the document types a case
+allows (`CaseRule.document_types`).
 
 The record carries an `ExceptionInfo` (`to_wire`): the case, that it was entered by hand and by
 whom (staff number and card fingerprint, never a name), who approved it, the review it waits
@@ -21,22 +19,15 @@ was taken, and which fields the candidate disputed. Pure: the standard library a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 from typing import Literal
 
-from kiosk.core import idnumber
-from kiosk.core.documents import CardType, IdentityDocument, Sex
-from kiosk.core.errors import (
-    DocumentError,
-    IdNumberBirthDateError,
-    IdNumberChecksumError,
-    KioskError,
-)
-from kiosk.core.nations import NATIONS
+from kiosk.core.documents import CardType, IdentityDocument
+from kiosk.core.errors import KioskError
+from kiosk.core.hand_entry import ENTRY_FIELDS, EntryForm, check_entry
 from kiosk.core.staff import StaffMember
 
 
@@ -96,147 +87,6 @@ CASES: dict[Case, CaseRule] = {rule.case: rule for rule in (
     CaseRule(Case.MIGRANT_CHILDREN, "migrant", False, (CardType.RESIDENT,), "county",
              form="migrant"),
 )}
-
-
-# -- hand entry --------------------------------------------------------------------------------
-
-ENTRY_FIELDS: tuple[str, ...] = ("card_type", "id_number", "name", "sex", "nation", "birth_date")
-
-# Number shapes of the documents without a GB 11643 number (upper case, no spaces).
-_SHAPES: dict[CardType, re.Pattern[str]] = {
-    # 2013 card: H (Hong Kong) or M (Macao) and 8 digits; the older booklet had 10 digits.
-    CardType.HMT_PASS: re.compile(r"[HM][0-9]{8}([0-9]{2})?"),
-    # 2015 card: 8 digits; the older booklet had 10.
-    CardType.TAIWAN_PASS: re.compile(r"[0-9]{8}([0-9]{2})?"),
-    # ICAO 9303: up to 9 characters in the number field, longer ones overflow; no fixed shape.
-    CardType.PASSPORT: re.compile(r"[A-Z0-9]{5,17}"),
-    # Ordinary passports: E and 8 digits (2012), E, a letter and 7 digits (since), G and 8.
-    CardType.CN_PASSPORT: re.compile(r"E[0-9]{8}|E[A-HJ-NP-Z][0-9]{7}|G[0-9]{8}"),
-    # 2017 foreigner's card: 3 letters (nationality) and 12 digits.
-    CardType.FOREIGN_2017: re.compile(r"[A-Z]{3}[0-9]{12}"),
-}
-_SHAPE_CHARS = re.compile(r"[A-Z0-9]*")
-_CJK_NAME = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f]"
-                       r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f·]{0,19}")
-_LATIN_NAME = re.compile(r"[^\W\d_][^\W\d_ ,.'·-]*([ ,.'·-]+[^\W\d_]+)*[.]?")
-MAX_NAME = 40
-
-
-class EntryError(DocumentError):
-    """A hand-entered field that cannot be accepted. `field` names it; never its value."""
-
-    code = "entry_invalid"
-    codes = frozenset({
-        "entry_missing", "entry_number_format", "entry_number_checksum",
-        "entry_number_birth_date", "entry_number_sex", "entry_name", "entry_nation",
-        "entry_birth_date", "entry_document_type",
-    })
-
-    def __init__(self, field_name: str, code: str) -> None:
-        super().__init__(f"field {field_name}", code=code)
-        self.field = field_name
-
-
-@dataclass(frozen=True)
-class EntryForm:
-    """What staff typed, as typed. `repr()` shows nothing personal."""
-
-    card_type: CardType
-    id_number: str = field(default="", repr=False)
-    name: str = field(default="", repr=False)
-    sex: Sex | None = None
-    nation: str | None = None  # GB 3304 code, for resident cards
-    birth_date: date | None = field(default=None, repr=False)
-
-    @classmethod
-    def from_document(cls, doc: IdentityDocument) -> EntryForm:
-        """The form again, filled from a document entered earlier: staff correct a field."""
-        return cls(doc.card_type, doc.id_number, doc.name, doc.sex, doc.nation, doc.birth_date)
-
-
-NumberStatus = Literal["empty", "typing", "ok", "entry_number_format", "entry_number_checksum",
-                       "entry_number_birth_date"]
-
-
-def normalise_number(typed: str) -> str:
-    return "".join(typed.split()).upper()
-
-
-def number_status(card_type: CardType, typed: str) -> NumberStatus:
-    """The number as it stands while staff type: empty, still typing (a good beginning),
-    ok, or the first thing wrong with it."""
-    number = normalise_number(typed)
-    if not number:
-        return "empty"
-    if card_type.has_gb11643_number:
-        if not re.fullmatch(r"[0-9]{0,17}|[0-9]{17}[0-9X]", number):
-            return "entry_number_format"
-        if len(number) < 18:
-            return "typing"
-        try:
-            idnumber.validate(number)
-        except IdNumberChecksumError:
-            return "entry_number_checksum"
-        except IdNumberBirthDateError:
-            return "entry_number_birth_date"
-        except DocumentError:
-            return "entry_number_format"
-        return "ok"
-    shape = _SHAPES[card_type]
-    if shape.fullmatch(number):
-        return "ok"
-    if _SHAPE_CHARS.fullmatch(number) and len(number) < 17:
-        return "typing"
-    return "entry_number_format"
-
-
-def name_is_chinese(card_type: CardType) -> bool:
-    """Resident cards, residence permits and Chinese passports carry Chinese names."""
-    return card_type in (CardType.RESIDENT, CardType.PERMIT_HMT, CardType.HMT_PASS,
-                         CardType.TAIWAN_PASS, CardType.CN_PASSPORT)
-
-
-def check_entry(form: EntryForm, rule: CaseRule, today: date) -> IdentityDocument:
-    """The document staff entered, checked field by field in screen order; the first problem
-    is raised as an `EntryError` naming its field."""
-    if form.card_type not in rule.document_types:
-        raise EntryError("card_type", "entry_document_type")
-    number = normalise_number(form.id_number)
-    status = number_status(form.card_type, number)
-    if status in ("empty", "typing"):
-        raise EntryError("id_number", "entry_missing" if status == "empty"
-                         else "entry_number_format")
-    if status != "ok":
-        raise EntryError("id_number", status)
-    name = " ".join(form.name.split())
-    if not name:
-        raise EntryError("name", "entry_missing")
-    pattern = _CJK_NAME if name_is_chinese(form.card_type) else _LATIN_NAME
-    if len(name) > MAX_NAME or not pattern.fullmatch(name):
-        raise EntryError("name", "entry_name")
-    if form.sex is None:
-        raise EntryError("sex", "entry_missing")
-    nation = None
-    if form.card_type is CardType.RESIDENT:
-        if not form.nation:
-            raise EntryError("nation", "entry_missing")
-        nation = form.nation.zfill(2)
-        if nation not in NATIONS:
-            raise EntryError("nation", "entry_nation")
-    if form.birth_date is None:
-        raise EntryError("birth_date", "entry_missing")
-    if not date(1900, 1, 1) <= form.birth_date <= today:
-        raise EntryError("birth_date", "entry_birth_date")
-    if form.card_type.has_gb11643_number:
-        if idnumber.birth_date_of(number) != form.birth_date:
-            raise EntryError("birth_date", "entry_number_birth_date")
-        if idnumber.is_male(number) != (form.sex is Sex.MALE):
-            raise EntryError("sex", "entry_number_sex")
-    return IdentityDocument(
-        card_type=form.card_type, name=name, sex=form.sex, birth_date=form.birth_date,
-        id_number=number, valid_from=today, valid_to=None, nation=nation,
-        entered_by_hand=True,
-    )
 
 
 # -- who did it, who approved -----------------------------------------------------------------
@@ -380,7 +230,7 @@ def dispute_actions(dispute: Dispute, document: IdentityDocument | None) -> tupl
 def corrected(document: IdentityDocument, form: EntryForm, rule: CaseRule, today: date
               ) -> tuple[IdentityDocument, tuple[str, ...]]:
     """The hand-entered document after staff corrected it, and which fields changed."""
-    new = check_entry(form, rule, today)
+    new = check_entry(form, rule.document_types, today)
     new = replace(new, valid_from=document.valid_from)
     before: Mapping[str, object] = document.to_fields()
     after = new.to_fields()

@@ -9,14 +9,9 @@ from datetime import datetime
 
 from kiosk.core import events as ev
 from kiosk.core import record_limits
-from kiosk.core.exception_cases import (
-    ApprovalRefused,
-    EntryError,
-    check_approver,
-    check_entry,
-    corrected,
-)
+from kiosk.core.exception_cases import ApprovalRefused, check_approver, corrected
 from kiosk.core.forms import FormData, form_named
+from kiosk.core.hand_entry import EntryError, check_entry
 from kiosk.core.notices import Notice
 from kiosk.core.steps import (
     CHINA_TZ,
@@ -52,7 +47,7 @@ class EntryStep(Step):
                 data.exception = replace(info, corrected_fields=tuple(
                     dict.fromkeys(info.corrected_fields + changed)))
             else:
-                document = check_entry(event.form, info.rule, today)
+                document = check_entry(event.form, info.rule.document_types, today)
         except EntryError as exc:
             data.entry_problem = (exc.field, exc.code)
             return STAY

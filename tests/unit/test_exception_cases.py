@@ -17,16 +17,13 @@ from kiosk.core.exception_cases import (
     ApprovalRefused,
     Case,
     Dispute,
-    EntryError,
-    EntryForm,
     ExceptionInfo,
     StaffStamp,
     check_approver,
-    check_entry,
     corrected,
     dispute_actions,
-    number_status,
 )
+from kiosk.core.hand_entry import EntryError, EntryForm, check_entry, number_status
 from kiosk.core.idnumber import make_number
 from kiosk.core.staff import StaffMember
 from kiosk.core.workflows import get_workflow
@@ -51,7 +48,7 @@ def form(**overrides) -> EntryForm:
 
 def problem(entry: EntryForm, case: Case = Case.CARD_EXPIRED) -> tuple[str, str]:
     with pytest.raises(EntryError) as caught:
-        check_entry(entry, CASES[case], TODAY)
+        check_entry(entry, CASES[case].document_types, TODAY)
     return caught.value.field, caught.value.code
 
 
@@ -73,7 +70,8 @@ def test_the_plans_table_who_reviews_what():
 
 
 def test_a_good_entry_becomes_a_document_entered_by_hand():
-    doc = check_entry(form(id_number=NUMBER.lower() + " "), CASES[Case.CARD_EXPIRED], TODAY)
+    doc = check_entry(form(id_number=NUMBER.lower() + " "),
+                      CASES[Case.CARD_EXPIRED].document_types, TODAY)
     assert doc.entered_by_hand and doc.id_number == NUMBER and doc.valid_to is None
     assert doc.to_fields()["entered_by_hand"] is True
     assert NUMBER not in repr(doc) and "测试乙" not in repr(form())
@@ -101,7 +99,8 @@ def test_each_wrong_field_is_named_with_its_reason(overrides, expected):
 
 
 def test_a_name_with_a_middle_dot_is_accepted():
-    assert check_entry(form(name="测试·乙丙"), CASES[Case.CARD_DAMAGED], TODAY).name == "测试·乙丙"
+    allowed = CASES[Case.CARD_DAMAGED].document_types
+    assert check_entry(form(name="测试·乙丙"), allowed, TODAY).name == "测试·乙丙"
 
 
 @pytest.mark.parametrize(("card_type", "number", "name"), [
@@ -115,7 +114,7 @@ def test_a_name_with_a_middle_dot_is_accepted():
 def test_other_documents_are_checked_by_their_shape(card_type, number, name):
     entry = form(card_type=card_type, id_number=number, name=name, nation=None,
                  birth_date=date(2007, 1, 2))
-    doc = check_entry(entry, CASES[Case.OTHER_DOCUMENT], TODAY)
+    doc = check_entry(entry, CASES[Case.OTHER_DOCUMENT].document_types, TODAY)
     assert doc.card_type is card_type and doc.nation is None
 
 
@@ -166,7 +165,7 @@ def test_any_typed_text_gets_a_status_never_an_exception(card_type, typed):
 @given(st.text(max_size=50))
 def test_any_typed_name_is_accepted_or_named_never_an_exception(name):
     try:
-        check_entry(form(name=name), CASES[Case.CARD_DAMAGED], TODAY)
+        check_entry(form(name=name), CASES[Case.CARD_DAMAGED].document_types, TODAY)
     except EntryError as exc:
         assert exc.field == "name"  # and the message is fixed: nothing typed gets into it
         assert str(exc) in ("entry_missing: field name", "entry_name: field name")
@@ -203,7 +202,7 @@ def test_the_record_block_carries_the_flags_and_no_names():
 
 
 def test_staff_correct_only_what_was_typed_by_hand():
-    typed = check_entry(form(), CASES[Case.CARD_DAMAGED], TODAY)
+    typed = check_entry(form(), CASES[Case.CARD_DAMAGED].document_types, TODAY)
     read = typed.__class__(**{**typed.__dict__, "entered_by_hand": False})
     wrong = Dispute("data_wrong", ("name",))
     assert dispute_actions(wrong, typed) == ("correct", "central", "end")
@@ -214,7 +213,7 @@ def test_staff_correct_only_what_was_typed_by_hand():
 
 
 def test_every_case_and_code_has_words_in_every_language():
-    from kiosk.core.exception_cases import NumberStatus
+    from kiosk.core.hand_entry import NumberStatus
     from kiosk.core.texts import LANGUAGES, text
 
     keys = [f"case_{c.value}" for c in Case] + sorted(EntryError.codes)

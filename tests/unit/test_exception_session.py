@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 from kiosk.core import events as ev
 from kiosk.core.documents import CardType, Sex
-from kiosk.core.exception_cases import ApprovalPolicy, Case, EntryForm
+from kiosk.core.exception_cases import ApprovalPolicy, Case
+from kiosk.core.hand_entry import EntryForm
 from kiosk.core.idnumber import make_number
 from kiosk.core.notices import Notice
 from kiosk.core.session import ATTRACT, NOTICE, Session, SessionSettings

@@ -16,7 +16,7 @@ from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
 from kiosk.core import events as ev
 from kiosk.core.documents import CardType, Sex
-from kiosk.core.exception_cases import EntryForm, number_status
+from kiosk.core.hand_entry import EntryForm, number_status
 from kiosk.core.nations import NATIONS
 from kiosk.core.session import Session
 from kiosk.ui.screens.base import KioskScreen, load_kv
