@@ -97,6 +97,12 @@ class ApproveStep(Step):
         return STAY
 
 
+    def times_out(self, data: SessionData) -> bool:
+        """A signed record waiting for the supervisor stays: the screen shows no personal
+        data, and staff may still cancel it."""
+        return False
+
+
 class FormStep(Step):
     """The case's A4 form (the migrant children's qualification form for the county),
     printed once the record is sealed; a failed printout may be tried again or left to

@@ -163,8 +163,12 @@ class Session:
         elif self.screen == "done":
             if self.seconds_on_screen() >= self.settings.done_dwell_s:
                 self._end("completed")
-        elif self.can_cancel and idle >= self.settings.idle_timeout_s:
+        elif self.can_cancel and self._times_out() and idle >= self.settings.idle_timeout_s:
             self._end("idle_timeout")
+
+    def _times_out(self) -> bool:
+        step, data = self.step, self.data
+        return step is not None and data is not None and step.times_out(data)
 
     # -- transitions ---------------------------------------------------------------------------
 

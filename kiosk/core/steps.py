@@ -119,6 +119,11 @@ class Step:
         """Cancel (and the idle timeout) wipe the session; never once the record is saving."""
         return not (data.saving or data.saved)
 
+    def times_out(self, data: SessionData) -> bool:
+        """Whether the idle timeout applies now: not while the candidate waits for staff they
+        called (the screen then shows field names only, and staff end it if need be)."""
+        return data.dispute is None
+
 
 class CardStep(Step):
     name = "card"

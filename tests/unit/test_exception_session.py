@@ -235,3 +235,23 @@ def test_an_approval_that_would_push_the_record_over_its_cap_seals_nothing(monke
     outcome = ApproveStep().handle(ev.Approve(BOSS), data, session.settings.step, NOW)
     assert outcome.notice is Notice.RECORD_TOO_LARGE  # ...but not once approved
     assert shell.pending == [] and shell.saved == []
+
+
+def test_a_record_waiting_for_the_supervisor_and_a_call_for_staff_outlast_the_idle_timeout():
+    shell, session = make()
+    to_approval(shell, session)
+    shell.clock += session.settings.idle_timeout_s + 1
+    session.tick()
+    assert session.screen == "approve"  # the supervisor may take longer than a candidate
+    send(shell, session, ev.Cancel())  # staff may still give it up
+    assert session.screen == ATTRACT and shell.saved == []
+
+    send(shell, session, ev.CardPresented(resident()))
+    send(shell, session, ev.Dispute())
+    shell.clock += session.settings.idle_timeout_s + 1
+    session.tick()
+    assert session.screen == "identity" and session.data.dispute is not None
+    send(shell, session, ev.ResolveDispute("end"))
+    shell.clock += 1
+    session.tick()
+    assert session.screen == NOTICE
