@@ -27,6 +27,7 @@ from typing import Literal
 
 from kiosk.core.documents import CardType, IdentityDocument
 from kiosk.core.errors import KioskError
+from kiosk.core.forms import ALL_FIELDS
 from kiosk.core.hand_entry import ENTRY_FIELDS, EntryForm, check_entry
 from kiosk.core.staff import StaffMember
 
@@ -209,6 +210,9 @@ class Dispute:
     def __post_init__(self) -> None:
         if self.kind not in DISPUTE_KINDS:
             raise ValueError(f"unknown dispute kind {self.kind!r}")
+        # Only fields a form or screen names (each has its label); in screen order, once.
+        known = tuple(dict.fromkeys(f for f in self.fields if f in ALL_FIELDS))
+        object.__setattr__(self, "fields", known)
 
 
 DisputeAction = Literal["correct", "central", "end"]

@@ -222,3 +222,7 @@ def test_every_case_and_code_has_words_in_every_language():
     for key in keys:
         for language in LANGUAGES:
             assert text(key, language), key
+
+
+def test_a_dispute_names_known_fields_only_once_each():
+    assert Dispute("data_wrong", ("name", "bogus", "name", "nation")).fields == ("name", "nation")
