@@ -139,6 +139,8 @@ def hand_entry(p: Player) -> Iterator[Wait]:
     yield from _sign_in(p, SUPERVISOR)
     yield from p.tap("approve")
     yield p.screen("done", timeout_s=30)
+    told = p.t("after_come_back_with_card")
+    yield p.until(lambda: p.current_screen.afterwards == told, "told to come back")
     yield from p.shot("done")
     yield from _sign_in(p, None)
     yield from p.tap("finish")

@@ -179,6 +179,22 @@ class ExceptionInfo:
             out.append("central_correction")
         return tuple(out)
 
+    @property
+    def afterwards(self) -> tuple[str, ...]:
+        """What the candidate is told on the done screen (text keys), as the plans order:
+        come back with the new card, wait for the county's approval, the copy for the city."""
+        rule = self.rule
+        if rule is None:
+            return ("after_central_correction",) if self.central_correction else ()
+        keys = []
+        if rule.come_back_with_card:
+            keys.append("after_come_back_with_card")
+        if rule.review == "county":
+            keys.append("after_county_approval")
+        if rule.copy_taken:
+            keys.append("after_document_copy")
+        return tuple(keys)
+
     def to_wire(self) -> dict[str, object]:
         rule = self.rule
         return {

@@ -532,6 +532,17 @@ EXCEPTION_SCREENS: dict[str, Words] = {
     "dispute_action_correct": Words("更正录入信息", "Correct the entry"),
     "dispute_action_central": Words("标记为由省级更正", "Mark for central correction"),
     "dispute_action_end": Words("结束本次办理", "End this session"),
+    "after_come_back_with_card": Words("请办理新的身份证后，持新证回报名点核验。",
+                                       "Once you have your new ID card, bring it here to be"
+                                       " checked."),
+    "after_county_approval": Words("资格审核表已打印，待县市区招考机构审核批准后方可报名。",
+                                   "Your qualification form is printed: registration opens"
+                                   " once the county approves it."),
+    "after_document_copy": Words("证件复印件由报名点留存，报市州招考机构审核。",
+                                 "The point keeps a copy of your document for the city's"
+                                 " review."),
+    "after_central_correction": Words("有误的信息将由省级统一更正。",
+                                      "The province will correct the items you marked."),
     "form_printing": Words("正在打印资格审核表…", "Printing the qualification form…"),
     "form_failed": Words("资格审核表未能打印，请联系工作人员。",
                          "The qualification form did not print: please ask staff."),

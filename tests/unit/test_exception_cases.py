@@ -226,3 +226,16 @@ def test_every_case_and_code_has_words_in_every_language():
 
 def test_a_dispute_names_known_fields_only_once_each():
     assert Dispute("data_wrong", ("name", "bogus", "name", "nation")).fields == ("name", "nation")
+
+
+def test_the_candidate_is_told_what_comes_next():
+    from kiosk.core.texts import text
+
+    assert ExceptionInfo(Case.CARD_EXPIRED).afterwards == ("after_come_back_with_card",)
+    assert ExceptionInfo(Case.MIGRANT_CHILDREN).afterwards == ("after_county_approval",)
+    assert ExceptionInfo(Case.OTHER_DOCUMENT).afterwards == ("after_document_copy",)
+    assert ExceptionInfo(central_correction=("name",)).afterwards == ("after_central_correction",)
+    assert ExceptionInfo().afterwards == ()
+    for case in Case:
+        for key in ExceptionInfo(case).afterwards:
+            assert text(key, "zh") and text(key, "en")

@@ -15,12 +15,17 @@ load_kv(__file__)
 class DoneScreen(KioskScreen):
     screen_name = "done"
     sequence_number = StringProperty("")
+    afterwards = StringProperty("")  # what an exception's candidate does next (the plans')
 
     def show(self, session: Session) -> None:
-        self.sequence_number = (session.data.sequence_number or "") if session.data else ""
+        data = session.data
+        self.sequence_number = (data.sequence_number or "") if data else ""
+        keys = data.exception.afterwards if data and data.exception else ()
+        self.afterwards = "\n".join(self.t(k) for k in keys)
 
     def on_leave(self, *args):
         self.sequence_number = ""
+        self.afterwards = ""
 
     def finish(self) -> None:
         self.send(ev.Confirm())
