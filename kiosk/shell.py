@@ -14,10 +14,11 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from io import BytesIO
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from central_api_client.logs import LogEvent, event
 from hardware.idcard.watcher import CardEvent, CardPlaced, CardReadFailed, ReaderBack, ReaderLost
+from hardware.staffcard.card import StaffCardReader
 from kiosk.config import Config
 from kiosk.core import events as ev
 from kiosk.core.documents import IdentityDocument
@@ -25,6 +26,11 @@ from kiosk.core.health import DeviceHealth
 from kiosk.core.notices import Notice
 from kiosk.core.schedule import Refusal
 from kiosk.core.session import Session, SessionSettings
+from kiosk.core.staff import StaffSessionLimits
+from kiosk.staff_shell import ReportPrinter, StaffShell
+
+if TYPE_CHECKING:
+    from kiosk.store import KioskStore
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +97,9 @@ class Shell:
         refuse_start: Callable[[], Notice | Refusal | None] = lambda: None,
         simulate: bool = False,
         sim_cards: CardSlotLike | None = None,
+        staff_reader: StaffCardReader | None = None,
+        store: KioskStore | None = None,
+        print_report: ReportPrinter | None = None,
     ) -> None:
         self.config = config
         self.simulate = simulate
@@ -107,6 +116,11 @@ class Shell:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="effects")
         self._post: Post = lambda fn: fn()
         self._health_listeners: list[Callable[[], None]] = []
+        # The staff side: the staff card reader, the PIN pad and the panel (kiosk.staff_shell).
+        self.staff = StaffShell(
+            self.session, store, reader=staff_reader, device_id=config.device.id,
+            limits=StaffSessionLimits(idle_s=int(config.session.staff_idle_s)),
+            health_parts=self.health.parts, print_report=print_report)
 
     @property
     def language(self) -> str:
@@ -117,6 +131,7 @@ class Shell:
     def attach(self, post: Post) -> None:
         """How to run a function on the UI thread; given by the UI before `start`."""
         self._post = post
+        self.staff.attach(post)
 
     def on_health(self, callback: Callable[[], None]) -> None:
         """`callback()` whenever the staff alert may have changed (on the UI thread)."""
@@ -133,8 +148,10 @@ class Shell:
         if self._watch_cards is not None:
             self._watcher = self._watch_cards(lambda e: self._post(lambda: self._on_card(e)))
             self._watcher.start()
+        self.staff.start()
 
     def stop(self) -> None:
+        self.staff.stop()
         if self._watcher is not None:
             self._watcher.stop()
         if self.camera is not None:
@@ -145,6 +162,7 @@ class Shell:
         """About twice a second, on the UI thread: the camera's health, the session's timers."""
         self._watch_camera(time.monotonic() if now is None else now)
         self.session.tick()
+        self.staff.tick()
 
     # -- the session ---------------------------------------------------------------------
 

@@ -19,9 +19,11 @@ from hardware.idcard.watcher import CardWatcher
 from hardware.idcard.wlt import load_decoder
 from hardware.light import open_light
 from hardware.printer import open_printer
+from hardware.staffcard.card import StaffCardReader
 from hardware.tpm import TpmError
 from kiosk.central_config import CurrentBundle, workflow_of
 from kiosk.config import Config
+from kiosk.core.day_report import DayReport
 from kiosk.core.notices import Notice
 from kiosk.core.photo_standard import PhotoStandard
 from kiosk.core.schedule import Refusal
@@ -32,6 +34,7 @@ from kiosk.effects import EffectRunner
 from kiosk.fonts import cjk_font_path
 from kiosk.seal import Sealer, SealError, open_machine_keys
 from kiosk.shell import CardSlotLike, Shell
+from kiosk.staff_shell import ReportPrinter, pause_refusal
 from kiosk.startup import check_real_machine
 from kiosk.store import KioskStore, open_kiosk_store
 from kiosk.sync.status import record_health, start_freeze_clock, upload_frozen
@@ -79,7 +82,37 @@ def refuse_start(store: KioskStore, config: Config,
         return Notice.DISK_FULL
     if upload_frozen(store, config.upload.freeze_after_days):
         return Notice.UPLOAD_OVERDUE
-    return central.refusal()
+    # The central rules first (the admins' words win), then staff's own pause of this kiosk.
+    return central.refusal() or pause_refusal(store)
+
+
+def open_staff_reader(config: Config) -> StaffCardReader | None:
+    """The staff card reader the config names (`devices.staffcard`), or None when it names
+    none (the kiosk then runs without a staff panel). Tests and `--simulate` put a reader of
+    their own here."""
+    if not config.devices.staffcard:
+        return None
+    raise SealError(f"no staff card adapter for {config.devices.staffcard!r} yet")
+
+
+def report_printer(config: Config) -> ReportPrinter | None:
+    """Prints the end-of-day report on the point's A4 printer (None: the point has none)."""
+    if not config.devices.a4:
+        return None
+    from hardware.printer.a4 import open_a4_printer
+    from hardware.printer.day_report_pdf import render_day_report
+    from hardware.printer.forms_pdf import FontFile
+
+    printer = open_a4_printer(config.devices.a4)
+
+    def print_report(report: DayReport) -> str:
+        pdf = render_day_report(report, FontFile(cjk_font_path()),
+                                language=config.display.language)
+        job = printer.print_pdf(pdf, "day-report")
+        event(log, LogEvent.STAFF_DAY_REPORT_PRINTED, job=job)
+        return job
+
+    return print_report
 
 
 def build(config: Config, simulate: bool = False) -> Shell:
@@ -144,6 +177,9 @@ def build(config: Config, simulate: bool = False) -> Shell:
         refuse_start=lambda: refuse_start(store, config, central),
         simulate=simulate,
         sim_cards=_sim_card_slot(config) if simulate else None,
+        staff_reader=open_staff_reader(config),
+        store=store,
+        print_report=report_printer(config),
     )
     keep_health(shell, store)
     return shell
