@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+PANEL_PAGE = "staff_panel"
 ReportPrinter = Callable[[DayReport], str]  # prints the report on A4; the job's id
 
 
@@ -64,6 +65,9 @@ class StaffShell:
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="staffcard")
         self._listeners: list[Callable[[], None]] = []
         self._live_session: tuple[str, str] | None = None  # (session id, workflow)
+        # Which staff screen the panel shows: the panel, its report or exceptions page, or a
+        # screen an exception case names (registered by whoever builds it).
+        self.page = PANEL_PAGE
         session.add_listener(lambda _s: self._candidate_changed())
 
     # -- life -----------------------------------------------------------------------------
@@ -93,6 +97,21 @@ class StaffShell:
     @property
     def view(self) -> StaffView:
         return self.state.view
+
+    @property
+    def screen(self) -> str | None:
+        """The staff screen to show in place of the candidate's, or None (the banner is
+        drawn over the candidate's screen)."""
+        view = self.state.view
+        if view is StaffView.PANEL:
+            return self.page
+        return view.value if view is StaffView.PIN else None
+
+    def open_page(self, name: str) -> None:
+        """Show another staff page (report, exceptions, an exception case's screen)."""
+        self._require("panel")
+        self.page = name
+        self._changed()
 
     @property
     def member(self) -> StaffMember | None:
@@ -344,6 +363,8 @@ class StaffShell:
         return data.session_id if data is not None else None
 
     def _changed(self) -> None:
+        if self.state.view is not StaffView.PANEL:
+            self.page = PANEL_PAGE
         for callback in list(self._listeners):
             callback()
 
