@@ -191,6 +191,8 @@ def staff_day_report(p: Player) -> Iterator[Wait]:
     yield from sign_in(p, "supervisor")
     yield from p.tap("day_report")
     yield shown(p, "staff_report")
+    yield p.settled()
+    yield from p.shot("staff-report-supervisor")
     yield from p.tap("confirm_report")
     yield p.until(lambda: p.current_screen.said == p.t("staff_report_confirmed"), "confirmed")
     yield p.settled()

@@ -71,3 +71,66 @@ def test_every_staff_screen_fits_each_panel_size(make_kiosk, api_server, tmp_pat
     assert _read(kiosk, "report-staff")["said"] == text("staff_report_needs_supervisor")
     logged = kiosk.log.read_text(encoding="utf-8")
     assert "示例职员" not in logged and "246810" not in logged and "135790" not in logged
+
+
+def test_a_pause_stops_new_candidates_survives_a_restart_and_resume_restarts_them(
+        make_kiosk, api_server):
+    kiosk = make_kiosk(api_server)
+    _play(kiosk, "staff-pause")
+    words = text("local_pause_break")
+    title = notice_text(Notice.SERVICE_PAUSED)[0]
+    assert _read(kiosk, "attract-paused") == {"closed_title": title, "prompt": words}
+    assert _read(kiosk, "notice-paused") == {"title": title, "message": words}
+    with _store(kiosk) as store:  # the candidate's card started nothing
+        assert store.numbers.usage()["reserved"] == 0
+        assert store.connection.read("SELECT count(*) AS n FROM candidate_sessions")[0]["n"] == 0
+
+    _play(kiosk, "staff-resume")  # a new kiosk process: the pause was kept
+    assert _read(kiosk, "attract-after-restart") == {"closed_title": title, "prompt": words}
+    assert _read(kiosk, "attract-resumed")["prompt"] == text("attract_prompt")
+    with _store(kiosk) as store:
+        assert store.staff.local_pause() is None
+        [row] = store.connection.read("SELECT workflow, outcome FROM candidate_sessions")
+    assert row == {"workflow": "collect", "outcome": "cancelled"}
+
+
+def test_taking_over_cancels_the_candidate_and_the_number_is_voided_with_its_reason(
+        make_kiosk, api_server, tmp_path):
+    kiosk = make_kiosk(api_server)
+    shots = tmp_path / "shots"
+    _play(kiosk, "staff-take-over-void", "--shots", str(shots))
+    banner = _read(kiosk, "banner")
+    assert banner == {"footer_label": text("staff_banner"), "take_over": text("staff_take_over")}
+    after = _read(kiosk, "after-void")
+    assert after["void_said"] == text("staff_voided")
+    assert after["void_number"] == text("staff_void_none")
+    assert "取消 1" in after["today"] and "开始 1" in after["today"]
+    with _store(kiosk) as store:
+        usage = store.numbers.usage()
+        [void] = store.connection.read("SELECT reason, staff_number FROM staff_voids")
+        [row] = store.connection.read("SELECT outcome FROM candidate_sessions")
+    assert usage["void"] == 1 and usage["reserved"] == 0 and usage["used"] == 0
+    assert void == {"reason": "candidate_left", "staff_number": "T0001"}
+    assert row["outcome"] == "cancelled"
+    assert [p.stem.split("-", 1)[1] for p in sorted(shots.glob("*.png"))] == [
+        "staff-banner", "staff-panel-void"]
+
+
+def test_the_panel_closes_by_itself_after_the_idle_time(make_kiosk, api_server):
+    kiosk = make_kiosk(api_server, session={"staff_idle_s": 3})
+    _play(kiosk, "staff-idle")
+    assert _read(kiosk, "idle-ended") == {"why": "idle"}
+    ended = [e for e in kiosk.log_events() if e.get("event") == "staff.signed_out"]
+    assert [e["why"] for e in ended] == ["idle"]
+
+
+def test_a_staff_card_cannot_confirm_the_day_report_and_a_supervisors_can(
+        make_kiosk, api_server):
+    kiosk = make_kiosk(api_server)
+    _play(kiosk, "staff-day-report")
+    assert _read(kiosk, "report-staff")["said"] == text("staff_report_needs_supervisor")
+    assert _read(kiosk, "report-staff-button") == {"disabled": "True"}
+    assert _read(kiosk, "report-supervisor")["said"] == text("staff_report_confirmed")
+    with _store(kiosk) as store:
+        rows = store.connection.read("SELECT confirmed_by, reported_at FROM day_reports")
+    assert rows == [{"confirmed_by": "T0002", "reported_at": None}]

@@ -46,6 +46,9 @@ class StaffReportScreen(KioskScreen):
         else:
             self.said = self.t("staff_report_needs_supervisor")
 
+    def on_leave(self, *args: object) -> None:
+        self.said = ""  # the next one to open the report (another card) starts afresh
+
     def back(self) -> None:
         self.said = ""
         self.shell.staff.open_page(PANEL_PAGE)
