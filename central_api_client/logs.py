@@ -46,6 +46,9 @@ class LogEvent(StrEnum):
         "the kiosk's updater refused an update (rollback, expired, bad or too few signatures,"
         " tampered, invalid) or could not reach the repository; the last good bundle stays",
     )
+    API_DAY_REPORT = (
+        "api.day_report", "a device's end-of-day report was kept (device and day only)",
+    )
     API_AUTH_REFUSED = (
         "api.auth_refused",
         "a request's device authentication was refused (`error` says why)",
@@ -234,6 +237,10 @@ class LogEvent(StrEnum):
     )
     STAFF_DAY_REPORT_CONFIRMED = (
         "staff.day_report_confirmed", "a supervisor confirmed the end-of-day report",
+    )
+    STAFF_DAY_REPORT_UNSENDABLE = (
+        "staff.day_report_unsendable",
+        "a stored end-of-day report does not pass the contract and is not sent (`reason`)",
     )
     STAFF_DAY_REPORT_SENT = (
         "staff.day_report_sent", "the uploader sent a confirmed end-of-day report to the province",

@@ -17,6 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from central_api_client.contract import utc_timestamp
+from central_api_client.day_report import DayReportFormatError, DayReportWire
 from central_api_client.logs import LogEvent, event
 from hardware.staffcard.card import StaffCard, StaffCardReader
 from kiosk.core import events as ev
@@ -341,10 +343,20 @@ class StaffShell:
         member = self.state.member
         if member is None or not member.may("end_of_day"):
             return False
-        report = self.day_report().confirmed(member.staff_number, member.fingerprint,
-                                             self._now())
+        report = self.day_report()
+        try:
+            wire = DayReportWire(
+                day=report.day.isoformat(), numbers_used=report.numbers_used,
+                numbers_voided=report.numbers_voided, queue_depth=report.queue_depth,
+                confirmed_by=member.staff_number, card_fingerprint=member.fingerprint,
+                confirmed_at=utc_timestamp(self._now()), counts=report.counts,
+                void_reasons=report.void_reasons)
+        except DayReportFormatError as exc:  # a card whose staff number the contract refuses
+            event(log, LogEvent.STAFF_DAY_REPORT_UNSENDABLE, level=logging.ERROR,
+                  reason=str(exc))
+            return False
         if self.store is not None:
-            self.store.staff.confirm_report(report.day, report.as_json(), member.staff_number)
+            self.store.staff.confirm_report(report.day, wire.to_wire(), member.staff_number)
         event(log, LogEvent.STAFF_DAY_REPORT_CONFIRMED, staff_number=member.staff_number)
         self._changed()
         return True

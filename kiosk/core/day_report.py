@@ -39,20 +39,6 @@ class DayReport:
         return replace(self, confirmed_by=staff_number, card_fingerprint=fingerprint,
                        confirmed_at=at)
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "day": self.day.isoformat(),
-            "device_id": self.device_id,
-            "counts": {w: dict(per) for w, per in sorted(self.counts.items())},
-            "numbers_used": self.numbers_used,
-            "numbers_voided": self.numbers_voided,
-            "void_reasons": dict(sorted(self.void_reasons.items())),
-            "queue_depth": self.queue_depth,
-            "confirmed_by": self.confirmed_by,
-            "card_fingerprint": self.card_fingerprint,
-            "confirmed_at": self.confirmed_at.isoformat() if self.confirmed_at else None,
-        }
-
 
 def build_day_report(*, day: date, device_id: str, counts: dict[str, dict[str, int]],
                      numbers: dict[str, Any], queue_depth: int) -> DayReport:

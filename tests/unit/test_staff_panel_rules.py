@@ -77,4 +77,3 @@ def test_the_day_reports_rows_say_counts_numbers_voids_exceptions_and_queue():
     assert rows["Records queued"] == "4" and "Confirmed by (staff no.)" not in rows
     confirmed = report.confirmed("S0002", "cd" * 32, datetime(2026, 9, 2, 10, tzinfo=UTC))
     assert dict(report_rows(confirmed, "en"))["Confirmed by (staff no.)"] == "S0002"
-    assert confirmed.as_json()["counts"]["collect"]["started"] == 5
