@@ -65,7 +65,8 @@ def report_rows(report: DayReport, language: str) -> list[tuple[str, str]]:
     rows.append((t("report_numbers_voided"), str(report.numbers_voided)))
     for reason in VOID_REASONS:
         if report.void_reasons.get(reason):
-            rows.append((t(f"void_reason_{reason}"), str(report.void_reasons[reason])))
+            rows.append((t("report_void_reason", reason=t(f"void_reason_{reason}")),
+                         str(report.void_reasons[reason])))
     rows.append((t("report_exceptions"), str(report.exceptions)))
     rows.append((t("report_queue"), str(report.queue_depth)))
     if report.confirmed_by:

@@ -141,6 +141,7 @@ _STAFF_PANEL: dict[str, Words] = {
     "report_sessions": Words("办理人次", "Sessions"),
     "report_numbers_used": Words("已用报名序号", "Numbers used"),
     "report_numbers_voided": Words("作废报名序号", "Numbers voided"),
+    "report_void_reason": Words("其中：{reason}", "of which: {reason}"),
     "report_exceptions": Words("异常", "Exceptions"),
     "report_queue": Words("待上传记录", "Records queued"),
     "report_confirmed_by": Words("确认主管工号", "Confirmed by (staff no.)"),

@@ -17,6 +17,7 @@ from PIL import Image
 from kiosk.core.notices import Notice
 from kiosk.core.texts import notice_text, text
 from kiosk.store import KioskStore
+from provincial_api.sqlite_registry import SqliteRegistry
 from provisioning.devrun import BIN
 
 SIZES = ["1920x1080", "1080x1920", "1280x800"]
@@ -123,8 +124,8 @@ def test_the_panel_closes_by_itself_after_the_idle_time(make_kiosk, api_server):
     assert [e["why"] for e in ended] == ["idle"]
 
 
-def test_a_staff_card_cannot_confirm_the_day_report_and_a_supervisors_can(
-        make_kiosk, api_server):
+def test_a_staff_card_cannot_confirm_the_day_report_a_supervisors_can_and_it_reaches_the_province(
+        make_kiosk, api_server, tmp_path):
     kiosk = make_kiosk(api_server)
     _play(kiosk, "staff-day-report")
     assert _read(kiosk, "report-staff")["said"] == text("staff_report_needs_supervisor")
@@ -133,3 +134,12 @@ def test_a_staff_card_cannot_confirm_the_day_report_and_a_supervisors_can(
     with _store(kiosk) as store:
         rows = store.connection.read("SELECT confirmed_by, reported_at FROM day_reports")
     assert rows == [{"confirmed_by": "T0002", "reported_at": None}]
+    upload = kiosk.upload_once()
+    assert upload.returncode == 0, upload.stdout[-2000:]
+    registry = SqliteRegistry(tmp_path / "api.sqlite")
+    try:
+        [seen] = registry.day_reports("SIM-0001")
+    finally:
+        registry.close()
+    assert seen.report.confirmed_by == "T0002" and seen.report.card_fingerprint == "b2" * 32
+    assert seen.report.counts == {} and seen.report.numbers_used == 0

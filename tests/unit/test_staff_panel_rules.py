@@ -73,7 +73,7 @@ def test_the_day_reports_rows_say_counts_numbers_voids_exceptions_and_queue():
     rows = dict(report_rows(report, "en"))
     assert rows["Workflow collect"].startswith("started 5 · completed 3 · cancelled 1")
     assert rows["Numbers used"] == "3" and rows["Numbers voided"] == "2"
-    assert rows["Candidate left"] == "2" and rows["Exceptions"] == "1"
+    assert rows["of which: Candidate left"] == "2" and rows["Exceptions"] == "1"
     assert rows["Records queued"] == "4" and "Confirmed by (staff no.)" not in rows
     confirmed = report.confirmed("S0002", "cd" * 32, datetime(2026, 9, 2, 10, tzinfo=UTC))
     assert dict(report_rows(confirmed, "en"))["Confirmed by (staff no.)"] == "S0002"
