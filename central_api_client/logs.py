@@ -109,6 +109,10 @@ class LogEvent(StrEnum):
     )
     AUTOPLAY_SHOT = "autoplay.shot", "a scripted run saved a screenshot"
     AUTOPLAY_TAP = "autoplay.tap", "a scripted run tapped a widget"
+    AUTOPLAY_STAFF_TIMING = (
+        "autoplay.staff_timing",
+        "a scripted run timed a staff card to the PIN pad and the right PIN to the panel",
+    )
 
     CAMERA_LOST = "camera.lost", "the camera stopped delivering frames"
     CAMERA_OPENED = "camera.opened", "the camera was opened"

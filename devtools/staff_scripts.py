@@ -7,6 +7,7 @@ logged, the panel's "who" line is read as present or not)."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -201,6 +202,37 @@ def staff_day_report(p: Player) -> Iterator[Wait]:
     yield from pull_card(p)
 
 
+def staff_timing(p: Player) -> Iterator[Wait]:
+    """For the benchmark (`--repeat N` rounds): a card inserted on the attract screen until the
+    PIN pad is drawn, and the OK finger lifted on the right PIN until the panel is drawn (the
+    first frame after the screen changed); logged as `autoplay.staff_timing`."""
+    from devtools.touch import ScriptTouch
+
+    manager = p.app.root.ids.screens
+    yield p.screen("attract")
+    yield p.settled()
+    start = time.perf_counter()
+    p.staff_slot.insert("staff")
+    yield p.until(lambda: manager.current == "staff_pin", "the PIN pad", 10)
+    yield p.settled(1)
+    pin_pad_s = time.perf_counter() - start
+    yield p.until(lambda: p.current_screen.may_type, "the PIN pad takes digits")
+    for digit in PIN:
+        yield from p.tap(f"key_{digit}")
+    ok = p.widget("pin_ok")
+    touch = ScriptTouch(*ok.to_window(*ok.center))
+    touch.down()
+    yield p.sleep(0.08)
+    start = time.perf_counter()
+    touch.up()
+    yield p.until(lambda: manager.current == "staff_panel", "the panel", 10)
+    yield p.settled(1)
+    panel_s = time.perf_counter() - start
+    event(log, LogEvent.AUTOPLAY_STAFF_TIMING, pin_pad_s=round(pin_pad_s, 4),
+          panel_s=round(panel_s, 4))
+    yield from pull_card(p)
+
+
 SCRIPTS = {
     "staff-tour": staff_tour,
     "staff-pause": staff_pause,
@@ -208,4 +240,5 @@ SCRIPTS = {
     "staff-take-over-void": staff_take_over_and_void,
     "staff-idle": staff_idle,
     "staff-day-report": staff_day_report,
+    "staff-timing": staff_timing,
 }
