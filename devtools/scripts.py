@@ -341,6 +341,7 @@ SCRIPTS: dict[str, Script] = {
     "outside-window": central_scripts.outside_window,
     "outside-audience": central_scripts.outside_audience,
     **staff_scripts.SCRIPTS,
+    "central-workflow": central_scripts.central_workflow,
 }
 
 

@@ -19,6 +19,7 @@ from hardware.idcard.watcher import CardWatcher
 from hardware.idcard.wlt import load_decoder
 from hardware.light import open_light
 from hardware.printer import open_printer
+from hardware.speaker.factory import open_speaker
 from hardware.staffcard.card import StaffCardReader
 from hardware.tpm import TpmError
 from kiosk.central_config import CurrentBundle, workflow_of
@@ -32,6 +33,7 @@ from kiosk.core.simulation import DEVICES
 from kiosk.core.steps import StepSettings, everyone
 from kiosk.effects import EffectRunner
 from kiosk.fonts import cjk_font_path
+from kiosk.province_keys import ProvinceKeys
 from kiosk.seal import Sealer, SealError, open_machine_keys
 from kiosk.shell import CardSlotLike, Shell
 from kiosk.staff_shell import ReportPrinter, pause_refusal
@@ -142,12 +144,17 @@ def build(config: Config, simulate: bool = False) -> Shell:
     # must refuse to start rather than seal records the province cannot open.
     sealer = Sealer.from_keys_dir(config.keys_dir, config.device.id, generate_dev_keys=simulate,
                                   device_key=device_key)
+    # Each record to the province's sealing key in force: the signed bundle's once it names
+    # one (re-read between candidates by the start gate), else the keys folder's.
+    sealer = sealer.following(ProvinceKeys(config, lambda: central.bundle).sealing_key)
     printer = open_printer(config.devices.printer, config.sim_dir, cjk_font_path())
     runner = EffectRunner(config, store, sealer, printer, hasher=hasher)
     reader = open_idcard_reader(config.devices.idcard, config.sim_dir)
     camera = open_camera(config.devices.camera, config.sim_dir)
     light = open_light(config.devices.light, config.sim_dir)  # guarded: failures only warn
     decoder = load_decoder(config.devices.wlt_library or None)
+    speaker = open_speaker(config.devices.speaker, config.voice.volume, config.voice.rate)
+    atexit.register(speaker.close)
     analysers: dict[PhotoStandard, FaceAnalyser] = {}
 
     def live_analysis() -> LiveAnalysis:
@@ -175,11 +182,14 @@ def build(config: Config, simulate: bool = False) -> Shell:
         live_analysis=live_analysis,
         chip_photo_decoder=decoder.decode if decoder else None,
         refuse_start=lambda: refuse_start(store, config, central),
+        # The bundle's workflow and steps from the next candidate on (the gate re-read it).
+        settings_now=lambda: session_settings(central.config, central),
         simulate=simulate,
         sim_cards=_sim_card_slot(config) if simulate else None,
         staff_reader=open_staff_reader(config),
         store=store,
         print_report=report_printer(config),
+        speaker=speaker if config.voice.enabled else None,
     )
     keep_health(shell, store)
     return shell

@@ -13,7 +13,7 @@ PRODUCT = ["kiosk", "hardware", "provincial_api", "provisioning", "central_api_c
 AREAS = {
     "api", "autoplay", "camera", "config", "effects", "health", "idcard", "kiosk", "light",
     "photo", "printer", "record", "seal", "sequence", "session", "staff", "tpm", "ui",
-    "uploader",
+    "uploader", "voice",
 }
 
 
