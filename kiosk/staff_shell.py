@@ -17,18 +17,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from central_api_client.contract import utc_timestamp
-from central_api_client.day_report import DayReportFormatError, DayReportWire
 from central_api_client.logs import LogEvent, event
 from hardware.staffcard.card import StaffCard, StaffCardReader
-from kiosk.core import events as ev
-from kiosk.core.day_report import DayReport, build_day_report
-from kiosk.core.schedule import Refusal
 from kiosk.core.session import NOTICE, Session
 from kiosk.core.staff import StaffCardError, StaffMember, StaffSessionLimits
-from kiosk.core.staff_panel import LocalPause, china_day, outcome_of
+from kiosk.core.staff_panel import outcome_of
 from kiosk.core.staff_session import StaffPhase, StaffSession, StaffView
-from kiosk.store.connection import StoreError
+from kiosk.staff_actions import PanelActions, ReportPrinter, pause_refusal
 
 if TYPE_CHECKING:
     from kiosk.shell import Post
@@ -38,14 +33,13 @@ log = logging.getLogger(__name__)
 
 
 PANEL_PAGE = "staff_panel"
-ReportPrinter = Callable[[DayReport], str]  # prints the report on A4; the job's id
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class StaffShell:
+class StaffShell(PanelActions):
     """Not thread-safe by design: everything but the card calls runs on the UI thread."""
 
     def __init__(self, session: Session, store: KioskStore | None, *,
@@ -252,127 +246,7 @@ class StaffShell:
         event(log, LogEvent.STAFF_SIGNED_OUT, why=why)
         self._changed()
 
-    def local_pause(self) -> LocalPause | None:
-        return self.store.staff.local_pause() if self.store is not None else None
-
-    def pause(self, reason: str) -> None:
-        member = self._require("panel")
-        if self.store is not None:
-            self.store.staff.pause(reason, member.staff_number)
-        event(log, LogEvent.STAFF_PAUSED, reason=reason, staff_number=member.staff_number)
-        self.session.ask_gate_now()
-        self._changed()
-
-    def resume(self) -> None:
-        member = self._require("panel")
-        if self.store is not None:
-            self.store.staff.resume(member.staff_number)
-        event(log, LogEvent.STAFF_RESUMED, staff_number=member.staff_number)
-        self.session.ask_gate_now()
-        self._changed()
-
-    def day_counts(self) -> dict[str, dict[str, int]]:
-        if self.store is None:
-            return {}
-        return self.store.staff.day_counts(china_day(self._now()))
-
-    def queue(self) -> dict[str, Any]:
-        """Queue depth, the last upload that went well, the last receipt."""
-        if self.store is None:
-            return {"depth": 0, "last_upload": None, "last_receipt": None}
-        from kiosk.sync.status import read_status
-
-        return {"depth": self.store.outbox.count_unacknowledged(),
-                "last_upload": read_status(self.store).last_success_at,
-                "last_receipt": self.store.staff.last_receipt_at()}
-
-    def health(self) -> dict[str, str]:
-        return self._health_parts()
-
-    def unfinished_numbers(self) -> list[str]:
-        if self.store is None:
-            return []
-        return self.store.staff.unfinished_numbers(self._live_session_id())
-
-    def void(self, number: str, reason: str) -> bool:
-        """Void an unfinished session's number; False when it may not be (already used, the
-        live candidate's)."""
-        member = self._require("void")
-        if self.store is None:
-            return False
-        try:
-            self.store.staff.void(number, reason, member.staff_number, self._live_session_id())
-        except StoreError:
-            return False
-        event(log, LogEvent.STAFF_VOIDED, reason=reason, staff_number=member.staff_number)
-        self._changed()
-        return True
-
-    @property
-    def can_reprint(self) -> bool:
-        data = self.session.data
-        return (self.session.screen == "print" and data is not None
-                and data.print_failed is not None and not data.printing)
-
-    def reprint(self) -> None:
-        """Print the open session's failed printout again (the print step's own retry)."""
-        member = self._require("panel")
-        if self.can_reprint:
-            event(log, LogEvent.STAFF_REPRINT, staff_number=member.staff_number)
-            self.session.handle(ev.Retake())
-            self._changed()
-
-    # -- the end-of-day report ------------------------------------------------------------
-
-    def day_report(self) -> DayReport:
-        day = china_day(self._now())
-        numbers = self.store.staff.numbers_of_day(day) if self.store else {}
-        return build_day_report(day=day, device_id=self.device_id, counts=self.day_counts(),
-                                numbers=numbers, queue_depth=self.queue()["depth"])
-
-    def print_day_report(self) -> str:
-        """Send the day's report to the A4 printer; the job's id ("" when none is set up)."""
-        self._require("panel")
-        if self.print_report is None:
-            return ""
-        return self.print_report(self.day_report())
-
-    def confirm_day_report(self) -> bool:
-        """A supervisor confirms the day's report (a staff card may not): kept and queued for
-        the uploader to send up signed. False when the signed-in card may not confirm."""
-        member = self.state.member
-        if member is None or not member.may("end_of_day"):
-            return False
-        report = self.day_report()
-        try:
-            wire = DayReportWire(
-                day=report.day.isoformat(), numbers_used=report.numbers_used,
-                numbers_voided=report.numbers_voided, queue_depth=report.queue_depth,
-                confirmed_by=member.staff_number, card_fingerprint=member.fingerprint,
-                confirmed_at=utc_timestamp(self._now()), counts=report.counts,
-                void_reasons=report.void_reasons)
-        except DayReportFormatError as exc:  # a card whose staff number the contract refuses
-            event(log, LogEvent.STAFF_DAY_REPORT_UNSENDABLE, level=logging.ERROR,
-                  reason=str(exc))
-            return False
-        if self.store is not None:
-            self.store.staff.confirm_report(report.day, wire.to_wire(), member.staff_number)
-        event(log, LogEvent.STAFF_DAY_REPORT_CONFIRMED, staff_number=member.staff_number)
-        self._changed()
-        return True
-
     # -- inside ---------------------------------------------------------------------------
-
-    def _require(self, action: Any) -> StaffMember:
-        member = self.state.member
-        if member is None or not member.may(action):
-            raise PermissionError(f"no signed-in staff member may {action}")
-        self.touch()
-        return member
-
-    def _live_session_id(self) -> str | None:
-        data = self.session.data
-        return data.session_id if data is not None else None
 
     def _changed(self) -> None:
         if self.state.view is not StaffView.PANEL:
@@ -381,8 +255,4 @@ class StaffShell:
             callback()
 
 
-def pause_refusal(store: KioskStore) -> Refusal | None:
-    """The kiosk's own pause as the start gate's refusal (asked beside the central rules)."""
-    pause = store.staff.local_pause()
-    return pause.refusal() if pause is not None else None
-
+__all__ = ["PANEL_PAGE", "ReportPrinter", "StaffShell", "pause_refusal", "utc_now"]
