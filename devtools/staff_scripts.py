@@ -33,6 +33,13 @@ def shown(p: Player, name: str, timeout_s: float = 15.0) -> Wait:
     return p.until(lambda: manager.current == name, f"screen {name!r} shown", timeout_s)
 
 
+def on(p: Player, name: str, timeout_s: float = 15.0) -> Iterator[Wait]:
+    """Until screen `name` is shown and laid out (a tap before its layout settled would land
+    where a button was on the screen before)."""
+    yield shown(p, name, timeout_s)
+    yield p.settled()
+
+
 def type_pin(p: Player, pin: str) -> Iterator[Wait]:
     yield p.until(lambda: p.current_screen.may_type, "the PIN pad takes digits")
     for digit in pin:
@@ -43,13 +50,12 @@ def type_pin(p: Player, pin: str) -> Iterator[Wait]:
 def sign_in(p: Player, holder: str = "staff", shots: str = "") -> Iterator[Wait]:
     """Insert `holder`'s card on the attract screen, type the PIN, reach the panel."""
     p.staff_slot.insert(holder)
-    yield shown(p, "staff_pin")
+    yield from on(p, "staff_pin")
     yield p.until(lambda: p.app.shell.staff.state.identified is not None, "the card identified")
     if shots:
         yield from p.shot(f"{shots}-pin")
     yield from type_pin(p, PIN)
-    yield shown(p, "staff_panel")
-    yield p.settled()
+    yield from on(p, "staff_panel")
 
 
 def pull_card(p: Player) -> Iterator[Wait]:
@@ -64,7 +70,7 @@ def staff_tour(p: Player) -> Iterator[Wait]:
     returns to the attract screen."""
     yield p.screen("attract")
     p.staff_slot.insert("staff")
-    yield shown(p, "staff_pin")
+    yield from on(p, "staff_pin")
     yield p.until(lambda: p.app.shell.staff.state.identified is not None, "the card identified")
     yield from p.shot("staff-pin")
     yield from type_pin(p, WRONG_PIN)
@@ -73,20 +79,18 @@ def staff_tour(p: Player) -> Iterator[Wait]:
     _read(p, "pin-wrong", "status", "who")
     yield from p.shot("staff-pin-wrong")
     yield from type_pin(p, PIN)
-    yield shown(p, "staff_panel")
-    yield p.settled()
+    yield from on(p, "staff_panel")
     _read(p, "panel", "kiosk_state", "today", "queue", "devices", "void_number")
     yield from p.shot("staff-panel")
     yield from p.tap("exceptions")
-    yield shown(p, "staff_exceptions")
+    yield from on(p, "staff_exceptions")
     yield from p.tap("case_dispute")
     yield p.settled()
     yield from p.shot("staff-exceptions")
     yield from p.tap("back")
-    yield shown(p, "staff_panel")
+    yield from on(p, "staff_panel")
     yield from p.tap("day_report")
-    yield shown(p, "staff_report")
-    yield p.settled()
+    yield from on(p, "staff_report")
     _read(p, "report-staff", "said", "labels", "values")
     yield from p.shot("staff-report")
     yield from pull_card(p)
@@ -151,12 +155,12 @@ def staff_take_over_and_void(p: Player) -> Iterator[Wait]:
     _read(p, "banner", "footer_label", "take_over")
     yield from p.shot("staff-banner")
     yield from p.tap("take_over")
-    yield shown(p, "staff_pin")
+    yield from on(p, "staff_pin")
     yield p.remove_card()
     yield p.until(lambda: p.session.data is None, "the candidate's session cancelled")
     yield p.until(lambda: p.app.shell.staff.state.identified is not None, "the card identified")
     yield from type_pin(p, PIN)
-    yield shown(p, "staff_panel")
+    yield from on(p, "staff_panel")
     yield p.until(lambda: p.current_screen.void_number != "", "an unfinished number")
     yield p.settled()
     yield from p.shot("staff-panel-void")
@@ -172,7 +176,7 @@ def staff_idle(p: Player) -> Iterator[Wait]:
     yield p.screen("attract")
     yield from sign_in(p)
     yield p.screen("attract", timeout_s=60)
-    yield shown(p, "attract")
+    yield from on(p, "attract")
     event(log, LogEvent.AUTOPLAY_SCREEN_TEXT, label="idle-ended", screen="attract",
           texts={"why": p.app.shell.staff.state.last_end or ""})
     p.staff_slot.remove()
@@ -183,16 +187,14 @@ def staff_day_report(p: Player) -> Iterator[Wait]:
     yield p.screen("attract")
     yield from sign_in(p, "staff")
     yield from p.tap("day_report")
-    yield shown(p, "staff_report")
-    yield p.settled()
+    yield from on(p, "staff_report")
     _read(p, "report-staff", "said", "confirm_report")
     event(log, LogEvent.AUTOPLAY_SCREEN_TEXT, label="report-staff-button", screen="staff_report",
           texts={"disabled": str(p.widget("confirm_report").disabled)})
     yield from pull_card(p)
     yield from sign_in(p, "supervisor")
     yield from p.tap("day_report")
-    yield shown(p, "staff_report")
-    yield p.settled()
+    yield from on(p, "staff_report")
     yield from p.shot("staff-report-supervisor")
     yield from p.tap("confirm_report")
     yield p.until(lambda: p.current_screen.said == p.t("staff_report_confirmed"), "confirmed")
