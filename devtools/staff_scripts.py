@@ -82,6 +82,11 @@ def staff_tour(p: Player) -> Iterator[Wait]:
     yield from on(p, "staff_panel")
     _read(p, "panel", "kiosk_state", "today", "queue", "devices", "void_number")
     yield from p.shot("staff-panel")
+    yield p.place_card("resident-valid")  # a candidate's card while staff hold the screen
+    yield p.sleep(1.5)  # a read takes about a second through the simulated reader
+    event(log, LogEvent.AUTOPLAY_SCREEN_TEXT, label="card-under-panel", screen="staff_panel",
+          texts={"session": p.session.screen, "shown": p.current_screen.name})
+    yield p.remove_card()
     yield from p.tap("exceptions")
     yield from on(p, "staff_exceptions")
     yield from p.tap("case_dispute")
@@ -104,6 +109,8 @@ def staff_pause(p: Player) -> Iterator[Wait]:
     yield from sign_in(p)
     yield from p.tap("pause_break")
     yield p.until(lambda: p.current_screen.paused, "the panel shows the pause")
+    yield p.settled()
+    yield from p.shot("staff-panel-paused")
     yield from pull_card(p)
     yield p.until(lambda: p.current_screen.closed == "service_paused", "attract paused")
     yield p.settled()

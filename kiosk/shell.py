@@ -129,7 +129,7 @@ class Shell:
         self.staff = StaffShell(
             self.session, store, reader=staff_reader, device_id=config.device.id,
             limits=StaffSessionLimits(idle_s=int(config.session.staff_idle_s)),
-            health_parts=self.health.parts, print_report=print_report)
+            health=self.health, print_report=print_report)
         self._speaker = speaker
         self._announcer = Announcer()
         if speaker is not None:
@@ -210,8 +210,13 @@ class Shell:
 
     def _on_card(self, e: CardEvent) -> None:
         if isinstance(e, CardPlaced):
-            event(log, LogEvent.SESSION_CARD_PRESENTED, card_type=e.document.card_type.value)
-            self.send(ev.CardPresented(e.document))
+            # While staff hold the screen (the PIN pad, the panel), a card placed starts no
+            # session behind it: the candidate places it again once the kiosk is theirs.
+            ignored = self.staff.screen is not None
+            event(log, LogEvent.SESSION_CARD_PRESENTED, card_type=e.document.card_type.value,
+                  ignored=ignored)
+            if not ignored:
+                self.send(ev.CardPresented(e.document))
         elif isinstance(e, CardReadFailed):
             # A card lifted mid-read is ordinary (the card step ignores it); the rest is not.
             level = logging.INFO if e.code == "card_removed" else logging.WARNING

@@ -18,6 +18,7 @@ from central_api_client.day_report import DayReportFormatError, DayReportWire
 from central_api_client.logs import LogEvent, event
 from kiosk.core import events as ev
 from kiosk.core.day_report import DayReport, build_day_report
+from kiosk.core.health import DeviceHealth
 from kiosk.core.schedule import Refusal
 from kiosk.core.session import Session
 from kiosk.core.staff import StaffAction, StaffMember
@@ -39,7 +40,7 @@ class PanelActions:
     store: KioskStore | None
     device_id: str
     print_report: ReportPrinter | None
-    _health_parts: Callable[[], dict[str, str]]
+    _health: DeviceHealth
     _now: Callable[[], datetime]
 
     def _changed(self) -> None:
@@ -82,8 +83,11 @@ class PanelActions:
                 "last_upload": read_status(self.store).last_success_at,
                 "last_receipt": self.store.staff.last_receipt_at()}
 
-    def health(self) -> dict[str, str]:
-        return self._health_parts()
+    def health(self) -> tuple[str | None, dict[str, str]]:
+        """The staff alert that wins now (its text key, or None) and every part's fault."""
+        alert = self._health.alert
+        faults = {part: code for part, code in self._health.parts().items() if code != "ok"}
+        return (alert.value if alert is not None else None), faults
 
     def unfinished_numbers(self) -> list[str]:
         if self.store is None:

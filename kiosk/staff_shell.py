@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from central_api_client.logs import LogEvent, event
 from hardware.staffcard.card import StaffCard, StaffCardReader
+from kiosk.core.health import DeviceHealth
 from kiosk.core.session import NOTICE, Session
 from kiosk.core.staff import StaffCardError, StaffMember, StaffSessionLimits
 from kiosk.core.staff_panel import outcome_of
@@ -45,7 +46,7 @@ class StaffShell(PanelActions):
     def __init__(self, session: Session, store: KioskStore | None, *,
                  reader: StaffCardReader | None, device_id: str,
                  limits: StaffSessionLimits | None = None,
-                 health_parts: Callable[[], dict[str, str]] = dict,
+                 health: DeviceHealth | None = None,
                  print_report: ReportPrinter | None = None,
                  now: Callable[[], datetime] = utc_now) -> None:
         self.state = StaffSession(limits=limits or StaffSessionLimits())
@@ -55,7 +56,7 @@ class StaffShell(PanelActions):
         self.print_report = print_report
         self._reader = reader
         self._card: StaffCard | None = None
-        self._health_parts = health_parts
+        self._health = health or DeviceHealth()
         self._now = now
         self._post: Post = lambda fn: fn()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="staffcard")

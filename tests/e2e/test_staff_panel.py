@@ -69,14 +69,19 @@ def test_every_staff_screen_fits_each_panel_size(make_kiosk, api_server, tmp_pat
     assert panel["today"] == text("staff_no_sessions")
     assert panel["void_number"] == text("staff_void_none")
     assert _read(kiosk, "report-staff")["said"] == text("staff_report_needs_supervisor")
+    # A candidate's card placed while staff hold the screen starts nothing behind the panel.
+    assert _read(kiosk, "card-under-panel") == {"session": "attract", "shown": "staff_panel"}
     logged = kiosk.log.read_text(encoding="utf-8")
     assert "示例职员" not in logged and "246810" not in logged and "135790" not in logged
 
 
 def test_a_pause_stops_new_candidates_survives_a_restart_and_resume_restarts_them(
-        make_kiosk, api_server):
+        make_kiosk, api_server, tmp_path):
     kiosk = make_kiosk(api_server)
-    _play(kiosk, "staff-pause")
+    shots = tmp_path / "shots"
+    _play(kiosk, "staff-pause", "--shots", str(shots))
+    assert [p.stem.split("-", 1)[1] for p in sorted(shots.glob("*.png"))] == [
+        "staff-panel-paused", "attract-paused"]
     words = text("local_pause_break")
     title = notice_text(Notice.SERVICE_PAUSED)[0]
     assert _read(kiosk, "attract-paused") == {"closed_title": title, "prompt": words}

@@ -8,6 +8,7 @@ from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.core.session import Session
 from kiosk.core.staff_panel import OUTCOMES
+from kiosk.core.texts import alert_text
 from kiosk.ui.screens.base import KioskScreen, load_kv
 
 load_kv(__file__)
@@ -47,10 +48,11 @@ class StaffPanelScreen(KioskScreen):
         self.queue = self.t("staff_queue", depth=q["depth"],
                             last_upload=_clock(q["last_upload"]) or never,
                             last_receipt=_clock(q["last_receipt"]) or never)
-        faults = [f"{self.t(f'part_{part}')}: {code}" for part, code in staff.health().items()
-                  if code != "ok"]
+        alert, faults = staff.health()
+        parts = "; ".join(f"{self.t(f'part_{part}')}: {code}" for part, code in faults.items())
         self.devices = f"{self.t('staff_health')}: " + (
-            "; ".join(faults) if faults else self.t("staff_health_all_ok"))
+            f"{alert_text(alert, self.shell.language)} ({parts})" if alert
+            else parts or self.t("staff_health_all_ok"))
         numbers = staff.unfinished_numbers()
         self.void_number = numbers[0] if numbers else ""
         self.can_reprint = staff.can_reprint
