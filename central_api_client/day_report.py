@@ -24,7 +24,7 @@ MAX_WORKFLOWS = 8
 OUTCOMES = ("started", "completed", "cancelled", "timed_out", "exception")
 VOID_REASONS = ("candidate_left", "machine_fault", "wrong_person")
 WORKFLOW_PATTERN = r"^[a-z][a-z0-9-]{0,31}$"
-STAFF_NUMBER_PATTERN = r"^[A-Za-z0-9]{1,16}$"
+STAFF_NUMBER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,31}$"
 FINGERPRINT_PATTERN = r"^[0-9a-f]{64}$"
 DAY_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 FIELDS = ("day", "counts", "numbers_used", "numbers_voided", "void_reasons", "queue_depth",
@@ -69,7 +69,7 @@ class DayReportWire:
             _count(getattr(self, name), name)
         if not isinstance(self.confirmed_by, str) or not _STAFF_NUMBER.fullmatch(
                 self.confirmed_by):
-            raise DayReportFormatError("confirmed_by is a staff number of 1-16 letters or digits")
+            raise DayReportFormatError("confirmed_by is a staff number: 1-32 letters, digits, . _ / -")
         if not isinstance(self.card_fingerprint, str) or not _FINGERPRINT.fullmatch(
                 self.card_fingerprint):
             raise DayReportFormatError("card_fingerprint is 64 lower-case hex digits")
