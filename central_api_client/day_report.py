@@ -69,7 +69,8 @@ class DayReportWire:
             _count(getattr(self, name), name)
         if not isinstance(self.confirmed_by, str) or not _STAFF_NUMBER.fullmatch(
                 self.confirmed_by):
-            raise DayReportFormatError("confirmed_by is a staff number: 1-32 letters, digits, . _ / -")
+            raise DayReportFormatError(
+                "confirmed_by is a staff number: 1-32 letters, digits, . _ / -")
         if not isinstance(self.card_fingerprint, str) or not _FINGERPRINT.fullmatch(
                 self.card_fingerprint):
             raise DayReportFormatError("card_fingerprint is 64 lower-case hex digits")

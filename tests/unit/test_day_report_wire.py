@@ -43,7 +43,8 @@ def test_a_day_report_goes_over_the_wire_and_back_unchanged():
 
 @pytest.mark.parametrize("changes", [
     {"day": "2026-13-01"}, {"day": "2026-9-2"}, {"numbers_used": -1}, {"queue_depth": True},
-    {"confirmed_by": "T 0002"}, {"confirmed_by": ""}, {"confirmed_by": "-T"}, {"card_fingerprint": "B2" * 32},
+    {"confirmed_by": "T 0002"}, {"confirmed_by": ""}, {"confirmed_by": "-T"},
+    {"card_fingerprint": "B2" * 32},
     {"confirmed_at": "2026-09-02T10:00:00Z"}, {"counts": {"Collect": dict(PER)}},
     {"counts": {"collect": {**PER, "lost": 1}}}, {"counts": {"collect": {"started": 1}}},
     {"void_reasons": {"bored": 1}}, {"void_reasons": {"candidate_left": -1}},
