@@ -28,7 +28,7 @@ from kiosk.core.schedule import Refusal
 from kiosk.core.session import Session, SessionSettings
 from kiosk.core.staff import StaffSessionLimits
 from kiosk.core.voice import Announcer, Utterance
-from kiosk.staff_shell import ReportPrinter, StaffShell
+from kiosk.staff_shell import ReportPrinter, SignIn, StaffShell
 
 if TYPE_CHECKING:
     from kiosk.store import KioskStore
@@ -106,6 +106,7 @@ class Shell:
         staff_reader: StaffCardReader | None = None,
         store: KioskStore | None = None,
         print_report: ReportPrinter | None = None,
+        staff_sign_in: SignIn | None = None,
         speaker: SpeakerLike | None = None,
     ) -> None:
         self.config = config
@@ -129,7 +130,7 @@ class Shell:
         self.staff = StaffShell(
             self.session, store, reader=staff_reader, device_id=config.device.id,
             limits=StaffSessionLimits(idle_s=int(config.session.staff_idle_s)),
-            health=self.health, print_report=print_report)
+            health=self.health, print_report=print_report, sign_in=staff_sign_in)
         self._speaker = speaker
         self._announcer = Announcer()
         if speaker is not None:

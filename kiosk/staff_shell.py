@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 
 
 PANEL_PAGE = "staff_panel"
+# The sign-in sequence: the card's own (`StaffCard.sign_in`) by default; wiring gives the one
+# with the persistent software lockout and its audit entries.
+SignIn = Callable[[StaffCard, str], StaffMember]
 
 
 def utc_now() -> datetime:
@@ -48,6 +51,7 @@ class StaffShell(PanelActions):
                  limits: StaffSessionLimits | None = None,
                  health: DeviceHealth | None = None,
                  print_report: ReportPrinter | None = None,
+                 sign_in: SignIn | None = None,
                  now: Callable[[], datetime] = utc_now) -> None:
         self.state = StaffSession(limits=limits or StaffSessionLimits())
         self.session = session
@@ -55,6 +59,7 @@ class StaffShell(PanelActions):
         self.device_id = device_id
         self.print_report = print_report
         self._reader = reader
+        self._sign_in: SignIn = sign_in or (lambda card, pin: card.sign_in(pin))
         self._card: StaffCard | None = None
         self._health = health or DeviceHealth()
         self._now = now
@@ -150,7 +155,7 @@ class StaffShell(PanelActions):
         if card is None or not self.state.pin_sent(self._now()):
             return False
         self._changed()
-        self._call(lambda: card.sign_in(pin), self._signed_in)
+        self._call(lambda: self._sign_in(card, pin), self._signed_in)
         return True
 
     def _signed_in(self, member: StaffMember) -> None:
