@@ -22,7 +22,7 @@ from hardware.staffcard.card import StaffCard, StaffCardReader
 from kiosk.core.health import DeviceHealth
 from kiosk.core.session import NOTICE, Session
 from kiosk.core.staff import StaffCardError, StaffMember, StaffSessionLimits
-from kiosk.core.staff_panel import outcome_of
+from kiosk.core.staff_panel import ExceptionCase, outcome_of
 from kiosk.core.staff_session import StaffPhase, StaffSession, StaffView
 from kiosk.staff_actions import PanelActions, ReportPrinter, pause_refusal
 
@@ -70,6 +70,7 @@ class StaffShell(PanelActions):
         # Which staff screen the panel shows: the panel, its report or exceptions page, or a
         # screen an exception case names (registered by whoever builds it).
         self.page = PANEL_PAGE
+        self.case: str | None = None  # the exception case whose screen is open (its code)
         session.add_listener(lambda _s: self._candidate_changed())
 
     # -- life -----------------------------------------------------------------------------
@@ -110,9 +111,16 @@ class StaffShell(PanelActions):
         return view.value if view is StaffView.PIN else None
 
     def open_page(self, name: str) -> None:
-        """Show another staff page (report, exceptions, an exception case's screen)."""
+        """Show another staff page (the panel, its report or exceptions list)."""
         self._require("panel")
-        self.page = name
+        self.page, self.case = name, None
+        self._changed()
+
+    def open_case(self, case: ExceptionCase) -> None:
+        """Open the screen of an exception case (`staff.case` says which case it is for);
+        the screen comes back with `open_page(PANEL_PAGE)`."""
+        self._require("exception")
+        self.page, self.case = case.screen, case.code
         self._changed()
 
     @property
@@ -256,7 +264,7 @@ class StaffShell(PanelActions):
 
     def _changed(self) -> None:
         if self.state.view is not StaffView.PANEL:
-            self.page = PANEL_PAGE
+            self.page, self.case = PANEL_PAGE, None
         for callback in list(self._listeners):
             callback()
 
