@@ -4,6 +4,7 @@
     store.numbers    registration sequence numbers                  (kiosk.store.numbers)
     store.audit      the audit log                                  (kiosk.store.audit)
     store.settings   small shared values (the uploader's status)    (kiosk.store.settings)
+    store.staff_lockout  wrong staff PINs in a row, per card           (kiosk.store.staff_lockout)
     store.disk       the disk guard, before a session and at commit (kiosk.store.disk)
     store.staff      day counts, staff voids, the local pause, day reports (kiosk.store.staff_desk)
 
@@ -26,6 +27,7 @@ from kiosk.store.outbox import Outbox
 from kiosk.store.schema import create_or_migrate
 from kiosk.store.settings import Settings
 from kiosk.store.staff_desk import StaffDesk
+from kiosk.store.staff_lockout import StaffLockout
 
 
 class KioskStore:
@@ -51,6 +53,7 @@ class KioskStore:
         self.outbox = Outbox(self.connection, self.audit)
         self.numbers = SequenceNumbers(self.connection, self.audit)
         self.settings = Settings(self.connection)
+        self.staff_lockout = StaffLockout(self.connection, self.audit)
         self.disk = DiskGuard(path.parent, min_free_bytes)
         self.staff = StaffDesk(self.connection, self.audit, self.settings)
 

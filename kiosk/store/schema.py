@@ -97,6 +97,11 @@ CREATE TABLE IF NOT EXISTS day_reports (
     confirmed_at TEXT NOT NULL,
     reported_at TEXT
 );
+CREATE TABLE IF NOT EXISTS staff_pin_failures (
+    fingerprint TEXT PRIMARY KEY,
+    wrong_in_a_row INTEGER NOT NULL CHECK (wrong_in_a_row >= 0),
+    last_wrong_at TEXT
+);
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     at TEXT NOT NULL,
