@@ -179,7 +179,7 @@ def staff_take_over_and_void(p: Player) -> Iterator[Wait]:
 
 
 def staff_idle(p: Player) -> Iterator[Wait]:
-    """Signed in, then left alone: the panel closes by itself after `session.staff_idle_s`."""
+    """Signed in, then left alone: the panel closes by itself after `[staff] idle_s`."""
     yield p.screen("attract")
     yield from sign_in(p)
     yield p.screen("attract", timeout_s=60)

@@ -59,9 +59,6 @@ class DevicesConfig:
     printer: str = ""
     light: str = ""  # the fill light: usbrelay://16c0:05df?channel=1, none://, sim://
     a4: str = ""  # the A4 forms printer: cups://QUEUE; "" when the point has none
-    # The staff card reader (hardware/staffcard): pcsc:// (the first reader) or
-    # pcsc://READER NAME; "" when staff have no card reader at this kiosk.
-    staffcard: str = ""
     wlt_library: str = ""  # the vendor's chip photo decoder (libwlt2bmp.so); "": no chip photo
     # The device key and sealed secrets (hardware/tpm): tpm:device:/dev/tpmrm0 on a kiosk;
     # tpm:swtpm:host=127.0.0.1,port=2321 (a software TPM) or file: under --simulate only.
@@ -149,8 +146,6 @@ class SessionConfig:
     # The attract screen asks the start gate (and re-reads the central bundle) this often, so
     # a pause or a window's end shows, and stops new sessions, within this many seconds.
     gate_refresh_s: float = 30.0
-    # A signed-in staff member's panel closes after this long untouched (kiosk.core.staff).
-    staff_idle_s: float = 300.0
 
 
 @dataclass(frozen=True)

@@ -129,7 +129,8 @@ class Shell:
         # The staff side: the staff card reader, the PIN pad and the panel (kiosk.staff_shell).
         self.staff = StaffShell(
             self.session, store, reader=staff_reader, device_id=config.device.id,
-            limits=StaffSessionLimits(idle_s=int(config.session.staff_idle_s)),
+            limits=StaffSessionLimits(idle_s=config.staff.idle_s,
+                                      max_s=config.staff.max_session_s),
             health=self.health, print_report=print_report, sign_in=staff_sign_in)
         self._speaker = speaker
         self._announcer = Announcer()

@@ -30,13 +30,15 @@ from kiosk.core.photo_standard import PhotoStandard
 from kiosk.core.schedule import Refusal
 from kiosk.core.session import SessionSettings
 from kiosk.core.simulation import DEVICES
+from kiosk.core.staff import LockoutPolicy, StaffCardError
 from kiosk.core.steps import StepSettings, everyone
 from kiosk.effects import EffectRunner
 from kiosk.fonts import cjk_font_path
 from kiosk.province_keys import ProvinceKeys
 from kiosk.seal import Sealer, SealError, open_machine_keys
 from kiosk.shell import CardSlotLike, Shell
-from kiosk.staff_shell import ReportPrinter, pause_refusal
+from kiosk.staff_shell import ReportPrinter, SignIn, pause_refusal
+from kiosk.staff_signin import sign_in, staff_settings
 from kiosk.startup import check_real_machine
 from kiosk.store import KioskStore, open_kiosk_store
 from kiosk.sync.status import record_health, start_freeze_clock, upload_frozen
@@ -93,12 +95,32 @@ def refuse_start(store: KioskStore, config: Config,
 
 
 def open_staff_reader(config: Config) -> StaffCardReader | None:
-    """The staff card reader the config names (`devices.staffcard`), or None when it names
-    none (the kiosk then runs without a staff panel). Tests and `--simulate` put a reader of
-    their own here."""
+    """The staff card reader the config names (`devices.staffcard`, `pcsc://...`), trusting
+    the staff CA in force (the signed bundle's, else `[staff] ca`); None when it names none
+    or no staff CA is set (the kiosk then runs without a staff panel, and says why in the
+    log: a kiosk must not stop serving candidates for its staff reader)."""
     if not config.devices.staffcard:
         return None
-    raise SealError(f"no staff card adapter for {config.devices.staffcard!r} yet")
+    from hardware.staffcard.pcsc import open_staffcard_reader
+
+    try:
+        settings = staff_settings(config)
+        if settings.ca_pem is None:
+            raise ValueError("no staff CA: [staff] ca or the signed configuration's")
+        return open_staffcard_reader(config.devices.staffcard, ca_pem=settings.ca_pem,
+                                     county=settings.county)
+    except (ValueError, StaffCardError) as exc:
+        event(log, LogEvent.STAFF_READER_UNAVAILABLE, level=logging.ERROR,
+              reason=str(exc)[:200])
+        return None
+
+
+def staff_sign_in(config: Config, store: KioskStore) -> SignIn:
+    """The PIN pad's sign-in: the card's, behind the persistent software lockout (every wrong
+    PIN audited; `kiosk.staff_signin`)."""
+    policy = LockoutPolicy(free_tries=config.staff.lockout_free_tries,
+                           base_s=config.staff.lockout_base_s)
+    return lambda card, pin: sign_in(card, pin, store.staff_lockout, policy)
 
 
 def report_printer(config: Config) -> ReportPrinter | None:
@@ -191,6 +213,7 @@ def build(config: Config, simulate: bool = False) -> Shell:
         simulate=simulate,
         sim_cards=_sim_card_slot(config) if simulate else None,
         staff_reader=open_staff_reader(config),
+        staff_sign_in=staff_sign_in(config, store),
         store=store,
         print_report=report_printer(config),
         speaker=speaker if config.voice.enabled else None,

@@ -1,9 +1,10 @@
 """The staff panel in a real Kivy window on Xvfb: a staff card inserted opens the PIN pad, the
 PIN opens the panel, and what staff do there is what a candidate and the province then see.
 
-STAND-IN: the staff card reader here is `tests/ui/staffcard_standin.py` until the PC/SC fixture
-(pcscd + vpcd + the project's PIV card emulator) is on main; then these runs go through it.
-What each run showed is read from the `autoplay.screen_text` lines of `devtools/staff_scripts`.
+Cards go in through the real path: `kiosk --simulate`'s private pcscd and vpcd reader, the
+project's PIV card emulator holding cards of a test staff CA (`tests/ui/staff_card_slot.py`),
+the PC/SC adapter and the sign-in with its persistent lockout. What each run showed is read from
+the `autoplay.screen_text` lines of `devtools/staff_scripts`.
 """
 
 from __future__ import annotations
@@ -19,12 +20,29 @@ from kiosk.core.texts import notice_text, text
 from kiosk.store import KioskStore
 from provincial_api.sqlite_registry import SqliteRegistry
 from provisioning.devrun import BIN
+from tests.integration.pcsc_server import missing_packages
+from tests.integration.staff_cards import NAMES
+from tests.ui.staff_card_slot import PIN, make_staff_cards
 
 SIZES = ["1920x1080", "1080x1920", "1280x800"]
 
 
+@pytest.fixture
+def staff_kiosk(make_kiosk, api_server, tmp_path):
+    """A simulated kiosk trusting a test staff CA, whose cards the staff scripts insert."""
+    if missing_packages() is not None:
+        pytest.skip(missing_packages())
+    ca = make_staff_cards(tmp_path / "staff")
+
+    def make(**staff: object):
+        return make_kiosk(api_server, staff={"ca": str(ca), **staff})
+
+    return make
+
+
 def _play(kiosk, script: str, *args: str, timeout: float = 150) -> None:
-    env = {**os.environ, "DISPLAY": kiosk.display}
+    env = {**os.environ, "DISPLAY": kiosk.display,
+           "STAFF_CARDS": str(kiosk.tmp / "staff" / "cards")}
     with open(kiosk.log, "ab") as log:
         done = subprocess.run(
             [str(BIN / "python"), "-m", "tests.ui.staff_play", script, "--simulate",
@@ -45,10 +63,10 @@ def _store(kiosk) -> KioskStore:
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_every_staff_screen_fits_each_panel_size(make_kiosk, api_server, tmp_path, size):
+def test_every_staff_screen_fits_each_panel_size(staff_kiosk, tmp_path, size):
     """PIN pad, a wrong PIN, the panel, exceptions, the report: the layout check fails the run
     on a button under 15 mm or text out of its box; pulling the card returns to attract."""
-    kiosk = make_kiosk(api_server)
+    kiosk = staff_kiosk()
     shots = tmp_path / "shots"
     _play(kiosk, "staff-tour", "--size", size, "--shots", str(shots))
     width, height = (int(v) for v in size.split("x"))
@@ -63,7 +81,7 @@ def test_every_staff_screen_fits_each_panel_size(make_kiosk, api_server, tmp_pat
     assert wrong["status"] == "\n".join([text("staff_error_wrong_pin"),
                                          text("staff_pin_tries_left", tries=14)])
     assert wrong["who"] == text("staff_pin_card_of", role=text("role_staff"),
-                                staff_number="T0001")
+                                staff_number="S-0001")
     panel = _read(kiosk, "panel")
     assert panel["kiosk_state"] == text("staff_open")
     assert panel["today"] == text("staff_no_sessions")
@@ -72,12 +90,13 @@ def test_every_staff_screen_fits_each_panel_size(make_kiosk, api_server, tmp_pat
     # A candidate's card placed while staff hold the screen starts nothing behind the panel.
     assert _read(kiosk, "card-under-panel") == {"session": "attract", "shown": "staff_panel"}
     logged = kiosk.log.read_text(encoding="utf-8")
-    assert "示例职员" not in logged and "246810" not in logged and "135790" not in logged
+    assert not [n for n in NAMES.values() if n in logged]
+    assert PIN not in logged and "135790" not in logged
 
 
 def test_a_pause_stops_new_candidates_survives_a_restart_and_resume_restarts_them(
-        make_kiosk, api_server, tmp_path):
-    kiosk = make_kiosk(api_server)
+        staff_kiosk, api_server, tmp_path):
+    kiosk = staff_kiosk()
     shots = tmp_path / "shots"
     _play(kiosk, "staff-pause", "--shots", str(shots))
     assert [p.stem.split("-", 1)[1] for p in sorted(shots.glob("*.png"))] == [
@@ -100,8 +119,8 @@ def test_a_pause_stops_new_candidates_survives_a_restart_and_resume_restarts_the
 
 
 def test_taking_over_cancels_the_candidate_and_the_number_is_voided_with_its_reason(
-        make_kiosk, api_server, tmp_path):
-    kiosk = make_kiosk(api_server)
+        staff_kiosk, api_server, tmp_path):
+    kiosk = staff_kiosk()
     shots = tmp_path / "shots"
     _play(kiosk, "staff-take-over-void", "--shots", str(shots))
     banner = _read(kiosk, "banner")
@@ -115,14 +134,14 @@ def test_taking_over_cancels_the_candidate_and_the_number_is_voided_with_its_rea
         [void] = store.connection.read("SELECT reason, staff_number FROM staff_voids")
         [row] = store.connection.read("SELECT outcome FROM candidate_sessions")
     assert usage["void"] == 1 and usage["reserved"] == 0 and usage["used"] == 0
-    assert void == {"reason": "candidate_left", "staff_number": "T0001"}
+    assert void == {"reason": "candidate_left", "staff_number": "S-0001"}
     assert row["outcome"] == "cancelled"
     assert [p.stem.split("-", 1)[1] for p in sorted(shots.glob("*.png"))] == [
         "staff-banner", "staff-panel-void"]
 
 
-def test_the_panel_closes_by_itself_after_the_idle_time(make_kiosk, api_server):
-    kiosk = make_kiosk(api_server, session={"staff_idle_s": 3})
+def test_the_panel_closes_by_itself_after_the_idle_time(staff_kiosk):
+    kiosk = staff_kiosk(idle_s=3)
     _play(kiosk, "staff-idle")
     assert _read(kiosk, "idle-ended") == {"why": "idle"}
     ended = [e for e in kiosk.log_events() if e.get("event") == "staff.signed_out"]
@@ -130,15 +149,15 @@ def test_the_panel_closes_by_itself_after_the_idle_time(make_kiosk, api_server):
 
 
 def test_a_staff_card_cannot_confirm_the_day_report_a_supervisors_can_and_it_reaches_the_province(
-        make_kiosk, api_server, tmp_path):
-    kiosk = make_kiosk(api_server)
+        staff_kiosk, api_server, tmp_path):
+    kiosk = staff_kiosk()
     _play(kiosk, "staff-day-report")
     assert _read(kiosk, "report-staff")["said"] == text("staff_report_needs_supervisor")
     assert _read(kiosk, "report-staff-button") == {"disabled": "True"}
     assert _read(kiosk, "report-supervisor")["said"] == text("staff_report_confirmed")
     with _store(kiosk) as store:
         rows = store.connection.read("SELECT confirmed_by, reported_at FROM day_reports")
-    assert rows == [{"confirmed_by": "T0002", "reported_at": None}]
+    assert rows == [{"confirmed_by": "S-0002", "reported_at": None}]
     upload = kiosk.upload_once()
     assert upload.returncode == 0, upload.stdout[-2000:]
     registry = SqliteRegistry(tmp_path / "api.sqlite")
@@ -146,5 +165,5 @@ def test_a_staff_card_cannot_confirm_the_day_report_a_supervisors_can_and_it_rea
         [seen] = registry.day_reports("SIM-0001")
     finally:
         registry.close()
-    assert seen.report.confirmed_by == "T0002" and seen.report.card_fingerprint == "b2" * 32
+    assert seen.report.confirmed_by == "S-0002" and len(seen.report.card_fingerprint) == 64
     assert seen.report.counts == {} and seen.report.numbers_used == 0

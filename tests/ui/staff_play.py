@@ -1,23 +1,24 @@
-"""`python -m tests.ui.staff_play SCRIPT [devtools.play options]`: a staff script of
-`devtools.staff_scripts` on the kiosk, its staff card reader the STAND-IN of
-`tests/ui/staffcard_standin.py` (until the PC/SC fixture lands on main), which the script's
-`p.staff_slot` inserts cards into."""
+"""`STAFF_CARDS=DIR python -m tests.ui.staff_play SCRIPT --simulate --config FILE [...]`: a
+staff script of `devtools.staff_scripts` on `kiosk --simulate`, whose private pcscd + vpcd
+reader the script's `p.staff_slot` inserts the emulator's cards into (DIR/<holder>.json,
+`tests/ui/staff_card_slot.py`)."""
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
-from tests.ui.staffcard_standin import StandInReader
+from tests.ui.staff_card_slot import EmulatorSlot
 
 
 def main() -> None:
     from devtools import staff_slot
     from devtools.play import main as play_main
-    from kiosk import wiring
+    from kiosk.config import load_config
 
-    reader = StandInReader()
-    wiring.open_staff_reader = lambda config: reader  # type: ignore[assignment]
-    staff_slot.SLOT = reader
+    config = load_config(Path(sys.argv[sys.argv.index("--config") + 1]))
+    staff_slot.SLOT = EmulatorSlot(Path(os.environ["STAFF_CARDS"]), config.sim_dir)
     play_main()
 
 
