@@ -242,10 +242,6 @@ class LogEvent(StrEnum):
         "the staff card watcher lost the reader or pcscd (it tries again every second)")
     SESSION_START = "session.start", "a session started"
 
-    STAFF_READER_UNAVAILABLE = (
-        "staff.reader_unavailable",
-        "the configured staff card reader cannot be used (no staff CA, a bad URI): no panel",
-    )
     STAFF_CARD_INSERTED = (
         "staff.card_inserted",
         "a staff card was inserted (waiting=true: a candidate is being served, the banner shows)",

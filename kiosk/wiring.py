@@ -20,7 +20,6 @@ from hardware.idcard.wlt import load_decoder
 from hardware.light import open_light
 from hardware.printer import open_printer
 from hardware.speaker.factory import open_speaker
-from hardware.staffcard.card import StaffCardReader
 from hardware.tpm import TpmError
 from kiosk.central_config import CurrentBundle, workflow_of
 from kiosk.config import Config
@@ -30,15 +29,13 @@ from kiosk.core.photo_standard import PhotoStandard
 from kiosk.core.schedule import Refusal
 from kiosk.core.session import SessionSettings
 from kiosk.core.simulation import DEVICES
-from kiosk.core.staff import LockoutPolicy, StaffCardError
 from kiosk.core.steps import StepSettings, everyone
 from kiosk.effects import EffectRunner
 from kiosk.fonts import cjk_font_path
 from kiosk.province_keys import ProvinceKeys
 from kiosk.seal import Sealer, SealError, open_machine_keys
 from kiosk.shell import CardSlotLike, Shell
-from kiosk.staff_shell import ReportPrinter, SignIn, pause_refusal
-from kiosk.staff_signin import sign_in, staff_settings
+from kiosk.staff_shell import ReportPrinter, pause_refusal
 from kiosk.startup import check_real_machine
 from kiosk.store import KioskStore, open_kiosk_store
 from kiosk.sync.status import record_health, start_freeze_clock, upload_frozen
@@ -92,35 +89,6 @@ def refuse_start(store: KioskStore, config: Config,
         return Notice.UPLOAD_OVERDUE
     # The central rules first (the admins' words win), then staff's own pause of this kiosk.
     return central.refusal() or pause_refusal(store)
-
-
-def open_staff_reader(config: Config) -> StaffCardReader | None:
-    """The staff card reader the config names (`devices.staffcard`, `pcsc://...`), trusting
-    the staff CA in force (the signed bundle's, else `[staff] ca`); None when it names none
-    or no staff CA is set (the kiosk then runs without a staff panel, and says why in the
-    log: a kiosk must not stop serving candidates for its staff reader)."""
-    if not config.devices.staffcard:
-        return None
-    from hardware.staffcard.pcsc import open_staffcard_reader
-
-    try:
-        settings = staff_settings(config)
-        if settings.ca_pem is None:
-            raise ValueError("no staff CA: [staff] ca or the signed configuration's")
-        return open_staffcard_reader(config.devices.staffcard, ca_pem=settings.ca_pem,
-                                     county=settings.county)
-    except (ValueError, StaffCardError) as exc:
-        event(log, LogEvent.STAFF_READER_UNAVAILABLE, level=logging.ERROR,
-              reason=str(exc)[:200])
-        return None
-
-
-def staff_sign_in(config: Config, store: KioskStore) -> SignIn:
-    """The PIN pad's sign-in: the card's, behind the persistent software lockout (every wrong
-    PIN audited; `kiosk.staff_signin`)."""
-    policy = LockoutPolicy(free_tries=config.staff.lockout_free_tries,
-                           base_s=config.staff.lockout_base_s)
-    return lambda card, pin: sign_in(card, pin, store.staff_lockout, policy)
 
 
 def report_printer(config: Config) -> ReportPrinter | None:
@@ -212,7 +180,7 @@ def build(config: Config, simulate: bool = False) -> Shell:
         settings_now=lambda: session_settings(central.config, central),
         simulate=simulate,
         sim_cards=_sim_card_slot(config) if simulate else None,
-        staff_reader=open_staff_reader(config),
+        staff_reader=open_staff_card_reader(config),
         staff_sign_in=staff_sign_in(config, store),
         store=store,
         print_report=report_printer(config),
