@@ -302,6 +302,7 @@ class KioskApp(App):
 
     def _on_any_touch(self, *_args: object) -> None:
         if self.shell.staff.screen is not None:
-            self.shell.staff.touch()  # staff at work; the candidate's idle clock runs on
-            return
+            # Staff at work: their idle clock, and a session kept under the panel (a failed
+            # printout staff are fixing) does not time out under their hands.
+            self.shell.staff.touch()
         self.session.touch()
