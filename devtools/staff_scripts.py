@@ -126,7 +126,8 @@ def staff_pause(p: Player) -> Iterator[Wait]:
 
 
 def staff_resume(p: Player) -> Iterator[Wait]:
-    """After a restart the kiosk is still paused; staff resume it and a candidate starts."""
+    """After a restart the kiosk is still paused; staff resume it and a candidate starts; then
+    staff sign in again and leave the panel alone until it closes by itself."""
     yield p.screen("attract")
     yield p.until(lambda: p.current_screen.closed == "service_paused", "still paused")
     _read(p, "attract-after-restart", "closed_title", "prompt")
@@ -141,6 +142,7 @@ def staff_resume(p: Player) -> Iterator[Wait]:
     yield from p.tap("cancel")
     yield p.screen("attract")
     yield p.remove_card()
+    yield from staff_idle(p)
 
 
 def staff_take_over_and_void(p: Player) -> Iterator[Wait]:

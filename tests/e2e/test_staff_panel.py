@@ -94,9 +94,11 @@ def test_every_staff_screen_fits_each_panel_size(staff_kiosk, tmp_path, size):
     assert PIN not in logged and "135790" not in logged
 
 
-def test_a_pause_stops_new_candidates_survives_a_restart_and_resume_restarts_them(
-        staff_kiosk, api_server, tmp_path):
-    kiosk = staff_kiosk()
+def test_a_pause_stops_candidates_survives_a_restart_resume_reopens_and_idle_closes_the_panel(
+        staff_kiosk, tmp_path):
+    """A pause stops new candidates and survives a restart; resuming lets them start again;
+    a panel then left alone closes by itself after `[staff] idle_s`."""
+    kiosk = staff_kiosk(idle_s=5)
     shots = tmp_path / "shots"
     _play(kiosk, "staff-pause", "--shots", str(shots))
     assert [p.stem.split("-", 1)[1] for p in sorted(shots.glob("*.png"))] == [
@@ -116,6 +118,9 @@ def test_a_pause_stops_new_candidates_survives_a_restart_and_resume_restarts_the
         assert store.staff.local_pause() is None
         [row] = store.connection.read("SELECT workflow, outcome FROM candidate_sessions")
     assert row == {"workflow": "collect", "outcome": "cancelled"}
+    assert _read(kiosk, "idle-ended") == {"why": "idle"}
+    ended = [e["why"] for e in kiosk.log_events() if e.get("event") == "staff.signed_out"]
+    assert ended == ["card_removed", "card_removed", "idle"]
 
 
 def test_taking_over_cancels_the_candidate_and_the_number_is_voided_with_its_reason(
@@ -138,14 +143,6 @@ def test_taking_over_cancels_the_candidate_and_the_number_is_voided_with_its_rea
     assert row["outcome"] == "cancelled"
     assert [p.stem.split("-", 1)[1] for p in sorted(shots.glob("*.png"))] == [
         "staff-banner", "staff-panel-void"]
-
-
-def test_the_panel_closes_by_itself_after_the_idle_time(staff_kiosk):
-    kiosk = staff_kiosk(idle_s=3)
-    _play(kiosk, "staff-idle")
-    assert _read(kiosk, "idle-ended") == {"why": "idle"}
-    ended = [e for e in kiosk.log_events() if e.get("event") == "staff.signed_out"]
-    assert [e["why"] for e in ended] == ["idle"]
 
 
 def test_a_staff_card_cannot_confirm_the_day_report_a_supervisors_can_and_it_reaches_the_province(
