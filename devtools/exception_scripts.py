@@ -1,10 +1,9 @@
 """Scripted exception paths: staff enter a candidate by hand on the pinyin keyboard, a
 supervisor approves; a migrant child's form; disputes on the identity and check screens.
 
-Staff sign in with real cards through the kiosk's private pcscd and vpcd (devtools/staff_cards:
-the card's own PIN check and certificate). STAND-IN: the staff panel's PIN pad is not part of
-the kiosk yet, so the script gives the card its PIN and hands the member it names to the shell
-(`signed_in`), as the panel will. Every other touch goes through Kivy's input path.
+Staff sign in as at the kiosk: their card into the run's staff card slot (`p.staff_slot`: the
+kiosk's private pcscd and vpcd with the PIV emulator), the PIN typed on the panel's pad; the
+cases are started from the panel's exceptions list. Every touch goes through Kivy's input path.
 """
 
 from __future__ import annotations
@@ -14,9 +13,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from typing import TYPE_CHECKING
 
-from central_api_client.logs import LogEvent, event
-from devtools.staff_cards import CardDesk
-from devtools.waits import ScriptFailed
+from devtools import staff_scripts
 from kiosk.core.exception_cases import Case
 from kiosk.core.idnumber import make_number
 
@@ -30,31 +27,32 @@ NUMBER = make_number("430102", BORN, 37, male=False)  # a synthetic, fictional c
 NAME = (("ce", "测"), ("shi", "试"), ("yi", "乙"))
 
 
-CLERK, SUPERVISOR = "staff", "supervisor"  # which card (devtools/staff_cards.card_file)
-_desks: dict[int, CardDesk] = {}
+CLERK, SUPERVISOR = "staff", "supervisor"  # the holders the staff card slot knows
 
 
-def _desk(p: Player) -> CardDesk:
-    if id(p) not in _desks:
-        _desks[id(p)] = CardDesk(p.app.shell.config)
-    return _desks[id(p)]
-
-
-def _sign_in(p: Player, role: str | None) -> Iterator[Wait]:
-    """The card of `role` into the reader and signed in with its PIN (None: the card out)."""
-    desk = _desk(p)
-    if role is None:
-        desk.remove()
-        p.app.shell.signed_in = None
+def _sign_in(p: Player, holder: str | None) -> Iterator[Wait]:
+    """`holder`'s card in and the PIN on the pad (None: the card out). Between candidates the
+    panel opens; while the session waits for staff its own screen comes back in front."""
+    if holder is None:
+        p.staff_slot.remove()
+        yield p.until(lambda: p.app.shell.staff.member is None, "the staff card out")
     else:
-        desk.insert(role)
-        yield p.until(desk.present, f"the {role}'s card in the reader")
-        member = desk.sign_in()
-        event(log, LogEvent.AUTOPLAY_STAFF_SIGNED_IN, role=member.role,
-              staff_number=member.staff_number)
-        p.app.shell.signed_in = member
-    p.app.refresh()
+        p.staff_slot.insert(holder)
+        yield from staff_scripts.on(p, "staff_pin")
+        yield p.until(lambda: p.app.shell.staff.state.identified is not None,
+                      "the card identified")
+        yield from staff_scripts.type_pin(p, staff_scripts.PIN)
+        yield p.until(lambda: p.app.shell.staff.member is not None, f"the {holder} signed in")
     yield p.settled()  # staff's buttons appear: laid out over a few frames
+
+
+def _start_case(p: Player, code: str) -> Iterator[Wait]:
+    """The clerk signs in on the attract screen and picks the case from the panel's list."""
+    yield from _sign_in(p, CLERK)
+    yield from staff_scripts.on(p, "staff_panel")
+    yield from p.tap("exceptions")
+    yield from staff_scripts.on(p, "staff_exceptions")
+    yield from p.tap(f"case_{code}")
 
 
 def _dispute_shown(p: Player) -> Wait:
@@ -107,9 +105,7 @@ def hand_entry(p: Player) -> Iterator[Wait]:
     """An expired card: staff enter the candidate, who does photo, check and sign; the
     clerk's card may not approve, a supervisor's does; the record is sealed and printed."""
     yield p.screen("attract")
-    yield from _sign_in(p, CLERK)
-    if not p.app.shell.begin_exception(Case.CARD_EXPIRED.value):
-        raise ScriptFailed("the exception did not start")
+    yield from _start_case(p, Case.CARD_EXPIRED.value)
     yield p.screen("entry")
     yield from p.shot("entry")
     wrong = NUMBER[:17] + ("0" if NUMBER[17] != "0" else "1")
@@ -155,8 +151,7 @@ def _correct_the_name(p: Player) -> Iterator[Wait]:
     [name] = [w for w in p.widget("fields").children if getattr(w, "key", "") == "name"]
     yield from p.tap_on(name, "field name")
     yield from p.tap("dispute")
-    yield _dispute_shown(p)
-    yield from _sign_in(p, CLERK)
+    yield _dispute_shown(p)  # the clerk is still signed in: staff's answers are there
     yield from p.tap("correct")
     yield p.screen("entry")
     yield p.until(lambda: p.widget("name").text == "".join(c for _s, c in NAME),
@@ -172,11 +167,9 @@ def migrant(p: Player) -> Iterator[Wait]:
     """A migrant worker's child: the card is read; after signing the county's form prints
     (or says it did not and lets staff print it later)."""
     yield p.screen("attract")
-    yield from _sign_in(p, CLERK)
-    if not p.app.shell.begin_exception(Case.MIGRANT_CHILDREN.value):
-        raise ScriptFailed("the exception did not start")
-    yield from _sign_in(p, None)
+    yield from _start_case(p, Case.MIGRANT_CHILDREN.value)
     yield p.screen("card")
+    yield from _sign_in(p, None)  # the clerk leaves the candidate to it
     yield p.place_card("resident-valid")
     yield p.screen("identity")
     yield from p.tap("confirm")
@@ -208,13 +201,13 @@ def disputes(p: Player) -> Iterator[Wait]:
     yield _dispute_shown(p)
     yield p.until(lambda: p.staff_alert == p.t("dispute_alert_not_me"), "staff alerted")
     yield from p.shot("dispute-not-me")
-    yield from _sign_in(p, CLERK)
+    yield from _sign_in(p, CLERK)  # called: the PIN pad opens at once, then the call again
+    yield _dispute_shown(p)
     yield from p.tap("end")
-    yield p.screen("notice")
+    yield p.until(lambda: p.session.screen == "notice", "the session ended by staff")
     yield from _sign_in(p, None)
     yield p.remove_card()
-    yield from p.tap("home")
-    yield p.screen("attract")
+    yield p.screen("attract", timeout_s=30)  # the notice goes by itself
     yield p.place_card("resident-valid")
     yield p.screen("identity")
     yield from p.tap("confirm")
@@ -228,6 +221,7 @@ def disputes(p: Player) -> Iterator[Wait]:
     yield _dispute_shown(p)
     yield from p.shot("dispute-data")
     yield from _sign_in(p, CLERK)
+    yield _dispute_shown(p)
     yield from p.tap("central")
     yield p.screen("sign")
     yield from _sign_in(p, None)

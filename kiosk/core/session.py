@@ -166,9 +166,41 @@ class Session:
         elif self.can_cancel and self._times_out() and idle >= self.settings.idle_timeout_s:
             self._end("idle_timeout")
 
+    @property
+    def wants_staff(self) -> bool:
+        """The candidate's session waits for staff: a hand entry, a supervisor's approval, or
+        a candidate who called them. A staff card inserted now signs in at once rather than
+        waiting for the session to end, and the session's screen stays in front."""
+        data = self.data
+        return data is not None and (data.dispute is not None
+                                     or self.screen in ("entry", "approve"))
+
     def _times_out(self) -> bool:
         step, data = self.step, self.data
         return step is not None and data is not None and step.times_out(data)
+
+    # -- staff -----------------------------------------------------------------------------------
+
+    @property
+    def may_take_over(self) -> bool:
+        """Whether staff may end the candidate's session now: whenever Cancel could, and on
+        the done screen (the record is sealed and printed); never mid-save or mid-print."""
+        return self.data is not None and (self.can_cancel or self.screen == "done")
+
+    def take_over(self) -> bool:
+        """Staff take the kiosk over: the session ends as Cancel ends it (its data dropped,
+        nothing half-done saved). False when it may not end now."""
+        if not self.may_take_over:
+            return False
+        self._end("completed" if self.screen == "done" else "taken_over")
+        return True
+
+    def ask_gate_now(self) -> None:
+        """The start gate changed on this machine (staff paused or resumed it): the attract
+        screen shows it now rather than at the next refresh."""
+        if self.screen == ATTRACT:
+            self._ask_gate()
+            self._changed()
 
     # -- transitions ---------------------------------------------------------------------------
 

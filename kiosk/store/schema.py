@@ -7,7 +7,10 @@ order by the migration, after taking out the sequence numbers it kept in them (a
 login name, not the audit's business). Version 4 lets a sequence number be voided (reserved by
 a session that never finished, never to be issued, reported to the province): a new state and
 two columns, so the table is rebuilt (SQLite cannot change a CHECK constraint in place). A
-database newer than this program is refused rather than half understood.
+database newer than this program is refused rather than half understood. Tables added since
+need no migration (`CREATE TABLE IF NOT EXISTS`): `candidate_sessions` (each candidate session's
+start and how it ended, for the staff panel's day counts), `staff_voids` (the reason and staff
+number of a number voided on the panel), `day_reports` (the confirmed end-of-day reports).
 
 Which tool does what: the outbox, sequence-number and audit tables are raw DDL, because they
 carry CHECK constraints on their states, a two-column UNIQUE and AUTOINCREMENT, which
@@ -73,6 +76,27 @@ CREATE TABLE IF NOT EXISTS outbox (
     receipt TEXT
 );
 {_NUMBERS_TABLE}
+CREATE TABLE IF NOT EXISTS candidate_sessions (
+    session_id TEXT PRIMARY KEY,
+    workflow TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    outcome TEXT
+);
+CREATE INDEX IF NOT EXISTS candidate_sessions_started ON candidate_sessions (started_at);
+CREATE TABLE IF NOT EXISTS staff_voids (
+    number TEXT PRIMARY KEY,
+    reason TEXT NOT NULL,
+    staff_number TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS day_reports (
+    day TEXT PRIMARY KEY,
+    report TEXT NOT NULL,
+    confirmed_by TEXT NOT NULL,
+    confirmed_at TEXT NOT NULL,
+    reported_at TEXT
+);
 CREATE TABLE IF NOT EXISTS staff_pin_failures (
     fingerprint TEXT PRIMARY KEY,
     wrong_in_a_row INTEGER NOT NULL CHECK (wrong_in_a_row >= 0),

@@ -4,24 +4,24 @@ on the pinyin keyboard, the candidate does photo, check and sign, a supervisor a
 the province's `open` shows the record's flags; a migrant child's record waits for the county;
 a dispute names its fields to staff, never their values.
 
-Staff sign in with cards issued here under a staff CA of the test's own, through the kiosk's
-private pcscd + vpcd and the PIV emulator, checked against that CA. STAND-IN: the script gives
-the card its PIN (devtools/staff_cards.py) until the staff panel's PIN pad is in the kiosk.
+Staff sign in as at a kiosk: cards of a test staff CA (`tests/ui/staff_card_slot.py`) go into
+the kiosk's private pcscd + vpcd reader through the PIV emulator, the PIN is typed on the panel's
+pad, and the cases are picked from the panel's exceptions list.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 
 import pytest
-from cryptography.hazmat.primitives import serialization
 from PIL import Image
 
 from devtools.exception_scripts import NUMBER
 from hardware.staffcard.sim.pcscd import missing_packages
 from provisioning.devrun import BIN
-from tests.integration.staff_cards import make_ca, make_card
+from tests.ui.staff_card_slot import STAFF_NUMBERS, make_staff_cards
 
 pytestmark = pytest.mark.skipif(missing_packages() is not None,
                                 reason=f"staff cards need pcscd and vpcd: {missing_packages()}")
@@ -43,17 +43,16 @@ def open_record(server, kiosk, record_id) -> dict:
 
 
 def _tour(make_kiosk, api_server, tmp_path, size: str):
-    ca = make_ca(tmp_path / "staff-ca")
-    ca_pem = tmp_path / "staff-ca.pem"
-    ca_pem.write_bytes(ca.cert.public_bytes(serialization.Encoding.PEM))
-    kiosk = make_kiosk(api_server, staff={"ca": str(ca_pem)})
-    cards = kiosk.data_dir / "sim" / "staffcard" / "cards"
-    cards.mkdir(parents=True)
-    make_card(cards / "staff.json", ca, role="staff", staff_number="S-0001")
-    make_card(cards / "supervisor.json", ca, role="supervisor", staff_number="S-0009")
+    ca = make_staff_cards(tmp_path / "staff")
+    kiosk = make_kiosk(api_server, staff={"ca": str(ca)})
     shots = tmp_path / "shots"
-    result = kiosk.play("exceptions-tour", "--size", size, "--shots", str(shots), timeout=300)
-    assert result.returncode == 0, kiosk.log_tail()
+    env = {**os.environ, "DISPLAY": kiosk.display, "STAFF_CARDS": str(tmp_path / "staff" / "cards")}
+    with open(kiosk.log, "ab") as log:
+        done = subprocess.run(
+            [str(BIN / "python"), "-m", "tests.ui.staff_play", "exceptions-tour", "--simulate",
+             "--config", str(kiosk.config), "--no-uploader", "--size", size, "--shots",
+             str(shots)], env=env, stdout=log, stderr=subprocess.STDOUT, timeout=300)
+    assert done.returncode == 0, kiosk.log_tail(40)
     names = [p.stem.split("-", 1)[1] for p in sorted(shots.glob("*.png"))]
     assert names == TOUR_SHOTS
     width, height = (int(v) for v in size.split("x"))
@@ -76,8 +75,8 @@ def test_every_exception_path_to_the_province(make_kiosk, api_server, tmp_path):
     assert entered["version"] == 2 and block["case"] == "card_expired"
     assert block["flags"] == ["entered_by_hand", "city_review", "come_back_with_card",
                               "corrected_by_staff"]
-    assert block["entered_by"]["staff_number"] == "S-0001"
-    assert block["approved_by"]["staff_number"] == "S-0009"
+    assert block["entered_by"]["staff_number"] == STAFF_NUMBERS["staff"]
+    assert block["approved_by"]["staff_number"] == STAFF_NUMBERS["supervisor"]
     assert block["approved_by"]["card_fingerprint"] != block["entered_by"]["card_fingerprint"]
     assert entered["identity"]["entered_by_hand"] is True
     assert entered["review"] == ("exception: card_expired; flags: entered_by_hand, city_review,"

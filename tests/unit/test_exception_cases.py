@@ -216,7 +216,7 @@ def test_every_case_and_code_has_words_in_every_language():
     from kiosk.core.hand_entry import NumberStatus
     from kiosk.core.texts import LANGUAGES, text
 
-    keys = [f"case_{c.value}" for c in Case] + sorted(EntryError.codes)
+    keys = [f"exception_{c.value}" for c in Case] + sorted(EntryError.codes)
     keys += sorted(ApprovalRefused.codes) + [f"field_{f}" for f in ("name", "sex", "nation")]
     keys += [f"entry_status_{s}" for s in NumberStatus.__args__ if s != "empty"]
     for key in keys:

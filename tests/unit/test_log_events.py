@@ -13,8 +13,7 @@ PRODUCT = ["kiosk", "hardware", "provincial_api", "provisioning", "central_api_c
 AREAS = {
     "api", "autoplay", "camera", "candidate", "config", "effects", "exception", "health",
     "idcard", "kiosk", "light", "photo", "printer", "record", "seal", "sequence", "session",
-    "staffcard", "tpm",
-    "ui", "uploader", "voice",
+    "staff", "staffcard", "tpm", "ui", "uploader", "voice",
 }
 
 

@@ -45,7 +45,7 @@ class EntryScreen(KioskScreen):
         if data is None or data.exception is None or data.exception.rule is None:
             return
         rule = data.exception.rule
-        case = self.t(f"case_{rule.case.value}")
+        case = self.t(f"exception_{rule.case.value}")  # as the panel lists it
         self.title = f"{case} · {self.t('entry_title')}"
         if data.session_id != self._session_id:  # a new candidate, or staff correcting
             self._session_id = data.session_id
