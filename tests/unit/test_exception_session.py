@@ -255,3 +255,19 @@ def test_a_record_waiting_for_the_supervisor_and_a_call_for_staff_outlast_the_id
     shell.clock += 1
     session.tick()
     assert session.screen == NOTICE
+
+
+def test_the_session_wants_staff_at_the_entry_the_approval_and_a_call_only():
+    shell, session = make()
+    assert not session.wants_staff
+    send(shell, session, ev.BeginException(Case.CARD_EXPIRED, CLERK))
+    assert session.wants_staff  # the entry
+    send(shell, session, ev.StaffEntry(entry()))
+    assert not session.wants_staff  # the candidate's photo
+    for e in (CAPTURE, ev.Confirm()):
+        send(shell, session, e)
+    send(shell, session, ev.Dispute(("name",)))
+    assert session.wants_staff  # a call
+    send(shell, session, ev.ResolveDispute("central"))
+    send(shell, session, ev.Signed(STROKES))
+    assert session.screen == "approve" and session.wants_staff
