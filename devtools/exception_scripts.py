@@ -81,6 +81,19 @@ def _typed(p: Player, char: str) -> Callable[[], bool]:
     return lambda: bool(p.widget("name").text.endswith(char))
 
 
+def _type_on_usb_keyboard(p: Player, syllable: str, char: str) -> Iterator[Wait]:
+    """A USB keyboard into the pinyin box: the letters, then the digit of the character."""
+    keyboard = p.widget("keyboard")
+    box = keyboard.ids.pinyin
+    box.focus = True
+    yield p.settled()
+    box.insert_text(syllable)
+    yield p.until(lambda: char in keyboard.offered, f"{char} offered for {syllable}")
+    box.insert_text(str(keyboard.offered.index(char) + 1))
+    yield p.until(_typed(p, char), f"{char} typed on the keyboard")
+    box.focus = False
+
+
 def _fill_entry(p: Player, number: str) -> Iterator[Wait]:
     """Staff type as they would: the number and the date on a USB keyboard, the name on the
     pinyin keyboard, sex and nation by touch."""
@@ -158,7 +171,7 @@ def _correct_the_name(p: Player) -> Iterator[Wait]:
                   "the entry filled in again")
     yield from p.shot("entry-correct")
     yield from p.tap_on(p.widget("keyboard").ids.backspace, "backspace")
-    yield from _type_name(p, (("bing", "丙"),))
+    yield from _type_on_usb_keyboard(p, "bing", "丙")
     yield from p.tap("submit")
     yield p.screen("check")
 
