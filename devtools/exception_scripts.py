@@ -235,6 +235,8 @@ def disputes(p: Player) -> Iterator[Wait]:
     yield from p.shot("dispute-data")
     yield from _sign_in(p, CLERK)
     yield _dispute_shown(p)
+    yield p.until(lambda: p.current_screen.staff_here, "staff's answers shown")
+    yield from p.shot("dispute-staff")
     yield from p.tap("central")
     yield p.screen("sign")
     yield from _sign_in(p, None)

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.skipif(missing_packages() is not None,
 TOUR_SHOTS = [
     "entry", "entry-problem", "entry-filled", "check-entered", "entry-correct",
     "approve-refused", "done",
-    "form-failed", "dispute-not-me", "dispute-pick", "dispute-data",
+    "form-failed", "dispute-not-me", "dispute-pick", "dispute-data", "dispute-staff",
 ]
 
 
