@@ -84,6 +84,20 @@ def receipt_holds(row: dict[str, Any], key: Ed25519PublicKey) -> bool:
     return True
 
 
+def _states_of(conn: sqlite3.Connection, record_ids: list[str]
+               ) -> dict[str, tuple[str, str, str]]:
+    """(sha256, device_id, state) of each of these records held here, in one query."""
+    held: dict[str, tuple[str, str, str]] = {}
+    unique = list(dict.fromkeys(record_ids))
+    for start in range(0, len(unique), 500):  # within SQLite's bound on parameters
+        part = unique[start:start + 500]
+        for record_id, sha256, device_id, state in conn.execute(
+                "SELECT record_id, sha256, device_id, state FROM outbox"
+                f" WHERE record_id IN ({', '.join('?' * len(part))})", part):
+            held[record_id] = (sha256, device_id, state)
+    return held
+
+
 def _at(epoch_s: float) -> str:
     return utc_timestamp(datetime.fromtimestamp(epoch_s, UTC))
 
@@ -147,26 +161,27 @@ class Outbox:
         bad: list[str] = []
         at = utc_now()
         with self._conn.write() as conn:
+            held = _states_of(conn, [receipt.record_id for receipt in receipts])
+            renewed, acknowledged = [], []
             for receipt in receipts:
-                row = conn.execute(
-                    "SELECT sha256, device_id, state FROM outbox WHERE record_id = ?",
-                    (receipt.record_id,),
-                ).fetchone()
+                row = held.get(receipt.record_id)
                 if row is None or (row[0], row[1]) != (receipt.sha256, receipt.device_id):
                     bad.append(receipt.record_id)
-                    continue
-                if row[2] not in PENDING_STATES:
-                    conn.execute("UPDATE outbox SET receipt = ? WHERE record_id = ?",
-                                 (receipt.to_text(), receipt.record_id))
-                    continue
-                conn.execute(
-                    "UPDATE outbox SET state = 'acknowledged', acknowledged_at = ?,"
-                    " server_time = ?, server_sha256 = ?, receipt = ?, next_attempt_at = NULL"
-                    " WHERE record_id = ?",
-                    (at, receipt.received_at, receipt.sha256, receipt.to_text(),
-                     receipt.record_id),
-                )
-                self._audit.append_in(conn, "record.acknowledged", record_id=receipt.record_id)
+                elif row[2] not in PENDING_STATES:
+                    renewed.append((receipt.to_text(), receipt.record_id))
+                else:
+                    acknowledged.append((at, receipt.received_at, receipt.sha256,
+                                         receipt.to_text(), receipt.record_id))
+                    held[receipt.record_id] = (row[0], row[1], "acknowledged")  # twice: renewed
+            # One statement each for the lot (a drain's batch is dozens of records), the
+            # renewals after, so a record given twice keeps the later receipt.
+            conn.executemany(
+                "UPDATE outbox SET state = 'acknowledged', acknowledged_at = ?,"
+                " server_time = ?, server_sha256 = ?, receipt = ?, next_attempt_at = NULL"
+                " WHERE record_id = ?", acknowledged)
+            conn.executemany("UPDATE outbox SET receipt = ? WHERE record_id = ?", renewed)
+            self._audit.append_many_in(conn, "record.acknowledged",
+                                       [{"record_id": row[-1]} for row in acknowledged])
         return bad
 
     def mark_error(self, record_id: str, error_text: str, *, retry_after_s: float = 0.0) -> None:

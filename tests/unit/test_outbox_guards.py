@@ -194,3 +194,28 @@ def test_a_database_from_a_newer_program_is_refused(tmp_path) -> None:
         conn.execute("PRAGMA user_version = 99")
     with pytest.raises(StoreError, match="newer"):
         KioskStore(path)
+
+
+def test_a_batch_of_receipts_is_one_audit_entry_each_on_an_unbroken_chain(
+        tmp_path, sealer) -> None:
+    with KioskStore(tmp_path / "k.sqlite", min_free_bytes=0) as store:
+        ids = [_commit(store, sealer) for _ in range(5)]
+        entries = {e.record_id: e.record for e in store.outbox.queued(10)}
+        receipts = [receipt_for(entries[i]) for i in ids]
+        later = receipt_for(entries[ids[0]], received_at="2026-01-01T00:00:09.000Z")
+        foreign = receipt_for(make_sealed_elsewhere(tmp_path))
+        bad = store.outbox.mark_acknowledged([*receipts, later, foreign])
+        assert bad == [foreign.record_id]
+        assert store.outbox.counts_by_state()["acknowledged"] == 5
+        acknowledged = [e for e in store.audit.entries() if e.event == "record.acknowledged"]
+        assert [e.facts for e in acknowledged] == [f'{{"record_id": "{i}"}}' for i in ids]
+        assert store.audit.verify().ok
+        [row] = store.connection.read("SELECT receipt FROM outbox WHERE record_id = ?",
+                                      (ids[0],))
+        assert "2026-01-01T00:00:09.000Z" in row["receipt"]  # the later one, given twice
+
+
+def make_sealed_elsewhere(tmp_path: Path):
+    """A record this machine never queued."""
+    return Sealer.from_keys_dir(tmp_path / "elsewhere", "SIM-0009").seal(
+        make_record(photo_bytes=300))
