@@ -218,4 +218,4 @@ def test_a_batch_of_receipts_is_one_audit_entry_each_on_an_unbroken_chain(
 def make_sealed_elsewhere(tmp_path: Path):
     """A record this machine never queued."""
     return Sealer.from_keys_dir(tmp_path / "elsewhere", "SIM-0009").seal(
-        make_record(photo_bytes=300))
+        make_record("SIM-0009", photo_bytes=300))
