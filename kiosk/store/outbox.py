@@ -62,14 +62,25 @@ class OutboxEntry:
 
 _RECORD_COLUMNS = [f.name for f in fields(SealedRecord)]
 _META_COLUMNS = [f.name for f in fields(RecordMeta)]
-_ENTRY_SELECT = (
-    f"SELECT seq, {', '.join(_RECORD_COLUMNS)}, sequence_number, state, queued_at, attempts,"
-    " last_error FROM outbox"
-)
+# The blob lives in `outbox_blob`, beside its row (schema version 5): a state change rewrites
+# the small row only. Rows still waiting always have theirs.
+_ROW_COLUMNS = [name for name in _RECORD_COLUMNS if name != "blob"]
+_SELECTED = ["outbox_blob.data AS blob" if name == "blob" else name for name in _RECORD_COLUMNS]
+_ENTRY_COLUMNS = (f"seq, {', '.join(_SELECTED)}, sequence_number, state, queued_at, attempts,"
+                  " last_error")
+
+
+def _entries(where_order_limit: str) -> str:
+    """Whole entries of the rows `where_order_limit` picks: the rows are picked and sorted
+    first, and only their blobs are read (joined before the sort, SQLite carried every
+    pending blob through it)."""
+    return (f"SELECT {_ENTRY_COLUMNS} FROM (SELECT * FROM outbox WHERE {where_order_limit})"
+            " JOIN outbox_blob ON outbox_seq = seq ORDER BY seq")
 _QUEUE = (
-    f"INSERT INTO outbox ({', '.join(_RECORD_COLUMNS)}, sequence_number, state, queued_at,"
-    f" id_hash) VALUES ({', '.join('?' * len(_RECORD_COLUMNS))}, ?, 'queued', ?, ?)"
+    f"INSERT INTO outbox ({', '.join(_ROW_COLUMNS)}, sequence_number, state, queued_at,"
+    f" id_hash) VALUES ({', '.join('?' * len(_ROW_COLUMNS))}, ?, 'queued', ?, ?)"
 )
+_HAS_BLOB = "EXISTS (SELECT 1 FROM outbox_blob WHERE outbox_seq = outbox.seq)"
 
 
 def receipt_holds(row: dict[str, Any], key: Ed25519PublicKey) -> bool:
@@ -119,9 +130,12 @@ class Outbox:
     @staticmethod
     def queue_in(conn: sqlite3.Connection, sealed: SealedRecord, sequence_number: str,
                  id_hash: str | None, at: str) -> None:
-        """Insert the record as queued, inside the caller's transaction."""
-        values = [getattr(sealed, name) for name in _RECORD_COLUMNS]
-        conn.execute(_QUEUE, (*values, sequence_number, at, id_hash))
+        """Insert the record as queued, and its blob beside it, inside the caller's
+        transaction."""
+        values = [getattr(sealed, name) for name in _ROW_COLUMNS]
+        seq = conn.execute(_QUEUE, (*values, sequence_number, at, id_hash)).lastrowid
+        conn.execute("INSERT INTO outbox_blob (outbox_seq, data) VALUES (?, ?)",
+                     (seq, sealed.blob))
 
     # -- the uploader --------------------------------------------------------------------------
 
@@ -131,9 +145,9 @@ class Outbox:
         `after_seq`: only those queued after that row (a drain's cursor past its batches in
         flight)."""
         rows = self._conn.read(
-            f"{_ENTRY_SELECT} WHERE {_PENDING} AND seq > ?"
-            " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
-            " ORDER BY seq LIMIT ?",
+            _entries(f"{_PENDING} AND seq > ?"
+                     " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
+                     " ORDER BY seq LIMIT ?"),
             (after_seq, now or utc_now(), limit),
         )
         return [OutboxEntry.from_row(row) for row in rows]
@@ -215,11 +229,14 @@ class Outbox:
         with self._conn.write() as conn:
             purged = 0
             for record_id in proven:
-                purged += conn.execute(
+                row = conn.execute(
                     "UPDATE outbox SET state = 'purged', blob = NULL"
-                    " WHERE record_id = ? AND state = 'acknowledged'",
+                    " WHERE record_id = ? AND state = 'acknowledged' RETURNING seq",
                     (record_id,),
-                ).rowcount
+                ).fetchone()
+                if row is not None:
+                    conn.execute("DELETE FROM outbox_blob WHERE outbox_seq = ?", (row[0],))
+                    purged += 1
             if purged:
                 self._audit.append_in(conn, "records.purged", count=purged)
         return purged
@@ -241,7 +258,7 @@ class Outbox:
                 count += conn.execute(
                     "UPDATE outbox SET state = 'queued', receipt = NULL, acknowledged_at = NULL,"
                     " next_attempt_at = NULL WHERE record_id = ? AND state = 'acknowledged'"
-                    " AND blob IS NOT NULL", (record_id,)).rowcount
+                    f" AND {_HAS_BLOB}", (record_id,)).rowcount
             if count:
                 self._audit.append_in(conn, "records.requeued", count=count)
         return count
@@ -272,7 +289,7 @@ class Outbox:
         after = 0
         while True:
             rows = self._conn.read(
-                f"{_ENTRY_SELECT} WHERE {_PENDING} AND seq > ? ORDER BY seq LIMIT 100", (after,)
+                _entries(f"{_PENDING} AND seq > ? ORDER BY seq LIMIT 100"), (after,)
             )
             if not rows:
                 return

@@ -61,7 +61,8 @@ def test_purge_drops_blobs_of_old_acknowledged_records_only(tmp_path, sealer) ->
         assert store.outbox.counts_by_state() == {"queued": 1, "sent": 0, "acknowledged": 0,
                                            "purged": 1}
         rows = dict(store.connection.db.execute(
-            "SELECT record_id, blob IS NULL FROM outbox").fetchall())
+            "SELECT record_id, data IS NULL FROM outbox"
+            " LEFT JOIN outbox_blob ON outbox_seq = seq").fetchall())
         assert rows == {acked: 1, waiting: 0}
         assert recent_audit(store, 1)[0]["event"] == "records.purged"
 
@@ -182,6 +183,9 @@ def test_a_version_1_database_opens_keeps_its_records_and_gains_the_id_hash(tmp_
     with KioskStore(path, min_free_bytes=0) as store:
         [entry] = store.outbox.queued(10)
         assert entry.record == sealed  # still there, still the same sealed record
+        # once: moved beside its row (version 5), not left in it too
+        assert store.connection.db.execute(
+            "SELECT count(*) FROM outbox WHERE blob IS NOT NULL").fetchone()[0] == 0
         assert store.settings.get("sync.status") == {"code": "ok"}
         assert store.numbers.reserve("4301", 1, 9999, "s2") == "43010002"
         assert store.outbox.visits("0" * 64) == 0
