@@ -17,7 +17,8 @@ from typing import Any
 
 import httpx
 import orjson
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
 from central_api_client.api_errors import (
     ApiError,
@@ -29,11 +30,19 @@ from central_api_client.api_errors import (
     ServerUnreachableError,
     UnexpectedResponseError,
 )
+from central_api_client.candidate_sealing import (
+    CandidateSealError,
+    open_answer,
+    open_roster,
+    reply_key_text,
+    seal_lookup,
+)
+from central_api_client.candidates import Candidate, CandidateFormatError, Roster
 from central_api_client.contract import is_device_id, is_record_id
 from central_api_client.device_keys import DeviceSigner, as_signer, device_public_key_bytes
 from central_api_client.enrolment import Enrolment, EnrolRequest
 from central_api_client.heartbeat import Heartbeat
-from central_api_client.receipts import Receipt, ReceiptError
+from central_api_client.receipts import Receipt, ReceiptError, ReceiptKey
 from central_api_client.records import (
     ReceivedRecord,
     RecordFormatError,
@@ -135,7 +144,7 @@ class ProvincialApiClient:
         timeout: float = 10.0,
         *,
         auth: DeviceAuth | None = None,
-        receipt_key: Ed25519PublicKey | None = None,
+        receipt_key: ReceiptKey | None = None,
         http: httpx.Client | None = None,
         max_connections: int = 4,
     ) -> None:
@@ -277,6 +286,36 @@ class ProvincialApiClient:
             raise UnexpectedResponseError("device listing lacks a records list")
         return [_metadata(item) for item in records]
 
+    def lookup_candidate(self, province_key: X25519PublicKey, exam: str, id_number: str, *,
+                         timeout: float | None = None) -> Candidate | None:
+        """One candidate of this device's county, or None: asked sealed to the province's key
+        with a one-request reply key, answered sealed to it (`central_api_client.candidates`).
+        `timeout`: seconds for this call (a kiosk waits little before asking its roster)."""
+        device_id = self._device_id()
+        body, reply = seal_lookup(province_key, device_id, exam, id_number)
+        extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
+        response = self._request("POST", "/v1/candidates:lookup", json=body, **extra)
+        try:
+            return open_answer(_json_object(response), reply, device_id)
+        except (CandidateFormatError, CandidateSealError) as exc:
+            raise UnexpectedResponseError(f"candidate answer: {exc}") from None
+
+    def candidate_roster(self, exam: str) -> Roster:
+        """This device's point's candidates for `exam`, fetched sealed to a fresh reply key."""
+        device_id = self._device_id()
+        reply = X25519PrivateKey.generate()
+        params = {"exam": exam, "reply_key": reply_key_text(reply.public_key())}
+        response = self._request("GET", "/v1/candidates/roster", params=params)
+        try:
+            return open_roster(_json_object(response), reply, device_id)
+        except (CandidateFormatError, CandidateSealError) as exc:
+            raise UnexpectedResponseError(f"roster answer: {exc}") from None
+
+    def _device_id(self) -> str:
+        if self.auth is None:
+            raise ValueError("candidate data is asked by a signing device only")
+        return self.auth.device_id
+
     def enrol(self, request: EnrolRequest) -> Enrolment:
         """POST /v1/enrol: not device-signed (the token is the credential, the device is not
         known yet). The answer is parsed here and proven by the caller: `Enrolment.verify`
@@ -289,7 +328,7 @@ class ProvincialApiClient:
 
     # -- plumbing ------------------------------------------------------------------------------
 
-    def require_receipt_key(self) -> Ed25519PublicKey:
+    def require_receipt_key(self) -> ReceiptKey:
         if self.receipt_key is None:
             raise ValueError("no receipt key: the province's receipts cannot be told from a"
                              " stranger's, so nothing may be uploaded")
@@ -325,7 +364,7 @@ class ProvincialApiClient:
         raise UnexpectedResponseError(f"unexpected HTTP status {status}")
 
 
-def _receipt(data: object, key: Ed25519PublicKey, sealed: RecordMeta) -> Receipt:
+def _receipt(data: object, key: ReceiptKey, sealed: RecordMeta) -> Receipt:
     """The answer's receipt for `sealed`, verified with the province's key (BadReceiptError)."""
     try:
         receipt = Receipt.from_wire(data)

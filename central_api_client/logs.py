@@ -85,6 +85,28 @@ class LogEvent(StrEnum):
     API_RECORD_STORED = "api.record_stored", "a new record was stored durably"
     API_HEARTBEAT = "api.heartbeat", "a device's heartbeat was kept (its latest replaces the last)"
     API_VOIDS_REPORTED = "api.voids_reported", "a device reported sequence numbers it voided"
+    API_CANDIDATE_LOOKUP = (
+        "api.candidate_lookup", "a device looked one candidate up (sealed; `found` says if here)",
+    )
+    API_CANDIDATE_ROSTER = "api.candidate_roster", "a device fetched its point's roster (sealed)"
+    API_CANDIDATES_IMPORTED = "api.candidates_imported", "candidates' online data was imported"
+    CANDIDATE_LOOKUP = (
+        "candidate.lookup",
+        "the kiosk looked a candidate up: `source` api, roster or none (never the number)",
+    )
+    CANDIDATE_API_UNAVAILABLE = (
+        "candidate.api_unavailable",
+        "the provincial API did not answer a candidate lookup in time: the roster is asked",
+    )
+    CANDIDATE_ROSTER_SYNCED = (
+        "candidate.roster_synced", "this point's roster was fetched and stored sealed at rest",
+    )
+    CANDIDATE_ROSTER_SYNC_FAILED = (
+        "candidate.roster_sync_failed", "fetching this point's roster failed (`error` says why)",
+    )
+    CANDIDATE_ROSTER_PURGED = (
+        "candidate.roster_purged", "a stored roster was deleted: its window closed",
+    )
 
     AUTOPLAY_CRASH = "autoplay.crash", "a scripted run crashed the kiosk on purpose (test drivers)"
     AUTOPLAY_DONE = "autoplay.done", "a scripted run finished"
@@ -156,6 +178,12 @@ class LogEvent(StrEnum):
         "the kiosk started the GA 467 simulator (--simulate)",
     )
     KIOSK_READY = "kiosk.ready", "the kiosk shows its first screen"
+    KIOSK_STAFFCARD_SIM_STARTED = (
+        "kiosk.staffcard_sim_started",
+        "--simulate: a private pcscd with the PIV card emulator's reader started (the port)")
+    KIOSK_STAFFCARD_SIM_UNAVAILABLE = (
+        "kiosk.staffcard_sim_unavailable",
+        "--simulate: no staff card reader, pcscd or vpcd is missing (the reason)")
     KIOSK_STARTING = "kiosk.starting", "the kiosk is starting"
     KIOSK_UPLOADER_STARTED = (
         "kiosk.uploader_started",
@@ -199,6 +227,12 @@ class LogEvent(StrEnum):
         "the identity screen shows a candidate's card (no fields logged)",
     )
     SESSION_SCREEN = "session.screen", "the screen changed"
+
+    STAFFCARD_CALLBACK_FAILED = (
+        "staffcard.callback_failed", "the staff card watcher's listener raised (type only)")
+    STAFFCARD_WATCH_STOPPED = (
+        "staffcard.watch_stopped",
+        "the staff card watcher lost the reader or pcscd (it tries again every second)")
     SESSION_START = "session.start", "a session started"
 
     TPM_FILE_KEYS = (
@@ -247,6 +281,7 @@ class LogEvent(StrEnum):
     UPLOADER_STATE_NOT_SAVED = "uploader.state_not_saved", "the uploader could not save its status"
     UPLOADER_STOPPED = "uploader.stopped", "the uploader process stopped"
     UPLOADER_STOPPING = "uploader.stopping", "the uploader was asked to stop"
+    VOICE_FAILED = "voice.failed", "the voice could not speak a sentence (`error` says why)"
 
 
 

@@ -63,6 +63,12 @@ class DevicesConfig:
     # The device key and sealed secrets (hardware/tpm): tpm:device:/dev/tpmrm0 on a kiosk;
     # tpm:swtpm:host=127.0.0.1,port=2321 (a software TPM) or file: under --simulate only.
     tpm: str = ""
+    # The staff card reader (hardware/staffcard): pcsc:// (the first PC/SC reader) or
+    # pcsc://READER NAME; "": the machine has none.
+    staffcard: str = ""
+    # The voice (hardware/speaker): espeak:// through the sound card, espeak-wav:///DIR to
+    # files, none:// or "" for no voice.
+    speaker: str = ""
 
 
 SIMULATED = "sim://"
@@ -117,6 +123,9 @@ class UploadConfig:
     freeze_after_days: float = 3.0
     # A signed heartbeat to the province this often (`kiosk.sync.heartbeat`); 0 sends none.
     heartbeat_s: float = 300.0
+    # The point's roster of candidates is fetched this often (`kiosk.sync.roster`), for the
+    # workflows of the central bundle that look candidates up; 0 fetches none.
+    roster_sync_s: float = 3600.0
 
 
 @dataclass(frozen=True)
@@ -140,6 +149,20 @@ class SessionConfig:
 
 
 @dataclass(frozen=True)
+class StaffConfig:
+    """`[staff]`: staff cards. The staff CA the signed bundle carries wins over `ca`
+    (`central_config.staff_ca_pem`)."""
+
+    ca: str = ""  # the staff CA certificate (PEM) while no applied bundle carries one
+    # The county a card must be for: six digits; "" = any county of device.county_code's city.
+    county: str = ""
+    lockout_free_tries: int = 5  # wrong PINs in a row before the software lockout starts
+    lockout_base_s: int = 15  # its first wait; each further wrong PIN doubles it
+    idle_s: int = 5 * 60  # a staff session ends after this long untouched
+    max_session_s: int = 12 * 3600  # and after this long whatever happens
+
+
+@dataclass(frozen=True)
 class DisplayConfig:
     width: int = 1920
     height: int = 1080
@@ -150,6 +173,21 @@ class DisplayConfig:
     # without a GPU, 2x costs ~14 ms of every frame at 1920x1080 (the preview fell to 17 fps).
     # 2 or 4 where the panel has a GPU.
     multisamples: int = 0
+
+
+@dataclass(frozen=True)
+class VoiceConfig:
+    """`[voice]`: spoken guidance, for candidates who cannot read the screen."""
+
+    enabled: bool = True  # staff may switch it off; no `devices.speaker` means no voice anyway
+    volume: int = 80  # 0..100
+    rate: int = 160  # words a minute: slow enough to follow
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.volume <= 100:
+            raise ValueError("volume must be 0..100")
+        if not 80 <= self.rate <= 450:
+            raise ValueError("rate must be 80..450")
 
 
 @dataclass(frozen=True)
@@ -179,6 +217,8 @@ class Config:
     session: SessionConfig = field(default_factory=SessionConfig)
     display: DisplayConfig = field(default_factory=DisplayConfig)
     photo: PhotoConfig = field(default_factory=PhotoConfig)
+    staff: StaffConfig = field(default_factory=StaffConfig)
+    voice: VoiceConfig = field(default_factory=VoiceConfig)
     data_dir: Path = field(default_factory=default_data_dir)
     source: str = "built-in defaults"
 
@@ -229,6 +269,8 @@ class Config:
             raise ConfigError("upload.freeze_after_days: must not be negative (0 turns it off)")
         if u.heartbeat_s != 0 and not 10 <= u.heartbeat_s <= 86400:
             raise ConfigError("upload.heartbeat_s: 10 to 86400 seconds (0 sends none)")
+        if u.roster_sync_s != 0 and not 60 <= u.roster_sync_s <= 86400:
+            raise ConfigError("upload.roster_sync_s: 60 to 86400 seconds (0 fetches none)")
         if self.storage.retention_days < 0 or self.storage.min_free_mb < 0:
             raise ConfigError("storage: retention_days and min_free_mb must not be negative")
         if self.session.card_read_retries < 0:
@@ -247,6 +289,15 @@ class Config:
             raise ConfigError(str(exc)) from None
         if self.photo.good_frames < 1 or self.photo.max_retakes < 0:
             raise ConfigError("photo: need good_frames >= 1 and max_retakes >= 0")
+        st = self.staff
+        if st.county and not (len(st.county) == 6 and st.county.isdigit()):
+            raise ConfigError("staff.county: must be 6 digits (or empty)")
+        if st.lockout_free_tries < 1 or st.lockout_base_s < 1:
+            raise ConfigError("staff: lockout_free_tries and lockout_base_s must be at least 1")
+        if not 0 < st.idle_s <= st.max_session_s:
+            raise ConfigError("staff: need 0 < idle_s <= max_session_s")
+        if self.devices.staffcard and not self.devices.staffcard.startswith("pcsc://"):
+            raise ConfigError("devices.staffcard: pcsc:// or pcsc://READER NAME")
         return self
 
     def as_dict(self) -> dict[str, Any]:
@@ -314,6 +365,8 @@ _SECTIONS = {
     "session": SessionConfig,
     "display": DisplayConfig,
     "photo": PhotoConfig,
+    "staff": StaffConfig,
+    "voice": VoiceConfig,
 }
 
 

@@ -19,6 +19,7 @@ from hardware.idcard.watcher import CardWatcher
 from hardware.idcard.wlt import load_decoder
 from hardware.light import open_light
 from hardware.printer import open_printer
+from hardware.speaker.factory import open_speaker
 from hardware.tpm import TpmError
 from kiosk.central_config import CurrentBundle, workflow_of
 from kiosk.config import Config
@@ -30,6 +31,7 @@ from kiosk.core.simulation import DEVICES
 from kiosk.core.steps import StepSettings, everyone
 from kiosk.effects import EffectRunner
 from kiosk.fonts import cjk_font_path
+from kiosk.province_keys import ProvinceKeys
 from kiosk.seal import Sealer, SealError, open_machine_keys
 from kiosk.shell import CardSlotLike, Shell
 from kiosk.startup import check_real_machine
@@ -38,8 +40,12 @@ from kiosk.sync.status import record_health, start_freeze_clock, upload_frozen
 from kiosk.visits import IdHasher
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from hardware.camera.analysis import FaceAnalyser
     from hardware.camera.live import LiveAnalysis
+    from hardware.staffcard.card import StaffCard, StaffCardReader
+    from kiosk.core.staff import StaffMember
 
 log = logging.getLogger("kiosk")
 
@@ -109,12 +115,17 @@ def build(config: Config, simulate: bool = False) -> Shell:
     # must refuse to start rather than seal records the province cannot open.
     sealer = Sealer.from_keys_dir(config.keys_dir, config.device.id, generate_dev_keys=simulate,
                                   device_key=device_key)
+    # Each record to the province's sealing key in force: the signed bundle's once it names
+    # one (re-read between candidates by the start gate), else the keys folder's.
+    sealer = sealer.following(ProvinceKeys(config, lambda: central.bundle).sealing_key)
     printer = open_printer(config.devices.printer, config.sim_dir, cjk_font_path())
     runner = EffectRunner(config, store, sealer, printer, hasher=hasher)
     reader = open_idcard_reader(config.devices.idcard, config.sim_dir)
     camera = open_camera(config.devices.camera, config.sim_dir)
     light = open_light(config.devices.light, config.sim_dir)  # guarded: failures only warn
     decoder = load_decoder(config.devices.wlt_library or None)
+    speaker = open_speaker(config.devices.speaker, config.voice.volume, config.voice.rate)
+    atexit.register(speaker.close)
     analysers: dict[PhotoStandard, FaceAnalyser] = {}
 
     def live_analysis() -> LiveAnalysis:
@@ -142,8 +153,11 @@ def build(config: Config, simulate: bool = False) -> Shell:
         live_analysis=live_analysis,
         chip_photo_decoder=decoder.decode if decoder else None,
         refuse_start=lambda: refuse_start(store, config, central),
+        # The bundle's workflow and steps from the next candidate on (the gate re-read it).
+        settings_now=lambda: session_settings(central.config, central),
         simulate=simulate,
         sim_cards=_sim_card_slot(config) if simulate else None,
+        speaker=speaker if config.voice.enabled else None,
     )
     keep_health(shell, store)
     return shell
@@ -181,3 +195,57 @@ def start_idcard_simulator(config: Config) -> Config:
     event(log, LogEvent.KIOSK_IDCARD_SIM_STARTED, pid=sim.pid, device=sim.device)
     atexit.register(sim.stop)
     return replace(config, devices=replace(config.devices, idcard=sim.uri))
+
+
+def start_staffcard_simulator(config: Config) -> Config:
+    """`--simulate`: a private pcscd with a vpcd reader, and the development staff CA and
+    supervisor's card (PIN `hardware.staffcard.sim.dev_card.DEV_PIN`) in sim_dir/staffcard;
+    the card goes in with `python -m hardware.staffcard.sim --state FILE --port N` (the port in
+    sim_dir/staffcard/vpcd.port). A staff card reader already configured is kept; without
+    pcscd or vpcd the kiosk runs without one, and says so in the log."""
+    if config.devices.staffcard:
+        return config
+    from hardware.staffcard.sim.dev_card import ensure_dev_card
+    from hardware.staffcard.sim.pcscd import PcscError, PrivatePcscd, missing_packages
+
+    why = missing_packages()
+    if why is not None:
+        event(log, LogEvent.KIOSK_STAFFCARD_SIM_UNAVAILABLE, reason=why)
+        return config
+    folder = config.sim_dir / "staffcard"
+    ca, _card = ensure_dev_card(folder)
+    try:
+        pcscd = PrivatePcscd().start()
+    except PcscError as exc:
+        event(log, LogEvent.KIOSK_STAFFCARD_SIM_UNAVAILABLE, reason=str(exc)[:200])
+        return config
+    atexit.register(pcscd.stop)
+    (folder / "vpcd.port").write_text(f"{pcscd.port}\n", encoding="ascii")
+    event(log, LogEvent.KIOSK_STAFFCARD_SIM_STARTED, port=pcscd.port)
+    staff = config.staff if config.staff.ca else replace(config.staff, ca=str(ca))
+    return replace(config, staff=staff,
+                   devices=replace(config.devices, staffcard=pcscd.reader_uri))
+
+
+def open_staff_card_reader(config: Config) -> StaffCardReader | None:
+    """The staff card reader `devices.staffcard` names, or None when it names none. It trusts
+    the staff CA in force at each card (`kiosk.staff_signin.staff_settings`: the signed
+    bundle's, else `[staff] ca`). pcscd is reached at first use, so a kiosk starts without it;
+    its calls then raise StaffCardError('reader_unavailable')."""
+    if not config.devices.staffcard:
+        return None
+    from hardware.staffcard.pcsc import open_staffcard_reader
+    from kiosk.staff_signin import staff_settings
+
+    return open_staffcard_reader(config.devices.staffcard,
+                                 ca_pem=lambda: staff_settings(config).ca_pem,
+                                 county=staff_settings(config).county)
+
+
+def staff_sign_in(config: Config, store: KioskStore) -> Callable[[StaffCard, str], StaffMember]:
+    """The sign-in sequence with this machine's persisted software lockout and its policy
+    (`kiosk.staff_signin.sign_in`): what the staff panel's PIN pad calls."""
+    from kiosk.staff_signin import sign_in, staff_settings
+
+    policy = staff_settings(config).policy
+    return lambda card, pin: sign_in(card, pin, store.staff_lockout, policy)

@@ -21,6 +21,7 @@ from kiosk.startup import OWNER_ONLY_UMASK, SIMULATE_ENV
 from kiosk.store import OUTBOX_STATES, open_store
 from kiosk.sync.status import read_status, record_export
 from provisioning.audit_cli import audit
+from provisioning.candidates_cli import candidates
 from provisioning.config_cli import config_group
 from provisioning.enrol_cli import enrol
 from provisioning.idcard_cli import idcard
@@ -31,6 +32,7 @@ from provisioning.photo_cli import camera, photo
 from provisioning.print_cli import a4, print_group
 from provisioning.printer_cli import printer
 from provisioning.selftest_cli import selftest
+from provisioning.staff_cli import staff
 
 console = Console()
 
@@ -124,11 +126,12 @@ def sync() -> None:
 def _sync_report(config, store) -> dict:
     from kiosk.seal import SealError
     from kiosk.sync.status import read_status
-    from kiosk.sync.uploader import load_receipt_key
+    from kiosk.sync.uploader import province_receipt_keys
 
     state = read_status(store)
     try:
-        bad_receipts: list[str] | None = store.outbox.receipt_problems(load_receipt_key(config))
+        bad_receipts: list[str] | None = store.outbox.receipt_problems(
+            province_receipt_keys(config))
     except SealError:
         bad_receipts = None  # no receipt key: nothing can be checked (and nothing uploads)
     words = state.words(config.device.id)
@@ -331,6 +334,8 @@ cli.add_command(printer)
 cli.add_command(a4)
 cli.add_command(print_group)
 cli.add_command(config_group)
+cli.add_command(staff)
 
 if __name__ == "__main__":
     cli()
+cli.add_command(candidates)

@@ -50,13 +50,18 @@ class Session:
         now: Callable[[], datetime] = utc_now,
         monotonic: Callable[[], float] = time.monotonic,
         refuse_start: Callable[[], Notice | Refusal | None] = lambda: None,
+        settings_now: Callable[[], SessionSettings] | None = None,
     ) -> None:
         """`refuse_start()` names a reason why no session may begin now: a machine's (a
         notice, such as a nearly full disk) or the central configuration's (a `Refusal`: a
         pause, outside the windows, an expired bundle), which the attract screen also shows
         as `closed`. Asked before each candidate and, on the attract screen, every
-        `gate_refresh_s`; never mid-session."""
+        `gate_refresh_s`; never mid-session. `settings_now()`: the settings in force (the
+        central bundle's workflow and steps), asked when a candidate begins, after the gate
+        (which re-read the bundle), so a new workflow applies from the next candidate on and
+        never changes one under way; without it `settings` stay."""
         self.settings = settings
+        self._settings_now = settings_now
         self._refuse_start = refuse_start
         self._run_effect = run_effect
         self._now = now
@@ -172,6 +177,8 @@ class Session:
             self._entered_at = self._monotonic()
             self._changed()
             return
+        if self._settings_now is not None:
+            self._use(self._settings_now())
         self.data = SessionData(
             session_id=uuid.uuid4().hex,
             workflow=self.settings.workflow.name,
@@ -179,6 +186,12 @@ class Session:
         )
         self.last_end_reason = None
         self._go(self.settings.workflow.steps[0])
+
+    def _use(self, settings: SessionSettings) -> None:
+        """Between candidates only: these settings, and fresh steps for a changed workflow."""
+        if settings.workflow != self.settings.workflow:
+            self._steps = {name: STEPS[name]() for name in settings.workflow.steps}
+        self.settings = settings
 
     def _go(self, screen: str) -> None:
         self.screen = screen

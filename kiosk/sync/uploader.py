@@ -28,7 +28,9 @@ from central_api_client.client import (
 )
 from central_api_client.logs import LogEvent, event, setup_logging
 from central_api_client.opening import load_public_pem
+from kiosk.central_config import live_bundle
 from kiosk.config import Config, ConfigError, load_config, with_overrides
+from kiosk.province_keys import ProvinceKeys
 from kiosk.sd_notify import ServiceNotifier
 from kiosk.seal import SealError, load_device_key
 from kiosk.startup import (
@@ -43,6 +45,7 @@ from kiosk.sync import status
 from kiosk.sync.backoff import BACKOFF_CAP_S, next_delay
 from kiosk.sync.drain import UploadReport, drain_once
 from kiosk.sync.heartbeat import Heartbeats, heartbeats_for
+from kiosk.sync.roster import RosterSync, roster_sync_for
 from kiosk.sync.voids import report_voids
 
 log = logging.getLogger("kiosk.uploader")
@@ -61,10 +64,13 @@ class Uploader:
                  batch_size: int, *, concurrency: int = 4, max_backoff_s: float = BACKOFF_CAP_S,
                  retention_s: float | None = None, records_per_request: int = 1,
                  notifier: ServiceNotifier | None = None,
-                 heartbeats: Heartbeats | None = None) -> None:
+                 heartbeats: Heartbeats | None = None,
+                 rosters: RosterSync | None = None) -> None:
         """`notifier`: systemd's watchdog (kiosk-uploader.service), told the loop is alive
         after every drain and during every wait (`_wait`). `heartbeats`: the province is told
-        how this machine is, every `upload.heartbeat_s` (`kiosk.sync.heartbeat`)."""
+        how this machine is, every `upload.heartbeat_s` (`kiosk.sync.heartbeat`). `rosters`:
+        the point's candidates fetched ahead every `upload.roster_sync_s`, expired ones purged
+        (`kiosk.sync.roster`)."""
         self.store = store
         self.client = client
         self.interval_s = interval_s
@@ -74,6 +80,7 @@ class Uploader:
         self.retention_s = retention_s
         self.records_per_request = records_per_request
         self.heartbeats = heartbeats
+        self.rosters = rosters
         self.stopping = threading.Event()
         self._last_purge = 0.0
         self.notifier = notifier or ServiceNotifier.off()
@@ -111,6 +118,8 @@ class Uploader:
                       error_type=type(exc).__name__)
                 report = UploadReport(transient_error=type(exc).__name__)
             told_to_wait = after_drain(self.store, self.client, report, self.heartbeats)
+            if self.rosters is not None:
+                self.rosters.sync_if_due()
             if told_to_wait is not None:
                 report.retry_after_s = told_to_wait
             if report.transient_error is None and told_to_wait is None:
@@ -190,13 +199,23 @@ def make_client(config: Config, store: KioskStore | None = None) -> ProvincialAp
     would cross a network in the clear."""
     auth = DeviceAuth(config.device.id, load_device_key(config.keys_dir, config.devices.tpm),
                       audit_head=store.audit.head_header if store is not None else None)
-    receipt_key = load_receipt_key(config)
+    receipt_keys = province_receipt_keys(config)
     return ProvincialApiClient(config.api.base_url, config.api.timeout_s, auth=auth,
-                               receipt_key=receipt_key, max_connections=config.upload.concurrency)
+                               receipt_key=receipt_keys, max_connections=config.upload.concurrency)
+
+
+def province_receipt_keys(config: Config) -> ProvinceKeys:
+    """The receipt keys in force for this long-running process: the signed bundle's (re-read
+    when the updater replaces it, so a rotation needs no restart), else kiosk.toml's file.
+    SealError now when there is none at all."""
+    keys = ProvinceKeys(config, live_bundle(config))
+    keys.receipt_keys()
+    return keys
 
 
 def load_receipt_key(config: Config) -> Ed25519PublicKey:
-    """The province's receipt key, from the machine's config (enrolment will install it)."""
+    """The province's receipt key as enrolment installed it (kiosk.toml's); what verifies
+    receipts is `province_receipt_keys`, which prefers the signed bundle's."""
     path = config.receipt_key_path
     if not path.exists():
         raise SealError(f"no province receipt key at {path}: receipts cannot be verified")
@@ -255,7 +274,8 @@ def main(argv: list[str] | None = None) -> int:
                             max_backoff_s=u.max_backoff_s,
                             retention_s=config.storage.retention_days * 86400,
                             records_per_request=u.records_per_request, notifier=notifier,
-                            heartbeats=heartbeats_for(store, client, config))
+                            heartbeats=heartbeats_for(store, client, config),
+                            rosters=roster_sync_for(client, config))
 
         def on_signal(signum: int, frame: FrameType | None) -> None:
             event(log, LogEvent.UPLOADER_STOPPING, signal=signal.Signals(signum).name)

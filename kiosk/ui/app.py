@@ -175,9 +175,7 @@ class KioskApp(App):
         manager.transition = NoTransition()
         for name, cls in SCREENS.items():
             manager.add_widget(cls(name=name, shell=self.shell))
-        steps = [s for s in self.session.settings.workflow.steps if s != "print"]
-        self._bar_steps = steps
-        root.ids.stepbar.set_steps([root.t(f"step_{s}") for s in steps])
+        self._set_bar(root)
         root.footer_text = f"{self.shell.config.device.id}"
         if self.shell.simulate and self.driver is None:
             # The simulator's card buttons, for a person at a desk; never on a real kiosk
@@ -253,10 +251,19 @@ class KioskApp(App):
         manager.get_screen(s.screen).show(s)
         self._show_dwell()
         self.root.can_cancel = s.can_cancel
+        if s.settings.workflow != self._bar_workflow:  # a new candidate, a new workflow
+            self._set_bar(self.root)
         index = self._bar_steps.index(s.screen) if s.screen in self._bar_steps else (
             self._bar_steps.index("done") if s.screen == "print" else -1)
         self.root.step_index = index
         self.root.ids.stepbar.highlight(index)
+
+    def _set_bar(self, root: KioskRoot) -> None:
+        """The step bar for the workflow in force (the central bundle's may change between
+        candidates: `Session.settings` follows it)."""
+        self._bar_workflow = self.session.settings.workflow
+        self._bar_steps = [s for s in self._bar_workflow.steps if s != "print"]
+        root.ids.stepbar.set_steps([root.t(f"step_{s}") for s in self._bar_steps])
 
     def _tick(self, _dt: float) -> None:
         self.shell.tick(time.monotonic())
