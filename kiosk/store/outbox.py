@@ -74,6 +74,8 @@ def _entries(where_order_limit: str) -> str:
     pending blob through it)."""
     return (f"SELECT {_ENTRY_COLUMNS} FROM (SELECT * FROM outbox WHERE {where_order_limit})"
             " JOIN outbox_blob ON outbox_seq = seq ORDER BY seq")
+
+
 _QUEUE = (
     f"INSERT INTO outbox ({', '.join(_ROW_COLUMNS)}, sequence_number, state, queued_at,"
     f" id_hash) VALUES ({', '.join('?' * len(_ROW_COLUMNS))}, ?, 'queued', ?, ?)"

@@ -132,17 +132,24 @@ def worker(spec: dict) -> None:
                       "errors": [repr(e)[:200] for e in errors]}), flush=True)
 
 
-def cpu_s(processes: list[psutil.Process]) -> float:
-    total = 0.0
+def cpu_s(processes: list[psutil.Process]) -> dict[int, float]:
+    """CPU seconds so far of each process still running, by pid."""
+    seconds = {}
     for process in processes:
         with contextlib.suppress(psutil.NoSuchProcess):
             times = process.cpu_times()
-            total += times.user + times.system
-    return total
+            seconds[process.pid] = times.user + times.system
+    return seconds
+
+
+def cpu_since(before: dict[int, float], now: dict[int, float]) -> float:
+    """CPU seconds spent between two `cpu_s` readings (a process started in between counts
+    whole; one that ended in between is lost: the server's pool keeps its backends)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in now.items())
 
 
 def postgres_processes(data_dir: Path) -> list[psutil.Process]:
-    """The postmaster (first line of postmaster.pid) and its backends."""
+    """The postmaster (first line of postmaster.pid) and its backends, as they are now."""
     postmaster = psutil.Process(int((data_dir / "postmaster.pid").read_text().split()[0]))
     return [postmaster, *postmaster.children(recursive=True)]
 
@@ -185,8 +192,8 @@ def one_drain(root: Path, url_db: str, data_dir: Path, args: argparse.Namespace,
             assert proc.stdout is not None
             if proc.stdout.readline().strip() != "ready":
                 raise RuntimeError("a load process did not start")
-        serve, postgres = [psutil.Process(server.pid)], postgres_processes(data_dir)
-        serve_cpu, postgres_cpu = cpu_s(serve), cpu_s(postgres)
+        serve = [psutil.Process(server.pid)]
+        serve_cpu, postgres_cpu = cpu_s(serve), cpu_s(postgres_processes(data_dir))
         for proc in procs:
             assert proc.stdin is not None
             proc.stdin.write("go\n")
@@ -200,14 +207,15 @@ def one_drain(root: Path, url_db: str, data_dir: Path, args: argparse.Namespace,
                 raise RuntimeError(f"kiosks failed: {answer['errors'][:3]}")
             requests.extend(tuple(r) for r in answer["requests"])
             load_cpu += answer["cpu_s"]
-        serve_cpu, postgres_cpu = cpu_s(serve) - serve_cpu, cpu_s(postgres) - postgres_cpu
+        serve_s = cpu_since(serve_cpu, cpu_s(serve))
+        postgres_s = cpu_since(postgres_cpu, cpu_s(postgres_processes(data_dir)))
     total = sum(n for *_, n in requests)
     if total != args.kiosks * args.records:
         raise RuntimeError(f"{total} records acknowledged of {args.kiosks * args.records}")
     elapsed = max(r[2] for r in requests) - min(r[0] for r in requests)
     latencies = [answered - sent for sent, answered, _, n in requests for _ in range(n)]
     return Drain(total / elapsed, latencies, sum(latencies) / elapsed,
-                 serve_cpu / total * 1000, postgres_cpu / total * 1000, load_cpu / total * 1000)
+                 serve_s / total * 1000, postgres_s / total * 1000, load_cpu / total * 1000)
 
 
 def main() -> int:
