@@ -39,6 +39,7 @@ from central_api_client.candidate_sealing import (
 )
 from central_api_client.candidates import Candidate, CandidateFormatError, Roster
 from central_api_client.contract import is_device_id, is_record_id
+from central_api_client.day_report import DayReportWire
 from central_api_client.device_keys import DeviceSigner, as_signer, device_public_key_bytes
 from central_api_client.enrolment import Enrolment, EnrolRequest
 from central_api_client.heartbeat import Heartbeat
@@ -254,6 +255,14 @@ class ProvincialApiClient:
         if not isinstance(new, int) or isinstance(new, bool):
             raise UnexpectedResponseError("void report answer lacks a count")
         return new
+
+    def send_day_report(self, report: DayReportWire) -> str:
+        """`POST /v1/day-reports`: the province keeps it; when it received it."""
+        response = self._request("POST", "/v1/day-reports", json=report.to_wire())
+        received_at = _json_object(response).get("received_at")
+        if not isinstance(received_at, str):
+            raise UnexpectedResponseError("day report answer lacks received_at")
+        return received_at
 
     def send_heartbeat(self, heartbeat: Heartbeat) -> str:
         """Tell the province how this machine is (a signed POST); when it received it."""

@@ -46,6 +46,9 @@ class LogEvent(StrEnum):
         "the kiosk's updater refused an update (rollback, expired, bad or too few signatures,"
         " tampered, invalid) or could not reach the repository; the last good bundle stays",
     )
+    API_DAY_REPORT = (
+        "api.day_report", "a device's end-of-day report was kept (device and day only)",
+    )
     API_AUTH_REFUSED = (
         "api.auth_refused",
         "a request's device authentication was refused (`error` says why)",
@@ -128,6 +131,10 @@ class LogEvent(StrEnum):
     )
     AUTOPLAY_SHOT = "autoplay.shot", "a scripted run saved a screenshot"
     AUTOPLAY_TAP = "autoplay.tap", "a scripted run tapped a widget"
+    AUTOPLAY_STAFF_TIMING = (
+        "autoplay.staff_timing",
+        "a scripted run timed a staff card to the PIN pad and the right PIN to the panel",
+    )
 
     CAMERA_LOST = "camera.lost", "the camera stopped delivering frames"
     CAMERA_OPENED = "camera.opened", "the camera was opened"
@@ -234,6 +241,48 @@ class LogEvent(StrEnum):
         "staffcard.watch_stopped",
         "the staff card watcher lost the reader or pcscd (it tries again every second)")
     SESSION_START = "session.start", "a session started"
+
+    STAFF_CARD_INSERTED = (
+        "staff.card_inserted",
+        "a staff card was inserted (waiting=true: a candidate is being served, the banner shows)",
+    )
+    STAFF_CARD_REFUSED = (
+        "staff.card_refused",
+        "a staff card or its PIN was refused (`code`, tries left or lockout seconds; the staff"
+        " number when the card was read, never the name or PIN)",
+    )
+    STAFF_SIGNED_IN = (
+        "staff.signed_in", "a staff member signed in (staff number, role, card fingerprint)",
+    )
+    STAFF_SIGNED_OUT = (
+        "staff.signed_out",
+        "a staff session ended (`why`: card_removed, idle, max_age, signed_out)",
+    )
+    STAFF_TOOK_OVER = (
+        "staff.took_over", "staff took the kiosk over from a candidate (the session cancelled)",
+    )
+    STAFF_NOT_SAVED = (
+        "staff.not_saved", "a candidate session's start or end could not be counted (database)",
+    )
+    STAFF_PAUSED = "staff.paused", "staff paused this kiosk (`reason`, staff number)"
+    STAFF_RESUMED = "staff.resumed", "staff resumed this kiosk after their pause"
+    STAFF_VOIDED = (
+        "staff.voided", "staff voided an unfinished session's number (`reason`, staff number)",
+    )
+    STAFF_REPRINT = "staff.reprint", "staff printed a failed login card again"
+    STAFF_DAY_REPORT_PRINTED = (
+        "staff.day_report_printed", "the end-of-day report went to the A4 printer",
+    )
+    STAFF_DAY_REPORT_CONFIRMED = (
+        "staff.day_report_confirmed", "a supervisor confirmed the end-of-day report",
+    )
+    STAFF_DAY_REPORT_UNSENDABLE = (
+        "staff.day_report_unsendable",
+        "a stored end-of-day report does not pass the contract and is not sent (`reason`)",
+    )
+    STAFF_DAY_REPORT_SENT = (
+        "staff.day_report_sent", "the uploader sent a confirmed end-of-day report to the province",
+    )
 
     TPM_FILE_KEYS = (
         "tpm.file_keys",

@@ -20,7 +20,9 @@ from kivy.core.window import Window
 from kivy.uix.screenmanager import Screen
 
 from central_api_client.logs import LogEvent, event
+from devtools import staff_slot
 from devtools.layout import LayoutError, check_layout
+from devtools.staff_slot import StaffSlot
 from devtools.touch import ScriptTouch
 from devtools.waits import Script, ScriptFailed, Wait
 from hardware.idcard.sim import card_file, place_card, remove_card
@@ -99,6 +101,13 @@ class Player:
     def t(self, key: str) -> str:
         """A sentence as the kiosk shows it now."""
         return text(key, self.app.shell.language)
+
+    @property
+    def staff_slot(self) -> StaffSlot:
+        """The staff card slot of this run (`devtools.staff_slot`)."""
+        if staff_slot.SLOT is None:
+            raise ScriptFailed("this run has no staff card slot")
+        return staff_slot.SLOT
 
     @property
     def staff_alert(self) -> str:

@@ -14,10 +14,11 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from io import BytesIO
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from central_api_client.logs import LogEvent, event
 from hardware.idcard.watcher import CardEvent, CardPlaced, CardReadFailed, ReaderBack, ReaderLost
+from hardware.staffcard.card import StaffCardReader
 from kiosk.config import Config
 from kiosk.core import events as ev
 from kiosk.core.documents import IdentityDocument
@@ -25,7 +26,12 @@ from kiosk.core.health import DeviceHealth
 from kiosk.core.notices import Notice
 from kiosk.core.schedule import Refusal
 from kiosk.core.session import Session, SessionSettings
+from kiosk.core.staff import StaffSessionLimits
 from kiosk.core.voice import Announcer, Utterance
+from kiosk.staff_shell import ReportPrinter, SignIn, StaffShell
+
+if TYPE_CHECKING:
+    from kiosk.store import KioskStore
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +103,10 @@ class Shell:
         settings_now: Callable[[], SessionSettings] | None = None,
         simulate: bool = False,
         sim_cards: CardSlotLike | None = None,
+        staff_reader: StaffCardReader | None = None,
+        store: KioskStore | None = None,
+        print_report: ReportPrinter | None = None,
+        staff_sign_in: SignIn | None = None,
         speaker: SpeakerLike | None = None,
     ) -> None:
         self.config = config
@@ -116,6 +126,12 @@ class Shell:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="effects")
         self._post: Post = lambda fn: fn()
         self._health_listeners: list[Callable[[], None]] = []
+        # The staff side: the staff card reader, the PIN pad and the panel (kiosk.staff_shell).
+        self.staff = StaffShell(
+            self.session, store, reader=staff_reader, device_id=config.device.id,
+            limits=StaffSessionLimits(idle_s=config.staff.idle_s,
+                                      max_s=config.staff.max_session_s),
+            health=self.health, print_report=print_report, sign_in=staff_sign_in)
         self._speaker = speaker
         self._announcer = Announcer()
         if speaker is not None:
@@ -130,6 +146,7 @@ class Shell:
     def attach(self, post: Post) -> None:
         """How to run a function on the UI thread; given by the UI before `start`."""
         self._post = post
+        self.staff.attach(post)
 
     def on_health(self, callback: Callable[[], None]) -> None:
         """`callback()` whenever the staff alert may have changed (on the UI thread)."""
@@ -146,8 +163,10 @@ class Shell:
         if self._watch_cards is not None:
             self._watcher = self._watch_cards(lambda e: self._post(lambda: self._on_card(e)))
             self._watcher.start()
+        self.staff.start()
 
     def stop(self) -> None:
+        self.staff.stop()
         if self._watcher is not None:
             self._watcher.stop()
         if self.camera is not None:
@@ -158,6 +177,7 @@ class Shell:
         """About twice a second, on the UI thread: the camera's health, the session's timers."""
         self._watch_camera(time.monotonic() if now is None else now)
         self.session.tick()
+        self.staff.tick()
 
     # -- the session ---------------------------------------------------------------------
 
@@ -192,8 +212,13 @@ class Shell:
 
     def _on_card(self, e: CardEvent) -> None:
         if isinstance(e, CardPlaced):
-            event(log, LogEvent.SESSION_CARD_PRESENTED, card_type=e.document.card_type.value)
-            self.send(ev.CardPresented(e.document))
+            # While staff hold the screen (the PIN pad, the panel), a card placed starts no
+            # session behind it: the candidate places it again once the kiosk is theirs.
+            ignored = self.staff.screen is not None
+            event(log, LogEvent.SESSION_CARD_PRESENTED, card_type=e.document.card_type.value,
+                  ignored=ignored)
+            if not ignored:
+                self.send(ev.CardPresented(e.document))
         elif isinstance(e, CardReadFailed):
             # A card lifted mid-read is ordinary (the card step ignores it); the rest is not.
             level = logging.INFO if e.code == "card_removed" else logging.WARNING

@@ -23,6 +23,7 @@ from hardware.speaker.factory import open_speaker
 from hardware.tpm import TpmError
 from kiosk.central_config import CurrentBundle, workflow_of
 from kiosk.config import Config
+from kiosk.core.day_report import DayReport
 from kiosk.core.notices import Notice
 from kiosk.core.photo_standard import PhotoStandard
 from kiosk.core.schedule import Refusal
@@ -34,6 +35,7 @@ from kiosk.fonts import cjk_font_path
 from kiosk.province_keys import ProvinceKeys
 from kiosk.seal import Sealer, SealError, open_machine_keys
 from kiosk.shell import CardSlotLike, Shell
+from kiosk.staff_shell import ReportPrinter, pause_refusal
 from kiosk.startup import check_real_machine
 from kiosk.store import KioskStore, open_kiosk_store
 from kiosk.sync.status import record_health, start_freeze_clock, upload_frozen
@@ -85,7 +87,28 @@ def refuse_start(store: KioskStore, config: Config,
         return Notice.DISK_FULL
     if upload_frozen(store, config.upload.freeze_after_days):
         return Notice.UPLOAD_OVERDUE
-    return central.refusal()
+    # The central rules first (the admins' words win), then staff's own pause of this kiosk.
+    return central.refusal() or pause_refusal(store)
+
+
+def report_printer(config: Config) -> ReportPrinter | None:
+    """Prints the end-of-day report on the point's A4 printer (None: the point has none)."""
+    if not config.devices.a4:
+        return None
+    from hardware.printer.a4 import open_a4_printer
+    from hardware.printer.day_report_pdf import render_day_report
+    from hardware.printer.forms_pdf import FontFile
+
+    printer = open_a4_printer(config.devices.a4)
+
+    def print_report(report: DayReport) -> str:
+        pdf = render_day_report(report, FontFile(cjk_font_path()),
+                                language=config.display.language)
+        job = printer.print_pdf(pdf, "day-report")
+        event(log, LogEvent.STAFF_DAY_REPORT_PRINTED, job=job)
+        return job
+
+    return print_report
 
 
 def build(config: Config, simulate: bool = False) -> Shell:
@@ -157,6 +180,10 @@ def build(config: Config, simulate: bool = False) -> Shell:
         settings_now=lambda: session_settings(central.config, central),
         simulate=simulate,
         sim_cards=_sim_card_slot(config) if simulate else None,
+        staff_reader=open_staff_card_reader(config),
+        staff_sign_in=staff_sign_in(config, store),
+        store=store,
+        print_report=report_printer(config),
         speaker=speaker if config.voice.enabled else None,
     )
     keep_health(shell, store)

@@ -26,6 +26,7 @@ from central_api_client.contract import (
     MAX_EMPTY_BODY_BYTES,
     MAX_STATUS_BODY_BYTES,
 )
+from central_api_client.day_report import MAX_DAY_REPORT_BODY_BYTES
 from central_api_client.enrolment import EnrolRequest
 from central_api_client.heartbeat import MAX_HEARTBEAT_BODY_BYTES
 from central_api_client.signing import MAX_CLOCK_SKEW_S
@@ -78,6 +79,7 @@ BODY_LIMITS = {
     ":void": MAX_VOIDS_BODY_BYTES,
     ":lookup": MAX_LOOKUP_BODY_BYTES,
     "/v1/heartbeat": MAX_HEARTBEAT_BODY_BYTES,
+    "/v1/day-reports": MAX_DAY_REPORT_BODY_BYTES,
     "/v1/records/": MAX_BODY_BYTES,
     "/v1/enrol": MAX_ENROL_BODY_BYTES,
 }

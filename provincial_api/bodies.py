@@ -21,6 +21,11 @@ from central_api_client.contract import (
     RECORD_ID_PATTERN,
     is_device_id,
 )
+from central_api_client.day_report import (
+    DayReportFormatError,
+    DayReportWire,
+    parse_day_report,
+)
 from central_api_client.heartbeat import Heartbeat, HeartbeatFormatError, parse_heartbeat
 from central_api_client.records import RecordFormatError, SealedRecord
 from central_api_client.voids import VoidedNumber, VoidsFormatError, parse_voids_body
@@ -76,6 +81,14 @@ def voided_numbers(body: bytes) -> list[VoidedNumber]:
     try:
         return parse_voids_body(json_object(body))
     except VoidsFormatError as exc:
+        raise ApiProblem(422, "invalid_request", str(exc)) from None
+
+
+def day_report(body: bytes) -> DayReportWire:
+    """A device's end-of-day report, read by the contract's parser."""
+    try:
+        return parse_day_report(json_object(body))
+    except DayReportFormatError as exc:
         raise ApiProblem(422, "invalid_request", str(exc)) from None
 
 

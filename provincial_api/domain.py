@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Protocol
 
+from central_api_client.day_report import DayReportWire, parse_day_report
 from central_api_client.device_keys import (
     DevicePublicKey,
     canonical_device_key,
@@ -32,6 +33,8 @@ from central_api_client.voids import VoidedNumber
 __all__ = [
     "AuditHeadSeen",
     "ConflictError",
+    "DayReportSeen",
+    "DayReportWire",
     "Device",
     "DeviceExistsError",
     "Heartbeat",
@@ -137,6 +140,23 @@ class HeartbeatSeen:
 
 # How both backends keep a heartbeat: the wire JSON as text, beside the times it is ordered by.
 HEARTBEAT_COLUMNS = "device_id, body, received_at"
+DAY_REPORT_COLUMNS = "body, received_at"
+
+
+@dataclass(frozen=True)
+class DayReportSeen:
+    report: DayReportWire
+    received_at: str
+
+
+def day_report_json(report: DayReportWire) -> str:
+    return json.dumps(report.to_wire(), sort_keys=True, separators=(",", ":"))
+
+
+def day_report_seen(row: Sequence[Any]) -> DayReportSeen:
+    """A `SELECT {DAY_REPORT_COLUMNS}` row, parsed again by the contract."""
+    body, received_at = row
+    return DayReportSeen(parse_day_report(json.loads(body)), received_at)
 
 
 def heartbeat_json(heartbeat: Heartbeat) -> str:
@@ -254,6 +274,15 @@ class Registry(Protocol):
 
     def heartbeats(self) -> dict[str, HeartbeatSeen]:
         """The latest heartbeat of each device that sent one."""
+        ...
+
+    def note_day_report(self, device_id: str, report: DayReportWire, received_at: str) -> None:
+        """Keep a device's end-of-day report, one per (device, day): a later confirmation of
+        the same day replaces the earlier."""
+        ...
+
+    def day_reports(self, device_id: str) -> list[DayReportSeen]:
+        """A device's end-of-day reports, by day."""
         ...
 
     def close(self) -> None: ...

@@ -22,6 +22,14 @@ from central_api_client.contract import (
     SHA256_PATTERN,
     TIMESTAMP_PATTERN,
 )
+from central_api_client.day_report import (
+    DAY_PATTERN,
+    FINGERPRINT_PATTERN,
+    STAFF_NUMBER_PATTERN,
+    WORKFLOW_PATTERN,
+)
+from central_api_client.day_report import MAX_COUNT as DAY_MAX_COUNT
+from central_api_client.day_report import MAX_WORKFLOWS as DAY_MAX_WORKFLOWS
 from central_api_client.heartbeat import (
     APP_VERSION_PATTERN,
     AUDIT_HEAD_PATTERN,
@@ -196,6 +204,41 @@ class HeartbeatReport(BaseModel):
 
 
 class HeartbeatResult(BaseModel):
+    received_at: str = Field(description="when the province received it (its clock)")
+
+
+class OutcomeCounts(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    started: int = Field(ge=0, le=DAY_MAX_COUNT)
+    completed: int = Field(ge=0, le=DAY_MAX_COUNT)
+    cancelled: int = Field(ge=0, le=DAY_MAX_COUNT)
+    timed_out: int = Field(ge=0, le=DAY_MAX_COUNT)
+    exception: int = Field(ge=0, le=DAY_MAX_COUNT)
+
+
+class DayReportBody(BaseModel):
+    """A kiosk's end-of-day report, confirmed by a supervisor's card
+    (`central_api_client.day_report`, whose parser judges the body): counts only."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    day: str = Field(pattern=DAY_PATTERN, description="China's calendar day, YYYY-MM-DD")
+    counts: dict[Annotated[str, Field(pattern=WORKFLOW_PATTERN)], OutcomeCounts] = Field(
+        max_length=DAY_MAX_WORKFLOWS, description="per workflow, the sessions' outcomes")
+    numbers_used: int = Field(ge=0, le=DAY_MAX_COUNT)
+    numbers_voided: int = Field(ge=0, le=DAY_MAX_COUNT)
+    void_reasons: dict[Literal["candidate_left", "machine_fault", "wrong_person"],
+                       Annotated[int, Field(ge=0, le=DAY_MAX_COUNT)]] = Field(
+        description="numbers voided on the staff panel, by reason")
+    queue_depth: int = Field(ge=0, le=DAY_MAX_COUNT)
+    confirmed_by: str = Field(pattern=STAFF_NUMBER_PATTERN, description="staff number")
+    card_fingerprint: str = Field(pattern=FINGERPRINT_PATTERN,
+                                  description="sha256 of the supervisor card's certificate")
+    confirmed_at: str = Field(pattern=TIMESTAMP_PATTERN)
+
+
+class DayReportResult(BaseModel):
     received_at: str = Field(description="when the province received it (its clock)")
 
 

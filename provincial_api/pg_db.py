@@ -59,6 +59,14 @@ _SCHEMA = (
         seen_at TEXT NOT NULL,
         problem TEXT
     )""",
+    # Each device's end-of-day reports (the wire JSON), one per day, the latest confirmation.
+    """CREATE TABLE IF NOT EXISTS day_reports (
+        device_id TEXT COLLATE "C" NOT NULL,
+        day TEXT COLLATE "C" NOT NULL,
+        body TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        PRIMARY KEY (device_id, day)
+    )""",
     # Each device's latest heartbeat (the wire JSON), replaced by one sent later.
     """CREATE TABLE IF NOT EXISTS heartbeats (
         device_id TEXT COLLATE "C" PRIMARY KEY,

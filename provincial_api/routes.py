@@ -25,6 +25,8 @@ from provincial_api.models import (
     Ack,
     BatchResult,
     BatchUpload,
+    DayReportBody,
+    DayReportResult,
     DeviceRecords,
     Health,
     HeartbeatReport,
@@ -215,6 +217,23 @@ def report_heartbeat(signed: SignedRequest, registry: AppRegistry,
     event(log, LogEvent.API_HEARTBEAT, device_id=signed.device.device_id,
           queue_depth=heartbeat.queue_depth, faults=len(heartbeat.faults))
     return HeartbeatResult(received_at=received_at)
+
+
+@router.post(
+    "/v1/day-reports",
+    operation_id="report_day",
+    response_model=DayReportResult,
+    responses=SIGNED_ROUTE_ERRORS,
+    openapi_extra=_body(DayReportBody),
+)
+def report_day(signed: SignedRequest, registry: AppRegistry) -> DayReportResult:
+    """The signing device's end-of-day report, confirmed on the kiosk by a supervisor's card:
+    kept one per (device, day), a later confirmation of the day replacing the earlier."""
+    report = bodies.day_report(signed.body)
+    received_at = utc_now()
+    registry.note_day_report(signed.device.device_id, report, received_at)
+    event(log, LogEvent.API_DAY_REPORT, device_id=signed.device.device_id, day=report.day)
+    return DayReportResult(received_at=received_at)
 
 
 @router.get(

@@ -52,6 +52,13 @@ CREATE TABLE IF NOT EXISTS voided_numbers (
     received_at TEXT NOT NULL,
     PRIMARY KEY (device_id, number)
 );
+CREATE TABLE IF NOT EXISTS day_reports (
+    device_id TEXT NOT NULL,
+    day TEXT NOT NULL,
+    body TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    PRIMARY KEY (device_id, day)
+);
 CREATE TABLE IF NOT EXISTS heartbeats (
     device_id TEXT PRIMARY KEY,
     sent_at TEXT NOT NULL,

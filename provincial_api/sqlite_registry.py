@@ -16,9 +16,12 @@ from pathlib import Path
 
 from provincial_api.domain import (
     AUDIT_HEAD_COLUMNS,
+    DAY_REPORT_COLUMNS,
     HEARTBEAT_COLUMNS,
     VOID_COLUMNS,
     AuditHeadSeen,
+    DayReportSeen,
+    DayReportWire,
     Device,
     DeviceExistsError,
     Heartbeat,
@@ -27,6 +30,8 @@ from provincial_api.domain import (
     VoidSeen,
     audit_head_problem,
     canonical_device_key,
+    day_report_json,
+    day_report_seen,
     heartbeat_json,
     heartbeat_seen,
 )
@@ -173,6 +178,20 @@ class SqliteRegistry:
                 " sent_at = excluded.sent_at, body = excluded.body,"
                 " received_at = excluded.received_at WHERE excluded.sent_at >= heartbeats.sent_at",
                 (device_id, heartbeat.sent_at, heartbeat_json(heartbeat), received_at))
+
+    def note_day_report(self, device_id: str, report: DayReportWire, received_at: str) -> None:
+        with sqlite_connection(self.path) as conn:
+            conn.execute(
+                "INSERT INTO day_reports (device_id, day, body, received_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (device_id, day) DO UPDATE SET"
+                " body = excluded.body, received_at = excluded.received_at",
+                (device_id, report.day, day_report_json(report), received_at))
+
+    def day_reports(self, device_id: str) -> list[DayReportSeen]:
+        with sqlite_connection(self.path) as conn:
+            rows = conn.execute(f"SELECT {DAY_REPORT_COLUMNS} FROM day_reports"
+                                " WHERE device_id = ? ORDER BY day", (device_id,)).fetchall()
+        return [day_report_seen(row) for row in rows]
 
     def heartbeats(self) -> dict[str, HeartbeatSeen]:
         with sqlite_connection(self.path) as conn:

@@ -159,6 +159,29 @@ class Session:
         elif self.can_cancel and idle >= self.settings.idle_timeout_s:
             self._end("idle_timeout")
 
+    # -- staff -----------------------------------------------------------------------------------
+
+    @property
+    def may_take_over(self) -> bool:
+        """Whether staff may end the candidate's session now: whenever Cancel could, and on
+        the done screen (the record is sealed and printed); never mid-save or mid-print."""
+        return self.data is not None and (self.can_cancel or self.screen == "done")
+
+    def take_over(self) -> bool:
+        """Staff take the kiosk over: the session ends as Cancel ends it (its data dropped,
+        nothing half-done saved). False when it may not end now."""
+        if not self.may_take_over:
+            return False
+        self._end("completed" if self.screen == "done" else "taken_over")
+        return True
+
+    def ask_gate_now(self) -> None:
+        """The start gate changed on this machine (staff paused or resumed it): the attract
+        screen shows it now rather than at the next refresh."""
+        if self.screen == ATTRACT:
+            self._ask_gate()
+            self._changed()
+
     # -- transitions ---------------------------------------------------------------------------
 
     def _ask_gate(self) -> Notice | Refusal | None:

@@ -6,6 +6,7 @@
     store.settings   small shared values (the uploader's status)    (kiosk.store.settings)
     store.staff_lockout  wrong staff PINs in a row, per card           (kiosk.store.staff_lockout)
     store.disk       the disk guard, before a session and at commit (kiosk.store.disk)
+    store.staff      day counts, staff voids, the local pause, day reports (kiosk.store.staff_desk)
 
 What spans jobs lives here: the commit of a record, which queues it, spends its number and
 audits it in one transaction (raw SQL, one `BEGIN IMMEDIATE`), and `disk_ok`, the question the
@@ -25,6 +26,7 @@ from kiosk.store.numbers import SequenceNumbers
 from kiosk.store.outbox import Outbox
 from kiosk.store.schema import create_or_migrate
 from kiosk.store.settings import Settings
+from kiosk.store.staff_desk import StaffDesk
 from kiosk.store.staff_lockout import StaffLockout
 
 
@@ -53,6 +55,7 @@ class KioskStore:
         self.settings = Settings(self.connection)
         self.staff_lockout = StaffLockout(self.connection, self.audit)
         self.disk = DiskGuard(path.parent, min_free_bytes)
+        self.staff = StaffDesk(self.connection, self.audit, self.settings)
 
     def close(self) -> None:
         self.connection.close()

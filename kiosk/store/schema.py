@@ -11,7 +11,10 @@ Version 5 keeps each sealed blob in `outbox_blob`, beside its outbox row rather 
 SQLite rewrites a whole row on any UPDATE, so every state change of a record (sent,
 acknowledged) copied its ~55 KB blob into the WAL again, most of the uploader's database work
 per record (tests/bench/bench_drain.py); `outbox.blob` stays, always NULL. A database newer
-than this program is refused rather than half understood.
+than this program is refused rather than half understood. Tables added since
+need no migration (`CREATE TABLE IF NOT EXISTS`): `candidate_sessions` (each candidate session's
+start and how it ended, for the staff panel's day counts), `staff_voids` (the reason and staff
+number of a number voided on the panel), `day_reports` (the confirmed end-of-day reports).
 
 Which tool does what: the outbox, sequence-number and audit tables are raw DDL, because they
 carry CHECK constraints on their states, a two-column UNIQUE and AUTOINCREMENT, which
@@ -82,6 +85,27 @@ CREATE TABLE IF NOT EXISTS outbox_blob (
     data BLOB NOT NULL
 );
 {_NUMBERS_TABLE}
+CREATE TABLE IF NOT EXISTS candidate_sessions (
+    session_id TEXT PRIMARY KEY,
+    workflow TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    outcome TEXT
+);
+CREATE INDEX IF NOT EXISTS candidate_sessions_started ON candidate_sessions (started_at);
+CREATE TABLE IF NOT EXISTS staff_voids (
+    number TEXT PRIMARY KEY,
+    reason TEXT NOT NULL,
+    staff_number TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS day_reports (
+    day TEXT PRIMARY KEY,
+    report TEXT NOT NULL,
+    confirmed_by TEXT NOT NULL,
+    confirmed_at TEXT NOT NULL,
+    reported_at TEXT
+);
 CREATE TABLE IF NOT EXISTS staff_pin_failures (
     fingerprint TEXT PRIMARY KEY,
     wrong_in_a_row INTEGER NOT NULL CHECK (wrong_in_a_row >= 0),

@@ -43,6 +43,7 @@ from kiosk.startup import (
 from kiosk.store import KioskStore, open_store
 from kiosk.sync import status
 from kiosk.sync.backoff import BACKOFF_CAP_S, next_delay
+from kiosk.sync.day_reports import send_day_reports
 from kiosk.sync.drain import UploadReport, drain_once
 from kiosk.sync.heartbeat import Heartbeats, heartbeats_for
 from kiosk.sync.roster import RosterSync, roster_sync_for
@@ -170,6 +171,7 @@ def after_drain(store: KioskStore, client: ProvincialApiClient, report: UploadRe
     # Each on its own: a void report the server keeps refusing must not silence the audit
     # head; a Retry-After stops the rest at once.
     for request in (lambda: report_voids(store, client),
+                    lambda: send_day_reports(store, client),
                     lambda: report_audit_head(client, report)):
         try:
             request()

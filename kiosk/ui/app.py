@@ -64,6 +64,10 @@ class KioskRoot(BoxLayout):
     footer_text = StringProperty("")
     step_index = NumericProperty(-1)
     can_cancel = BooleanProperty(False)
+    staff_banner = BooleanProperty(False)  # a staff card waits for the candidate's session
+
+    def take_over(self) -> None:
+        self.shell.staff.take_over()
 
     def t(self, key: str, **values: object) -> str:
         return text(key, self.shell.language, **values)
@@ -150,6 +154,7 @@ class KioskApp(App):
         shell.attach(lambda fn: Clock.schedule_once(lambda _dt: fn()))
         shell.session.add_listener(lambda _s: self.refresh())
         shell.on_health(self._show_health)
+        shell.staff.on_change(self.refresh)
 
     @property
     def session(self) -> Session:
@@ -242,13 +247,24 @@ class KioskApp(App):
             return
         s = self.session
         manager = self.root.ids.screens
-        if manager.current != s.screen:
-            event(log, LogEvent.SESSION_SCREEN, screen=s.screen, reason=s.last_end_reason)
-            manager.current = s.screen
-            if s.screen == "attract":
+        # A staff screen (the PIN pad, the panel) stands in for the candidate's while it is on.
+        staff_screen = self.shell.staff.screen
+        if staff_screen is not None and not manager.has_screen(staff_screen):
+            staff_screen = "staff_panel"  # a page nobody has built yet
+        shown = staff_screen or s.screen
+        if manager.current != shown:
+            event(log, LogEvent.SESSION_SCREEN, screen=shown, reason=s.last_end_reason)
+            manager.current = shown
+            if shown == "attract":
                 # Between candidates, once the last screen's textures have been let go.
                 Clock.schedule_once(lambda _dt: release_freed_memory(), 1.0)
-        manager.get_screen(s.screen).show(s)
+        manager.get_screen(shown).show(s)
+        self.root.staff_banner = self.shell.staff.view.value == "banner"
+        if staff_screen is not None:
+            self.root.can_cancel = False
+            self.root.step_index = -1
+            self.root.ids.stepbar.highlight(-1)
+            return
         self._show_dwell()
         self.root.can_cancel = s.can_cancel
         if s.settings.workflow != self._bar_workflow:  # a new candidate, a new workflow
@@ -269,15 +285,24 @@ class KioskApp(App):
         self.shell.tick(time.monotonic())
         if self.root is not None:
             self._show_dwell()
+            screen = self.root.ids.screens.current_screen
+            if screen is not None and screen.name == "staff_pin":
+                screen.show(self.session)  # the lockout's seconds count down
             self.root.clock_text = datetime.now(CHINA_TZ).strftime("%Y-%m-%d  %H:%M")
 
     def _show_dwell(self) -> None:
         """The seconds until a self-dismissing screen (done, notice) goes home."""
         s = self.session
+        if self.shell.staff.screen is not None:
+            return
         dwell = {"done": s.settings.done_dwell_s, "notice": s.settings.notice_dwell_s}.get(s.screen)
         if dwell is not None:
             screen = self.root.ids.screens.get_screen(s.screen)
             screen.seconds_left = max(0, int(dwell - s.seconds_on_screen() + 0.999))
 
     def _on_any_touch(self, *_args: object) -> None:
+        if self.shell.staff.screen is not None:
+            # Staff at work: their idle clock, and a session kept under the panel (a failed
+            # printout staff are fixing) does not time out under their hands.
+            self.shell.staff.touch()
         self.session.touch()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from central_api_client.day_report import DayReportWire
 from central_api_client.heartbeat import Heartbeat
 from central_api_client.records import SealedRecord
 from provincial_api.backend import (
@@ -73,3 +74,22 @@ def test_the_fleet_never_makes_a_database(tmp_path: Path) -> None:
     with pytest.raises(BackendError, match="no database"):
         open_fleet_reads(tmp_path / "absent.sqlite")
     assert not (tmp_path / "absent.sqlite").exists()
+
+
+def test_day_reports_are_kept_one_per_machine_and_day_on_both_backends(db: Db) -> None:
+    def report(day: str, used: int) -> DayReportWire:
+        return DayReportWire(day=day, numbers_used=used, numbers_voided=0, queue_depth=0,
+                             confirmed_by="T0002", card_fingerprint="b2" * 32,
+                             confirmed_at=f"{day}T10:00:00.000Z")
+
+    _, registry = open_backend(db)
+    try:
+        registry.note_day_report("HN-4301-0001", report("2026-09-02", 3), SINCE)
+        registry.note_day_report("HN-4301-0001", report("2026-09-02", 5), SINCE)  # again
+        registry.note_day_report("HN-4301-0001", report("2026-09-01", 9), SINCE)
+        registry.note_day_report("HN-4301-0002", report("2026-09-02", 1), SINCE)
+        seen = registry.day_reports("HN-4301-0001")
+        assert [(s.report.day, s.report.numbers_used) for s in seen] == [
+            ("2026-09-01", 9), ("2026-09-02", 5)]
+    finally:
+        registry.close()

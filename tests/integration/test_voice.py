@@ -30,11 +30,13 @@ def wait_for(paths: Path, count: int, timeout: float = 15.0) -> list[Path]:
 
 
 def _complete(path: Path) -> bool:
+    """espeak-ng writes a placeholder length first and the real one when the sentence ends."""
     try:
         with wave.open(str(path)) as w:
-            return w.getnframes() > 0
+            data = w.getnframes() * w.getsampwidth() * w.getnchannels()
     except (EOFError, wave.Error):
         return False
+    return 0 < data <= path.stat().st_size - 44
 
 
 def listen(path: Path) -> tuple[float, float]:

@@ -11,6 +11,10 @@ from kiosk.ui.screens.notice import NoticeScreen
 from kiosk.ui.screens.photo import PhotoScreen
 from kiosk.ui.screens.print import PrintScreen
 from kiosk.ui.screens.sign import SignScreen
+from kiosk.ui.screens.staff_exceptions import StaffExceptionsScreen
+from kiosk.ui.screens.staff_panel import StaffPanelScreen
+from kiosk.ui.screens.staff_pin import StaffPinScreen
+from kiosk.ui.screens.staff_report import StaffReportScreen
 
 SCREENS = {
     cls.screen_name: cls
@@ -24,5 +28,11 @@ SCREENS = {
         PrintScreen,
         DoneScreen,
         NoticeScreen,
+        # The staff side: the PIN pad, the panel and its pages. Exception screens (built beside
+        # these) register here too, under the names kiosk.core.staff_panel.EXCEPTION_CASES gives.
+        StaffPinScreen,
+        StaffPanelScreen,
+        StaffReportScreen,
+        StaffExceptionsScreen,
     )
 }

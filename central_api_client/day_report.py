@@ -1,0 +1,120 @@
+"""The end-of-day report: one wire type for a kiosk telling the province how its day went,
+once a supervisor confirmed it on the staff panel.
+
+Counts only, never a candidate: the day (China's calendar), per workflow how many sessions
+started, completed, were cancelled, timed out or ended in an exception; sequence numbers used
+and voided (the voids by reason); what is still queued; and who confirmed it, by staff number
+and the certificate fingerprint of the card they signed in with. The request is signed by the
+device like every request; the province keeps one report per (device, day), a later
+confirmation of the same day replacing the earlier. Parsed strictly with bounds on both sides.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from central_api_client.contract import is_utc_timestamp
+
+MAX_DAY_REPORT_BODY_BYTES = 8 * 1024
+MAX_COUNT = 1_000_000
+MAX_WORKFLOWS = 8
+OUTCOMES = ("started", "completed", "cancelled", "timed_out", "exception")
+VOID_REASONS = ("candidate_left", "machine_fault", "wrong_person")
+WORKFLOW_PATTERN = r"^[a-z][a-z0-9-]{0,31}$"
+STAFF_NUMBER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,31}$"
+FINGERPRINT_PATTERN = r"^[0-9a-f]{64}$"
+DAY_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+FIELDS = ("day", "counts", "numbers_used", "numbers_voided", "void_reasons", "queue_depth",
+          "confirmed_by", "card_fingerprint", "confirmed_at")
+
+_WORKFLOW = re.compile(WORKFLOW_PATTERN)
+_STAFF_NUMBER = re.compile(STAFF_NUMBER_PATTERN)
+_FINGERPRINT = re.compile(FINGERPRINT_PATTERN)
+_DAY = re.compile(DAY_PATTERN)
+
+
+class DayReportFormatError(ValueError):
+    """A day report that is not one (the server answers 422 with this text)."""
+
+
+def _count(value: object, name: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_COUNT:
+        raise DayReportFormatError(f"{name} is an integer from 0 to {MAX_COUNT}")
+    return value
+
+
+@dataclass(frozen=True)
+class DayReportWire:
+    day: str  # YYYY-MM-DD, China's calendar day
+    numbers_used: int
+    numbers_voided: int
+    queue_depth: int
+    confirmed_by: str  # the supervisor's staff number
+    card_fingerprint: str  # sha256 of their card's certificate, hex
+    confirmed_at: str  # `contract.utc_timestamp`'s form
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    void_reasons: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.day, str) or not _DAY.fullmatch(self.day):
+            raise DayReportFormatError("day is YYYY-MM-DD")
+        try:
+            date.fromisoformat(self.day)
+        except ValueError:
+            raise DayReportFormatError("day is a real calendar day") from None
+        for name in ("numbers_used", "numbers_voided", "queue_depth"):
+            _count(getattr(self, name), name)
+        if not isinstance(self.confirmed_by, str) or not _STAFF_NUMBER.fullmatch(
+                self.confirmed_by):
+            raise DayReportFormatError(
+                "confirmed_by is a staff number: 1-32 letters, digits, . _ / -")
+        if not isinstance(self.card_fingerprint, str) or not _FINGERPRINT.fullmatch(
+                self.card_fingerprint):
+            raise DayReportFormatError("card_fingerprint is 64 lower-case hex digits")
+        if not is_utc_timestamp(self.confirmed_at):
+            raise DayReportFormatError("confirmed_at is a UTC timestamp with milliseconds")
+        if not isinstance(self.counts, dict) or len(self.counts) > MAX_WORKFLOWS:
+            raise DayReportFormatError(f"counts holds at most {MAX_WORKFLOWS} workflows")
+        for workflow, per in self.counts.items():
+            if not isinstance(workflow, str) or not _WORKFLOW.fullmatch(workflow):
+                raise DayReportFormatError("a workflow is a short lower-case name")
+            if not isinstance(per, dict) or set(per) != set(OUTCOMES):
+                raise DayReportFormatError(f"counts.{workflow} has exactly "
+                                           + ", ".join(OUTCOMES))
+            for outcome, n in per.items():
+                _count(n, f"counts.{workflow}.{outcome}")
+        if not isinstance(self.void_reasons, dict) or not set(self.void_reasons) <= set(
+                VOID_REASONS):
+            raise DayReportFormatError("void_reasons counts by " + ", ".join(VOID_REASONS))
+        for reason, n in self.void_reasons.items():
+            _count(n, f"void_reasons.{reason}")
+
+    def to_wire(self) -> dict[str, Any]:
+        """The request body of `POST /v1/day-reports` (also how the server keeps it)."""
+        return {"day": self.day,
+                "counts": {w: {o: per[o] for o in OUTCOMES} for w, per in
+                           sorted(self.counts.items())},
+                "numbers_used": self.numbers_used, "numbers_voided": self.numbers_voided,
+                "void_reasons": dict(sorted(self.void_reasons.items())),
+                "queue_depth": self.queue_depth, "confirmed_by": self.confirmed_by,
+                "card_fingerprint": self.card_fingerprint, "confirmed_at": self.confirmed_at}
+
+
+def parse_day_report(data: object) -> DayReportWire:
+    """A day report, strictly: exactly its keys, each within its bounds, nothing else."""
+    if not isinstance(data, dict) or set(data) != set(FIELDS):
+        raise DayReportFormatError("a day report has exactly the keys " + ", ".join(FIELDS))
+    counts, reasons = data["counts"], data["void_reasons"]
+    if not isinstance(counts, dict) or not all(isinstance(v, dict) for v in counts.values()):
+        raise DayReportFormatError("counts is an object of workflow -> outcome -> count")
+    if not isinstance(reasons, dict):
+        raise DayReportFormatError("void_reasons is an object of reason -> count")
+    return DayReportWire(
+        day=data["day"], numbers_used=data["numbers_used"],
+        numbers_voided=data["numbers_voided"], queue_depth=data["queue_depth"],
+        confirmed_by=data["confirmed_by"], card_fingerprint=data["card_fingerprint"],
+        confirmed_at=data["confirmed_at"], counts={k: dict(v) for k, v in counts.items()},
+        void_reasons=dict(reasons))

@@ -1,0 +1,106 @@
+"""The end-of-day report on the wire: the strict parser (a property test over outside bytes),
+the uploader sending a confirmed report after a drain, the province keeping one per day."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from central_api_client.day_report import (
+    FIELDS,
+    MAX_DAY_REPORT_BODY_BYTES,
+    DayReportFormatError,
+    DayReportWire,
+    parse_day_report,
+)
+from kiosk.store import KioskStore
+from kiosk.sync.drain import drain_once
+from kiosk.sync.uploader import after_drain
+from tests.inprocess_api import device_client, province
+
+PER = {"started": 5, "completed": 3, "cancelled": 1, "timed_out": 0, "exception": 1}
+
+
+def report(**changes: object) -> DayReportWire:
+    base = DayReportWire(day="2026-09-02", numbers_used=3, numbers_voided=1, queue_depth=2,
+                         confirmed_by="T0002", card_fingerprint="b2" * 32,
+                         confirmed_at="2026-09-02T10:00:00.000Z", counts={"collect": dict(PER)},
+                         void_reasons={"candidate_left": 1})
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def test_a_day_report_goes_over_the_wire_and_back_unchanged():
+    wire = json.loads(json.dumps(report().to_wire()))
+    assert set(wire) == set(FIELDS) and parse_day_report(wire) == report()
+    assert len(json.dumps(wire)) < MAX_DAY_REPORT_BODY_BYTES
+
+
+@pytest.mark.parametrize("changes", [
+    {"day": "2026-13-01"}, {"day": "2026-9-2"}, {"numbers_used": -1}, {"queue_depth": True},
+    {"confirmed_by": "T 0002"}, {"confirmed_by": ""}, {"confirmed_by": "-T"},
+    {"card_fingerprint": "B2" * 32},
+    {"confirmed_at": "2026-09-02T10:00:00Z"}, {"counts": {"Collect": dict(PER)}},
+    {"counts": {"collect": {**PER, "lost": 1}}}, {"counts": {"collect": {"started": 1}}},
+    {"void_reasons": {"bored": 1}}, {"void_reasons": {"candidate_left": -1}},
+])
+def test_a_report_out_of_its_bounds_is_refused(changes):
+    with pytest.raises(DayReportFormatError):
+        report(**changes)
+
+
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+                    lambda inner: st.lists(inner, max_size=4)
+                    | st.dictionaries(st.text(max_size=12), inner, max_size=5), max_leaves=20))
+def test_any_json_is_a_report_or_a_format_error(data):
+    try:
+        parsed = parse_day_report(data)
+    except DayReportFormatError:
+        return
+    assert parse_day_report(parsed.to_wire()) == parsed
+
+
+@given(st.sampled_from(FIELDS), st.none() | st.integers() | st.text(max_size=8))
+def test_any_field_changed_to_anything_parses_or_is_refused(field, value):
+    wire = {**report().to_wire(), field: value}
+    try:
+        parsed = parse_day_report(wire)
+    except DayReportFormatError:
+        return
+    assert parsed.to_wire()[field] == value  # taken as sent, never silently changed
+
+
+@pytest.fixture
+def server(tmp_path: Path):
+    yield from province(tmp_path)
+
+
+def test_a_confirmed_report_reaches_the_province_once_per_day(server, tmp_path):
+    client = device_client(server, tmp_path)
+    registry = server.app.state.authenticator.registry
+    with KioskStore(tmp_path / "kiosk.sqlite", min_free_bytes=0) as store:
+        store.staff.confirm_report(date.fromisoformat(report().day), report().to_wire(), "T0002")
+        after_drain(store, client, drain_once(store, client), None)
+        assert store.staff.unreported_reports() == []
+        [seen] = registry.day_reports("SIM-0001")
+        assert seen.report == report()
+        # Confirmed again the same day (after more candidates): the province keeps the later.
+        again = report(numbers_used=4, confirmed_at="2026-09-02T11:00:00.000Z")
+        store.staff.confirm_report(date.fromisoformat(report().day), again.to_wire(), "T0002")
+        after_drain(store, client, drain_once(store, client), None)
+        assert [s.report for s in registry.day_reports("SIM-0001")] == [again]
+
+
+def test_a_malformed_or_unsigned_report_is_refused(server, tmp_path):
+    client = device_client(server, tmp_path)
+    bad = {**report().to_wire(), "numbers_used": "3"}
+    response = client._http.request(
+        "POST", "/v1/day-reports", content=json.dumps(bad).encode(),
+        headers={"content-type": "application/json"}, auth=client.auth)
+    assert response.status_code == 422 and response.json()["error"] == "invalid_request"
+    assert server.post("/v1/day-reports", json=report().to_wire()).status_code == 401
