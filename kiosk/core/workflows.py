@@ -34,6 +34,14 @@ class Workflow:
 BUILT_IN: dict[str, Workflow] = {
     # A candidate's first visit: identity, photo, check, sign, login card.
     "collect": Workflow("collect", ("card", "identity", "photo", "check", "sign", "print", "done")),
+    # The gaokao's second visit: the online data as a proof table, signed, the registration
+    # form (报名登记表) printed on A4.
+    "confirm": Workflow("confirm", ("card", "identity", "candidate", "proof", "sign", "print_form",
+                                    "done")),
+    # The adult exam's on-site confirmation: at the point chosen online, photo, the pledge
+    # copied by hand, check, sign, the flow sheet (报名流程表) printed on A4.
+    "adult-confirm": Workflow("adult-confirm", ("card", "identity", "candidate", "photo", "pledge",
+                                                "check", "sign", "print_form", "done")),
 }
 
 
