@@ -107,6 +107,17 @@ class LogEvent(StrEnum):
     AUTOPLAY_SHOT = "autoplay.shot", "a scripted run saved a screenshot"
     AUTOPLAY_TAP = "autoplay.tap", "a scripted run tapped a widget"
 
+    CANDIDATE_CORRECTION_REQUESTED = (
+        "candidate.correction_requested",
+        "a candidate said the online data shown is wrong: staff correct it (no fields logged)",
+    )
+    CANDIDATE_FOUND = (
+        "candidate.found",
+        "a candidate's online registration was found (`source`: api or roster)",
+    )
+    CANDIDATE_NOT_FOUND = (
+        "candidate.not_found", "no online registration for the card: the candidate asks staff"
+    )
     CAMERA_LOST = "camera.lost", "the camera stopped delivering frames"
     CAMERA_OPENED = "camera.opened", "the camera was opened"
     CAMERA_START_FAILED = "camera.start_failed", "the camera could not be started"
@@ -175,6 +186,9 @@ class LogEvent(StrEnum):
     PRINTER_A4_SUBMITTED = "printer.a4_submitted", "an A4 form was handed to the CUPS queue"
     PRINTER_A4_PRINTED = "printer.a4_printed", "the CUPS queue finished an A4 job"
     PRINTER_A4_FAILED = "printer.a4_failed", "an A4 job failed, was refused or timed out"
+    PRINTER_FORM_PRINTED = (
+        "printer.form_printed", "a second visit's A4 form was printed (`form`: its name)"
+    )
     PRINTER_LOGIN_CARD_PRINTED = "printer.login_card_printed", "the login card was printed"
 
     RECORD_SAVED = "record.saved", "a record was sealed and committed to the outbox"

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from central_api_client.logs import LogEvent, event
-from devtools import central_scripts
+from devtools import central_scripts, confirm_scripts
 from devtools.waits import Script, ScriptFailed, Wait
 from kiosk.core.health import Alert
 from kiosk.core.texts import alert_text
@@ -340,6 +340,7 @@ SCRIPTS: dict[str, Script] = {
     "central-pause": central_scripts.central_pause,
     "outside-window": central_scripts.outside_window,
     "outside-audience": central_scripts.outside_audience,
+    **confirm_scripts.SCRIPTS,
 }
 
 

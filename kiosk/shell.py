@@ -89,6 +89,7 @@ class Shell:
         live_analysis: Callable[[], LiveAnalysisLike],
         chip_photo_decoder: Callable[[bytes], ImageLike | None] | None = None,
         refuse_start: Callable[[], Notice | Refusal | None] = lambda: None,
+        open_workflows: Callable[[], tuple[str, ...]] | None = None,
         simulate: bool = False,
         sim_cards: CardSlotLike | None = None,
     ) -> None:
@@ -98,7 +99,8 @@ class Shell:
         self.camera = camera
         self.runner = runner
         self.health = DeviceHealth()
-        self.session = Session(settings, run_effect=self.run_effect, refuse_start=refuse_start)
+        self.session = Session(settings, run_effect=self.run_effect, refuse_start=refuse_start,
+                               open_workflows=open_workflows)
         self._light = light
         self._watch_cards = watch_cards
         self._watcher: WatcherLike | None = None

@@ -19,9 +19,12 @@ from hardware.idcard.watcher import CardWatcher
 from hardware.idcard.wlt import load_decoder
 from hardware.light import open_light
 from hardware.printer import open_printer
+from hardware.printer.a4 import open_a4_printer
+from hardware.printer.forms_pdf import FontFile
 from hardware.tpm import TpmError
-from kiosk.central_config import CurrentBundle, workflow_of
+from kiosk.central_config import CurrentBundle, machine_workflows, workflow_of
 from kiosk.config import Config
+from kiosk.core.candidates import CandidateLookup
 from kiosk.core.notices import Notice
 from kiosk.core.photo_standard import PhotoStandard
 from kiosk.core.schedule import Refusal
@@ -47,11 +50,18 @@ log = logging.getLogger("kiosk")
 def session_settings(config: Config, central: CurrentBundle | None = None) -> SessionSettings:
     """The session's settings; the workflow's steps from the central bundle when it names the
     machine's workflow, else the built-in one."""
-    s = config.session
+    s, point = config.session, config.point
+    bundle = central.bundle if central else None
+    first, *others = (workflow_of(config, bundle, name) for name in machine_workflows(config))
     return SessionSettings(
-        workflow=workflow_of(config, central.bundle if central else None),
+        workflow=first,
+        others=tuple(others),
         step=StepSettings(device_id=config.device.id, max_photo_retakes=config.photo.max_retakes,
-                          admits=central.admits if central else everyone),
+                          admits=central.admits if central else everyone,
+                          point_code=config.device.point, point_name=point.name,
+                          designations=frozenset(point.designations),
+                          adult_exam_date=point.exam_date(),
+                          language=config.display.language),
         idle_timeout_s=s.idle_timeout_s,
         done_dwell_s=s.done_dwell_s,
         notice_dwell_s=s.notice_dwell_s,
@@ -110,7 +120,10 @@ def build(config: Config, simulate: bool = False) -> Shell:
     sealer = Sealer.from_keys_dir(config.keys_dir, config.device.id, generate_dev_keys=simulate,
                                   device_key=device_key)
     printer = open_printer(config.devices.printer, config.sim_dir, cjk_font_path())
-    runner = EffectRunner(config, store, sealer, printer, hasher=hasher)
+    runner = EffectRunner(config, store, sealer, printer, hasher=hasher,
+                          a4=open_a4_printer(config.devices.a4) if config.devices.a4 else None,
+                          candidates=candidate_lookup(config, keys),
+                          font=FontFile(cjk_font_path()))
     reader = open_idcard_reader(config.devices.idcard, config.sim_dir)
     camera = open_camera(config.devices.camera, config.sim_dir)
     light = open_light(config.devices.light, config.sim_dir)  # guarded: failures only warn
@@ -142,11 +155,19 @@ def build(config: Config, simulate: bool = False) -> Shell:
         live_analysis=live_analysis,
         chip_photo_decoder=decoder.decode if decoder else None,
         refuse_start=lambda: refuse_start(store, config, central),
+        open_workflows=central.open_workflows,
         simulate=simulate,
         sim_cards=_sim_card_slot(config) if simulate else None,
     )
     keep_health(shell, store)
     return shell
+
+
+def candidate_lookup(config: Config, keys: object) -> CandidateLookup | None:
+    """Where the second visits find what a candidate entered online (the API over a sealed
+    request, else this point's sealed roster); None on a machine that runs no second visit,
+    whose `candidate` step then asks staff."""
+    return None
 
 
 def keep_health(shell: Shell, store: KioskStore) -> None:

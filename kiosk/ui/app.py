@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 KV_DIR = Path(__file__).parent
+PRINTING = ("print", "print_form")  # shown on the step bar as its last step, done
 
 
 class KioskScreens(ScreenManager):
@@ -175,9 +176,8 @@ class KioskApp(App):
         manager.transition = NoTransition()
         for name, cls in SCREENS.items():
             manager.add_widget(cls(name=name, shell=self.shell))
-        steps = [s for s in self.session.settings.workflow.steps if s != "print"]
-        self._bar_steps = steps
-        root.ids.stepbar.set_steps([root.t(f"step_{s}") for s in steps])
+        self._bar_workflow = ""
+        self._set_bar(root)
         root.footer_text = f"{self.shell.config.device.id}"
         if self.shell.simulate and self.driver is None:
             # The simulator's card buttons, for a person at a desk; never on a real kiosk
@@ -239,10 +239,21 @@ class KioskApp(App):
         if self.root is not None:
             self.root.staff_alert = alert_text(alert, self.shell.language) if alert else ""
 
+    def _set_bar(self, root: KioskRoot) -> None:
+        """The step bar of the session's workflow (a machine may run several): its steps but
+        the printing, which the bar shows as the last one, done."""
+        workflow = self.session.workflow
+        if workflow.name == self._bar_workflow:
+            return
+        self._bar_workflow = workflow.name
+        self._bar_steps = [s for s in workflow.steps if s not in PRINTING]
+        root.ids.stepbar.set_steps([root.t(f"step_{s}") for s in self._bar_steps])
+
     def refresh(self) -> None:
         if self.root is None:
             return
         s = self.session
+        self._set_bar(self.root)
         manager = self.root.ids.screens
         if manager.current != s.screen:
             event(log, LogEvent.SESSION_SCREEN, screen=s.screen, reason=s.last_end_reason)
@@ -254,7 +265,7 @@ class KioskApp(App):
         self._show_dwell()
         self.root.can_cancel = s.can_cancel
         index = self._bar_steps.index(s.screen) if s.screen in self._bar_steps else (
-            self._bar_steps.index("done") if s.screen == "print" else -1)
+            self._bar_steps.index("done") if s.screen in PRINTING else -1)
         self.root.step_index = index
         self.root.ids.stepbar.highlight(index)
 

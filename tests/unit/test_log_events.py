@@ -11,8 +11,8 @@ from central_api_client.logs import LogEvent
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCT = ["kiosk", "hardware", "provincial_api", "provisioning", "central_api_client", "devtools"]
 AREAS = {
-    "api", "autoplay", "camera", "config", "effects", "health", "idcard", "kiosk", "light",
-    "photo", "printer", "record", "seal", "sequence", "session", "tpm", "ui", "uploader",
+    "api", "autoplay", "camera", "candidate", "config", "effects", "health", "idcard", "kiosk",
+    "light", "photo", "printer", "record", "seal", "sequence", "session", "tpm", "ui", "uploader",
 }
 
 

@@ -29,6 +29,8 @@ class PrintScreen(KioskScreen):
     title = StringProperty("")
     cause = StringProperty("")
     message = StringProperty("")
+    title_key = StringProperty("print_title")  # the A4 form's screen says its own words
+    hint_key = StringProperty("print_hint")
 
     _event = None
 

@@ -1,0 +1,135 @@
+"""Scripted candidates on their second visit: the gaokao's `confirm` and the adult exam's
+`adult-confirm`, whole, with a screenshot of each screen; and the ways they stop (a point the
+candidate did not choose, a minor at a point not designated, a correction request).
+
+The test beside the kiosk imports the candidate's online registration into the province and
+reads the printed form and the province's record; these scripts only touch and look.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from central_api_client.logs import LogEvent, event
+from devtools.waits import Wait
+
+if TYPE_CHECKING:
+    from devtools.player import Player
+
+log = logging.getLogger(__name__)
+
+
+def _start(p: Player, workflow: str, card: str) -> Iterator[Wait]:
+    """The attract screen, a card, and (with several workflows open) the button of `workflow`."""
+    yield p.screen("attract")
+    yield p.settled()
+    several = len(p.session.offered) > 1
+    yield from p.shot("attract")
+    yield p.place_card(card)
+    if several:
+        yield p.until(lambda: p.session.choosing, "the choice of workflow")
+        yield from p.shot("attract-choose")
+        yield from p.tap(f"start_{workflow}")
+    yield p.screen("identity")
+    yield from p.shot("identity")
+    yield from p.tap("confirm")
+
+
+def _sign_and_print(p: Player) -> Iterator[Wait]:
+    yield p.screen("sign")
+    yield from p.sign()
+    yield from p.shot("sign")
+    yield from p.tap("confirm")
+    yield p.screen("done", timeout_s=90)  # the A4 form through CUPS first
+    yield from p.shot("done")
+    yield p.remove_card()
+    yield from p.tap("finish")
+    yield p.screen("attract")
+
+
+def confirm(p: Player, card: str = "resident-valid") -> Iterator[Wait]:
+    """The gaokao's second visit: the proof table page by page, signed, the form printed."""
+    yield from _start(p, "confirm", card)
+    yield p.screen("proof")
+    page = 0
+    while True:
+        yield p.until(lambda n=page: p.current_screen.page == n, f"proof page {page + 1}")
+        yield from p.shot(f"proof-{page + 1}")
+        if p.current_screen.page >= p.current_screen.pages - 1:
+            break
+        yield from p.tap("next")
+        page += 1
+    yield from p.tap("confirm")
+    yield from _sign_and_print(p)
+
+
+def adult_confirm(p: Player, card: str = "resident-valid") -> Iterator[Wait]:
+    """The adult exam's on-site confirmation: photo, the pledge copied, check, sign, print."""
+    yield from _start(p, "adult-confirm", card)
+    yield p.screen("photo")
+    yield p.until(lambda: p.current_screen.phase == "review", "photo review", timeout_s=30)
+    yield from p.shot("photo-review")
+    yield from p.tap("accept")
+    yield p.screen("pledge")
+    yield from p.sign()
+    yield from p.shot("pledge")
+    yield from p.tap("confirm")
+    yield p.screen("check")
+    yield from p.shot("check")
+    yield from p.tap("confirm")
+    yield from _sign_and_print(p)
+
+
+def _stopped(p: Player, code: str) -> Iterator[Wait]:
+    """The notice `code`, its words logged (a notice holds no candidate's data: the point
+    named is a point's code), its picture, home."""
+    yield p.screen("notice")
+    yield p.until(lambda: p.session.notice_code == code, f"notice {code!r}")
+    yield p.settled()
+    event(log, LogEvent.AUTOPLAY_SCREEN_TEXT, label=code, screen=p.session.screen,
+          texts={w: p.widget(w).text for w in ("title", "message")})
+    yield from p.shot(f"notice-{code.replace('_', '-')}")
+    yield p.remove_card()
+    yield from p.tap("home")
+    yield p.screen("attract")
+
+
+def wrong_point(p: Player, card: str = "resident-long-term") -> Iterator[Wait]:
+    yield from _start(p, "adult-confirm", card)
+    yield from _stopped(p, "wrong_point")
+
+
+def minor_not_designated(p: Player, card: str = "permit-hmt") -> Iterator[Wait]:
+    yield from _start(p, "adult-confirm", card)
+    yield from _stopped(p, "minor_not_designated")
+
+
+def correction(p: Player, card: str = "resident-valid") -> Iterator[Wait]:
+    yield from _start(p, "confirm", card)
+    yield p.screen("proof")
+    yield from p.tap("dispute")
+    yield from _stopped(p, "correction_requested")
+
+
+def second_visits(p: Player) -> Iterator[Wait]:
+    """Both journeys in one kiosk window: the gaokao's, then the adult exam's."""
+    yield from confirm(p)
+    yield from adult_confirm(p)
+
+
+def refusals(p: Player) -> Iterator[Wait]:
+    """The ways a second visit stops, then one that goes through."""
+    yield from wrong_point(p)
+    yield from minor_not_designated(p)
+    yield from correction(p)
+    yield from confirm(p)
+
+
+SCRIPTS = {
+    "confirm": confirm,
+    "adult-confirm": adult_confirm,
+    "second-visits": second_visits,
+    "second-visit-refusals": refusals,
+}
