@@ -261,6 +261,7 @@ class LogEvent(StrEnum):
     UPLOADER_STATE_NOT_SAVED = "uploader.state_not_saved", "the uploader could not save its status"
     UPLOADER_STOPPED = "uploader.stopped", "the uploader process stopped"
     UPLOADER_STOPPING = "uploader.stopping", "the uploader was asked to stop"
+    VOICE_FAILED = "voice.failed", "the voice could not speak a sentence (`error` says why)"
 
 
 

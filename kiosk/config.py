@@ -65,6 +65,9 @@ class DevicesConfig:
     # The device key and sealed secrets (hardware/tpm): tpm:device:/dev/tpmrm0 on a kiosk;
     # tpm:swtpm:host=127.0.0.1,port=2321 (a software TPM) or file: under --simulate only.
     tpm: str = ""
+    # The voice (hardware/speaker): espeak:// through the sound card, espeak-wav:///DIR to
+    # files, none:// or "" for no voice.
+    speaker: str = ""
 
 
 SIMULATED = "sim://"
@@ -173,6 +176,21 @@ class DisplayConfig:
 
 
 @dataclass(frozen=True)
+class VoiceConfig:
+    """`[voice]`: spoken guidance, for candidates who cannot read the screen."""
+
+    enabled: bool = True  # staff may switch it off; no `devices.speaker` means no voice anyway
+    volume: int = 80  # 0..100
+    rate: int = 160  # words a minute: slow enough to follow
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.volume <= 100:
+            raise ValueError("volume must be 0..100")
+        if not 80 <= self.rate <= 450:
+            raise ValueError("rate must be 80..450")
+
+
+@dataclass(frozen=True)
 class PhotoConfig(PhotoStandard):
     """`[photo]`: the province's photo standard (every `PhotoStandard` field, defaults the
     published values) and how the kiosk captures against it. `backgrounds` is an array of
@@ -200,6 +218,7 @@ class Config:
     point: PointConfig = field(default_factory=PointConfig)
     display: DisplayConfig = field(default_factory=DisplayConfig)
     photo: PhotoConfig = field(default_factory=PhotoConfig)
+    voice: VoiceConfig = field(default_factory=VoiceConfig)
     data_dir: Path = field(default_factory=default_data_dir)
     source: str = "built-in defaults"
 
@@ -351,6 +370,7 @@ _SECTIONS = {
     "point": PointConfig,
     "display": DisplayConfig,
     "photo": PhotoConfig,
+    "voice": VoiceConfig,
 }
 
 

@@ -25,6 +25,7 @@ from kiosk.core.health import DeviceHealth
 from kiosk.core.notices import Notice
 from kiosk.core.schedule import Refusal
 from kiosk.core.session import Session, SessionSettings
+from kiosk.core.voice import Announcer, Utterance
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,10 @@ class CardSlotLike(Protocol):
     def lift(self) -> None: ...
 
 
+class SpeakerLike(Protocol):
+    def say(self, text: str, language: str, interrupt: bool = False) -> None: ...
+
+
 class ImageLike(Protocol):
     def save(self, fp: BytesIO, format: str) -> None: ...
 
@@ -92,6 +97,7 @@ class Shell:
         open_workflows: Callable[[], tuple[str, ...]] | None = None,
         simulate: bool = False,
         sim_cards: CardSlotLike | None = None,
+        speaker: SpeakerLike | None = None,
     ) -> None:
         self.config = config
         self.simulate = simulate
@@ -109,6 +115,10 @@ class Shell:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="effects")
         self._post: Post = lambda fn: fn()
         self._health_listeners: list[Callable[[], None]] = []
+        self._speaker = speaker
+        self._announcer = Announcer()
+        if speaker is not None:
+            self.session.add_listener(self._announce_step)
 
     @property
     def language(self) -> str:
@@ -224,6 +234,23 @@ class Shell:
         live = self._live_analysis()
         live.start()
         return live
+
+    # -- the voice -----------------------------------------------------------------------
+
+    def _announce_step(self, session: Session) -> None:
+        step = session.step
+        self._speak(self._announcer.step(step.name if step is not None else None,
+                                         self.language, time.monotonic()))
+
+    def guidance_shown(self, reason: str | None) -> None:
+        """The photo screen shows this guidance (a reason code; None: all good): say it when
+        the candidate can follow."""
+        if self._speaker is not None:
+            self._speak(self._announcer.guidance(reason, self.language, time.monotonic()))
+
+    def _speak(self, utterance: Utterance | None) -> None:
+        if utterance is not None and self._speaker is not None:
+            self._speaker.say(utterance.text, utterance.language, utterance.interrupt)
 
     def chip_photo_png(self, document: IdentityDocument) -> bytes | None:
         """The chip photo as PNG, when the vendor's decoder is installed; else None."""

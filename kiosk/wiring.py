@@ -21,6 +21,7 @@ from hardware.light import open_light
 from hardware.printer import open_printer
 from hardware.printer.a4 import open_a4_printer
 from hardware.printer.forms_pdf import FontFile
+from hardware.speaker.factory import open_speaker
 from hardware.tpm import TpmError
 from kiosk.central_config import CurrentBundle, machine_workflows, workflow_of
 from kiosk.config import Config
@@ -128,6 +129,8 @@ def build(config: Config, simulate: bool = False) -> Shell:
     camera = open_camera(config.devices.camera, config.sim_dir)
     light = open_light(config.devices.light, config.sim_dir)  # guarded: failures only warn
     decoder = load_decoder(config.devices.wlt_library or None)
+    speaker = open_speaker(config.devices.speaker, config.voice.volume, config.voice.rate)
+    atexit.register(speaker.close)
     analysers: dict[PhotoStandard, FaceAnalyser] = {}
 
     def live_analysis() -> LiveAnalysis:
@@ -158,6 +161,7 @@ def build(config: Config, simulate: bool = False) -> Shell:
         open_workflows=central.open_workflows,
         simulate=simulate,
         sim_cards=_sim_card_slot(config) if simulate else None,
+        speaker=speaker if config.voice.enabled else None,
     )
     keep_health(shell, store)
     return shell

@@ -39,8 +39,8 @@ fi
 
 USER_NAME=kiosk
 # dialout: the ID card reader (ttyUSB); video: camera, DRM; plugdev: USB devices; lp: USB
-# printers; tss: the TPM (packaging/udev/70-kiosk.rules).
-GROUPS_NEEDED=(dialout video plugdev lp tss)
+# printers; tss: the TPM; audio: the voice (packaging/udev/70-kiosk.rules).
+GROUPS_NEEDED=(dialout video plugdev lp tss audio)
 PREFIX=/opt/kiosk
 VENV="$PREFIX/.venv"
 CHANGED=0

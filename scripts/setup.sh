@@ -22,6 +22,8 @@ DEB_PACKAGES+=(systemd passwd)
 # (swtpm-tools: swtpm_setup, for a state made ahead); tpm2-tools to look at a TPM by hand;
 # libtss2-dev and pkg-config so pip can build tpm2-pytss against Debian's tpm2-tss (no wheel).
 DEB_PACKAGES+=(swtpm swtpm-tools tpm2-tools libtss2-dev pkg-config)
+# The voice (hardware/speaker): espeak-ng, offline, with a Mandarin voice (cmn) and English.
+DEB_PACKAGES+=(espeak-ng)
 PYTHON="${PYTHON:-python3}"
 # Debian's own python3 ships venv and ensurepip separately.
 if ! "$PYTHON" -c "import ensurepip, venv" >/dev/null 2>&1; then

@@ -46,7 +46,8 @@ def open_record(server, kiosk, record_id) -> dict:
 
 
 def test_journey_reaches_the_server(api_server, make_kiosk, tmp_path):
-    kiosk = make_kiosk(api_server)
+    voice = tmp_path / "voice"
+    kiosk = make_kiosk(api_server, devices={"speaker": f"espeak-wav://{voice}"})
     shots = tmp_path / "shots"
     result = kiosk.play("journey", "--shots", str(shots))
     assert result.returncode == 0, kiosk.log_tail()
@@ -60,6 +61,10 @@ def test_journey_reaches_the_server(api_server, make_kiosk, tmp_path):
     (saved,) = saved_events(kiosk, "record.saved")
     record_id = saved["record_id"]
     assert kiosk.status()["records"]["queued"] == 1
+    if shutil.which("espeak-ng"):  # each step's instruction was spoken, in Chinese
+        spoken = sorted(voice.glob("*.wav"))
+        assert len(spoken) >= len(SCREENS_IN_JOURNEY) - 3, [p.name for p in spoken]
+        assert all(p.name.endswith("-zh.wav") and p.stat().st_size > 20_000 for p in spoken)
 
     upload = kiosk.upload_once()
     assert upload.returncode == 0, upload.stdout[-2000:]

@@ -13,6 +13,7 @@ PRODUCT = ["kiosk", "hardware", "provincial_api", "provisioning", "central_api_c
 AREAS = {
     "api", "autoplay", "camera", "candidate", "config", "effects", "health", "idcard", "kiosk",
     "light", "photo", "printer", "record", "seal", "sequence", "session", "tpm", "ui", "uploader",
+    "voice",
 }
 
 

@@ -118,10 +118,10 @@ def test_the_kiosk_runs_in_cage_with_only_its_devices():
                  "ExecStart=/usr/bin/cage -d -- /opt/kiosk/.venv/bin/kiosk",
                  "DevicePolicy=closed", "ProtectSystem=strict", "ProtectHome=yes",
                  "StateDirectory=kiosk", "PrivateTmp=yes", "NoNewPrivileges=yes", "LimitCORE=0",
-                 "UMask=0077", "SupplementaryGroups=dialout video plugdev lp tss"):
+                 "UMask=0077", "SupplementaryGroups=dialout video plugdev lp tss audio"):
         assert line in text, line
     allowed = set(re.findall(r"^DeviceAllow=(\S+)", text, re.MULTILINE))
     assert allowed == {"/dev/tty1", "char-drm", "char-input", "char-ttyUSB",
-                       "char-video4linux", "char-usb_device", "/dev/tpmrm0"}
+                       "char-video4linux", "char-usb_device", "/dev/tpmrm0", "char-alsa"}
     assert "DeviceAllow=char-input r\n" in text  # read only
     assert not re.search(r"^PrivateDevices=yes", text, re.MULTILINE)  # would hide the devices

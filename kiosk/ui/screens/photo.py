@@ -125,6 +125,7 @@ class PhotoScreen(KioskScreen):
             self.phase, self.countdown = "preview", 0
             code = latest[1].verdict.guidance_code if latest is not None else None
             self.guidance = guidance_text(code, self.shell.language) or self.t("photo_good")
+            self.shell.guidance_shown(code)
 
     def _capture(self, seq: int | None) -> None:
         good = self._good
