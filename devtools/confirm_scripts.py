@@ -9,7 +9,7 @@ reads the printed form and the province's record; these scripts only touch and l
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from central_api_client.logs import LogEvent, event
@@ -55,7 +55,7 @@ def confirm(p: Player, card: str = "resident-valid") -> Iterator[Wait]:
     yield p.screen("proof")
     page = 0
     while True:
-        yield p.until(lambda n=page: p.current_screen.page == n, f"proof page {page + 1}")
+        yield p.until(_on_page(p, page), f"proof page {page + 1}")
         yield from p.shot(f"proof-{page + 1}")
         if p.current_screen.page >= p.current_screen.pages - 1:
             break
@@ -63,6 +63,10 @@ def confirm(p: Player, card: str = "resident-valid") -> Iterator[Wait]:
         page += 1
     yield from p.tap("confirm")
     yield from _sign_and_print(p)
+
+
+def _on_page(p: Player, page: int) -> Callable[[], bool]:
+    return lambda: bool(p.current_screen.page == page)
 
 
 def adult_confirm(p: Player, card: str = "resident-valid") -> Iterator[Wait]:
