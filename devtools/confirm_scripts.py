@@ -123,17 +123,24 @@ def second_visits(p: Player) -> Iterator[Wait]:
     yield from adult_confirm(p)
 
 
+def second_visits_adult_first(p: Player) -> Iterator[Wait]:
+    """Both journeys in one kiosk window, the adult exam's first (the last form printed is
+    then the gaokao's registration form)."""
+    yield from adult_confirm(p)
+    yield from confirm(p)
+
+
 def refusals(p: Player) -> Iterator[Wait]:
-    """The ways a second visit stops, then one that goes through."""
+    """The ways a second visit stops: another point, a minor here, a correction request."""
     yield from wrong_point(p)
     yield from minor_not_designated(p)
     yield from correction(p)
-    yield from confirm(p)
 
 
 SCRIPTS = {
     "confirm": confirm,
     "adult-confirm": adult_confirm,
     "second-visits": second_visits,
+    "second-visits-adult-first": second_visits_adult_first,
     "second-visit-refusals": refusals,
 }
