@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import orjson
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from central_api_client.api_errors import (
     ApiError,
@@ -33,7 +33,7 @@ from central_api_client.contract import is_device_id, is_record_id
 from central_api_client.device_keys import DeviceSigner, as_signer, device_public_key_bytes
 from central_api_client.enrolment import Enrolment, EnrolRequest
 from central_api_client.heartbeat import Heartbeat
-from central_api_client.receipts import Receipt, ReceiptError
+from central_api_client.receipts import Receipt, ReceiptError, ReceiptKey
 from central_api_client.records import (
     ReceivedRecord,
     RecordFormatError,
@@ -135,7 +135,7 @@ class ProvincialApiClient:
         timeout: float = 10.0,
         *,
         auth: DeviceAuth | None = None,
-        receipt_key: Ed25519PublicKey | None = None,
+        receipt_key: ReceiptKey | None = None,
         http: httpx.Client | None = None,
         max_connections: int = 4,
     ) -> None:
@@ -289,7 +289,7 @@ class ProvincialApiClient:
 
     # -- plumbing ------------------------------------------------------------------------------
 
-    def require_receipt_key(self) -> Ed25519PublicKey:
+    def require_receipt_key(self) -> ReceiptKey:
         if self.receipt_key is None:
             raise ValueError("no receipt key: the province's receipts cannot be told from a"
                              " stranger's, so nothing may be uploaded")
@@ -325,7 +325,7 @@ class ProvincialApiClient:
         raise UnexpectedResponseError(f"unexpected HTTP status {status}")
 
 
-def _receipt(data: object, key: Ed25519PublicKey, sealed: RecordMeta) -> Receipt:
+def _receipt(data: object, key: ReceiptKey, sealed: RecordMeta) -> Receipt:
     """The answer's receipt for `sealed`, verified with the province's key (BadReceiptError)."""
     try:
         receipt = Receipt.from_wire(data)

@@ -1,8 +1,9 @@
 """The province's receipt: its signed word that it holds a record, the one proof a kiosk acts on.
 
 A kiosk may let a record go (mark it delivered, later drop its blob) only on a receipt signed
-by the province's receipt key, whose public half the kiosk was given (its config now; enrolment
-and signed config later). A receipt names the record id, the device, the blob's SHA-256, when
+by the province's receipt key, whose public half the kiosk was given (enrolment installs it; a
+signed config bundle may name it instead, and during a rotation names the old key and the new
+one: `ReceiptKeys`). A receipt names the record id, the device, the blob's SHA-256, when
 the province received it and which server stored it, so it cannot be replayed for another
 record or another device, and a server that is not the province (a proxy, a stranger on the
 network answering 201) cannot make one. The server signs on demand (Ed25519 is deterministic:
@@ -16,7 +17,7 @@ import binascii
 import json
 import re
 from dataclasses import asdict, dataclass, replace
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -42,6 +43,35 @@ _PATTERNS = {
     "received_at": _TIME,
     "server": re.compile(SERVER_ID_PATTERN),
 }
+
+
+class ReceiptKey(Protocol):
+    """What verifies a receipt's signature: one Ed25519 public key, or `ReceiptKeys`."""
+
+    def verify(self, signature: bytes, data: bytes) -> None:
+        """Return if the signature is good, else raise InvalidSignature."""
+
+
+@dataclass(frozen=True)
+class ReceiptKeys:
+    """The province's receipt keys in force. One key, or during a rotation the old key and the
+    new one, as the signed config bundle says: a receipt signed by either counts, so records
+    acknowledged just before the switch and just after it are both proven."""
+
+    keys: tuple[Ed25519PublicKey, ...]
+
+    def __post_init__(self) -> None:
+        if not self.keys:
+            raise ValueError("no receipt key: nothing could be proven delivered")
+
+    def verify(self, signature: bytes, data: bytes) -> None:
+        for key in self.keys:
+            try:
+                key.verify(signature, data)
+                return
+            except InvalidSignature:
+                continue
+        raise InvalidSignature
 
 
 class ReceiptError(ValueError):
@@ -114,7 +144,7 @@ class Receipt:
             raise ReceiptError("receipt_malformed", "stored receipt is not JSON") from None
         return cls.from_wire(data)
 
-    def verify(self, key: Ed25519PublicKey, *, record_id: str, device_id: str,
+    def verify(self, key: ReceiptKey, *, record_id: str, device_id: str,
                sha256: str) -> None:
         """Raise ReceiptError unless this is the province's receipt for exactly this record."""
         if (self.record_id, self.device_id, self.sha256) != (record_id, device_id, sha256):

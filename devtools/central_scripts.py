@@ -1,5 +1,6 @@
 """Scripted runs for the central configuration's rules as the screen shows them: a pause that
-comes and goes while the kiosk waits, outside every window, a card outside the audience.
+comes and goes while the kiosk waits, outside every window, a card outside the audience, a
+workflow changed between two candidates.
 
 The test beside the kiosk publishes the bundles (`tests/e2e/test_central_schedule.py`); these
 scripts only read what the screens show (their kv widgets), log it as `autoplay.screen_text`
@@ -81,3 +82,35 @@ def outside_audience(p: Player) -> Iterator[Wait]:
     yield p.remove_card()
     yield from p.tap("home")
     yield from _attract(p, "", "attract-after-audience", 15)
+
+
+def _steps_shown(p: Player, label: str) -> None:
+    """Log the step bar's labels as shown (step names only, never a candidate's data)."""
+    chips = reversed(p.widget("stepbar").children)
+    event(log, LogEvent.AUTOPLAY_SCREEN_TEXT, label=label, screen=p.session.screen,
+          texts={"steps": " | ".join(chip.text for chip in chips)})
+
+
+def _candidate_sees_steps(p: Player, first_screen: str, label: str) -> Iterator[Wait]:
+    """A candidate places a card: the workflow's first screen after the card, its step bar
+    read and pictured; then the candidate cancels."""
+    yield p.place_card("resident-valid")
+    yield p.screen(first_screen, timeout_s=30)
+    yield p.settled()
+    _steps_shown(p, label)
+    yield from p.shot(label)
+    yield p.remove_card()
+    yield from p.tap("cancel")
+    yield p.screen("attract")
+
+
+def central_workflow(p: Player) -> Iterator[Wait]:
+    """The admins drop the identity confirmation from the workflow while the kiosk runs: one
+    candidate goes from the card to the identity screen; the test then pauses the kiosk (so
+    this script knows a bundle came) and reopens it with the new workflow: the next
+    candidate goes from the card straight to the photo, and the step bar says so."""
+    yield from _attract(p, "", "attract-open", 30)
+    yield from _candidate_sees_steps(p, "identity", "steps-before")
+    yield from _attract(p, "service_paused", "attract-paused", PUBLISH_MARGIN_S)
+    yield from _attract(p, "", "attract-reopened", PUBLISH_MARGIN_S)
+    yield from _candidate_sees_steps(p, "photo", "steps-after")

@@ -340,6 +340,7 @@ SCRIPTS: dict[str, Script] = {
     "central-pause": central_scripts.central_pause,
     "outside-window": central_scripts.outside_window,
     "outside-audience": central_scripts.outside_audience,
+    "central-workflow": central_scripts.central_workflow,
     **confirm_scripts.SCRIPTS,
 }
 

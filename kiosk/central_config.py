@@ -11,6 +11,7 @@ other reasons (the disk guard).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ from kiosk.config import Config, PhotoConfig
 from kiosk.core import schedule
 from kiosk.core.photo_standard import with_figures
 from kiosk.core.workflows import Workflow, WorkflowError, get_workflow
+from kiosk.province_keys import check_bundle_keys
 
 log = logging.getLogger("kiosk.config")
 CURRENT = "current.json"
@@ -39,8 +41,9 @@ def current_bundle(config: Config) -> ConfigBundle | None:
 
 
 def applicable(bundle: ConfigBundle) -> ConfigBundle:
-    """The bundle, if this kiosk can apply it whole: its workflows' steps exist here and its
-    photo figures describe a photo; else BundleError. The publisher applies the same check."""
+    """The bundle, if this kiosk can apply it whole: its workflows' steps exist here, its
+    photo figures describe a photo and its province keys are keys of the right kind; else
+    BundleError. The publisher applies the same check."""
     for name, spec in bundle.workflows.items():
         try:
             Workflow(name, spec.steps)
@@ -50,7 +53,18 @@ def applicable(bundle: ConfigBundle) -> ConfigBundle:
         with_figures(PhotoConfig(), bundle.photo)
     except ValueError as exc:
         raise BundleError(str(exc)) from None
+    check_bundle_keys(bundle)
     return bundle
+
+
+def staff_ca_pem(config: Config) -> bytes | None:
+    """The staff CA (PEM) of the bundle in force, None when it carries none: staff cards are
+    checked against it (a machine's own `[staff] ca` file is the fallback, read by the card
+    code). Read at each call, so a new CA applies at the next staff sign-in."""
+    bundle = current_bundle(config)
+    if bundle is None or not bundle.staff_ca:
+        return None
+    return bundle.staff_ca.encode("ascii")
 
 
 def apply_bundle(config: Config, bundle: ConfigBundle | None) -> Config:
@@ -144,3 +158,15 @@ class CurrentBundle:
         now, by the bundle read at the last gate (the card step asks it; the bundle is not
         re-read mid-session)."""
         return schedule.in_audience(self.rules, workflow, address_code, now)
+
+
+def live_bundle(config: Config) -> Callable[[], ConfigBundle | None]:
+    """The bundle in force at each call, re-read when the updater replaced it: for a process
+    with no candidates to wait for (the uploader's receipt keys, `kiosk.province_keys`)."""
+    current = CurrentBundle(config)
+
+    def now() -> ConfigBundle | None:
+        current.refresh()
+        return current.bundle
+
+    return now

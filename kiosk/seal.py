@@ -7,7 +7,8 @@ blob and that nobody changed it or moved it under another record id on the way.
 
 The device key signs through `DeviceSigner`: on a kiosk it is the TPM's P-256 key, chosen by the
 config's `devices.tpm` (`hardware.tpm`), so it never exists outside the TPM; under `--simulate`
-it is an Ed25519 PEM file. The province's public key is a PEM file in the keys directory. On a
+it is an Ed25519 PEM file. The province's public key is a PEM file in the keys directory, or
+the signed config bundle's when it carries one (`Sealer.following`, `kiosk.province_keys`). On a
 machine that has none yet (development, demos, tests) `Sealer.from_keys_dir` makes a
 *development* province key pair and leaves its private key beside it so records can be opened
 locally; a provisioned machine has the real province public key and no private key at all.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -51,11 +53,12 @@ DEV_PROVINCE_PRIVATE_KEY_FILE = "province_x25519.dev-private.pem"
 
 
 class Sealer:
-    """Seals records of one device to one province key."""
+    """Seals records of one device to the province's key: a fixed one, or the one a source
+    names at the moment each record is sealed (`following`)."""
 
     def __init__(
-        self, device_key: DeviceSigner | Ed25519PrivateKey, province_key: X25519PublicKey,
-        device_id: str,
+        self, device_key: DeviceSigner | Ed25519PrivateKey,
+        province_key: X25519PublicKey | Callable[[], X25519PublicKey], device_id: str,
     ) -> None:
         self._device_key = as_signer(device_key)
         self._province_key = province_key
@@ -99,6 +102,17 @@ class Sealer:
             )
         return cls(device_key, province_key, device_id)
 
+    def following(self, province_key: Callable[[], X25519PublicKey]) -> Sealer:
+        """This device's sealer, sealing each new record to the key `province_key` names then
+        (`ProvinceKeys.sealing_key`: the signed config's, which a rotation replaces). A record
+        already sealed is not touched: it stays sealed to the key it was sealed to."""
+        return Sealer(self._device_key, province_key, self.device_id)
+
+    def province_key(self) -> X25519PublicKey:
+        """The key the next record is sealed to."""
+        key = self._province_key
+        return key if isinstance(key, X25519PublicKey) else key()
+
     @property
     def device_key(self) -> DeviceSigner:
         """What signs as this device (the export bundle's manifest signs with it too)."""
@@ -118,7 +132,7 @@ class Sealer:
             raise ValueError("record was made on another device id than this sealer's")
         # The ids go into HPKE's info as well as the signature: the blob opens for them only.
         info = hpke_info(record_id=record.record_id, device_id=self.device_id)
-        blob = HPKE_SUITE.encrypt(record.payload_bytes(), self._province_key, info=info)
+        blob = HPKE_SUITE.encrypt(record.payload_bytes(), self.province_key(), info=info)
         unsigned = SealedRecord(
             record_id=record.record_id,
             device_id=self.device_id,

@@ -95,6 +95,7 @@ class Shell:
         chip_photo_decoder: Callable[[bytes], ImageLike | None] | None = None,
         refuse_start: Callable[[], Notice | Refusal | None] = lambda: None,
         open_workflows: Callable[[], tuple[str, ...]] | None = None,
+        settings_now: Callable[[], SessionSettings] | None = None,
         simulate: bool = False,
         sim_cards: CardSlotLike | None = None,
         speaker: SpeakerLike | None = None,
@@ -105,8 +106,10 @@ class Shell:
         self.camera = camera
         self.runner = runner
         self.health = DeviceHealth()
+        # `settings_now`: the central bundle's workflows, taken as each candidate begins;
+        # `open_workflows`: which of them the schedule opens now.
         self.session = Session(settings, run_effect=self.run_effect, refuse_start=refuse_start,
-                               open_workflows=open_workflows)
+                               open_workflows=open_workflows, settings_now=settings_now)
         self._light = light
         self._watch_cards = watch_cards
         self._watcher: WatcherLike | None = None

@@ -34,6 +34,7 @@ from kiosk.core.simulation import DEVICES
 from kiosk.core.steps import StepSettings, everyone
 from kiosk.effects import EffectRunner
 from kiosk.fonts import cjk_font_path
+from kiosk.province_keys import ProvinceKeys
 from kiosk.seal import Sealer, SealError, open_machine_keys
 from kiosk.shell import CardSlotLike, Shell
 from kiosk.startup import check_real_machine
@@ -120,6 +121,9 @@ def build(config: Config, simulate: bool = False) -> Shell:
     # must refuse to start rather than seal records the province cannot open.
     sealer = Sealer.from_keys_dir(config.keys_dir, config.device.id, generate_dev_keys=simulate,
                                   device_key=device_key)
+    # Each record to the province's sealing key in force: the signed bundle's once it names
+    # one (re-read between candidates by the start gate), else the keys folder's.
+    sealer = sealer.following(ProvinceKeys(config, lambda: central.bundle).sealing_key)
     printer = open_printer(config.devices.printer, config.sim_dir, cjk_font_path())
     runner = EffectRunner(config, store, sealer, printer, hasher=hasher,
                           a4=open_a4_printer(config.devices.a4) if config.devices.a4 else None,
@@ -159,6 +163,8 @@ def build(config: Config, simulate: bool = False) -> Shell:
         chip_photo_decoder=decoder.decode if decoder else None,
         refuse_start=lambda: refuse_start(store, config, central),
         open_workflows=central.open_workflows,
+        # The bundle's workflows and steps from the next candidate on (the gate re-read it).
+        settings_now=lambda: session_settings(central.config, central),
         simulate=simulate,
         sim_cards=_sim_card_slot(config) if simulate else None,
         speaker=speaker if config.voice.enabled else None,

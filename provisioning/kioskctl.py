@@ -124,11 +124,12 @@ def sync() -> None:
 def _sync_report(config, store) -> dict:
     from kiosk.seal import SealError
     from kiosk.sync.status import read_status
-    from kiosk.sync.uploader import load_receipt_key
+    from kiosk.sync.uploader import province_receipt_keys
 
     state = read_status(store)
     try:
-        bad_receipts: list[str] | None = store.outbox.receipt_problems(load_receipt_key(config))
+        bad_receipts: list[str] | None = store.outbox.receipt_problems(
+            province_receipt_keys(config))
     except SealError:
         bad_receipts = None  # no receipt key: nothing can be checked (and nothing uploads)
     words = state.words(config.device.id)

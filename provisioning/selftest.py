@@ -249,10 +249,9 @@ def check_signed_config(config: Config) -> Check:
 
 def check_staff_ca(config: Config) -> Check:
     """Staff sign in with cards issued under the staff CA the signed bundle carries."""
-    from kiosk.central_config import current_bundle
+    from kiosk.central_config import staff_ca_pem
 
-    bundle = current_bundle(config)
-    if bundle is None or not bundle.staff_ca:
+    if staff_ca_pem(config) is None:
         return Check("staff CA", "warn", "not installed",
                      "staff cards cannot sign in until the signed configuration carries it")
     return Check("staff CA", "ok", "installed from the signed configuration")

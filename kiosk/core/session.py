@@ -61,14 +61,19 @@ class Session:
         monotonic: Callable[[], float] = time.monotonic,
         refuse_start: Callable[[], Notice | Refusal | None] = lambda: None,
         open_workflows: Callable[[], tuple[str, ...]] | None = None,
+        settings_now: Callable[[], SessionSettings] | None = None,
     ) -> None:
         """`refuse_start()` names a reason why no session may begin now: a machine's (a
         notice, such as a nearly full disk) or the central configuration's (a `Refusal`: a
         pause, outside the windows, an expired bundle), which the attract screen also shows
         as `closed`. Asked before each candidate and, on the attract screen, every
         `gate_refresh_s`; never mid-session. `open_workflows()` names the machine's workflows
-        open now when the gate lets sessions start (None: all of them)."""
+        open now when the gate lets sessions start (None: all of them). `settings_now()`: the
+        settings in force (the central bundle's workflows and steps), asked when a candidate
+        begins, after the gate (which re-read the bundle), so a new workflow applies from the
+        next candidate on and never changes one under way; without it `settings` stay."""
         self.settings = settings
+        self._settings_now = settings_now
         self._workflows = settings.workflows
         self._open_workflows = open_workflows or (lambda: tuple(self._workflows))
         self.workflow: Workflow = settings.workflow  # the current (or last) session's
@@ -218,13 +223,24 @@ class Session:
             self._entered_at = self._monotonic()
             self._changed()
             return
+        if self._settings_now is not None:
+            self._use(self._settings_now())
         # The button's workflow if it is still open (the gate was just asked again).
-        name = workflow if workflow in self.offered else self.offered[0]
+        offered = [n for n in self.offered if n in self._workflows] or [self.settings.workflow.name]
+        name = workflow if workflow in offered else offered[0]
         self.workflow = self._workflows[name]
         self.data = SessionData(session_id=uuid.uuid4().hex, workflow=name,
                                 started_at=self._now())
         self.last_end_reason = None
         self._go(self.workflow.steps[0])
+
+    def _use(self, settings: SessionSettings) -> None:
+        """Between candidates only: these settings, and fresh steps for changed workflows."""
+        if settings.workflows != self._workflows:
+            self._workflows = settings.workflows
+            self._steps = {name: STEPS[name]() for w in self._workflows.values()
+                           for name in w.steps}
+        self.settings = settings
 
     def _go(self, screen: str) -> None:
         self.screen = screen

@@ -22,11 +22,9 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from central_api_client.contract import utc_now, utc_timestamp
 from central_api_client.logs import redact
-from central_api_client.receipts import Receipt, ReceiptError
+from central_api_client.receipts import Receipt, ReceiptError, ReceiptKey
 from central_api_client.records import RecordMeta, SealedRecord
 from kiosk.store.audit import AuditLog
 from kiosk.store.connection import Connection
@@ -72,7 +70,7 @@ _QUEUE = (
 )
 
 
-def receipt_holds(row: dict[str, Any], key: Ed25519PublicKey) -> bool:
+def receipt_holds(row: dict[str, Any], key: ReceiptKey) -> bool:
     """Whether a row's stored receipt is the province's, for exactly this record."""
     if not row.get("receipt"):
         return False
@@ -179,7 +177,7 @@ class Outbox:
                 (redact(error_text)[:500], _at(epoch), _at(epoch + retry_after_s), record_id),
             )
 
-    def purge_acknowledged(self, older_than_s: float, receipt_key: Ed25519PublicKey) -> int:
+    def purge_acknowledged(self, older_than_s: float, receipt_key: ReceiptKey) -> int:
         """Drop the sealed blob of records acknowledged longer ago than `older_than_s`, each
         only if its stored receipt verifies with the province's `receipt_key` now.
 
@@ -231,7 +229,7 @@ class Outbox:
                 self._audit.append_in(conn, "records.requeued", count=count)
         return count
 
-    def receipt_problems(self, receipt_key: Ed25519PublicKey) -> list[str]:
+    def receipt_problems(self, receipt_key: ReceiptKey) -> list[str]:
         """Acknowledged records whose stored receipt does not verify (for `kioskctl`)."""
         rows = self._conn.read(
             "SELECT record_id, device_id, sha256, receipt FROM outbox"

@@ -28,7 +28,9 @@ from central_api_client.client import (
 )
 from central_api_client.logs import LogEvent, event, setup_logging
 from central_api_client.opening import load_public_pem
+from kiosk.central_config import live_bundle
 from kiosk.config import Config, ConfigError, load_config, with_overrides
+from kiosk.province_keys import ProvinceKeys
 from kiosk.sd_notify import ServiceNotifier
 from kiosk.seal import SealError, load_device_key
 from kiosk.startup import (
@@ -190,13 +192,23 @@ def make_client(config: Config, store: KioskStore | None = None) -> ProvincialAp
     would cross a network in the clear."""
     auth = DeviceAuth(config.device.id, load_device_key(config.keys_dir, config.devices.tpm),
                       audit_head=store.audit.head_header if store is not None else None)
-    receipt_key = load_receipt_key(config)
+    receipt_keys = province_receipt_keys(config)
     return ProvincialApiClient(config.api.base_url, config.api.timeout_s, auth=auth,
-                               receipt_key=receipt_key, max_connections=config.upload.concurrency)
+                               receipt_key=receipt_keys, max_connections=config.upload.concurrency)
+
+
+def province_receipt_keys(config: Config) -> ProvinceKeys:
+    """The receipt keys in force for this long-running process: the signed bundle's (re-read
+    when the updater replaces it, so a rotation needs no restart), else kiosk.toml's file.
+    SealError now when there is none at all."""
+    keys = ProvinceKeys(config, live_bundle(config))
+    keys.receipt_keys()
+    return keys
 
 
 def load_receipt_key(config: Config) -> Ed25519PublicKey:
-    """The province's receipt key, from the machine's config (enrolment will install it)."""
+    """The province's receipt key as enrolment installed it (kiosk.toml's); what verifies
+    receipts is `province_receipt_keys`, which prefers the signed bundle's."""
     path = config.receipt_key_path
     if not path.exists():
         raise SealError(f"no province receipt key at {path}: receipts cannot be verified")

@@ -176,7 +176,6 @@ class KioskApp(App):
         manager.transition = NoTransition()
         for name, cls in SCREENS.items():
             manager.add_widget(cls(name=name, shell=self.shell))
-        self._bar_workflow = ""
         self._set_bar(root)
         root.footer_text = f"{self.shell.config.device.id}"
         if self.shell.simulate and self.driver is None:
@@ -239,21 +238,10 @@ class KioskApp(App):
         if self.root is not None:
             self.root.staff_alert = alert_text(alert, self.shell.language) if alert else ""
 
-    def _set_bar(self, root: KioskRoot) -> None:
-        """The step bar of the session's workflow (a machine may run several): its steps but
-        the printing, which the bar shows as the last one, done."""
-        workflow = self.session.workflow
-        if workflow.name == self._bar_workflow:
-            return
-        self._bar_workflow = workflow.name
-        self._bar_steps = [s for s in workflow.steps if s not in PRINTING]
-        root.ids.stepbar.set_steps([root.t(f"step_{s}") for s in self._bar_steps])
-
     def refresh(self) -> None:
         if self.root is None:
             return
         s = self.session
-        self._set_bar(self.root)
         manager = self.root.ids.screens
         if manager.current != s.screen:
             event(log, LogEvent.SESSION_SCREEN, screen=s.screen, reason=s.last_end_reason)
@@ -264,10 +252,20 @@ class KioskApp(App):
         manager.get_screen(s.screen).show(s)
         self._show_dwell()
         self.root.can_cancel = s.can_cancel
+        if s.workflow != self._bar_workflow:  # a new candidate, a new workflow
+            self._set_bar(self.root)
         index = self._bar_steps.index(s.screen) if s.screen in self._bar_steps else (
             self._bar_steps.index("done") if s.screen in PRINTING else -1)
         self.root.step_index = index
         self.root.ids.stepbar.highlight(index)
+
+    def _set_bar(self, root: KioskRoot) -> None:
+        """The step bar for the session's workflow (a machine may run several, and the central
+        bundle's may change between candidates: `Session.workflow` follows both), its steps
+        but the printing, which the bar shows as the last one, done."""
+        self._bar_workflow = self.session.workflow
+        self._bar_steps = [s for s in self._bar_workflow.steps if s not in PRINTING]
+        root.ids.stepbar.set_steps([root.t(f"step_{s}") for s in self._bar_steps])
 
     def _tick(self, _dt: float) -> None:
         self.shell.tick(time.monotonic())

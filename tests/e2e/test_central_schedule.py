@@ -177,3 +177,31 @@ def test_a_card_outside_the_windows_audience_is_told_before_anything_is_collecte
     _nothing_collected(kiosk)
     logged = kiosk.log.read_text(encoding="utf-8")
     assert shaoyang.id_number not in logged and shaoyang.name not in logged
+
+
+def test_a_workflow_changed_while_the_kiosk_runs_reaches_the_next_candidate(
+        make_kiosk, api_server, central, tmp_path):
+    admins, server = central
+    kiosk, config = _kiosk(make_kiosk, api_server, tmp_path, admins, server, language="en")
+    _apply(admins, config, ALL_DAY)
+    shots = tmp_path / "shots"
+    proc = _play(kiosk, "central-workflow", shots)
+    try:
+        _wait_for(kiosk, proc, "steps-before")
+        _apply(admins, config, PAUSE)  # the script's sign that a bundle came
+        _wait_for(kiosk, proc, "attract-paused")
+        _apply(admins, config, ALL_DAY.replace('"card", "identity", "photo"', '"card", "photo"'))
+        assert proc.wait(timeout=120) == 0, kiosk.log_tail()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+    def labels(*steps: str) -> str:
+        return " | ".join(text(f"step_{s}", "en") for s in steps)
+
+    assert _read(kiosk, "steps-before") == {
+        "steps": labels("card", "identity", "photo", "check", "sign", "done")}
+    assert _read(kiosk, "steps-after") == {"steps": labels("card", "photo", "check", "sign",
+                                                           "done")}
+    assert _shots(shots) == ["attract-open", "steps-before", "attract-paused",
+                             "attract-reopened", "steps-after"]

@@ -354,3 +354,26 @@ def test_an_error_code_without_a_notice_of_its_own_asks_staff():
     walk_to(shell, session, "sign")
     send(shell, session, ev.Signed(STROKES))
     assert session.notice_code is Notice.ASK_STAFF and not shell.saved
+
+
+def test_a_new_workflow_applies_at_the_next_candidate_never_mid_session():
+    """The central bundle drops the login card's print step while a candidate is served: that
+    candidate still gets the card; the next one's journey has no print step."""
+    shell, _ = make()
+    collect = SessionSettings(get_workflow("collect"), StepSettings(device_id="T-1"))
+    no_print = SessionSettings(Workflow("collect", ("card", "identity", "photo", "check", "sign",
+                                                    "done")), StepSettings(device_id="T-1"))
+    in_force = [collect]
+    session = Session(collect, run_effect=shell.run,
+                      now=lambda: datetime(2026, 11, 24, 2, 0, tzinfo=UTC),
+                      monotonic=lambda: shell.clock, settings_now=lambda: in_force[0])
+    send(shell, session, ev.Start())
+    in_force[0] = no_print  # applied by the updater mid-session
+    walk_to(shell, session, "done")
+    assert len(shell.saved) == len(shell.printed) == 1
+    send(shell, session, ev.Confirm())
+    assert session.screen == ATTRACT
+
+    walk_to(shell, session, "done")
+    assert len(shell.saved) == 2 and len(shell.printed) == 1  # no card for the second
+    assert session.settings.workflow.steps[-2:] == ("sign", "done")

@@ -8,17 +8,23 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-UNITS = sorted((ROOT / "systemd").glob("*.service")) + sorted((ROOT / "systemd").glob("*.timer"))
+# The kiosk's units, and the province's (systemd/province/: its publishing server's, which the
+# kiosk's installer does not lay down).
+UNITS = [u for folder in ("systemd", "systemd/province") for kind in ("*.service", "*.timer")
+         for u in sorted((ROOT / folder).glob(kind))]
 SERVICES = [u for u in UNITS if u.suffix == ".service"]
 SYSTEM_UNITS = Path("/usr/lib/systemd/system")
 # What each service's sandbox must keep its exposure under (0 safest, 10 none). The uploader
-# and the config updater need only the database and the network; the kiosk needs its devices.
+# and the config updater need only the database and the network; the kiosk needs its devices;
+# the province's timestamp re-signing needs its repository folder only, not even the network.
 MAX_EXPOSURE = {
+    "kiosk-repo-timestamp.service": 2.0,
     "kiosk-uploader.service": 4.0,
     "kiosk-config-update.service": 4.0,
     "kiosk.service": 4.0,
@@ -56,10 +62,10 @@ def unit_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def test_there_are_the_four_units():
+def test_there_are_the_kiosk_s_four_units_and_the_province_s_two():
     assert {u.name for u in UNITS} == {
         "kiosk.service", "kiosk-uploader.service", "kiosk-config-update.service",
-        "kiosk-config-update.timer"}
+        "kiosk-config-update.timer", "kiosk-repo-timestamp.service", "kiosk-repo-timestamp.timer"}
 
 
 @pytest.mark.parametrize("unit", UNITS, ids=lambda u: u.name)
@@ -125,3 +131,24 @@ def test_the_kiosk_runs_in_cage_with_only_its_devices():
                        "char-video4linux", "char-usb_device", "/dev/tpmrm0", "char-alsa"}
     assert "DeviceAllow=char-input r\n" in text  # read only
     assert not re.search(r"^PrivateDevices=yes", text, re.MULTILINE)  # would hide the devices
+
+
+def test_the_province_s_timer_re_signs_the_timestamp_well_before_it_expires():
+    """The timestamp is valid for a day (`--expires 1d`); the timer runs every 6 hours and after
+    boot, so a run or three may fail before any kiosk sees an expired timestamp."""
+    service = (ROOT / "systemd/province/kiosk-repo-timestamp.service").read_text(encoding="utf-8")
+    timer = (ROOT / "systemd/province/kiosk-repo-timestamp.timer").read_text(encoding="utf-8")
+    assert re.search(r"^ExecStart=\S+/kiosk-admin repo timestamp \S+ --expires 1d$", service,
+                     re.MULTILINE)
+    for line in ("Type=oneshot", "PrivateNetwork=yes", "ProtectSystem=strict",
+                 "StateDirectory=kiosk-config", "UMask=0027", "NoNewPrivileges=yes"):
+        assert line in service, line
+    for line in ("OnCalendar=00/6:00", "Persistent=true", "Unit=kiosk-repo-timestamp.service"):
+        assert line in timer, line
+    result = subprocess.run([ANALYZE, "calendar", "--iterations=5", "00/6:00"],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    runs = [datetime.fromisoformat(m) for m in re.findall(
+        r"(?:Next elapse|Iter\. #\d+): \w+ (\S+ \S+)", result.stdout)]
+    assert len(runs) == 5, result.stdout
+    assert {b - a for a, b in zip(runs, runs[1:], strict=False)} == {timedelta(hours=6)}
