@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 from central_api_client.logs import LogEvent, event
 from devtools.waits import Wait
+from kiosk.core.health import Alert
+from kiosk.core.texts import alert_text
 
 if TYPE_CHECKING:
     from devtools.player import Player
@@ -130,11 +132,34 @@ def second_visits_adult_first(p: Player) -> Iterator[Wait]:
     yield from confirm(p)
 
 
+def form_not_printed(p: Player, card: str = "resident-valid") -> Iterator[Wait]:
+    """The A4 queue is stopped (the test stops it): the record is saved, the print screen
+    says the form did not print and staff see the A4 printer's alert; the candidate leaves
+    without it."""
+    yield from _start(p, "confirm", card)
+    yield p.screen("proof")
+    yield from p.tap("next")
+    yield from p.tap("confirm")
+    yield p.screen("sign")
+    yield from p.sign()
+    yield from p.tap("confirm")
+    yield p.screen("print_form", timeout_s=30)
+    yield p.until(lambda: p.current_screen.failed, "form not printed", timeout_s=60)
+    alert = alert_text(Alert.A4_PRINTER_FAULT, p.config.display.language)
+    yield p.until(lambda: p.staff_alert == alert, "the A4 printer's staff alert")
+    yield from p.shot("print-form-failed")
+    yield p.remove_card()
+    yield from p.tap("leave")
+    yield p.screen("attract")
+
+
 def refusals(p: Player) -> Iterator[Wait]:
-    """The ways a second visit stops: another point, a minor here, a correction request."""
+    """The ways a second visit stops short: another point, a minor here, a correction
+    request, a form that did not print."""
     yield from wrong_point(p)
     yield from minor_not_designated(p)
     yield from correction(p)
+    yield from form_not_printed(p)
 
 
 SCRIPTS = {

@@ -188,6 +188,12 @@ class Shell:
                 event(log, LogEvent.HEALTH_PRINTER, level=logging.INFO if code is None
                       else logging.ERROR, alert=self.health.printer_alert or "none")
                 self._health_changed(True)
+        elif isinstance(effect, ev.PrintForm) and self.health.a4_printer(
+                isinstance(outcome, ev.EffectFailed)):  # the A4 printer's alert, from each form
+            failed = isinstance(outcome, ev.EffectFailed)
+            event(log, LogEvent.HEALTH_PRINTER, level=logging.ERROR if failed else logging.INFO,
+                  alert=self.health.alert or "none")
+            self._health_changed(True)
         self.session.handle(outcome)
 
     # -- devices -------------------------------------------------------------------------

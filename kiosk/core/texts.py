@@ -200,6 +200,13 @@ SCREENS: dict[str, Words] = {
         "签名确认后，报名信息将不能再更改。", "Once you sign, your registration cannot be changed."
     ),
     "print_form_title": Words("正在打印报名表", "Printing your form"),
+    "print_form_failed": Words("报名表打印失败", "Your form did not print"),
+    "print_form_failed_message": Words(
+        "您的确认信息已经保存。请联系现场工作人员，待打印机恢复后点“重新打印”。\n"
+        "离开本页后，表格由工作人员补打。",
+        "Your confirmation is saved. Please ask a member of staff, then touch \"Print again\""
+        " once the printer works.\nAfter you leave this page, staff print the form for you.",
+    ),
     "print_form_hint": Words(
         "请稍候，表格将从A4打印机打出", "Please wait, the form comes out of the A4 printer"
     ),

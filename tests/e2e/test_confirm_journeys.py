@@ -161,20 +161,24 @@ def test_both_journeys_print_their_forms_and_the_province_opens_what_was_confirm
         assert _squeeze(text(step, "zh")) in _squeeze(got)
 
 
-def test_wrong_point_minor_and_correction_end_with_their_notice_and_keep_nothing(
-        second_visit_kiosk, tmp_path):
+def test_wrong_point_minor_correction_and_an_unprinted_form_each_say_what_to_do(
+        second_visit_kiosk, cupsd, tmp_path):
     """A candidate at the point they did not choose, a minor at a point not designated for
     minors and a correction request each end with their notice, which says what to do (the
-    point chosen by its code), and leave no record."""
-    kiosk, _queue = second_visit_kiosk
+    point chosen by its code), and leave no record; with the A4 queue stopped the signed
+    record is kept and staff see the A4 printer's alert (the script checks the screen)."""
+    kiosk, queue = second_visit_kiosk
+    cupsd.run("cupsdisable", queue.name)
     shots = tmp_path / "shots"
     assert kiosk.play("second-visit-refusals", "--shots", str(shots)).returncode == 0, (
         kiosk.log_tail())
-    assert sum(kiosk.status()["records"].values()) == 0
+    assert kiosk.status()["records"]["queued"] == 1, "only the signed confirmation is kept"
     events = kiosk.log_events()
     assert [e.get("event") for e in events].count("candidate.correction_requested") == 1
     said = {e["label"]: e["texts"] for e in events if e.get("event") == "autoplay.screen_text"}
     assert set(said) == {"wrong_point", "minor_not_designated", "correction_requested"}
     assert OTHER_POINT in said["wrong_point"]["message"], "the notice names the point chosen"
+    assert any(e.get("event") == "health.printer" and e.get("alert") == "staff_a4_printer_fault"
+               for e in events)
     log = kiosk.log.read_text(encoding="utf-8")
     assert card("resident-valid")["name"] not in log and GAOKAO["school"] not in log

@@ -11,3 +11,6 @@ load_kv(__file__)
 
 class PrintFormScreen(PrintScreen):
     screen_name = "print_form"
+
+    def failed_words(self, language: str) -> tuple[str, str]:
+        return self.t("print_form_failed"), self.t("print_form_failed_message")
