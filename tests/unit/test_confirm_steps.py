@@ -7,6 +7,9 @@ import hashlib
 import json
 from datetime import UTC, date, datetime
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from kiosk.core import events as ev
 from kiosk.core import forms
 from kiosk.core.candidates import OnlineRegistration
@@ -281,3 +284,9 @@ def test_schedule_offers_the_workflows_open_now_and_names_the_soonest_opening():
     assert machine_refusal(rules, ("collect", "confirm"), "4301", NOW) is None
     closed = machine_refusal(rules, ("collect",), "4301", NOW)
     assert closed.reason is Closed.OUTSIDE_WINDOW and closed.next_opening.day == 5
+
+
+@given(st.lists(st.tuples(st.text(), st.text(), st.text()), max_size=20))
+def test_shown_bytes_are_json_the_province_reads_back_row_for_row(triples):
+    rows = [forms.Row(*t) for t in triples]
+    assert json.loads(shown_bytes(rows)) == [list(t) for t in triples]
