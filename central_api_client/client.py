@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
 from central_api_client.api_errors import (
     ApiError,
@@ -29,6 +30,14 @@ from central_api_client.api_errors import (
     ServerUnreachableError,
     UnexpectedResponseError,
 )
+from central_api_client.candidate_sealing import (
+    CandidateSealError,
+    open_answer,
+    open_roster,
+    reply_key_text,
+    seal_lookup,
+)
+from central_api_client.candidates import Candidate, CandidateFormatError, Roster
 from central_api_client.contract import is_device_id, is_record_id
 from central_api_client.device_keys import DeviceSigner, as_signer, device_public_key_bytes
 from central_api_client.enrolment import Enrolment, EnrolRequest
@@ -276,6 +285,36 @@ class ProvincialApiClient:
         if not isinstance(records, list):
             raise UnexpectedResponseError("device listing lacks a records list")
         return [_metadata(item) for item in records]
+
+    def lookup_candidate(self, province_key: X25519PublicKey, exam: str, id_number: str, *,
+                         timeout: float | None = None) -> Candidate | None:
+        """One candidate of this device's county, or None: asked sealed to the province's key
+        with a one-request reply key, answered sealed to it (`central_api_client.candidates`).
+        `timeout`: seconds for this call (a kiosk waits little before asking its roster)."""
+        device_id = self._device_id()
+        body, reply = seal_lookup(province_key, device_id, exam, id_number)
+        extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
+        response = self._request("POST", "/v1/candidates:lookup", json=body, **extra)
+        try:
+            return open_answer(_json_object(response), reply, device_id)
+        except (CandidateFormatError, CandidateSealError) as exc:
+            raise UnexpectedResponseError(f"candidate answer: {exc}") from None
+
+    def candidate_roster(self, exam: str) -> Roster:
+        """This device's point's candidates for `exam`, fetched sealed to a fresh reply key."""
+        device_id = self._device_id()
+        reply = X25519PrivateKey.generate()
+        params = {"exam": exam, "reply_key": reply_key_text(reply.public_key())}
+        response = self._request("GET", "/v1/candidates/roster", params=params)
+        try:
+            return open_roster(_json_object(response), reply, device_id)
+        except (CandidateFormatError, CandidateSealError) as exc:
+            raise UnexpectedResponseError(f"roster answer: {exc}") from None
+
+    def _device_id(self) -> str:
+        if self.auth is None:
+            raise ValueError("candidate data is asked by a signing device only")
+        return self.auth.device_id
 
     def enrol(self, request: EnrolRequest) -> Enrolment:
         """POST /v1/enrol: not device-signed (the token is the credential, the device is not

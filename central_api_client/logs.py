@@ -85,6 +85,28 @@ class LogEvent(StrEnum):
     API_RECORD_STORED = "api.record_stored", "a new record was stored durably"
     API_HEARTBEAT = "api.heartbeat", "a device's heartbeat was kept (its latest replaces the last)"
     API_VOIDS_REPORTED = "api.voids_reported", "a device reported sequence numbers it voided"
+    API_CANDIDATE_LOOKUP = (
+        "api.candidate_lookup", "a device looked one candidate up (sealed; `found` says if here)",
+    )
+    API_CANDIDATE_ROSTER = "api.candidate_roster", "a device fetched its point's roster (sealed)"
+    API_CANDIDATES_IMPORTED = "api.candidates_imported", "candidates' online data was imported"
+    CANDIDATE_LOOKUP = (
+        "candidate.lookup",
+        "the kiosk looked a candidate up: `source` api, roster or none (never the number)",
+    )
+    CANDIDATE_API_UNAVAILABLE = (
+        "candidate.api_unavailable",
+        "the provincial API did not answer a candidate lookup in time: the roster is asked",
+    )
+    CANDIDATE_ROSTER_SYNCED = (
+        "candidate.roster_synced", "this point's roster was fetched and stored sealed at rest",
+    )
+    CANDIDATE_ROSTER_SYNC_FAILED = (
+        "candidate.roster_sync_failed", "fetching this point's roster failed (`error` says why)",
+    )
+    CANDIDATE_ROSTER_PURGED = (
+        "candidate.roster_purged", "a stored roster was deleted: its window closed",
+    )
 
     AUTOPLAY_CRASH = "autoplay.crash", "a scripted run crashed the kiosk on purpose (test drivers)"
     AUTOPLAY_DONE = "autoplay.done", "a scripted run finished"

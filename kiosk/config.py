@@ -122,6 +122,9 @@ class UploadConfig:
     freeze_after_days: float = 3.0
     # A signed heartbeat to the province this often (`kiosk.sync.heartbeat`); 0 sends none.
     heartbeat_s: float = 300.0
+    # The point's roster of candidates is fetched this often (`kiosk.sync.roster`), for the
+    # workflows of the central bundle that look candidates up; 0 fetches none.
+    roster_sync_s: float = 3600.0
 
 
 @dataclass(frozen=True)
@@ -277,6 +280,8 @@ class Config:
             raise ConfigError("upload.freeze_after_days: must not be negative (0 turns it off)")
         if u.heartbeat_s != 0 and not 10 <= u.heartbeat_s <= 86400:
             raise ConfigError("upload.heartbeat_s: 10 to 86400 seconds (0 sends none)")
+        if u.roster_sync_s != 0 and not 60 <= u.roster_sync_s <= 86400:
+            raise ConfigError("upload.roster_sync_s: 60 to 86400 seconds (0 fetches none)")
         if self.storage.retention_days < 0 or self.storage.min_free_mb < 0:
             raise ConfigError("storage: retention_days and min_free_mb must not be negative")
         if self.session.card_read_retries < 0:

@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 from pydantic import TypeAdapter
 
+from central_api_client.candidates import MAX_LOOKUP_BODY_BYTES
 from central_api_client.contract import (
     MAX_BATCH_BODY_BYTES,
     MAX_BODY_BYTES,
@@ -29,7 +31,8 @@ from central_api_client.heartbeat import MAX_HEARTBEAT_BODY_BYTES
 from central_api_client.signing import MAX_CLOCK_SKEW_S
 from central_api_client.voids import MAX_VOIDS_BODY_BYTES
 from provincial_api.auth import Authenticator
-from provincial_api.backend import Db, open_backend, open_enrolments
+from provincial_api.backend import Db, open_backend, open_candidates, open_enrolments
+from provincial_api.candidate_routes import router as candidate_router
 from provincial_api.enrol_routes import router as enrol_router
 from provincial_api.enrolment import EnrolSettings
 from provincial_api.errors import install_error_handlers
@@ -38,6 +41,7 @@ from provincial_api.models import (
     BatchUpload,
     HeartbeatReport,
     RecordUpload,
+    SealedLookup,
     StatusQuery,
     VoidReport,
 )
@@ -72,6 +76,7 @@ BODY_LIMITS = {
     ":batch": MAX_BATCH_BODY_BYTES,
     ":status": MAX_STATUS_BODY_BYTES,
     ":void": MAX_VOIDS_BODY_BYTES,
+    ":lookup": MAX_LOOKUP_BODY_BYTES,
     "/v1/heartbeat": MAX_HEARTBEAT_BODY_BYTES,
     "/v1/records/": MAX_BODY_BYTES,
     "/v1/enrol": MAX_ENROL_BODY_BYTES,
@@ -88,6 +93,7 @@ def create_app(
     authorities: frozenset[str] | None = None,
     enrol_settings: EnrolSettings | None = None,
     tuf_repo: Path | None = None,
+    candidate_key: X25519PrivateKey | None = None,
 ) -> FastAPI:
     """The app over `db`: a SQLite path or a `postgresql://` URL (`backend` tells them apart);
     None: no storage, for the OpenAPI document.
@@ -98,12 +104,17 @@ def create_app(
     `dev_enrol`: DEVELOPMENT ONLY, see `auth.Authenticator`.
     `enrol_settings`: how POST /v1/enrol answers; None: the default pools, TPM keys only and
     no sealing key to hand out, so it answers `enrolment_not_configured`.
+    `candidate_key`: the province's X25519 private key that opens candidate lookups (the pair
+    of the sealing key kiosks hold); None: the candidate routes answer
+    `candidates_not_configured`.
     """
     app = FastAPI(title="Hunan exam registration: provincial records API", version=API_VERSION,
                   description=DESCRIPTION)
     store, registry = open_backend(db) if db is not None else (None, None)
     app.state.store = store
     app.state.enrolments = open_enrolments(db) if db is not None else None
+    app.state.candidates = open_candidates(db) if db is not None else None
+    app.state.candidate_key = candidate_key
     app.state.enrol_settings = enrol_settings or EnrolSettings(CountyPools(), None)
     app.state.authenticator = Authenticator(registry, dev_enrol=dev_enrol, max_skew_s=max_skew_s,
                                             authorities=authorities)
@@ -113,6 +124,7 @@ def create_app(
                        default_max_bytes=MAX_EMPTY_BODY_BYTES)
     app.include_router(router)
     app.include_router(enrol_router)
+    app.include_router(candidate_router)
     if tuf_repo is not None:
         # The signed configuration, for kiosks' updaters: public and signed by the admins,
         # so served without a device signature; only these two folders (the repository's
@@ -131,7 +143,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         document = get_openapi(title=app.title, version=app.version,
                                description=app.description, routes=app.routes)
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
-        for model in (RecordUpload, BatchUpload, StatusQuery, VoidReport, HeartbeatReport):
+        for model in (RecordUpload, BatchUpload, StatusQuery, VoidReport, HeartbeatReport,
+                      SealedLookup):
             schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
             schemas.update(schema.pop("$defs", {}))
             schemas[model.__name__] = schema

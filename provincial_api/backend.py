@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 if TYPE_CHECKING:  # the adapters are imported when opened: `provincial-api --help` stays quick
+    from provincial_api.candidate_store import SqlCandidates
     from provincial_api.domain import Registry, Store
     from provincial_api.enrolment import EnrolmentBook
     from provincial_api.fleet_reads import FleetReads
@@ -90,6 +91,20 @@ def open_enrolments(db: Db) -> EnrolmentBook:
     from provincial_api.pg_db import Pool
 
     return PgEnrolments(Pool(str(db)))
+
+
+def open_candidates(db: Db) -> SqlCandidates:
+    """Candidates' online data (`provincial-api candidates import`), beside the enrolments
+    that say where each device serves."""
+    path = sqlite_path(db)
+    if path is not None:
+        from provincial_api.candidate_store import SqliteCandidates
+
+        return SqliteCandidates(path)
+    from provincial_api.candidate_store import PgCandidates
+    from provincial_api.pg_db import Pool
+
+    return PgCandidates(Pool(str(db)))
 
 
 def open_fleet_reads(db: Db) -> FleetReads:

@@ -25,6 +25,7 @@ from provincial_api.backend import (
     open_store,
     sqlite_path,
 )
+from provincial_api.candidate_cli import candidate_opening_key, candidates
 from provincial_api.cli_options import db_option, require_db
 from provincial_api.enrol_cli import enrol_options, enrol_settings, reactivate, retire, tokens
 
@@ -70,11 +71,16 @@ def cli() -> None:
 @click.option("--tuf-repo", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="A `kiosk-admin` repository whose metadata/ and targets/ kiosks fetch the"
               " signed configuration from, at /tuf (nothing else of it is served).")
+@click.option("--candidate-key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="PEM of the province's X25519 private key that opens kiosks' sealed"
+              " candidate lookups (the pair of --seal-public-key). Without it the candidate"
+              " routes are refused, except on a development server, which uses its pair.")
 @enrol_options
 def serve(host: str, port: int, db: Db, dev_enrol: bool, max_skew: float,
           receipt_key: Path | None, server_id: str, authorities: tuple[str, ...],
-          tuf_repo: Path | None, allow_file_keys: bool, ranges_path: Path | None,
-          seal_public_key: Path | None, trust_root: Path | None) -> None:
+          tuf_repo: Path | None, candidate_key: Path | None, allow_file_keys: bool,
+          ranges_path: Path | None, seal_public_key: Path | None,
+          trust_root: Path | None) -> None:
     """Serve the API until SIGTERM or Ctrl-C; prints the URL it listens on first."""
     import logging
 
@@ -100,15 +106,10 @@ def serve(host: str, port: int, db: Db, dev_enrol: bool, max_skew: float,
         raise click.ClickException(str(exc)) from None
     enrolling = enrol_settings(db, dev=dev_enrol or allow_file_keys, ranges_path=ranges_path,
                                seal_public_key=seal_public_key, trust_root=trust_root)
+    opener = candidate_opening_key(db, candidate_key, dev=dev_enrol or allow_file_keys)
     # Bind here rather than in uvicorn, so the printed URL names the real port even for --port 0.
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock = listening_socket(host, port)
+    family = sock.family
     bound_port = sock.getsockname()[1]
     shown_host = f"[{host}]" if family == socket.AF_INET6 else host
     url = f"http://{shown_host}:{bound_port}"
@@ -118,13 +119,27 @@ def serve(host: str, port: int, db: Db, dev_enrol: bool, max_skew: float,
     app = create_app(db, dev_enrol=dev_enrol, max_skew_s=max_skew, receipt_key=key,
                      server_id=server_id, enrol_settings=enrolling,
                      authorities=frozenset(normal_authority(n) for n in names),
-                     tuf_repo=tuf_repo)
+                     tuf_repo=tuf_repo, candidate_key=opener)
     click.echo(f"provincial-api listening on {url}")
     sys.stdout.flush()
     event(logging.getLogger("provincial_api"), LogEvent.API_LISTENING, url=url, db=describe(db))
     config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off")
     uvicorn.Server(config).run(sockets=[sock])
 
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The server's bound TCP socket. Its proto is IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY
+    only on accepted sockets whose proto says TCP, and without it each response waited ~40 ms
+    on loopback (Nagle holding the body behind the headers until the client's delayed ACK)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    return sock
 
 def dev_receipt_key_path(db: Db) -> Path:
     """Where a development server keeps the receipt key it made: beside its SQLite file."""
@@ -323,3 +338,4 @@ def devices_list(db: Db) -> None:
 devices.add_command(retire)
 devices.add_command(reactivate)
 cli.add_command(tokens)
+cli.add_command(candidates)

@@ -186,8 +186,14 @@ def enrol_settings(db: Db, *, dev: bool, ranges_path: Path | None,
 
 
 def _dev_seal_key(db: Db) -> Any:
+    """DEVELOPMENT: the public half of `dev_seal_private_key`."""
+    return dev_seal_private_key(db).public_key()
+
+
+def dev_seal_private_key(db: Db) -> Any:
     """DEVELOPMENT: the province sealing pair beside the database (made once), so records of
-    kiosks enrolled here can be opened with `provincial-api open --key` that file."""
+    kiosks enrolled here can be opened with `provincial-api open --key` that file, and their
+    candidate lookups opened by `serve`."""
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
     from cryptography.hazmat.primitives.serialization import (
         Encoding,
@@ -207,4 +213,4 @@ def _dev_seal_key(db: Db) -> Any:
         atomic_write(key_path, made.private_bytes(Encoding.PEM, PrivateFormat.PKCS8,
                                                   NoEncryption()), mode=0o600,
                      keep_existing=True)
-    return load_private_pem(key_path, X25519PrivateKey).public_key()
+    return load_private_pem(key_path, X25519PrivateKey)

@@ -220,3 +220,19 @@ class BatchItem(BaseModel):
 
 class BatchResult(BaseModel):
     results: list[BatchItem]
+
+
+class SealedLookup(BaseModel):
+    """A candidate lookup: exam, ID number and a one-request reply key, HPKE-sealed to the
+    province's X25519 key for the signing device (`central_api_client.candidates`)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    sealed: str = Field(description="base64 of the HPKE blob", max_length=4000)
+
+
+class SealedAnswer(BaseModel):
+    """An answer sealed to the request's reply key: the candidate or null (lookup), the point's
+    candidates (roster)."""
+
+    sealed: str = Field(description="base64 of the HPKE blob")

@@ -116,6 +116,15 @@ class ApiServer:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def import_candidates(self, csv_path: Path) -> str:
+        """`provincial-api candidates import` into this server's database; what it printed."""
+        done = subprocess.run([str(BIN / "provincial-api"), "candidates", "import",
+                               str(csv_path), "--db", str(self.db)], capture_output=True,
+                              text=True, timeout=120)
+        if done.returncode != 0:
+            raise RuntimeError(f"candidates import failed: {done.stderr.strip()[-500:]}")
+        return done.stdout.strip()
+
     @property
     def receipt_public_key(self) -> Path:
         """The public half of the development receipt key the server makes beside its db."""

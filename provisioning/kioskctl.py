@@ -21,6 +21,7 @@ from kiosk.startup import OWNER_ONLY_UMASK, SIMULATE_ENV
 from kiosk.store import OUTBOX_STATES, open_store
 from kiosk.sync.status import read_status, record_export
 from provisioning.audit_cli import audit
+from provisioning.candidates_cli import candidates
 from provisioning.config_cli import config_group
 from provisioning.enrol_cli import enrol
 from provisioning.idcard_cli import idcard
@@ -335,3 +336,4 @@ cli.add_command(config_group)
 
 if __name__ == "__main__":
     cli()
+cli.add_command(candidates)

@@ -28,6 +28,7 @@ from provisioning.devrun import (  # noqa: E402
 
 RUN_DIR = ROOT / ".run"
 SHOTS = ROOT / "demo-shots"
+DEMO_POINT = "示例报名点一"
 
 
 def say(text: str) -> None:
@@ -87,12 +88,26 @@ def headless(config: Path, data_dir: Path, server: ApiServer) -> int:
     return 0
 
 
+def demo_candidates(server: ApiServer) -> str:
+    """Synthetic candidates' online data in the demo province (the `confirm` and
+    `adult-confirm` journeys look them up): 200 of each exam at the demo point."""
+    from devtools.synthetic_candidates import generate, write_csv
+
+    people = [p.candidate for p in generate(200, point=DEMO_POINT)
+              + generate(200, point=DEMO_POINT, exam="adult", start=1000)]
+    path = RUN_DIR / "demo-candidates.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        write_csv(people, out)
+    return server.import_candidates(path)
+
+
 def main() -> int:
     RUN_DIR.mkdir(exist_ok=True)
     SHOTS.mkdir(exist_ok=True)
     data_dir = RUN_DIR / "kiosk-data"
     with ApiServer(RUN_DIR / "provincial-api.sqlite", log_path=RUN_DIR / "api.log") as server:
         say(f"reference provincial API on {server.url}")
+        say(demo_candidates(server))
         config = write_kiosk_config(RUN_DIR / "kiosk.toml", data_dir, server.url,
                                     server.receipt_public_key)
         if os.environ.get("DISPLAY"):

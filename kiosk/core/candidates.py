@@ -22,7 +22,9 @@ class OnlineRegistration:
 
     `fields` holds the online fields by the names of `kiosk.core.forms.ONLINE_FIELDS` (labels
     and order are the forms' business). `point_code` is the registration or confirmation point
-    the candidate chose; `first_sequence_number` the number the first visit (`collect`) gave.
+    the candidate chose, by the name the province's enrolment gives points (what
+    `config.device.point` holds), so a journey compares it with this machine's point;
+    `first_sequence_number` the number the first visit (`collect`) gave.
     """
 
     exam: Exam

@@ -93,3 +93,11 @@ class SequenceExhaustedError(KioskError):
 
 class DiskFullError(KioskError):
     code = "disk_full"
+
+
+class CandidateDataError(KioskError):
+    """Neither the provincial API nor this point's roster can say whether a candidate is
+    registered: the API did not answer and the stored roster does not open on this machine
+    (copied from another, damaged). Staff resync it (`kioskctl candidates sync`)."""
+
+    code = "candidate_data_unavailable"

@@ -28,13 +28,26 @@ Strokes = tuple[tuple[tuple[float, float, float], ...], ...]
 # What the candidate entered online (the `confirm` and `adult-confirm` workflows get it from the
 # provincial API or the point's roster); the kiosk only shows and prints it.
 ONLINE_FIELDS: tuple[str, ...] = (
+    # gaokao 基本信息 beyond the card
     "candidate_category",  # 考生类别: 城市应届, 农村往届 ...
     "subject_track",  # 科类 / 选考科目组合
-    "exam_level",  # 报考层次 (adult exam): 高起专, 高起本, 专升本
+    "political_status",  # 政治面貌
+    "foreign_language",  # 外语语种
     "school",  # 毕业学校
     "household",  # 户籍所在地 (migrant children: the other province)
     "parent_work",  # 父母务工单位 (migrant children's qualification)
+    # the adult exam's registration and choices
+    "exam_level",  # 报考层次 (adult exam): 高起专, 高起本, 专升本
+    "adult_category",  # 报考科类
+    "study_mode",  # 学习形式: 脱产, 业余, 函授
+    "school_choice_1",  # 第一志愿 报考学校
+    "major_choice_1",  # 第一志愿 报考专业
+    "school_choice_2",
+    "major_choice_2",
+    "confirmation_point",  # 报名确认点 the candidate chose, by name
 )
+# The same names as the wire's `central_api_client.candidates.CANDIDATE_FIELDS` (core may not
+# import the contract; tests/unit/test_candidates_wire.py pins the two equal).
 
 # Every field a form or screen may name; each has a `field_<name>` label in texts.SCREENS.
 IDENTITY_FIELDS: tuple[str, ...] = (

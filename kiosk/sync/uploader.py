@@ -45,6 +45,7 @@ from kiosk.sync import status
 from kiosk.sync.backoff import BACKOFF_CAP_S, next_delay
 from kiosk.sync.drain import UploadReport, drain_once
 from kiosk.sync.heartbeat import Heartbeats, heartbeats_for
+from kiosk.sync.roster import RosterSync, roster_sync_for
 from kiosk.sync.voids import report_voids
 
 log = logging.getLogger("kiosk.uploader")
@@ -63,10 +64,13 @@ class Uploader:
                  batch_size: int, *, concurrency: int = 4, max_backoff_s: float = BACKOFF_CAP_S,
                  retention_s: float | None = None, records_per_request: int = 1,
                  notifier: ServiceNotifier | None = None,
-                 heartbeats: Heartbeats | None = None) -> None:
+                 heartbeats: Heartbeats | None = None,
+                 rosters: RosterSync | None = None) -> None:
         """`notifier`: systemd's watchdog (kiosk-uploader.service), told the loop is alive
         after every drain and during every wait (`_wait`). `heartbeats`: the province is told
-        how this machine is, every `upload.heartbeat_s` (`kiosk.sync.heartbeat`)."""
+        how this machine is, every `upload.heartbeat_s` (`kiosk.sync.heartbeat`). `rosters`:
+        the point's candidates fetched ahead every `upload.roster_sync_s`, expired ones purged
+        (`kiosk.sync.roster`)."""
         self.store = store
         self.client = client
         self.interval_s = interval_s
@@ -76,6 +80,7 @@ class Uploader:
         self.retention_s = retention_s
         self.records_per_request = records_per_request
         self.heartbeats = heartbeats
+        self.rosters = rosters
         self.stopping = threading.Event()
         self._last_purge = 0.0
         self.notifier = notifier or ServiceNotifier.off()
@@ -113,6 +118,8 @@ class Uploader:
                       error_type=type(exc).__name__)
                 report = UploadReport(transient_error=type(exc).__name__)
             told_to_wait = after_drain(self.store, self.client, report, self.heartbeats)
+            if self.rosters is not None:
+                self.rosters.sync_if_due()
             if told_to_wait is not None:
                 report.retry_after_s = told_to_wait
             if report.transient_error is None and told_to_wait is None:
@@ -267,7 +274,8 @@ def main(argv: list[str] | None = None) -> int:
                             max_backoff_s=u.max_backoff_s,
                             retention_s=config.storage.retention_days * 86400,
                             records_per_request=u.records_per_request, notifier=notifier,
-                            heartbeats=heartbeats_for(store, client, config))
+                            heartbeats=heartbeats_for(store, client, config),
+                            rosters=roster_sync_for(client, config))
 
         def on_signal(signum: int, frame: FrameType | None) -> None:
             event(log, LogEvent.UPLOADER_STOPPING, signal=signal.Signals(signum).name)

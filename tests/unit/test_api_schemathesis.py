@@ -76,7 +76,8 @@ def _app(tmp: Path) -> ASGIApp:
     # Configured for enrolment, so POST /v1/enrol is judged (a server without a sealing key
     # to hand out answers 503 enrolment_not_configured, by design).
     settings = EnrolSettings(CountyPools(), X25519PrivateKey.generate().public_key())
-    return SigningWrapper(create_app(db, enrol_settings=settings))
+    return SigningWrapper(create_app(db, enrol_settings=settings,
+                                     candidate_key=X25519PrivateKey.generate()))
 
 
 # Loaded at import: schemathesis' own pytest integration does not run under pytest 9, so the

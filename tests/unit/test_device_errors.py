@@ -34,7 +34,7 @@ DEVICE_CODES = {
 KIOSK_CODES = {
     "kiosk_error", "document_invalid", "id_number_format", "id_number_checksum",
     "id_number_birth_date", "id_number_sex_mismatch", "card_expired", "card_not_yet_valid",
-    "sequence_exhausted", "disk_full",
+    "sequence_exhausted", "disk_full", "candidate_data_unavailable",
 }
 CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 

@@ -26,4 +26,5 @@ def test_contract_names_its_operations() -> None:
     }
     assert operations == {"put_record", "put_records", "record_status", "get_record",
                           "device_records", "report_voided_numbers", "report_heartbeat", "health",
+                          "lookup_candidate", "candidate_roster",
                           "enrol"}
