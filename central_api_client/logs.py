@@ -133,13 +133,6 @@ class LogEvent(StrEnum):
         "candidate.correction_requested",
         "a candidate said the online data shown is wrong: staff correct it (no fields logged)",
     )
-    CANDIDATE_FOUND = (
-        "candidate.found",
-        "a candidate's online registration was found (`source`: api or roster)",
-    )
-    CANDIDATE_NOT_FOUND = (
-        "candidate.not_found", "no online registration for the card: the candidate asks staff"
-    )
     CAMERA_LOST = "camera.lost", "the camera stopped delivering frames"
     CAMERA_OPENED = "camera.opened", "the camera was opened"
     CAMERA_START_FAILED = "camera.start_failed", "the camera could not be started"

@@ -87,8 +87,12 @@ def workflow_of(config: Config, bundle: ConfigBundle | None, name: str | None = 
     return get_workflow(name)
 
 
-def machine_workflows(config: Config) -> tuple[str, ...]:
-    """The workflows this machine runs, in the attract screen's order."""
+def machine_workflows(config: Config, bundle: ConfigBundle | None = None) -> tuple[str, ...]:
+    """The workflows this machine runs, in the attract screen's order: the signed bundle's
+    (the province decides, and its windows say when each is open; the rosters follow the
+    same list), else kiosk.toml's `[session] workflows`, else `[session] workflow`."""
+    if bundle is not None:
+        return tuple(bundle.workflows)
     return config.session.workflows or (config.session.workflow,)
 
 
@@ -145,12 +149,12 @@ class CurrentBundle:
     def refusal(self, now: datetime | None = None) -> schedule.Refusal | None:
         """Why no new session may start now (between candidates: the bundle is re-read)."""
         self.refresh()
-        return schedule.machine_refusal(self.rules, machine_workflows(self.base),
+        return schedule.machine_refusal(self.rules, machine_workflows(self.base, self.bundle),
                                         self.base.device.county_code, now or datetime.now(UTC))
 
     def open_workflows(self, now: datetime | None = None) -> tuple[str, ...]:
         """The machine's workflows open now, by the bundle read at the last gate."""
-        return schedule.open_workflows(self.rules, machine_workflows(self.base),
+        return schedule.open_workflows(self.rules, machine_workflows(self.base, self.bundle),
                                        now or datetime.now(UTC))
 
     def admits(self, workflow: str, address_code: str, now: datetime) -> bool:

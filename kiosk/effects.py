@@ -110,12 +110,9 @@ class EffectRunner:
     def _find(self, effect: ev.FindCandidate) -> ev.EffectOutcome:
         if self.candidates is None:
             return ev.EffectFailed(effect.session_id, "FindCandidate", "candidates_unavailable")
-        found = self.candidates.find(effect.exam, effect.id_number)
-        if found is None:
-            event(log, LogEvent.CANDIDATE_NOT_FOUND, exam=effect.exam)
-        else:
-            event(log, LogEvent.CANDIDATE_FOUND, exam=effect.exam, source=found.source)
-        return ev.CandidateFound(effect.session_id, found)
+        # The lookup logs which source answered (`candidate.lookup`), never the number.
+        return ev.CandidateFound(effect.session_id,
+                                 self.candidates.find(effect.exam, effect.id_number))
 
     def _print_form(self, effect: ev.PrintForm) -> ev.EffectOutcome:
         if self.a4 is None or self.font is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,7 @@ from kiosk.core.schedule import Refusal
 from kiosk.core.session import SessionSettings
 from kiosk.core.simulation import DEVICES
 from kiosk.core.steps import StepSettings, everyone
+from kiosk.core.workflows import Workflow
 from kiosk.effects import EffectRunner
 from kiosk.fonts import cjk_font_path
 from kiosk.province_keys import ProvinceKeys
@@ -54,7 +56,8 @@ def session_settings(config: Config, central: CurrentBundle | None = None) -> Se
     machine's workflow, else the built-in one."""
     s, point = config.session, config.point
     bundle = central.bundle if central else None
-    first, *others = (workflow_of(config, bundle, name) for name in machine_workflows(config))
+    first, *others = (workflow_of(config, bundle, name)
+                      for name in machine_workflows(config, bundle))
     return SessionSettings(
         workflow=first,
         others=tuple(others),
@@ -127,7 +130,8 @@ def build(config: Config, simulate: bool = False) -> Shell:
     printer = open_printer(config.devices.printer, config.sim_dir, cjk_font_path())
     runner = EffectRunner(config, store, sealer, printer, hasher=hasher,
                           a4=open_a4_printer(config.devices.a4) if config.devices.a4 else None,
-                          candidates=candidate_lookup(config, keys),
+                          candidates=candidate_lookup(
+                              config, session_settings(config, central).workflows.values()),
                           font=FontFile(cjk_font_path()))
     reader = open_idcard_reader(config.devices.idcard, config.sim_dir)
     camera = open_camera(config.devices.camera, config.sim_dir)
@@ -173,11 +177,15 @@ def build(config: Config, simulate: bool = False) -> Shell:
     return shell
 
 
-def candidate_lookup(config: Config, keys: object) -> CandidateLookup | None:
+def candidate_lookup(config: Config, workflows: Iterable[Workflow]) -> CandidateLookup | None:
     """Where the second visits find what a candidate entered online (the API over a sealed
-    request, else this point's sealed roster); None on a machine that runs no second visit,
-    whose `candidate` step then asks staff."""
-    return None
+    request, else this point's sealed roster: `kiosk.candidate_lookup`); None on a machine
+    that runs no workflow with a `candidate` step."""
+    if not any("candidate" in w.steps for w in workflows):
+        return None
+    from kiosk.candidate_lookup import candidate_lookup_for
+
+    return candidate_lookup_for(config)
 
 
 def keep_health(shell: Shell, store: KioskStore) -> None:

@@ -17,10 +17,8 @@ from kiosk.core.candidates import Exam, OnlineRegistration
 from kiosk.core.documents import CardType, IdentityDocument
 from kiosk.core.forms import ADULT_FLOW, PROOF_TABLE, REGISTRATION, Form, Row
 from kiosk.core.notices import Notice
+from kiosk.core.roster_window import WORKFLOW_EXAM
 
-# The workflows that confirm an online registration, and its exam. A bundle may list other
-# steps for these names; a workflow of another name that asks for a candidate is the gaokao's.
-EXAMS: dict[str, Exam] = {"confirm": "gaokao", "adult-confirm": "adult"}
 # What the candidate checks on screen, and the form printed once signed, per exam.
 SHOWN: dict[Exam, Form] = {"gaokao": PROOF_TABLE, "adult": ADULT_FLOW}
 PRINTED: dict[Exam, Form] = {"gaokao": REGISTRATION, "adult": ADULT_FLOW}
@@ -32,7 +30,9 @@ MINOR_UNDER_YEARS = 17
 
 
 def exam_of(workflow: str) -> Exam:
-    return EXAMS.get(workflow, "gaokao")
+    """The exam whose candidates a workflow looks up (`WORKFLOW_EXAM`, which the rosters
+    follow too); a workflow of another name that asks for a candidate is the gaokao's."""
+    return WORKFLOW_EXAM.get(workflow, "gaokao")
 
 
 def shown_bytes(rows: Iterable[Row]) -> bytes:
