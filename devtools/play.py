@@ -8,7 +8,6 @@ sees. Exit status 0 when the script ran to its end, 1 when it failed (the log sa
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,9 +19,6 @@ from kiosk.app import kiosk_options, run_kiosk
 
 if TYPE_CHECKING:
     from kiosk.ui.app import KioskApp
-
-# STAND-IN until the kiosk's own CandidateLookup is wired: a JSON file of registrations.
-STANDIN_CANDIDATES = "KIOSK_TEST_CANDIDATES"
 
 
 def command(python: str | Path, config: Path, script: str, *args: str) -> list[str]:
@@ -52,12 +48,6 @@ def main(script: str, repeat: int, shots: Path | None, simulate: bool,
     def drive(app: KioskApp) -> None:
         # Imported here: Kivy reads its settings at import time, which `run_kiosk` sets first.
         from devtools.player import Player
-
-        standin = os.environ.get(STANDIN_CANDIDATES)
-        if standin:  # STAND-IN: see tests/candidates_standin.py
-            from tests.candidates_standin import FileLookup
-
-            app.shell.runner.candidates = FileLookup(Path(standin))  # type: ignore[attr-defined]
 
         player = Player(played, shots_dir=shots, repeat=repeat)
         players.append(player)

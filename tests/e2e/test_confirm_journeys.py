@@ -1,10 +1,8 @@
 """The second visits end to end: a Kivy window on Xvfb, the simulated card reader on a pty and
-camera, the A4 forms through a private cupsd, the sealed record uploaded to the reference API
-and opened there.
-
-The candidates' online registrations come from a STAND-IN lookup (tests/candidates_standin.py)
-until the kiosk's own lookup (the API, else the roster) is on main.
-"""
+camera, the A4 forms through a private cupsd, the reference API on loopback holding the
+candidates (`provincial-api candidates import`), the kiosk enrolled at its point with a token
+and looking them up with its own lookup (sealed, online; else its roster), the sealed record
+uploaded and opened there."""
 
 from __future__ import annotations
 
@@ -17,17 +15,19 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from devtools.play import STANDIN_CANDIDATES
+from central_api_client.candidates import Candidate
+from devtools.synthetic_candidates import write_csv
 from hardware.idcard.sim import card_file
 from kiosk.core import forms
-from kiosk.core.candidates import OnlineRegistration
 from kiosk.core.texts import text
-from tests import candidates_standin
-from tests.e2e.test_journey import open_record, saved_events
+from provincial_api.enrol_cli import DEV_SEAL_KEY_FILE
+from provisioning.devrun import BIN, free_port
+from tests.e2e.test_journey import saved_events
 from tests.integration.cupsd_server import CupsdError, FileQueue, PrivateCupsd
 
-POINT, OTHER_POINT = "430102001", "430203002"
-POINT_NAME = "芙蓉区示例确认点"
+# Points by the name the province's enrolment tokens give them (as candidates chose them).
+POINT, OTHER_POINT = "芙蓉区示例确认点", "雨花区示例确认点"
+POINT_NAME = POINT
 GAOKAO = {"candidate_category": "城市应届", "subject_track": "物理类", "school": "长沙市示例中学"}
 ADULT = {"exam_level": "专升本", "subject_track": "理工类", "school": "示例职业技术学院"}
 
@@ -36,19 +36,18 @@ def card(name: str) -> dict:
     return json.loads(card_file(name).read_text(encoding="utf-8"))
 
 
-def registration(card_name: str, exam: str, **kw) -> OnlineRegistration:
-    return OnlineRegistration(exam=exam, id_number=card(card_name)["id_number"],
-                              fields=GAOKAO if exam == "gaokao" else ADULT,
-                              point_code=kw.pop("point_code", POINT),
-                              first_sequence_number=kw.pop("number", "43010042"), **kw)
+def registration(card_name: str, exam: str, **kw) -> Candidate:
+    return Candidate(exam=exam, id_number=card(card_name)["id_number"], county_code="4301",
+                     point=kw.pop("point", POINT), fields=GAOKAO if exam == "gaokao" else ADULT,
+                     first_sequence_number=kw.pop("number", "43010042"), **kw)
 
 
 # Who is who: resident-valid confirms both exams; the long-term card chose another point; the
 # permit holder is a minor by the province's flag.
 CANDIDATES = [
     registration("resident-valid", "gaokao"),
-    registration("resident-valid", "adult", number="26430100017"),
-    registration("resident-long-term", "adult", point_code=OTHER_POINT),
+    registration("resident-valid", "adult", number="43015017"),
+    registration("resident-long-term", "adult", point=OTHER_POINT),
     registration("permit-hmt", "adult", minor=True),
 ]
 
@@ -63,18 +62,41 @@ def cupsd() -> Iterator[PrivateCupsd]:
     server.stop()
 
 
+def _run(*argv: str) -> str:
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
 @pytest.fixture
 def second_visit_kiosk(make_kiosk, api_server, cupsd, tmp_path, monkeypatch):
-    """A kiosk running both second visits at POINT (designated for neither minors nor the
-    medical track), its A4 queue, and the stand-in's registrations."""
+    """The province holding CANDIDATES; a kiosk enrolled at POINT (designated for neither
+    minors nor the medical track) running both second visits, and its A4 queue."""
+    csv_path = tmp_path / "candidates.csv"
+    with csv_path.open("w", encoding="utf-8", newline="") as out:
+        write_csv(CANDIDATES, out)
+    assert f"imported {len(CANDIDATES)} " in api_server.import_candidates(csv_path)
     queue = cupsd.add_file_queue()
     monkeypatch.setenv("CUPS_SERVER", str(cupsd.socket))
-    monkeypatch.setenv(STANDIN_CANDIDATES, str(
-        candidates_standin.write(tmp_path / "candidates.json", CANDIDATES)))
     kiosk = make_kiosk(api_server, session={"workflows": ["confirm", "adult-confirm"]},
-                       device={"point": POINT}, point={"name": POINT_NAME},
+                       point={"name": POINT_NAME},
                        devices={"a4": f"cups://{queue.name}?timeout=60"})
+    token = _run(str(BIN / "provincial-api"), "tokens", "issue", "--county", "4301",
+                 "--point", POINT, "--db", str(api_server.db),
+                 "--receipt-key", str(api_server.receipt_public_key)).strip()
+    monkeypatch.setenv("KIOSK_ENROL_TOKEN", token)
+    _run(str(BIN / "kioskctl"), "--simulate", "enrol", "--api", api_server.url, "--config",
+         str(kiosk.config))
+    monkeypatch.delenv("KIOSK_ENROL_TOKEN")
     return kiosk, queue
+
+
+def open_record(server, record_id: str) -> dict:
+    """`provincial-api open` with the province's key (the development server's sealing pair,
+    which enrolment gave the kiosk)."""
+    key = server.db.parent / DEV_SEAL_KEY_FILE
+    return json.loads(_run(str(BIN / "provincial-api"), "open", record_id, "--key", str(key),
+                           "--db", str(server.db)))
 
 
 def _squeeze(words: str) -> str:
@@ -131,7 +153,7 @@ def test_both_journeys_print_their_forms_and_the_province_opens_what_was_confirm
     assert kiosk.upload_once().returncode == 0
     records = {}
     for saved in saved_events(kiosk, "record.saved"):
-        payload = open_record(api_server, kiosk, saved["record_id"])
+        payload = open_record(api_server, saved["record_id"])
         records[payload["workflow"]] = payload
     confirm, adult = records["confirm"], records["adult-confirm"]
     holder = card("resident-valid")
@@ -148,7 +170,8 @@ def test_both_journeys_print_their_forms_and_the_province_opens_what_was_confirm
     assert kiosk.status()["sequence"]["used"] == 0, "a second visit spends no number"
 
     a = adult["confirmation"]
-    assert a["exam"] == "adult" and a["first_sequence_number"] == "26430100017"
+    assert a["exam"] == "adult" and a["first_sequence_number"] == "43015017"
+    assert c["source"] == a["source"] == "api"
     assert not a["city_review"] and len(a["pledge_strokes"]) == 2
     assert len(adult["signature_strokes"]) == 2
     assert int(adult["photo_jpeg"].strip("<> bytes")) > 20 * 1024
@@ -182,3 +205,23 @@ def test_wrong_point_minor_correction_and_an_unprinted_form_each_say_what_to_do(
                for e in events)
     log = kiosk.log.read_text(encoding="utf-8")
     assert card("resident-valid")["name"] not in log and GAOKAO["school"] not in log
+
+
+def test_confirm_offline_from_the_roster(second_visit_kiosk, api_server, tmp_path):
+    """The roster synced ahead (`kioskctl candidates sync`), then the network gone: the
+    candidate confirms from the roster, and the record says so once it reaches the province."""
+    kiosk, queue = second_visit_kiosk
+    env_cmd = [str(BIN / "kioskctl"), "--simulate", "candidates", "sync", "--exam", "gaokao",
+               "--config", str(kiosk.config)]
+    assert "gaokao" in _run(*env_cmd)
+    dead = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    kiosk.config.write_text(kiosk.config.read_text().replace(api_server.url, dead))
+    assert kiosk.play("confirm").returncode == 0, kiosk.log_tail()
+    lookups = [e for e in kiosk.log_events() if e.get("event") == "candidate.lookup"]
+    assert [e["source"] for e in lookups] == ["roster"]
+    kiosk.config.write_text(kiosk.config.read_text().replace(dead, api_server.url))
+    assert kiosk.upload_once().returncode == 0
+    (saved,) = saved_events(kiosk, "record.saved")
+    payload = open_record(api_server, saved["record_id"])
+    assert payload["confirmation"]["source"] == "roster"
+    assert_form_says(printed_text(queue, tmp_path, "registration"), forms.REGISTRATION, payload)
