@@ -28,7 +28,8 @@ from tests.integration.cupsd_server import CupsdError, FileQueue, PrivateCupsd
 # Points by the name the province's enrolment tokens give them (as candidates chose them).
 POINT, OTHER_POINT = "芙蓉区示例确认点", "雨花区示例确认点"
 POINT_NAME = POINT
-GAOKAO = {"candidate_category": "城市应届", "subject_track": "物理类", "school": "长沙市示例中学"}
+GAOKAO = {"candidate_category": "城市应届", "subject_track": "物理类", "school": "长沙市示例中学",
+          "political_status": "共青团员", "foreign_language": "英语"}
 ADULT = {"exam_level": "专升本", "subject_track": "理工类", "school": "示例职业技术学院"}
 
 
