@@ -54,17 +54,23 @@ def _sign_and_print(p: Player) -> Iterator[Wait]:
 def confirm(p: Player, card: str = "resident-valid") -> Iterator[Wait]:
     """The gaokao's second visit: the proof table page by page, signed, the form printed."""
     yield from _start(p, "confirm", card)
+    yield from _every_page(p, shots=True)
+    yield from p.tap("confirm")
+    yield from _sign_and_print(p)
+
+
+def _every_page(p: Player, shots: bool) -> Iterator[Wait]:
+    """The proof table, each page in turn (confirming needs every one seen)."""
     yield p.screen("proof")
     page = 0
     while True:
         yield p.until(_on_page(p, page), f"proof page {page + 1}")
-        yield from p.shot(f"proof-{page + 1}")
+        if shots:
+            yield from p.shot(f"proof-{page + 1}")
         if p.current_screen.page >= p.current_screen.pages - 1:
-            break
+            return
         yield from p.tap("next")
         page += 1
-    yield from p.tap("confirm")
-    yield from _sign_and_print(p)
 
 
 def _on_page(p: Player, page: int) -> Callable[[], bool]:
@@ -137,8 +143,7 @@ def form_not_printed(p: Player, card: str = "resident-valid") -> Iterator[Wait]:
     says the form did not print and staff see the A4 printer's alert; the candidate leaves
     without it."""
     yield from _start(p, "confirm", card)
-    yield p.screen("proof")
-    yield from p.tap("next")
+    yield from _every_page(p, shots=False)
     yield from p.tap("confirm")
     yield p.screen("sign")
     yield from p.sign()
