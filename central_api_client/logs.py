@@ -182,6 +182,12 @@ class LogEvent(StrEnum):
         "the kiosk started the GA 467 simulator (--simulate)",
     )
     KIOSK_READY = "kiosk.ready", "the kiosk shows its first screen"
+    KIOSK_STAFFCARD_SIM_STARTED = (
+        "kiosk.staffcard_sim_started",
+        "--simulate: a private pcscd with the PIV card emulator's reader started (the port)")
+    KIOSK_STAFFCARD_SIM_UNAVAILABLE = (
+        "kiosk.staffcard_sim_unavailable",
+        "--simulate: no staff card reader, pcscd or vpcd is missing (the reason)")
     KIOSK_STARTING = "kiosk.starting", "the kiosk is starting"
     KIOSK_UPLOADER_STARTED = (
         "kiosk.uploader_started",
@@ -228,6 +234,12 @@ class LogEvent(StrEnum):
         "the identity screen shows a candidate's card (no fields logged)",
     )
     SESSION_SCREEN = "session.screen", "the screen changed"
+
+    STAFFCARD_CALLBACK_FAILED = (
+        "staffcard.callback_failed", "the staff card watcher's listener raised (type only)")
+    STAFFCARD_WATCH_STOPPED = (
+        "staffcard.watch_stopped",
+        "the staff card watcher lost the reader or pcscd (it tries again every second)")
     SESSION_START = "session.start", "a session started"
 
     TPM_FILE_KEYS = (

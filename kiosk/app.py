@@ -121,6 +121,7 @@ def run_kiosk(simulate: bool, config_path: Path | None, data_dir: Path | None, s
         raise click.ClickException(str(exc)) from None
     if simulate:
         config = wiring.start_idcard_simulator(config)
+        config = wiring.start_staffcard_simulator(config)
     window = _parse_size(size, config)
     _configure_kivy(config, window)
     event(log, LogEvent.KIOSK_STARTING, device_id=config.device.id, simulate=simulate,

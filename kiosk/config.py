@@ -65,6 +65,9 @@ class DevicesConfig:
     # The device key and sealed secrets (hardware/tpm): tpm:device:/dev/tpmrm0 on a kiosk;
     # tpm:swtpm:host=127.0.0.1,port=2321 (a software TPM) or file: under --simulate only.
     tpm: str = ""
+    # The staff card reader (hardware/staffcard): pcsc:// (the first PC/SC reader) or
+    # pcsc://READER NAME; "": the machine has none.
+    staffcard: str = ""
     # The voice (hardware/speaker): espeak:// through the sound card, espeak-wav:///DIR to
     # files, none:// or "" for no voice.
     speaker: str = ""
@@ -166,6 +169,20 @@ class SessionConfig:
 
 
 @dataclass(frozen=True)
+class StaffConfig:
+    """`[staff]`: staff cards. The staff CA the signed bundle carries wins over `ca`
+    (`central_config.staff_ca_pem`)."""
+
+    ca: str = ""  # the staff CA certificate (PEM) while no applied bundle carries one
+    # The county a card must be for: six digits; "" = any county of device.county_code's city.
+    county: str = ""
+    lockout_free_tries: int = 5  # wrong PINs in a row before the software lockout starts
+    lockout_base_s: int = 15  # its first wait; each further wrong PIN doubles it
+    idle_s: int = 5 * 60  # a staff session ends after this long untouched
+    max_session_s: int = 12 * 3600  # and after this long whatever happens
+
+
+@dataclass(frozen=True)
 class DisplayConfig:
     width: int = 1920
     height: int = 1080
@@ -221,6 +238,7 @@ class Config:
     point: PointConfig = field(default_factory=PointConfig)
     display: DisplayConfig = field(default_factory=DisplayConfig)
     photo: PhotoConfig = field(default_factory=PhotoConfig)
+    staff: StaffConfig = field(default_factory=StaffConfig)
     voice: VoiceConfig = field(default_factory=VoiceConfig)
     data_dir: Path = field(default_factory=default_data_dir)
     source: str = "built-in defaults"
@@ -300,6 +318,15 @@ class Config:
             raise ConfigError(str(exc)) from None
         if self.photo.good_frames < 1 or self.photo.max_retakes < 0:
             raise ConfigError("photo: need good_frames >= 1 and max_retakes >= 0")
+        st = self.staff
+        if st.county and not (len(st.county) == 6 and st.county.isdigit()):
+            raise ConfigError("staff.county: must be 6 digits (or empty)")
+        if st.lockout_free_tries < 1 or st.lockout_base_s < 1:
+            raise ConfigError("staff: lockout_free_tries and lockout_base_s must be at least 1")
+        if not 0 < st.idle_s <= st.max_session_s:
+            raise ConfigError("staff: need 0 < idle_s <= max_session_s")
+        if self.devices.staffcard and not self.devices.staffcard.startswith("pcsc://"):
+            raise ConfigError("devices.staffcard: pcsc:// or pcsc://READER NAME")
         return self
 
     def as_dict(self) -> dict[str, Any]:
@@ -375,6 +402,7 @@ _SECTIONS = {
     "point": PointConfig,
     "display": DisplayConfig,
     "photo": PhotoConfig,
+    "staff": StaffConfig,
     "voice": VoiceConfig,
 }
 

@@ -55,10 +55,13 @@ def _restrict(path: Path) -> None:
 
 
 def key_files(config: Config) -> list[Path]:
-    """Every key file this machine's programs would load: the keys dir and the receipt key."""
+    """Every key file this machine's programs would load: the keys dir, the receipt key and
+    the staff CA of `[staff] ca` (a development one is refused like a development key)."""
     found = sorted(config.keys_dir.iterdir()) if config.keys_dir.is_dir() else []
     if config.receipt_key_path.exists() and config.receipt_key_path not in found:
         found.append(config.receipt_key_path)
+    if config.staff.ca:
+        found.append(Path(config.staff.ca).expanduser())
     return found
 
 

@@ -45,8 +45,12 @@ from kiosk.sync.status import record_health, start_freeze_clock, upload_frozen
 from kiosk.visits import IdHasher
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from hardware.camera.analysis import FaceAnalyser
     from hardware.camera.live import LiveAnalysis
+    from hardware.staffcard.card import StaffCard, StaffCardReader
+    from kiosk.core.staff import StaffMember
 
 log = logging.getLogger("kiosk")
 
@@ -220,3 +224,57 @@ def start_idcard_simulator(config: Config) -> Config:
     event(log, LogEvent.KIOSK_IDCARD_SIM_STARTED, pid=sim.pid, device=sim.device)
     atexit.register(sim.stop)
     return replace(config, devices=replace(config.devices, idcard=sim.uri))
+
+
+def start_staffcard_simulator(config: Config) -> Config:
+    """`--simulate`: a private pcscd with a vpcd reader, and the development staff CA and
+    supervisor's card (PIN `hardware.staffcard.sim.dev_card.DEV_PIN`) in sim_dir/staffcard;
+    the card goes in with `python -m hardware.staffcard.sim --state FILE --port N` (the port in
+    sim_dir/staffcard/vpcd.port). A staff card reader already configured is kept; without
+    pcscd or vpcd the kiosk runs without one, and says so in the log."""
+    if config.devices.staffcard:
+        return config
+    from hardware.staffcard.sim.dev_card import ensure_dev_card
+    from hardware.staffcard.sim.pcscd import PcscError, PrivatePcscd, missing_packages
+
+    why = missing_packages()
+    if why is not None:
+        event(log, LogEvent.KIOSK_STAFFCARD_SIM_UNAVAILABLE, reason=why)
+        return config
+    folder = config.sim_dir / "staffcard"
+    ca, _card = ensure_dev_card(folder)
+    try:
+        pcscd = PrivatePcscd().start()
+    except PcscError as exc:
+        event(log, LogEvent.KIOSK_STAFFCARD_SIM_UNAVAILABLE, reason=str(exc)[:200])
+        return config
+    atexit.register(pcscd.stop)
+    (folder / "vpcd.port").write_text(f"{pcscd.port}\n", encoding="ascii")
+    event(log, LogEvent.KIOSK_STAFFCARD_SIM_STARTED, port=pcscd.port)
+    staff = config.staff if config.staff.ca else replace(config.staff, ca=str(ca))
+    return replace(config, staff=staff,
+                   devices=replace(config.devices, staffcard=pcscd.reader_uri))
+
+
+def open_staff_card_reader(config: Config) -> StaffCardReader | None:
+    """The staff card reader `devices.staffcard` names, or None when it names none. It trusts
+    the staff CA in force at each card (`kiosk.staff_signin.staff_settings`: the signed
+    bundle's, else `[staff] ca`). pcscd is reached at first use, so a kiosk starts without it;
+    its calls then raise StaffCardError('reader_unavailable')."""
+    if not config.devices.staffcard:
+        return None
+    from hardware.staffcard.pcsc import open_staffcard_reader
+    from kiosk.staff_signin import staff_settings
+
+    return open_staffcard_reader(config.devices.staffcard,
+                                 ca_pem=lambda: staff_settings(config).ca_pem,
+                                 county=staff_settings(config).county)
+
+
+def staff_sign_in(config: Config, store: KioskStore) -> Callable[[StaffCard, str], StaffMember]:
+    """The sign-in sequence with this machine's persisted software lockout and its policy
+    (`kiosk.staff_signin.sign_in`): what the staff panel's PIN pad calls."""
+    from kiosk.staff_signin import sign_in, staff_settings
+
+    policy = staff_settings(config).policy
+    return lambda card, pin: sign_in(card, pin, store.staff_lockout, policy)

@@ -32,6 +32,7 @@ from provisioning.photo_cli import camera, photo
 from provisioning.print_cli import a4, print_group
 from provisioning.printer_cli import printer
 from provisioning.selftest_cli import selftest
+from provisioning.staff_cli import staff
 
 console = Console()
 
@@ -333,6 +334,7 @@ cli.add_command(printer)
 cli.add_command(a4)
 cli.add_command(print_group)
 cli.add_command(config_group)
+cli.add_command(staff)
 
 if __name__ == "__main__":
     cli()

@@ -248,13 +248,61 @@ def check_signed_config(config: Config) -> Check:
 
 
 def check_staff_ca(config: Config) -> Check:
-    """Staff sign in with cards issued under the staff CA the signed bundle carries."""
-    from kiosk.central_config import staff_ca_pem
+    """Staff sign in with cards issued under the staff CA: the signed bundle's, else
+    `[staff] ca`."""
+    from cryptography import x509
 
-    if staff_ca_pem(config) is None:
+    from kiosk.core.staff import StaffCardError
+    from kiosk.staff_signin import staff_settings
+
+    try:
+        settings = staff_settings(config)
+    except StaffCardError as exc:
+        return Check("staff CA", "fail", exc.detail, "fix [staff] ca in kiosk.toml")
+    if settings.ca_pem is None:
         return Check("staff CA", "warn", "not installed",
                      "staff cards cannot sign in until the signed configuration carries it")
-    return Check("staff CA", "ok", "installed from the signed configuration")
+    try:
+        x509.load_pem_x509_certificate(settings.ca_pem)
+    except ValueError:
+        return Check("staff CA", "fail", "not a PEM certificate",
+                     "install the staff CA certificate the province issued")
+    where = ("the signed configuration" if _bundle_has_staff_ca(config)
+             else "kiosk.toml [staff] ca")
+    return Check("staff CA", "ok", f"installed from {where}")
+
+
+def check_staff_reader(config: Config) -> list[Check]:
+    """The staff card reader pcscd sees, when the machine names one (`devices.staffcard`)."""
+    if not config.devices.staffcard:
+        return []
+    return [_check_staff_reader(config.devices.staffcard)]
+
+
+def _bundle_has_staff_ca(config: Config) -> bool:
+    from kiosk.central_config import staff_ca_pem
+
+    return staff_ca_pem(config) is not None
+
+
+def _check_staff_reader(uri: str) -> Check:
+    from hardware.staffcard.link import establish, list_readers, release
+    from kiosk.core.staff import StaffCardError
+
+    name = uri[len("pcsc://"):]
+    try:
+        context = establish()
+        try:
+            names = list_readers(context)
+        finally:
+            release(context)
+    except StaffCardError as exc:
+        return Check("staff card reader", "fail", exc.detail or exc.code,
+                     "is pcscd running? (systemctl status pcscd)")
+    if (name and name not in names) or not names:
+        return Check("staff card reader", "fail", f"{name or 'a PC/SC reader'} not connected",
+                     "plug the staff card reader in; `pcsc_scan` lists what pcscd sees")
+    return Check("staff card reader", "ok", name or names[0])
 
 
 def guarded(part: str, check: Callable[[], Check | list[Check]]) -> list[Check]:

@@ -55,6 +55,7 @@ def selftest(config_path: Path | None, camera_seconds: float, as_json: bool) -> 
         ("enrolment", lambda: parts.check_enrolment(config, simulating())),
         ("signed configuration", lambda: parts.check_signed_config(config)),
         ("staff CA", lambda: parts.check_staff_ca(config)),
+        ("staff card reader", lambda: parts.check_staff_reader(config)),
     ):
         checks += parts.guarded(part, check)
     checks = parts.simulated(checks, config)

@@ -22,6 +22,11 @@ DEB_PACKAGES+=(systemd passwd)
 # (swtpm-tools: swtpm_setup, for a state made ahead); tpm2-tools to look at a TPM by hand;
 # libtss2-dev and pkg-config so pip can build tpm2-pytss against Debian's tpm2-tss (no wheel).
 DEB_PACKAGES+=(swtpm swtpm-tools tpm2-tools libtss2-dev pkg-config)
+# Staff smart cards (hardware/staffcard): pcscd and vsmartcard's virtual reader driver (vpcd) that
+# the tests and `kiosk --simulate` run the project's PIV card emulator behind; util-linux's
+# unshare gives each test run's pcscd its own /run/pcscd; libpcsclite-dev and swig so pip can
+# build pyscard where no wheel fits.
+DEB_PACKAGES+=(pcscd vsmartcard-vpcd util-linux libpcsclite-dev swig)
 # The voice (hardware/speaker): espeak-ng, offline, with a Mandarin voice (cmn) and English.
 DEB_PACKAGES+=(espeak-ng)
 PYTHON="${PYTHON:-python3}"

@@ -4,6 +4,7 @@
     store.numbers    registration sequence numbers                  (kiosk.store.numbers)
     store.audit      the audit log                                  (kiosk.store.audit)
     store.settings   small shared values (the uploader's status)    (kiosk.store.settings)
+    store.staff_lockout  wrong staff PINs in a row, per card           (kiosk.store.staff_lockout)
     store.disk       the disk guard, before a session and at commit (kiosk.store.disk)
 
 What spans jobs lives here: the commit of a record, which queues it, spends its number and
@@ -24,6 +25,7 @@ from kiosk.store.numbers import SequenceNumbers
 from kiosk.store.outbox import Outbox
 from kiosk.store.schema import create_or_migrate
 from kiosk.store.settings import Settings
+from kiosk.store.staff_lockout import StaffLockout
 
 
 class KioskStore:
@@ -49,6 +51,7 @@ class KioskStore:
         self.outbox = Outbox(self.connection, self.audit)
         self.numbers = SequenceNumbers(self.connection, self.audit)
         self.settings = Settings(self.connection)
+        self.staff_lockout = StaffLockout(self.connection, self.audit)
         self.disk = DiskGuard(path.parent, min_free_bytes)
 
     def close(self) -> None:

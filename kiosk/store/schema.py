@@ -73,6 +73,11 @@ CREATE TABLE IF NOT EXISTS outbox (
     receipt TEXT
 );
 {_NUMBERS_TABLE}
+CREATE TABLE IF NOT EXISTS staff_pin_failures (
+    fingerprint TEXT PRIMARY KEY,
+    wrong_in_a_row INTEGER NOT NULL CHECK (wrong_in_a_row >= 0),
+    last_wrong_at TEXT
+);
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     at TEXT NOT NULL,

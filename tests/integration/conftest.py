@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.cupsd_server import CupsdError, PrivateCupsd
+from tests.integration.pcsc_server import PcscError, PrivatePcscd, missing_packages
 from tests.integration.postgres_server import (
     ClusterError,
     PostgresCluster,
@@ -88,3 +89,26 @@ def swtpm_machines(tmp_path: Path) -> Iterator[Callable[[str], Swtpm]]:
 def swtpm(swtpm_machines: Callable[[str], Swtpm]) -> Swtpm:
     """One running software TPM: one machine."""
     return swtpm_machines("machine")
+
+
+@pytest.fixture(scope="session")
+def pcscd() -> Iterator[PrivatePcscd]:
+    """One private pcscd with a vpcd reader for the session (`reader_uri`, `insert(card_file)`,
+    `remove()`); each test inserts its own card. Skipped only where pcscd or vpcd is not
+    installed (scripts/setup.sh installs them)."""
+    why = missing_packages()
+    if why is not None:
+        pytest.skip(why)
+    try:
+        server = PrivatePcscd().start()
+    except PcscError as exc:
+        pytest.fail(str(exc))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def reader_slot(pcscd: PrivatePcscd) -> Iterator[PrivatePcscd]:
+    """The session's pcscd, with the reader left empty after the test."""
+    yield pcscd
+    pcscd.remove()

@@ -12,8 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PRODUCT = ["kiosk", "hardware", "provincial_api", "provisioning", "central_api_client", "devtools"]
 AREAS = {
     "api", "autoplay", "camera", "candidate", "config", "effects", "health", "idcard", "kiosk",
-    "light", "photo", "printer", "record", "seal", "sequence", "session", "tpm", "ui", "uploader",
-    "voice",
+    "light", "photo", "printer", "record", "seal", "sequence", "session", "staffcard", "tpm",
+    "ui", "uploader", "voice",
 }
 
 
