@@ -29,6 +29,26 @@ class Workflow:
             raise WorkflowError(f"workflow {self.name!r}: a step appears twice")
         if self.steps[-1] != "done":
             raise WorkflowError(f"workflow {self.name!r} must end with 'done'")
+        _check_second_visit(self)
+
+
+# A second visit's steps need the registration found first, and it must be shown (proof or
+# check: what the record's hash covers) before it is signed.
+_NEEDS_CANDIDATE = ("proof", "pledge", "print_form")
+
+
+def _check_second_visit(workflow: Workflow) -> None:
+    steps = workflow.steps
+    if "candidate" not in steps:
+        needing = [s for s in _NEEDS_CANDIDATE if s in steps]
+        if needing:
+            raise WorkflowError(f"workflow {workflow.name!r}: {needing} need 'candidate' first")
+        return
+    after = steps[steps.index("candidate") + 1:]
+    shown = [s for s in ("proof", "check") if s in after]
+    if not shown or "sign" not in after or after.index("sign") < after.index(shown[0]):
+        raise WorkflowError(f"workflow {workflow.name!r}: after 'candidate' the data must be"
+                            " shown ('proof' or 'check') and then signed ('sign')")
 
 
 BUILT_IN: dict[str, Workflow] = {

@@ -49,3 +49,15 @@ def test_the_bundle_may_list_the_second_visits_steps_but_no_unknown_one():
     bad = {"confirm": {"steps": ["card", "identity", "candidate", "oath", "done"]}}
     with pytest.raises(BundleError, match="oath"):
         applicable(bundle_from_dict(minimal(workflows=bad)))
+
+
+@pytest.mark.parametrize("steps", [
+    ("card", "identity", "candidate", "sign", "print_form", "done"),  # nothing shown
+    ("card", "identity", "candidate", "proof", "done"),  # never signed
+    ("card", "identity", "proof", "sign", "done"),  # no registration to show
+])
+def test_a_second_visit_must_find_show_then_sign(steps):
+    from kiosk.core.workflows import Workflow, WorkflowError
+
+    with pytest.raises(WorkflowError):
+        Workflow("confirm", steps)
