@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kiosk.core.candidates import Exam, OnlineRegistration
 from kiosk.core.documents import IdentityDocument
+from kiosk.core.forms import Form, FormData, Row
 from kiosk.core.login_card import LoginCard
 from kiosk.core.record import Record, Signature
 
@@ -21,7 +23,10 @@ from kiosk.core.record import Record, Signature
 
 @dataclass(frozen=True)
 class Start:
-    """The candidate touched the attract screen."""
+    """The candidate touched the attract screen; `workflow`: the button they chose when more
+    than one workflow is open (None: the only one open)."""
+
+    workflow: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,13 @@ class Signed:
 
 
 @dataclass(frozen=True)
+class Turn:
+    """Page through a long table (the proof table): forward, or back."""
+
+    forward: bool = True
+
+
+@dataclass(frozen=True)
 class Cancel:
     pass
 
@@ -123,7 +135,39 @@ class RenderSignature:
     strokes: Strokes = field(repr=False)
 
 
-Effect = ReserveNumber | SaveRecord | PrintLoginCard | EncodePhoto | RenderSignature
+@dataclass(frozen=True)
+class FindCandidate:
+    """Find what the candidate entered online (`CandidateLookup`: the API, else the roster)."""
+
+    session_id: str
+    exam: Exam
+    id_number: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class PrintForm:
+    """Print an A4 form (the registration form, the adult exam's flow sheet) with `data`."""
+
+    session_id: str
+    form: Form
+    data: FormData = field(repr=False)
+
+
+@dataclass(frozen=True)
+class RequestCorrection:
+    """The candidate says the online data shown is wrong: staff correct it (the staff panel's
+    dispute handling takes these; until it does, the shell logs that one was asked)."""
+
+    session_id: str
+    workflow: str
+    registration: OnlineRegistration = field(repr=False)
+    shown: tuple[Row, ...] = field(repr=False)
+
+
+Effect = (
+    ReserveNumber | SaveRecord | PrintLoginCard | EncodePhoto | RenderSignature | FindCandidate
+    | PrintForm | RequestCorrection
+)
 
 # Outcomes of effects, fed back as events ---------------------------------------------------
 
@@ -168,6 +212,20 @@ class SignatureRendered:
 
 
 @dataclass(frozen=True)
+class CandidateFound:
+    """The lookup's answer: the registration, or None when neither the API nor the roster
+    has it."""
+
+    session_id: str
+    registration: OnlineRegistration | None = field(repr=False)
+
+
+@dataclass(frozen=True)
+class CorrectionRequested:
+    session_id: str
+
+
+@dataclass(frozen=True)
 class EffectFailed:
     """An effect could not be carried out; `code` is a KioskError code or a device's code."""
 
@@ -178,8 +236,8 @@ class EffectFailed:
 
 EffectOutcome = (
     NumberReserved | RecordSaved | Printed | PhotoTaken | PhotoRefused | SignatureRendered
-    | EffectFailed
+    | CandidateFound | CorrectionRequested | EffectFailed
 )
-FromPerson = Start | Confirm | Dispute | Retake | Cancel | Dismiss | Signed | Capture
+FromPerson = Start | Confirm | Dispute | Retake | Cancel | Dismiss | Signed | Capture | Turn
 FromDevice = CardPresented | CardFailed | FaceSeen
 Event = FromPerson | FromDevice | EffectOutcome
