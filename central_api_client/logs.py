@@ -136,6 +136,10 @@ class LogEvent(StrEnum):
         "a scripted run timed a staff card to the PIN pad and the right PIN to the panel",
     )
 
+    CANDIDATE_CORRECTION_REQUESTED = (
+        "candidate.correction_requested",
+        "a candidate said the online data shown is wrong: staff correct it (no fields logged)",
+    )
     CAMERA_LOST = "camera.lost", "the camera stopped delivering frames"
     CAMERA_OPENED = "camera.opened", "the camera was opened"
     CAMERA_START_FAILED = "camera.start_failed", "the camera could not be started"
@@ -210,6 +214,9 @@ class LogEvent(StrEnum):
     PRINTER_A4_SUBMITTED = "printer.a4_submitted", "an A4 form was handed to the CUPS queue"
     PRINTER_A4_PRINTED = "printer.a4_printed", "the CUPS queue finished an A4 job"
     PRINTER_A4_FAILED = "printer.a4_failed", "an A4 job failed, was refused or timed out"
+    PRINTER_FORM_PRINTED = (
+        "printer.form_printed", "a second visit's A4 form was printed (`form`: its name)"
+    )
     PRINTER_LOGIN_CARD_PRINTED = "printer.login_card_printed", "the login card was printed"
 
     RECORD_SAVED = "record.saved", "a record was sealed and committed to the outbox"
@@ -251,9 +258,6 @@ class LogEvent(StrEnum):
     EXCEPTION_APPROVAL_REFUSED = (
         "exception.approval_refused",
         "a card could not approve a hand-entered record (`code`, `staff_number`)",
-    )
-    EXCEPTION_FORM_PRINTED = (
-        "exception.form_printed", "a case's A4 form was printed (`form`, the CUPS `job`)",
     )
     SESSION_CARD_FAILED = (
         "session.card_failed",

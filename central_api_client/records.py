@@ -12,7 +12,6 @@ Nothing here identifies a candidate: the blob is HPKE ciphertext to the province
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import re
@@ -20,6 +19,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Self
 
+import pybase64
 from cryptography.exceptions import InvalidSignature
 
 from central_api_client.contract import (
@@ -81,7 +81,7 @@ class RecordMeta:
         for f in fields(self):
             value = getattr(self, f.name)
             if f.metadata["wire"].get("binary"):
-                value = base64.b64encode(value).decode("ascii")
+                value = pybase64.b64encode_as_string(value)
             body[f.name] = value
         if not with_id:
             del body["record_id"]
@@ -202,8 +202,12 @@ def aware_time_problem(value: str) -> str | None:
 
 def decode_binary(name: str, value: str) -> bytes:
     """A binary field's bytes from its standard base64 (with padding): RecordFormatError
-    `invalid_base64` if it is not that. No bounds: those are `check_field`'s."""
+    `invalid_base64` if it is not that. No bounds: those are `check_field`'s.
+
+    pybase64 (SIMD), not the standard library: this is most of what reading an upload costs
+    (~0.17 ms per 40 KB blob against ~0.005 ms); its strict mode refuses what
+    `base64.b64decode(validate=True)` refuses (tests/unit/test_wire_base64.py)."""
     try:
-        return base64.b64decode(value, validate=True)
+        return pybase64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
         raise RecordFormatError("invalid_base64", f"{name} is not valid base64") from None

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from central_api_client.logs import LogEvent, event
-from devtools import central_scripts, exception_scripts, staff_scripts
+from devtools import central_scripts, confirm_scripts, exception_scripts, staff_scripts
 from devtools.waits import Script, ScriptFailed, Wait
 from kiosk.core.health import Alert
 from kiosk.core.texts import alert_text
@@ -342,6 +342,7 @@ SCRIPTS: dict[str, Script] = {
     "outside-audience": central_scripts.outside_audience,
     **staff_scripts.SCRIPTS,
     "central-workflow": central_scripts.central_workflow,
+    **confirm_scripts.SCRIPTS,
     **exception_scripts.SCRIPTS,
 }
 

@@ -78,12 +78,22 @@ def apply_bundle(config: Config, bundle: ConfigBundle | None) -> Config:
                    source=f"{config.source} + central bundle v{bundle.version}")
 
 
-def workflow_of(config: Config, bundle: ConfigBundle | None) -> Workflow:
-    """The machine's workflow (`[session] workflow`): the bundle's steps when it names it."""
-    name = config.session.workflow
+def workflow_of(config: Config, bundle: ConfigBundle | None, name: str | None = None) -> Workflow:
+    """A workflow of the machine (`[session] workflow` unless named): the bundle's steps when
+    it names it, else the built-in one."""
+    name = name or config.session.workflow
     if bundle is not None and name in bundle.workflows:
         return Workflow(name, bundle.workflows[name].steps)
     return get_workflow(name)
+
+
+def machine_workflows(config: Config, bundle: ConfigBundle | None = None) -> tuple[str, ...]:
+    """The workflows this machine runs, in the attract screen's order: the signed bundle's
+    (the province decides, and its windows say when each is open; the rosters follow the
+    same list), else kiosk.toml's `[session] workflows`, else `[session] workflow`."""
+    if bundle is not None:
+        return tuple(bundle.workflows)
+    return config.session.workflows or (config.session.workflow,)
 
 
 def start_rules(bundle: ConfigBundle | None) -> schedule.StartRules:
@@ -139,14 +149,19 @@ class CurrentBundle:
     def refusal(self, now: datetime | None = None) -> schedule.Refusal | None:
         """Why no new session may start now (between candidates: the bundle is re-read)."""
         self.refresh()
-        return schedule.start_refusal(self.rules, self.base.session.workflow,
-                                      self.base.device.county_code, now or datetime.now(UTC))
+        return schedule.machine_refusal(self.rules, machine_workflows(self.base, self.bundle),
+                                        self.base.device.county_code, now or datetime.now(UTC))
 
-    def admits(self, address_code: str, now: datetime) -> bool:
-        """Whether the card's address code is in the audience of a window open now, by the
-        bundle read at the last gate (the card step asks it; the bundle is not re-read
-        mid-session)."""
-        return schedule.in_audience(self.rules, self.base.session.workflow, address_code, now)
+    def open_workflows(self, now: datetime | None = None) -> tuple[str, ...]:
+        """The machine's workflows open now, by the bundle read at the last gate."""
+        return schedule.open_workflows(self.rules, machine_workflows(self.base, self.bundle),
+                                       now or datetime.now(UTC))
+
+    def admits(self, workflow: str, address_code: str, now: datetime) -> bool:
+        """Whether the card's address code is in the audience of a window of `workflow` open
+        now, by the bundle read at the last gate (the card step asks it; the bundle is not
+        re-read mid-session)."""
+        return schedule.in_audience(self.rules, workflow, address_code, now)
 
 
 def live_bundle(config: Config) -> Callable[[], ConfigBundle | None]:

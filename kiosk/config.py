@@ -10,10 +10,12 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field, fields, is_dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from kiosk.core import sequence
+from kiosk.core.confirmation import DESIGNATIONS
 from kiosk.core.photo_standard import PhotoStandard
 
 DEFAULT_CONFIG_PATH = Path("/etc/kiosk/kiosk.toml")
@@ -135,8 +137,26 @@ class StorageConfig:
 
 
 @dataclass(frozen=True)
+class PointConfig:
+    """`[point]`: what the second visits need to know of this point (its code is
+    `device.point`): its name for the forms, what it is designated for (`minor`: 低龄审核点,
+    `medical`: 医卫类审核点), and the adult exam's first day ("YYYY-MM-DD"; "": the
+    province's flag for minors alone decides)."""
+
+    name: str = ""
+    designations: tuple[str, ...] = ()
+    adult_exam_date: str = ""
+
+    def exam_date(self) -> date | None:
+        return date.fromisoformat(self.adult_exam_date) if self.adult_exam_date else None
+
+
+@dataclass(frozen=True)
 class SessionConfig:
     workflow: str = "collect"
+    # The workflows this machine runs, in the attract screen's order ("": `workflow` alone);
+    # the schedule says which are open at a time.
+    workflows: tuple[str, ...] = ()
     idle_timeout_s: float = 90.0
     countdown_s: int = 3
     done_dwell_s: float = 10.0  # the done screen returns to the start by itself
@@ -224,6 +244,7 @@ class Config:
     upload: UploadConfig = field(default_factory=UploadConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
     session: SessionConfig = field(default_factory=SessionConfig)
+    point: PointConfig = field(default_factory=PointConfig)
     display: DisplayConfig = field(default_factory=DisplayConfig)
     photo: PhotoConfig = field(default_factory=PhotoConfig)
     staff: StaffConfig = field(default_factory=StaffConfig)
@@ -262,6 +283,14 @@ class Config:
             raise ConfigError("device.county_code: must be 4 digits")
         if not self.device.id or len(self.device.id) > 64:
             raise ConfigError("device.id: must be 1-64 characters")
+        unknown = set(self.point.designations) - DESIGNATIONS
+        if unknown:
+            raise ConfigError(f"point.designations: unknown {sorted(unknown)};"
+                              f" known: {sorted(DESIGNATIONS)}")
+        try:
+            self.point.exam_date()
+        except ValueError:
+            raise ConfigError("point.adult_exam_date: expected YYYY-MM-DD") from None
         s = self.sequence
         if not (0 <= s.first <= s.last <= 9999):
             raise ConfigError("sequence: need 0 <= first <= last <= 9999")
@@ -334,6 +363,10 @@ def _section(cls: type, data: Any, name: str) -> Any:
         expected = type(getattr(defaults, key))
         if (name, key) == ("sequence", "ranges"):
             value = _ranges(value)
+        elif (name, key) in _NAME_LISTS:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{name}.{key}: expected an array of names")
+            value = tuple(value)
         elif expected is tuple and isinstance(value, list):  # e.g. photo.backgrounds
             try:
                 value = tuple(_rgb(v) for v in value)
@@ -345,6 +378,9 @@ def _section(cls: type, data: Any, name: str) -> Any:
             raise ConfigError(f"{name}.{key}: expected {expected.__name__}")
         kwargs[key] = value
     return cls(**kwargs)
+
+
+_NAME_LISTS = {("session", "workflows"), ("point", "designations")}
 
 
 def _ranges(value: Any) -> sequence.Ranges:
@@ -373,6 +409,7 @@ _SECTIONS = {
     "upload": UploadConfig,
     "storage": StorageConfig,
     "session": SessionConfig,
+    "point": PointConfig,
     "display": DisplayConfig,
     "photo": PhotoConfig,
     "staff": StaffConfig,

@@ -1,5 +1,6 @@
 """Carries out what the session asks for: a sequence number, the standard photo, the signature's
-picture, saving a record, printing.
+picture, saving a record, printing (the login card; the second visits' A4 forms), finding a
+candidate's online registration, passing on a correction request.
 
 Runs on the shell's worker thread so the screen never waits on the disk, a printer or an image
 encoder (a standard JPEG takes tens of ms: frames would be dropped on the UI thread). Every
@@ -13,9 +14,11 @@ import logging
 
 from central_api_client.logs import LogEvent, event
 from hardware.printer import Printer
-from hardware.printer.a4 import A4Printer, A4PrinterError
+from hardware.printer.a4 import A4Printer
+from hardware.printer.forms_pdf import FontFile, render_form
 from kiosk.config import Config
 from kiosk.core import events as ev
+from kiosk.core.candidates import CandidateLookup
 from kiosk.core.errors import CodedError
 from kiosk.core.record import Signature
 from kiosk.imaging import PhotoRefused, signature_png, standard_photo
@@ -28,9 +31,15 @@ log = logging.getLogger(__name__)
 
 class EffectRunner:
     def __init__(self, config: Config, store: KioskStore, sealer: Sealer, printer: Printer,
-                 hasher: IdHasher | None = None, a4: A4Printer | None = None) -> None:
+                 hasher: IdHasher | None = None, *, a4: A4Printer | None = None,
+                 candidates: CandidateLookup | None = None,
+                 font: FontFile | None = None) -> None:
+        """`a4` and `candidates` only where the machine runs a second visit (`confirm`,
+        `adult-confirm`); without them those effects fail with a code staff can act on."""
         self.config = config
-        self.a4 = a4  # the point's A4 printer for forms (`devices.a4`); None: it has none
+        self.a4 = a4
+        self.candidates = candidates
+        self.font = font
         self.store = store
         self.sealer = sealer
         self.printer = printer
@@ -52,12 +61,16 @@ class EffectRunner:
             if isinstance(effect, ev.RenderSignature):
                 png = signature_png(effect.strokes)
                 return ev.SignatureRendered(effect.session_id, Signature(png, effect.strokes))
+            if isinstance(effect, ev.FindCandidate):
+                return self._find(effect)
+            if isinstance(effect, ev.PrintForm):
+                return self._print_form(effect)
+            if isinstance(effect, ev.RequestCorrection):
+                return self._correction(effect)
             if isinstance(effect, ev.PrintLoginCard):
                 after = self.printer.print_login_card(effect.card)
                 event(log, LogEvent.PRINTER_LOGIN_CARD_PRINTED, paper=after.paper)
                 return ev.Printed(effect.session_id, paper_near_end=after.paper == "near_end")
-            if isinstance(effect, ev.PrintForm):
-                return self._print_form(effect)
             raise TypeError(f"unknown effect {name}")
         except CodedError as exc:  # a kiosk rule or a device (the printer) said no, with a code
             event(log, LogEvent.EFFECTS_FAILED, level=logging.WARNING, effect=name, code=exc.code)
@@ -66,19 +79,6 @@ class EffectRunner:
             event(log, LogEvent.EFFECTS_ERROR, level=logging.ERROR, effect=name,
                   error_type=type(exc).__name__)
             return ev.EffectFailed(effect.session_id, name, "internal_error")
-
-    def _print_form(self, effect: ev.PrintForm) -> ev.EffectOutcome:
-        """An A4 form as PDF through the point's printer; the job's title names the form only."""
-        from hardware.printer.forms_pdf import FontFile, render_form
-        from kiosk.fonts import cjk_font_path
-
-        if self.a4 is None:
-            raise A4PrinterError("a4_cups_unavailable", "no A4 printer configured (devices.a4)")
-        pdf = render_form(effect.form, effect.data, FontFile(cjk_font_path()),
-                          language=self.config.display.language)
-        job = self.a4.print_pdf(pdf, effect.form.name)
-        event(log, LogEvent.EXCEPTION_FORM_PRINTED, form=effect.form.name, job=job)
-        return ev.FormPrinted(effect.session_id)
 
     def _photo(self, effect: ev.EncodePhoto) -> ev.EffectOutcome:
         """The standard photo from the frame auto-capture chose, or why it cannot be made."""
@@ -100,8 +100,32 @@ class EffectRunner:
         sealed = self.sealer.seal(effect.record)
         id_hash = self.hasher.digest(effect.record.document.id_number)
         earlier = self.store.outbox.visits(id_hash)
-        self.store.commit_record(sealed, effect.record.sequence_number, id_hash=id_hash)
+        self.store.commit_record(sealed, effect.record.sequence_number, id_hash=id_hash,
+                                 spend=effect.record.spends_number)
         # A second visit is allowed (a corrected record); staff may want to know. Count only.
         event(log, LogEvent.RECORD_SAVED, record_id=sealed.record_id, size=sealed.size,
               earlier_visits=earlier)
         return ev.RecordSaved(effect.session_id)
+
+    def _find(self, effect: ev.FindCandidate) -> ev.EffectOutcome:
+        if self.candidates is None:
+            return ev.EffectFailed(effect.session_id, "FindCandidate", "candidates_unavailable")
+        # The lookup logs which source answered (`candidate.lookup`), never the number.
+        return ev.CandidateFound(effect.session_id,
+                                 self.candidates.find(effect.exam, effect.id_number))
+
+    def _print_form(self, effect: ev.PrintForm) -> ev.EffectOutcome:
+        if self.a4 is None or self.font is None:
+            return ev.EffectFailed(effect.session_id, "PrintForm", "a4_cups_unavailable")
+        pdf = render_form(effect.form, effect.data, self.font,
+                          language=self.config.display.language)
+        self.a4.print_pdf(pdf, title=effect.form.name)  # the job's title: nothing personal
+        event(log, LogEvent.PRINTER_FORM_PRINTED, form=effect.form.name)
+        return ev.Printed(effect.session_id)
+
+    def _correction(self, effect: ev.RequestCorrection) -> ev.EffectOutcome:
+        """The one place a correction request leaves the session. Today: a log line (no
+        fields) for staff; the staff panel's dispute handling takes the request from here."""
+        event(log, LogEvent.CANDIDATE_CORRECTION_REQUESTED, workflow=effect.workflow,
+              rows=len(effect.shown))
+        return ev.CorrectionRequested(effect.session_id)

@@ -102,6 +102,7 @@ class Shell:
         live_analysis: Callable[[], LiveAnalysisLike],
         chip_photo_decoder: Callable[[bytes], ImageLike | None] | None = None,
         refuse_start: Callable[[], Notice | Refusal | None] = lambda: None,
+        open_workflows: Callable[[], tuple[str, ...]] | None = None,
         settings_now: Callable[[], SessionSettings] | None = None,
         simulate: bool = False,
         sim_cards: CardSlotLike | None = None,
@@ -117,9 +118,10 @@ class Shell:
         self.camera = camera
         self.runner = runner
         self.health = DeviceHealth()
-        # `settings_now`: the central bundle's workflow, taken as each candidate begins.
+        # `settings_now`: the central bundle's workflows, taken as each candidate begins;
+        # `open_workflows`: which of them the schedule opens now.
         self.session = Session(settings, run_effect=self.run_effect, refuse_start=refuse_start,
-                               settings_now=settings_now)
+                               open_workflows=open_workflows, settings_now=settings_now)
         self._light = light
         self._watch_cards = watch_cards
         self._watcher: WatcherLike | None = None
@@ -230,6 +232,12 @@ class Shell:
                 event(log, LogEvent.HEALTH_PRINTER, level=logging.INFO if code is None
                       else logging.ERROR, alert=self.health.printer_alert or "none")
                 self._health_changed(True)
+        elif isinstance(effect, ev.PrintForm) and self.health.a4_printer(
+                isinstance(outcome, ev.EffectFailed)):  # the A4 printer's alert, from each form
+            failed = isinstance(outcome, ev.EffectFailed)
+            event(log, LogEvent.HEALTH_PRINTER, level=logging.ERROR if failed else logging.INFO,
+                  alert=self.health.alert or "none")
+            self._health_changed(True)
         self.session.handle(outcome)
 
     # -- devices -------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -19,10 +20,13 @@ from hardware.idcard.watcher import CardWatcher
 from hardware.idcard.wlt import load_decoder
 from hardware.light import open_light
 from hardware.printer import open_printer
+from hardware.printer.a4 import A4Printer, open_a4_printer
+from hardware.printer.forms_pdf import FontFile
 from hardware.speaker.factory import open_speaker
 from hardware.tpm import TpmError
-from kiosk.central_config import CurrentBundle, workflow_of
+from kiosk.central_config import CurrentBundle, machine_workflows, workflow_of
 from kiosk.config import Config
+from kiosk.core.candidates import CandidateLookup
 from kiosk.core.day_report import DayReport
 from kiosk.core.exception_cases import ApprovalPolicy
 from kiosk.core.notices import Notice
@@ -31,6 +35,7 @@ from kiosk.core.schedule import Refusal
 from kiosk.core.session import SessionSettings
 from kiosk.core.simulation import DEVICES
 from kiosk.core.steps import StepSettings, everyone
+from kiosk.core.workflows import Workflow
 from kiosk.effects import EffectRunner
 from kiosk.fonts import cjk_font_path
 from kiosk.province_keys import ProvinceKeys
@@ -47,7 +52,6 @@ if TYPE_CHECKING:
 
     from hardware.camera.analysis import FaceAnalyser
     from hardware.camera.live import LiveAnalysis
-    from hardware.printer.a4 import A4Printer
     from hardware.staffcard.card import StaffCard, StaffCardReader
     from kiosk.core.staff import StaffMember
 
@@ -57,12 +61,19 @@ log = logging.getLogger("kiosk")
 def session_settings(config: Config, central: CurrentBundle | None = None) -> SessionSettings:
     """The session's settings; the workflow's steps from the central bundle when it names the
     machine's workflow, else the built-in one."""
-    s = config.session
+    s, point = config.session, config.point
+    bundle = central.bundle if central else None
+    first, *others = (workflow_of(config, bundle, name)
+                      for name in machine_workflows(config, bundle))
     return SessionSettings(
-        workflow=workflow_of(config, central.bundle if central else None),
+        workflow=first,
+        others=tuple(others),
         step=StepSettings(device_id=config.device.id, max_photo_retakes=config.photo.max_retakes,
                           admits=central.admits if central else everyone,
-                          point_name=config.device.point,
+                          point_code=config.device.point, point_name=point.name,
+                          designations=frozenset(point.designations),
+                          adult_exam_date=point.exam_date(),
+                          language=config.display.language,
                           approval=ApprovalPolicy(config.exceptions.same_person_may_approve)),
         idle_timeout_s=s.idle_timeout_s,
         done_dwell_s=s.done_dwell_s,
@@ -95,15 +106,11 @@ def refuse_start(store: KioskStore, config: Config,
     return central.refusal() or pause_refusal(store)
 
 
-def report_printer(config: Config) -> ReportPrinter | None:
+def report_printer(config: Config, printer: A4Printer | None) -> ReportPrinter | None:
     """Prints the end-of-day report on the point's A4 printer (None: the point has none)."""
-    if not config.devices.a4:
+    if printer is None:
         return None
-    from hardware.printer.a4 import open_a4_printer
     from hardware.printer.day_report_pdf import render_day_report
-    from hardware.printer.forms_pdf import FontFile
-
-    printer = open_a4_printer(config.devices.a4)
 
     def print_report(report: DayReport) -> str:
         pdf = render_day_report(report, FontFile(cjk_font_path()),
@@ -146,7 +153,12 @@ def build(config: Config, simulate: bool = False) -> Shell:
     # one (re-read between candidates by the start gate), else the keys folder's.
     sealer = sealer.following(ProvinceKeys(config, lambda: central.bundle).sealing_key)
     printer = open_printer(config.devices.printer, config.sim_dir, cjk_font_path())
-    runner = EffectRunner(config, store, sealer, printer, hasher=hasher, a4=_a4_printer(config))
+    # The point's A4 printer (forms, the end-of-day report), one for both.
+    a4 = open_a4_printer(config.devices.a4) if config.devices.a4 else None
+    runner = EffectRunner(config, store, sealer, printer, hasher=hasher, a4=a4,
+                          candidates=candidate_lookup(
+                              config, session_settings(config, central).workflows.values()),
+                          font=FontFile(cjk_font_path()))
     reader = open_idcard_reader(config.devices.idcard, config.sim_dir)
     camera = open_camera(config.devices.camera, config.sim_dir)
     light = open_light(config.devices.light, config.sim_dir)  # guarded: failures only warn
@@ -180,18 +192,30 @@ def build(config: Config, simulate: bool = False) -> Shell:
         live_analysis=live_analysis,
         chip_photo_decoder=decoder.decode if decoder else None,
         refuse_start=lambda: refuse_start(store, config, central),
-        # The bundle's workflow and steps from the next candidate on (the gate re-read it).
+        open_workflows=central.open_workflows,
+        # The bundle's workflows and steps from the next candidate on (the gate re-read it).
         settings_now=lambda: session_settings(central.config, central),
         simulate=simulate,
         sim_cards=_sim_card_slot(config) if simulate else None,
         staff_reader=open_staff_card_reader(config),
         staff_sign_in=staff_sign_in(config, store),
         store=store,
-        print_report=report_printer(config),
+        print_report=report_printer(config, a4),
         speaker=speaker if config.voice.enabled else None,
     )
     keep_health(shell, store)
     return shell
+
+
+def candidate_lookup(config: Config, workflows: Iterable[Workflow]) -> CandidateLookup | None:
+    """Where the second visits find what a candidate entered online (the API over a sealed
+    request, else this point's sealed roster: `kiosk.candidate_lookup`); None on a machine
+    that runs no workflow with a `candidate` step."""
+    if not any("candidate" in w.steps for w in workflows):
+        return None
+    from kiosk.candidate_lookup import candidate_lookup_for
+
+    return candidate_lookup_for(config)
 
 
 def keep_health(shell: Shell, store: KioskStore) -> None:
@@ -208,15 +232,6 @@ def keep_health(shell: Shell, store: KioskStore) -> None:
 
     shell.on_health(save)
     save()
-
-
-def _a4_printer(config: Config) -> A4Printer | None:
-    """The point's A4 printer for the forms (`devices.a4`, cups://QUEUE), or None."""
-    if not config.devices.a4:
-        return None
-    from hardware.printer.a4 import open_a4_printer
-
-    return open_a4_printer(config.devices.a4)
 
 
 def _sim_card_slot(config: Config) -> CardSlotLike:

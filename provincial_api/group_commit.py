@@ -23,7 +23,9 @@ IDLE_EXIT_S = 5.0
 
 Conn = TypeVar("Conn")
 Claimed = tuple[ReceivedRecord, bool]
-Pending = tuple[SealedRecord, bytes, str, "Future[Claimed]"]
+# One caller's records (a PUT's one, a batch's up to 32) and the one future that answers them
+# all: a future and a queue hand-over per record cost more than the record's insert.
+Pending = tuple[list[SealedRecord], bytes, str, "Future[list[Put]]"]
 
 
 class Claims(Protocol[Conn]):
@@ -62,23 +64,16 @@ class GroupCommit(Generic[Conn]):
         self, records: list[SealedRecord], device_public_key: bytes, received_at: str
     ) -> list[Put]:
         """Store verified records durably; a conflict comes back, not raised (see `Store`)."""
-        futures: list[Future[Claimed]] = []
-        for record in records:
-            future: Future[Claimed] = Future()
-            self._pending.put((record, device_public_key, received_at, future))
-            futures.append(future)
+        if not records:
+            return []
+        future: Future[list[Put]] = Future()
+        self._pending.put((records, device_public_key, received_at, future))
         with self._writer_lock:
             if self._writer is None:
                 self._writer = threading.Thread(target=self._write_loop, daemon=True,
                                                 name="record-writer")
                 self._writer.start()
-        outcomes: list[Put] = []
-        for future in futures:
-            try:
-                outcomes.append(future.result())
-            except ConflictError as exc:
-                outcomes.append(exc)
-        return outcomes
+        return future.result()
 
     def _write_loop(self) -> None:
         group: list[Pending] | None = None
@@ -103,7 +98,8 @@ class GroupCommit(Generic[Conn]):
                     return
 
     def _next_group(self) -> list[Pending] | None:
-        """The records waiting now (at least one), or None once idle: the thread then exits."""
+        """The callers waiting now (at least one; up to GROUP_COMMIT_MAX records unless one
+        caller brings more), or None once idle: the thread then exits."""
         while True:
             try:
                 first = self._pending.get(timeout=IDLE_EXIT_S)
@@ -113,36 +109,38 @@ class GroupCommit(Generic[Conn]):
                         self._writer = None
                         return None
                 continue
-            group = [first]
-            while len(group) < GROUP_COMMIT_MAX:
+            group, records = [first], len(first[0])
+            while records < GROUP_COMMIT_MAX:
                 try:
                     group.append(self._pending.get_nowait())
                 except queue.Empty:
                     break
+                records += len(group[-1][0])
             return group
 
     def _commit_group(self, conn: Conn, group: list[Pending]) -> None:
-        outcomes: list[tuple[Future[Claimed], Claimed | ConflictError]] = []
+        answers: list[tuple[Future[list[Put]], list[Put]]] = []
         try:
             with self._backend.write_transaction(conn):
                 seen: dict[tuple[str, str], ReceivedRecord] = {}
-                for record, key, received_at, future in group:
-                    record_key = (record.record_id, record.device_id)
-                    if record_key in seen:
-                        stored, created = seen[record_key], False
-                    else:
-                        stored, created = self._backend.claim(conn, record, key, received_at)
-                        seen[record_key] = stored
-                    if not created and stored.sha256 != record.sha256:
-                        outcomes.append((future, ConflictError("record id holds another sha256")))
-                    else:
-                        outcomes.append((future, (stored, created)))
+                for records, key, received_at, future in group:
+                    puts: list[Put] = []
+                    for record in records:
+                        record_key = (record.record_id, record.device_id)
+                        if record_key in seen:
+                            stored, created = seen[record_key], False
+                        else:
+                            stored, created = self._backend.claim(conn, record, key,
+                                                                  received_at)
+                            seen[record_key] = stored
+                        if not created and stored.sha256 != record.sha256:
+                            puts.append(ConflictError("record id holds another sha256"))
+                        else:
+                            puts.append((stored, created))
+                    answers.append((future, puts))
         except BaseException as exc:
             for *_, future in group:
                 future.set_exception(exc)
             return
-        for future, outcome in outcomes:
-            if isinstance(outcome, ConflictError):
-                future.set_exception(outcome)
-            else:
-                future.set_result(outcome)
+        for future, puts in answers:
+            future.set_result(puts)

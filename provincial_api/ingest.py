@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from central_api_client.device_keys import DevicePublicKey
 from central_api_client.records import RecordInvalidError
 from provincial_api.domain import ConflictError, Device, ReceivedRecord, SealedRecord, Store
 
@@ -55,8 +56,9 @@ def ingest(store: Store, device: Device, records: Sequence[SealedRecord | Unread
     ones are stored together (one durable transaction for the lot)."""
     outcomes: list[Outcome | None] = []
     accepted: list[tuple[int, SealedRecord]] = []
+    key = _key(device)  # loaded once for the batch, not once per record
     for record in records:
-        refusal = _refusal(record, device)
+        refusal = _refusal(record, device, key)
         outcomes.append(refusal)
         if refusal is None and isinstance(record, SealedRecord):
             accepted.append((len(outcomes) - 1, record))
@@ -72,14 +74,26 @@ def ingest(store: Store, device: Device, records: Sequence[SealedRecord | Unread
     return [outcome for outcome in outcomes if outcome is not None]
 
 
-def _refusal(record: SealedRecord | Unreadable, device: Device) -> Refused | None:
+def _key(device: Device) -> DevicePublicKey | ValueError:
+    """The device's registered key, or why it cannot be loaded (then each record is refused
+    as it would have been when loading it on its own)."""
+    try:
+        return device.key()
+    except ValueError as exc:
+        return exc
+
+
+def _refusal(record: SealedRecord | Unreadable, device: Device,
+             key: DevicePublicKey | ValueError) -> Refused | None:
     if record.device_id != device.device_id:
         return Refused(record.record_id, 403, "device_mismatch",
                        "record names another device than the signer")
     if isinstance(record, Unreadable):
         return Refused(record.record_id, 422, record.code, record.reason)
+    if isinstance(key, ValueError):
+        raise key
     try:
-        record.verify(device.key())
+        record.verify(key)
     except RecordInvalidError as exc:
         return Refused(record.record_id, 422, exc.code, exc.reason)
     return None

@@ -6,11 +6,12 @@ card say the same words, so both ask this module. Pure; the words are in `kiosk.
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from datetime import datetime, time
 
 from kiosk.core.notices import Notice
 from kiosk.core.schedule import Closed, Refusal
-from kiosk.core.steps import CHINA_TZ
+from kiosk.core.step_base import CHINA_TZ
 from kiosk.core.texts import notice_text, text
 
 
@@ -31,13 +32,14 @@ def closed_words(refusal: Refusal, language: str) -> tuple[str, str]:
     return title, default
 
 
-def notice_words(notice: Notice, closed: Refusal | None, language: str) -> tuple[str, str]:
-    """A notice's title and message; the closed kiosk's own words when it is the notice of
-    that closure (a candidate who placed a card on a closed kiosk reads what the attract
-    screen said)."""
+def notice_words(notice: Notice, closed: Refusal | None, language: str,
+                 values: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """A notice's title and message (`values` fill it in: the point a candidate chose); the
+    closed kiosk's own words when it is the notice of that closure (a candidate who placed a
+    card on a closed kiosk reads what the attract screen said)."""
     if closed is not None and notice.value == closed.reason.value:
         return closed_words(closed, language)
-    return notice_text(notice, language)
+    return notice_text(notice, language, **(values or {}))
 
 
 def date_text(at: datetime, language: str) -> str:

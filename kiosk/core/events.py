@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kiosk.core.candidates import Exam, OnlineRegistration
 from kiosk.core.documents import IdentityDocument
 from kiosk.core.exception_cases import Case, DisputeAction
-from kiosk.core.forms import Form, FormData
+from kiosk.core.forms import Form, FormData, Row
 from kiosk.core.hand_entry import EntryForm
 from kiosk.core.login_card import LoginCard
 from kiosk.core.record import Record, Signature
@@ -25,7 +26,10 @@ from kiosk.core.staff import StaffMember
 
 @dataclass(frozen=True)
 class Start:
-    """The candidate touched the attract screen."""
+    """The candidate touched the attract screen; `workflow`: the button they chose when more
+    than one workflow is open (None: the only one open)."""
+
+    workflow: str | None = None
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,13 @@ class Signed:
 
 
 @dataclass(frozen=True)
+class Turn:
+    """Page through a long table (the proof table): forward, or back."""
+
+    forward: bool = True
+
+
+@dataclass(frozen=True)
 class Cancel:
     pass
 
@@ -164,16 +175,38 @@ class RenderSignature:
 
 
 @dataclass(frozen=True)
+class FindCandidate:
+    """Find what the candidate entered online (`CandidateLookup`: the API, else the roster)."""
+
+    session_id: str
+    exam: Exam
+    id_number: str = field(repr=False)
+
+
+@dataclass(frozen=True)
 class PrintForm:
-    """Print an A4 form (`kiosk.core.forms`: the migrant children's qualification form)."""
+    """Print an A4 form (the registration form, the adult exam's flow sheet) with `data`."""
 
     session_id: str
     form: Form
     data: FormData = field(repr=False)
 
 
-Effect = (ReserveNumber | SaveRecord | PrintLoginCard | EncodePhoto | RenderSignature
-          | PrintForm)
+@dataclass(frozen=True)
+class RequestCorrection:
+    """The candidate says the online data shown is wrong: staff correct it (the staff panel's
+    dispute handling takes these; until it does, the shell logs that one was asked)."""
+
+    session_id: str
+    workflow: str
+    registration: OnlineRegistration = field(repr=False)
+    shown: tuple[Row, ...] = field(repr=False)
+
+
+Effect = (
+    ReserveNumber | SaveRecord | PrintLoginCard | EncodePhoto | RenderSignature | FindCandidate
+    | PrintForm | RequestCorrection
+)
 
 # Outcomes of effects, fed back as events ---------------------------------------------------
 
@@ -198,11 +231,6 @@ class Printed:
 
 
 @dataclass(frozen=True)
-class FormPrinted:
-    session_id: str
-
-
-@dataclass(frozen=True)
 class PhotoTaken:
     session_id: str
     jpeg: bytes = field(repr=False)
@@ -223,6 +251,20 @@ class SignatureRendered:
 
 
 @dataclass(frozen=True)
+class CandidateFound:
+    """The lookup's answer: the registration, or None when neither the API nor the roster
+    has it."""
+
+    session_id: str
+    registration: OnlineRegistration | None = field(repr=False)
+
+
+@dataclass(frozen=True)
+class CorrectionRequested:
+    session_id: str
+
+
+@dataclass(frozen=True)
 class EffectFailed:
     """An effect could not be carried out; `code` is a KioskError code or a device's code."""
 
@@ -233,9 +275,10 @@ class EffectFailed:
 
 EffectOutcome = (
     NumberReserved | RecordSaved | Printed | PhotoTaken | PhotoRefused | SignatureRendered
-    | EffectFailed | FormPrinted
+    | CandidateFound | CorrectionRequested | EffectFailed
 )
 FromStaff = BeginException | StaffEntry | ResolveDispute | Approve
-FromPerson = Start | Confirm | Dispute | Retake | Cancel | Dismiss | Signed | Capture | FromStaff
+FromPerson = (Start | Confirm | Dispute | Retake | Cancel | Dismiss | Signed | Capture | Turn
+              | FromStaff)
 FromDevice = CardPresented | CardFailed | FaceSeen
 Event = FromPerson | FromDevice | EffectOutcome

@@ -13,11 +13,10 @@ from kiosk.core.exception_cases import ApprovalRefused, check_approver, correcte
 from kiosk.core.forms import FormData, form_named
 from kiosk.core.hand_entry import EntryError, check_entry
 from kiosk.core.notices import Notice
-from kiosk.core.steps import (
+from kiosk.core.step_base import (
     CHINA_TZ,
     NEXT,
     STAY,
-    STEPS,
     Outcome,
     SessionData,
     Step,
@@ -119,7 +118,7 @@ class FormStep(Step):
     def handle(
         self, event: ev.Event, data: SessionData, settings: StepSettings, now: datetime
     ) -> Outcome:
-        if isinstance(event, ev.FormPrinted) and data.form_printing:
+        if isinstance(event, ev.Printed) and data.form_printing:
             data.form_printing = False
             return NEXT
         if isinstance(event, ev.EffectFailed) and data.form_printing:
@@ -149,4 +148,4 @@ class FormStep(Step):
         return stay(ev.PrintForm(data.session_id, form_named(form), sheet))
 
 
-STEPS.update({cls.name: cls for cls in (EntryStep, ApproveStep, FormStep)})
+STEPS: tuple[type[Step], ...] = (EntryStep, ApproveStep, FormStep)

@@ -22,6 +22,14 @@ SPECIMEN_ONLINE = {
     "school": "长沙市示例中学",
     "household": "江西省南昌市示例区",
     "parent_work": "长沙市示例建筑有限公司",
+    "political_status": "共青团员",
+    "foreign_language": "英语",
+    "adult_category": "理工类",
+    "study_mode": "业余",
+    "school_choice_1": "湖南示例职业学院",
+    "major_choice_1": "计算机应用技术",
+    "school_choice_2": "长沙示例学院",
+    "major_choice_2": "会计",
 }
 
 

@@ -112,6 +112,11 @@ class Form:
 
 _CHECKED = ("sequence_number",) + IDENTITY_FIELDS
 
+# The gaokao's online fields the proof table and the registration form show: every one the
+# candidate entered (the second visit confirms them all).
+_GAOKAO_ONLINE = ("candidate_category", "subject_track", "political_status", "foreign_language",
+                  "school", "household")
+
 IDENTITY_SCREEN = Form(
     "identity-screen",
     "identity_title",
@@ -120,14 +125,14 @@ IDENTITY_SCREEN = Form(
 PROOF_TABLE = Form(
     "proof",
     "form_proof_title",
-    _CHECKED + ("candidate_category", "subject_track", "school", "point", "form_date"),
+    _CHECKED + _GAOKAO_ONLINE + ("point", "form_date"),
     photo=True,
     declaration="form_proof_declaration",
 )
 REGISTRATION = Form(
     "registration",
     "form_registration_title",
-    _CHECKED + ("candidate_category", "subject_track", "school", "point", "form_date"),
+    _CHECKED + _GAOKAO_ONLINE + ("point", "form_date"),
     photo=True,
     signature=True,
     declaration="form_registration_declaration",

@@ -28,6 +28,15 @@ class Notice(StrEnum):
     # The candidate says the data shown is not theirs or is wrong: staff correct it.
     IDENTITY_DISPUTED = "identity_disputed"
     DATA_DISPUTED = "data_disputed"
+    # The second visits (`confirm`, `adult-confirm`; kiosk.core.confirmation): no online
+    # registration for this card; the adult exam's registration names another point (the
+    # message says which), or needs a point designated for minors or the medical track; the
+    # candidate asked for a correction of the online data, which staff make.
+    CANDIDATE_NOT_FOUND = "candidate_not_found"
+    WRONG_POINT = "wrong_point"
+    MINOR_NOT_DESIGNATED = "minor_not_designated"
+    MEDICAL_NOT_DESIGNATED = "medical_not_designated"
+    CORRECTION_REQUESTED = "correction_requested"
     # The photo step.
     PHOTO_RETAKES_EXHAUSTED = "photo_retakes_exhausted"
     CAMERA_UNAVAILABLE = "camera_unavailable"

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from kiosk.core.candidates import Exam
 from kiosk.core.schedule import Window
-from kiosk.core.steps import CHINA_TZ
+from kiosk.core.step_base import CHINA_TZ
 
 # Which exam's candidates each workflow looks up.
 WORKFLOW_EXAM: dict[str, Exam] = {"confirm": "gaokao", "adult-confirm": "adult"}

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from kiosk.core.steps import CHINA_TZ
+from kiosk.core.step_base import CHINA_TZ
 
 
 @dataclass(frozen=True)
@@ -158,3 +158,25 @@ def in_audience(rules: StartRules, workflow: str, address_code: str, now: dateti
     if not windows:
         return True
     return any(w.open_at(now) and w.admits(address_code) for w in windows)
+
+
+def open_workflows(rules: StartRules, workflows: Iterable[str], now: datetime) -> tuple[str, ...]:
+    """Which of a machine's workflows have a window open now (no windows: always open), in
+    the machine's order: the attract screen offers each of them."""
+    return tuple(w for w in workflows
+                 if not rules.windows.get(w) or any(x.open_at(now) for x in rules.windows[w]))
+
+
+def machine_refusal(rules: StartRules, workflows: Iterable[str], area_code: str,
+                    now: datetime) -> Refusal | None:
+    """Why no session of any of the machine's workflows may start now, or None when one may.
+    A pause or an expired bundle closes them all alike; outside every window the soonest
+    opening of any of them is the one the attract screen names."""
+    refusals = [start_refusal(rules, w, area_code, now) for w in workflows]
+    if not refusals or any(r is None for r in refusals):
+        return None
+    closed = [r for r in refusals if r is not None]
+    opening = [r for r in closed if r.next_opening is not None]
+    if closed[0].reason is not Closed.OUTSIDE_WINDOW or not opening:
+        return closed[0]  # a pause or an expired bundle is the same for every workflow
+    return min(opening, key=lambda r: r.next_opening or now)

@@ -2,16 +2,20 @@
 
 Besides the steps there are two resting screens: `attract` (nobody is being served) and
 `notice` (something needs the candidate's attention or staff). Leaving a session for either
-drops its data. An idle timeout and "cancel" do the same, so a walked-away candidate's data does
-not stay on the screen for the next person.
+drops its data. An idle timeout and "cancel" do the same, so a walked-away candidate's data
+does not stay on the screen for the next person.
+
+A machine may run more than one workflow (`collect`, `confirm`, `adult-confirm`): the schedule
+says which are open now (`offered`); with more than one the attract screen offers each, and a
+card placed there waits (until the idle timeout) for the candidate's choice.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from kiosk.core import events as ev
@@ -35,6 +39,12 @@ class SessionSettings:
     # How often the attract screen asks the start gate again (the central bundle may have
     # paused, closed or reopened the kiosk since): what it shows is never older than this.
     gate_refresh_s: float = 30.0
+    # The machine's other workflows, after `workflow` (its first).
+    others: tuple[Workflow, ...] = field(default=())
+
+    @property
+    def workflows(self) -> dict[str, Workflow]:
+        return {w.name: w for w in (self.workflow, *self.others)}
 
 
 def utc_now() -> datetime:
@@ -51,30 +61,37 @@ class Session:
         now: Callable[[], datetime] = utc_now,
         monotonic: Callable[[], float] = time.monotonic,
         refuse_start: Callable[[], Notice | Refusal | None] = lambda: None,
+        open_workflows: Callable[[], tuple[str, ...]] | None = None,
         settings_now: Callable[[], SessionSettings] | None = None,
     ) -> None:
         """`refuse_start()` names a reason why no session may begin now: a machine's (a
         notice, such as a nearly full disk) or the central configuration's (a `Refusal`: a
         pause, outside the windows, an expired bundle), which the attract screen also shows
         as `closed`. Asked before each candidate and, on the attract screen, every
-        `gate_refresh_s`; never mid-session. `settings_now()`: the settings in force (the
-        central bundle's workflow and steps), asked when a candidate begins, after the gate
-        (which re-read the bundle), so a new workflow applies from the next candidate on and
-        never changes one under way; without it `settings` stay."""
+        `gate_refresh_s`; never mid-session. `open_workflows()` names the machine's workflows
+        open now when the gate lets sessions start (None: all of them). `settings_now()`: the
+        settings in force (the central bundle's workflows and steps), asked when a candidate
+        begins, after the gate (which re-read the bundle), so a new workflow applies from the
+        next candidate on and never changes one under way; without it `settings` stay."""
         self.settings = settings
         self._settings_now = settings_now
+        self._workflows = settings.workflows
+        self._open_workflows = open_workflows or (lambda: tuple(self._workflows))
+        self.workflow: Workflow = settings.workflow  # the current (or last) session's
+        self.offered: tuple[str, ...] = (settings.workflow.name,)
+        self._held_card: ev.CardPresented | None = None
         self._refuse_start = refuse_start
         self._run_effect = run_effect
         self._now = now
         self._monotonic = monotonic
+        # Every step once: a step holds no state of its own, and an exception's workflow
+        # (kiosk.core.exception_cases) may run between candidates as well as the machine's.
         self._steps: dict[str, Step] = {name: cls() for name, cls in STEPS.items()}
-        # The workflow of the session now: the configured one, or an exception's that staff
-        # started (kiosk.core.exception_cases); back to the configured one when it ends.
-        self.workflow: Workflow = settings.workflow
         self._listeners: list[Callable[[Session], None]] = []
         self.screen: str = ATTRACT
         self.data: SessionData | None = None
         self.notice_code: Notice | None = None
+        self.notice_values: Mapping[str, str] = {}
         self.last_end_reason: str | None = None
         self.closed: Refusal | None = None  # the central configuration keeps the kiosk closed
         self._gate_asked_at: float | None = None
@@ -100,6 +117,12 @@ class Session:
         """Position of the current step in the workflow (-1 on attract or notice)."""
         steps = self.workflow.steps
         return steps.index(self.screen) if self.screen in steps else -1
+
+    @property
+    def choosing(self) -> bool:
+        """A card was placed while more than one workflow is open: the attract screen asks
+        which (the card is read into the chosen one)."""
+        return self._held_card is not None
 
     @property
     def can_cancel(self) -> bool:
@@ -136,21 +159,37 @@ class Session:
             if isinstance(event, ev.BeginException):
                 self._begin_exception(event)
                 return
-            if isinstance(event, ev.Start | ev.CardPresented):
-                self._begin()
-                if isinstance(event, ev.CardPresented) and self.screen == "card":
-                    self.handle(event)  # a card placed on the attract screen starts and reads
+            self._on_attract(event)
             return
 
         step, data = self.step, self.data
         assert step is not None and data is not None
         self._apply(step.handle(event, data, self.settings.step, self._now()))
 
+    def _on_attract(self, event: ev.Event) -> None:
+        """A touch on a workflow's button, or a card: the only open workflow starts and reads
+        the card; with several open, a card waits until the candidate chooses one."""
+        card = event if isinstance(event, ev.CardPresented) else None
+        if card is not None and len(self.offered) > 1:
+            self._held_card = card
+            self._changed()
+            return
+        if isinstance(event, ev.Start):
+            card, self._held_card = self._held_card, None
+        elif card is None:
+            return
+        self._begin(event.workflow if isinstance(event, ev.Start) else None)
+        if card is not None and self.screen == "card":
+            self.handle(card)  # a card placed on the attract screen starts and reads
+
     def tick(self) -> None:
         """Called about once a second: idle timeout, the self-dismissing screens, and the
         start gate again while nobody is being served."""
         idle = self._monotonic() - self._last_activity
         if self.screen == ATTRACT:
+            if self._held_card is not None and idle >= self.settings.idle_timeout_s:
+                self._held_card = None  # nobody chose: the card's data is not kept
+                self._changed()
             asked = self._gate_asked_at
             if asked is None or self._monotonic() - asked >= self.settings.gate_refresh_s:
                 before = self.closed
@@ -208,6 +247,10 @@ class Session:
         refusal = self._refuse_start()
         self._gate_asked_at = self._monotonic()
         self.closed = refusal if isinstance(refusal, Refusal) else None
+        if refusal is None:
+            open_now = set(self._open_workflows())
+            self.offered = tuple(n for n in self._workflows if n in open_now) \
+                or (self.settings.workflow.name,)
         return refusal
 
     def _begin_exception(self, event: ev.BeginException) -> None:
@@ -216,36 +259,41 @@ class Session:
         if not event.staff.may("exception"):
             return
         rule = CASES[event.case]
-        self._begin(get_workflow(rule.workflow),
-                    ExceptionInfo(event.case, entered_by=StaffStamp.of(event.staff)))
+        self._begin(exception=ExceptionInfo(event.case, entered_by=StaffStamp.of(event.staff)),
+                    special=get_workflow(rule.workflow))
 
-    def _begin(self, workflow: Workflow | None = None,
-               exception: ExceptionInfo | None = None) -> None:
+    def _begin(self, workflow: str | None = None, exception: ExceptionInfo | None = None,
+               special: Workflow | None = None) -> None:
+        """`workflow`: the button's (an offered workflow's name); `special`: an exception's
+        workflow staff started, with its `exception`."""
         refusal = self._ask_gate()
         if refusal is not None:
             # Nothing is collected: the candidate reads why (a closure in its own words).
             self.notice_code = refusal if isinstance(refusal, Notice) \
                 else Notice(refusal.reason.value)
+            self.notice_values = {}
             self.screen = NOTICE
             self._entered_at = self._monotonic()
             self._changed()
             return
         if self._settings_now is not None:
             self._use(self._settings_now())
-        self.workflow = workflow or self.settings.workflow
-        self.data = SessionData(
-            session_id=uuid.uuid4().hex,
-            workflow=self.workflow.name,
-            started_at=self._now(),
-            exception=exception,
-        )
+        if special is not None:
+            self.workflow = special
+        else:
+            # The button's workflow if it is still open (the gate was just asked again).
+            offered = [n for n in self.offered if n in self._workflows] \
+                or [self.settings.workflow.name]
+            name = workflow if workflow in offered else offered[0]
+            self.workflow = self._workflows[name]
+        self.data = SessionData(session_id=uuid.uuid4().hex, workflow=self.workflow.name,
+                                started_at=self._now(), exception=exception)
         self.last_end_reason = None
         self._go(self.workflow.steps[0])
 
     def _use(self, settings: SessionSettings) -> None:
-        """Between candidates only: these settings, and fresh steps for a changed workflow."""
-        # Every step exists once (an exception's workflow may run between candidates); a step
-        # holds no state of its own, so a changed workflow needs no fresh ones.
+        """Between candidates only: these settings (every step exists already)."""
+        self._workflows = settings.workflows
         self.settings = settings
 
     def _go(self, screen: str) -> None:
@@ -270,6 +318,7 @@ class Session:
             self._end("completed")
         elif outcome.kind == "notice":
             self.notice_code = outcome.notice
+            self.notice_values = outcome.values
             self.data = None  # whatever was collected goes; a saved record is already sealed
             self.screen = NOTICE
             self._entered_at = self._monotonic()
@@ -281,8 +330,9 @@ class Session:
         """Back to the attract screen, dropping the session's data."""
         self.data = None
         self.notice_code = None
+        self.notice_values = {}
+        self._held_card = None
         self.last_end_reason = reason
-        self.workflow = self.settings.workflow
         self.screen = ATTRACT
         self._entered_at = self._monotonic()
         self._ask_gate()  # the attract screen says at once whether the kiosk is open

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from kiosk.core.schedule import Closed, Message, Refusal
-from kiosk.core.steps import CHINA_TZ
+from kiosk.core.step_base import CHINA_TZ
 from kiosk.core.texts import LANGUAGES, text
 
 # -- the kiosk's own pause --------------------------------------------------------------------

@@ -2,127 +2,40 @@
 
 A step reacts to events by changing the session's data and returning an `Outcome`: stay, go on
 to the next step, stop with a notice for the candidate, or finish. It never does I/O: anything
-slow or outside (a sequence number, saving, printing) is an effect the shell carries out.
+slow or outside (a sequence number, saving, printing) is an effect the shell carries out. The
+shared parts are in `step_base.py`; the second visits' steps in `confirm_steps.py`, the
+exceptions' (entry, approve, form) in `exception_steps.py`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
-from typing import ClassVar, Literal
+from dataclasses import replace
+from datetime import datetime
 
+from kiosk.core import confirm_steps, confirmation, exception_steps, record_limits
 from kiosk.core import events as ev
-from kiosk.core import record_limits
-from kiosk.core.documents import IdentityDocument
 from kiosk.core.errors import DocumentError
-from kiosk.core.exception_cases import ApprovalPolicy, Dispute, ExceptionInfo, dispute_actions
+from kiosk.core.exception_cases import Dispute, ExceptionInfo, dispute_actions
 from kiosk.core.login_card import LoginCard, new_initial_password
 from kiosk.core.notices import Notice
-from kiosk.core.record import Record, Signature, new_record_id
+from kiosk.core.record import Record, new_record_id
+from kiosk.core.step_base import (
+    CARD_REMOVED,
+    CHINA_TZ,
+    FINISH,
+    NEXT,
+    STAY,
+    Outcome,
+    SessionData,
+    Step,
+    StepSettings,
+    everyone,
+    notice,
+    stay,
+)
 
-CHINA_TZ = timezone(timedelta(hours=8), "CST")  # no daylight saving: a fixed offset is exact
-CARD_REMOVED = "card_removed"  # the reader's code for a card lifted mid-read
-
-
-@dataclass
-class SessionData:
-    """Everything one candidate's session has collected; dropped whole when the session ends."""
-
-    session_id: str
-    workflow: str
-    started_at: datetime
-    document: IdentityDocument | None = field(default=None, repr=False)
-    photo_jpeg: bytes | None = field(default=None, repr=False)
-    photo_retakes: int = 0
-    photo_taking: bool = False  # a frame is being made into the standard photo
-    sequence_number: str | None = None
-    confirmed_at: datetime | None = None
-    signature: Signature | None = field(default=None, repr=False)
-    signed_at: datetime | None = None
-    strokes: ev.Strokes | None = field(default=None, repr=False)  # while the PNG is drawn
-    initial_password: str | None = field(default=None, repr=False)
-    record_id: str | None = None
-    saving: bool = False
-    saved: bool = False
-    printing: bool = False
-    # Why the last printout failed (a printer code: paper_out, cover_open, offline, or an
-    # effect's), while the candidate may ask for it again; None otherwise.
-    print_failed: str | None = None
-    # Staff handle this candidate (kiosk.core.exception_cases): the case, who entered it.
-    exception: ExceptionInfo | None = None
-    # The first problem with what staff typed: (field, code), for the entry screen.
-    entry_problem: tuple[str, str] | None = None
-    correcting: bool = False  # staff re-opened the entry to correct disputed fields
-    # The candidate called staff about the data shown; cleared once staff answer.
-    dispute: Dispute | None = None
-    # A hand-entered record waits for a supervisor's approval before it is sealed.
-    pending_record: Record | None = field(default=None, repr=False)
-    approval_problem: str | None = None  # why the last card could not approve it
-    form_printing: bool = False
-    form_failed: str | None = None
-
-
-def everyone(address_code: str, now: datetime) -> bool:
-    """No schedule audience: every candidate is served."""
-    return True
-
-
-@dataclass(frozen=True)
-class StepSettings:
-    device_id: str
-    max_photo_retakes: int = 3
-    web_address: str = "https://www.hneeb.cn"
-    # Whether a card's address code is in the audience of a window open now (the central
-    # schedule: `kiosk.core.schedule.in_audience` over the bundle in force).
-    admits: Callable[[str, datetime], bool] = everyone
-    point_name: str = ""  # this registration point, by name, as forms print it
-    approval: ApprovalPolicy = ApprovalPolicy()
-
-
-OutcomeKind = Literal["stay", "next", "notice", "finish", "goto"]
-
-
-@dataclass(frozen=True)
-class Outcome:
-    kind: OutcomeKind
-    effects: tuple[ev.Effect, ...] = ()
-    notice: Notice | None = None
-    step: str | None = None  # "goto": the step of the workflow to go (back) to
-
-
-STAY = Outcome("stay")
-NEXT = Outcome("next")
-FINISH = Outcome("finish")
-
-
-def notice(which: Notice) -> Outcome:
-    return Outcome("notice", notice=which)
-
-
-def stay(*effects: ev.Effect) -> Outcome:
-    return Outcome("stay", effects=effects)
-
-
-class Step:
-    name: ClassVar[str]
-
-    def enter(self, data: SessionData, settings: StepSettings, now: datetime) -> Outcome:
-        return STAY
-
-    def handle(
-        self, event: ev.Event, data: SessionData, settings: StepSettings, now: datetime
-    ) -> Outcome:
-        return STAY
-
-    def can_cancel(self, data: SessionData) -> bool:
-        """Cancel (and the idle timeout) wipe the session; never once the record is saving."""
-        return not (data.saving or data.saved)
-
-    def times_out(self, data: SessionData) -> bool:
-        """Whether the idle timeout applies now: not while the candidate waits for staff they
-        called (the screen then shows field names only, and staff end it if need be)."""
-        return data.dispute is None
+__all__ = ["CHINA_TZ", "STEPS", "Outcome", "SessionData", "Step", "StepSettings", "everyone",
+           "assemble_record", "login_card"]
 
 
 class CardStep(Step):
@@ -138,7 +51,7 @@ class CardStep(Step):
                 return notice(Notice.for_code(exc.code))
             # Before anything is collected (no number reserved, no photo): a window of
             # some areas only turns the others away, in words, and the session ends.
-            if not settings.admits(data.document.address_code, now):
+            if not settings.admits(data.workflow, data.document.address_code, now):
                 return notice(Notice.NOT_IN_AUDIENCE)
             return NEXT
         # A card lifted while it was being read is not a failure: the candidate is still
@@ -190,11 +103,16 @@ class PhotoStep(Step):
 
 
 class CheckStep(Step):
-    """Every field for the candidate to confirm, the newly assigned sequence number among them."""
+    """Every field for the candidate to confirm: on a first visit the newly assigned sequence
+    number among them; on the adult exam's confirmation the online registration, whose rows
+    as shown (and their hash) go into the record. A dispute of online data is a correction
+    request (`confirm_steps.request_correction`)."""
 
     name = "check"
 
     def enter(self, data: SessionData, settings: StepSettings, now: datetime) -> Outcome:
+        if data.registration is not None:
+            confirm_steps.show_rows(data, settings, now)
         if data.sequence_number is None:
             return stay(ev.ReserveNumber(data.session_id))
         return STAY
@@ -214,9 +132,13 @@ class CheckStep(Step):
                 data.confirmed_at = now
             return outcome
         elif isinstance(event, ev.Confirm) and data.sequence_number is not None:
+            if data.registration is not None:
+                data.shown_sha256 = confirmation.shown_sha256(data.shown_rows)
             data.confirmed_at = now
             return NEXT
         elif isinstance(event, ev.Dispute):
+            if data.registration is not None:
+                return confirm_steps.request_correction(data)
             data.dispute = Dispute("data_wrong", event.fields)
         return STAY
 
@@ -241,7 +163,8 @@ class SignStep(Step):
             data.signature = event.signature
             data.strokes = None
             data.signed_at = now
-            data.initial_password = new_initial_password()
+            if data.registration is None:  # the login card's, on a first visit only
+                data.initial_password = new_initial_password()
             record = assemble_record(data, settings, now)
             try:  # before sealing: a record over a cap is never sealed, so never refused later
                 record_limits.check_record(record)
@@ -320,6 +243,22 @@ class PrintStep(Step):
         return stay(ev.PrintLoginCard(data.session_id, login_card(data, settings, now)))
 
 
+class PrintFormStep(PrintStep):
+    """Print the second visit's A4 form (the registration form with the signature, or the
+    adult exam's flow sheet) once the record is sealed; a failed printout may be asked for
+    again, as with the login card."""
+
+    name = "print_form"
+
+    @staticmethod
+    def _print(data: SessionData, settings: StepSettings, now: datetime) -> Outcome:
+        assert data.registration is not None
+        data.printing, data.print_failed = True, None
+        form = confirmation.PRINTED[data.registration.exam]
+        return stay(ev.PrintForm(data.session_id, form,
+                                 confirm_steps.form_data(data, settings, now)))
+
+
 class DoneStep(Step):
     name = "done"
 
@@ -334,23 +273,26 @@ class DoneStep(Step):
         return False
 
 
-STEPS: dict[str, type[Step]] = {
-    cls.name: cls
-    for cls in (CardStep, IdentityStep, PhotoStep, CheckStep, SignStep, PrintStep, DoneStep)
-}
+_ALL: tuple[type[Step], ...] = (
+    CardStep, IdentityStep, PhotoStep, CheckStep, SignStep, PrintStep, PrintFormStep, DoneStep,
+    *confirm_steps.STEPS, *exception_steps.STEPS,
+)
+STEPS: dict[str, type[Step]] = {cls.name: cls for cls in _ALL}
 
 
 def assemble_record(data: SessionData, settings: StepSettings, now: datetime) -> Record:
-    """The record from what the steps collected; a missing part is a bug, not a user error."""
-    missing = [
-        name
-        for name in ("document", "photo_jpeg", "sequence_number", "confirmed_at", "signature")
-        if getattr(data, name) is None
-    ]
+    """The record from what the steps collected; a missing part is a bug, not a user error.
+    A first visit needs its photo and new number; a second visit its confirmation (and the
+    photo too for the adult exam)."""
+    needed = ["document", "sequence_number", "confirmed_at", "signature"]
+    if data.registration is None or data.registration.exam == "adult":
+        needed.append("photo_jpeg")
+    missing = [name for name in needed if getattr(data, name) is None]
     if missing:
         raise RuntimeError(f"record incomplete: {', '.join(missing)}")
-    assert data.document and data.photo_jpeg and data.sequence_number and data.signature
-    assert data.confirmed_at and data.signed_at and data.initial_password
+    assert data.document and data.sequence_number and data.signature
+    assert data.confirmed_at and data.signed_at
+    assert data.initial_password or data.registration
     return Record(
         record_id=new_record_id(),
         workflow=data.workflow,
@@ -364,6 +306,7 @@ def assemble_record(data: SessionData, settings: StepSettings, now: datetime) ->
         confirmed_at=data.confirmed_at,
         signed_at=data.signed_at,
         created_at=now,
+        confirmation=confirm_steps.confirmation_of(data),
         exception=data.exception,
     )
 
@@ -379,7 +322,3 @@ def login_card(data: SessionData, settings: StepSettings, now: datetime) -> Logi
         printed_at=now.astimezone(CHINA_TZ),
     )
 
-
-# The exception paths' steps (entry, approve, form) live beside their rules and add themselves
-# to STEPS; imported last, as they build on the classes above.
-import kiosk.core.exception_steps  # noqa: E402, F401

@@ -295,6 +295,52 @@ SCREENS: dict[str, Words] = {
         " when you first log in",
     ),
     "done_finish": Words("完成", "Finish"),
+    # The second visits (`confirm`, `adult-confirm`).
+    "workflow_collect": Words("普通高考 报名信息采集", "Gaokao: first registration"),
+    "workflow_confirm": Words("普通高考 报名信息确认", "Gaokao: confirm your registration"),
+    "workflow_adult-confirm": Words("成人高考 现场确认", "Adult exam: on-site confirmation"),
+    "attract_choose": Words("请选择要办理的业务", "Choose what you have come for"),
+    "step_candidate": Words("查询信息", "Look up"),
+    "step_proof": Words("核对信息", "Check"),
+    "step_pledge": Words("诚信承诺", "Pledge"),
+    "step_print_form": Words("打印", "Print"),
+    "candidate_title": Words("正在查询您的网上报名信息", "Looking up your online registration"),
+    "candidate_hint": Words("请稍候，不要取走身份证", "Please wait; keep your ID card here"),
+    "proof_title": Words("请逐项核对您的报名信息", "Check every detail of your registration"),
+    "proof_page": Words("第 {page} 页 / 共 {pages} 页", "Page {page} of {pages}"),
+    "proof_previous": Words("上一页", "Previous page"),
+    "proof_next": Words("下一页", "Next page"),
+    "proof_confirm": Words("信息无误", "All correct"),
+    "proof_dispute": Words("信息有误", "Something is wrong"),
+    "proof_read_all": Words("请看完每一页后确认", "Read every page before confirming"),
+    "pledge_title": Words("诚信考试承诺书", "Integrity pledge"),
+    "pledge_text": Words(
+        "本人自愿参加成人高校招生全国统一考试，已阅读并知晓考试有关规定。本人保证报名信息"
+        "真实准确，遵守考场纪律，诚信应考，如有违纪作弊行为，自愿接受处理。",
+        "I take the national adult college entrance exam of my own free will and know its"
+        " rules. My registration is true and accurate; I will keep the exam's rules and sit it"
+        " honestly, and accept the consequences of any misconduct.",
+    ),
+    "pledge_copy": Words("请在下方框内抄写：", "Copy this sentence in the box below:"),
+    "pledge_sentence": Words("我承诺诚信考试", "I promise to sit the exam honestly"),
+    "pledge_confirm": Words("抄写完成", "Done copying"),
+    "sign_final": Words(
+        "签名确认后，报名信息将不能再更改。", "Once you sign, your registration cannot be changed."
+    ),
+    "print_form_title": Words("正在打印报名表", "Printing your form"),
+    "print_form_failed": Words("报名表打印失败", "Your form did not print"),
+    "print_form_failed_message": Words(
+        "您的确认信息已经保存。请联系现场工作人员，待打印机恢复后点“重新打印”。\n"
+        "离开本页后，表格由工作人员补打。",
+        "Your confirmation is saved. Please ask a member of staff, then touch \"Print again\""
+        " once the printer works.\nAfter you leave this page, staff print the form for you.",
+    ),
+    "print_form_hint": Words(
+        "请稍候，表格将从A4打印机打出", "Please wait, the form comes out of the A4 printer"
+    ),
+    "done_form_message": Words(
+        "请取走打印的表格和身份证", "Take your printed form and your ID card"
+    ),
     "returning": Words("{seconds} 秒后返回首页", "Back to the start in {seconds} s"),
     "cancel": Words("取消", "Cancel"),
     "back_home": Words("返回首页", "Home"),
@@ -403,6 +449,45 @@ NOTICES: dict[Notice, tuple[Words, Words]] = {
         Words(
             "报名信息需要更正时，由工作人员协助办理。",
             "When your details need correcting, staff will help you.",
+        ),
+    ),
+    Notice.CANDIDATE_NOT_FOUND: (
+        Words("未找到您的网上报名信息", "Your online registration was not found"),
+        Words(
+            "请联系现场工作人员查询。\n本次未保存任何信息。",
+            "Please ask a member of staff to look it up.\nNothing has been saved.",
+        ),
+    ),
+    Notice.WRONG_POINT: (
+        Words("请到您选择的确认点办理", "Please go to the point you chose"),
+        Words(
+            "您网上报名时选择的现场确认点是：{point}\n请到该确认点办理，或联系现场工作人员。",
+            "The confirmation point you chose online is: {point}\n"
+            "Please confirm there, or ask a member of staff.",
+        ),
+    ),
+    Notice.MINOR_NOT_DESIGNATED: (
+        Words("请到低龄考生审核点办理", "Please go to a point for younger candidates"),
+        Words(
+            "考试当日未满17周岁的考生须到指定的低龄审核点确认。\n请联系现场工作人员。",
+            "Candidates under 17 on the exam date confirm at a designated point.\n"
+            "Please ask a member of staff.",
+        ),
+    ),
+    Notice.MEDICAL_NOT_DESIGNATED: (
+        Words("请到医卫类审核点办理", "Please go to a point for the medical track"),
+        Words(
+            "报考医卫类专业的考生须到指定的医卫类审核点确认。\n请联系现场工作人员。",
+            "Medical-track candidates confirm at a designated point.\n"
+            "Please ask a member of staff.",
+        ),
+    ),
+    Notice.CORRECTION_REQUESTED: (
+        Words("已提交更正申请", "Correction requested"),
+        Words(
+            "工作人员将为您更正报名信息，请到工作人员处办理。\n更正前不会保存任何确认。",
+            "Staff will correct your registration details; please see a member of staff.\n"
+            "Nothing is confirmed until it is corrected.",
         ),
     ),
     Notice.PHOTO_RETAKES_EXHAUSTED: (
@@ -671,10 +756,12 @@ def text(key: str, language: str = DEFAULT_LANGUAGE, **values: object) -> str:
     return template.format(**values) if values else template
 
 
-def notice_text(notice: Notice, language: str = DEFAULT_LANGUAGE) -> tuple[str, str]:
-    """Title and message of a notice."""
+def notice_text(notice: Notice, language: str = DEFAULT_LANGUAGE,
+                **values: object) -> tuple[str, str]:
+    """Title and message of a notice; `values` fill its message (`{point}`)."""
     title, message = NOTICES[notice]
-    return _pick(title, language), _pick(message, language)
+    template = _pick(message, language)
+    return _pick(title, language), template.format(**values) if values else template
 
 
 def guidance_text(reason: str | None, language: str = DEFAULT_LANGUAGE) -> str:

@@ -25,6 +25,11 @@ STEP_WORDS: dict[str, tuple[str, ...]] = {
     "sign": ("sign_title",),
     "print": ("print_title",),
     "done": ("done_title", "done_message"),
+    # The second visits (`confirm`, `adult-confirm`).
+    "candidate": ("candidate_title", "candidate_hint"),
+    "proof": ("proof_title",),
+    "pledge": ("pledge_title", "pledge_copy", "pledge_sentence"),
+    "print_form": ("print_form_title",),
     # The exception paths: staff type the entry; the candidate hears who must act next.
     "entry": ("entry_title",),
     "approve": ("approve_title",),

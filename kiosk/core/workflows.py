@@ -29,11 +29,39 @@ class Workflow:
             raise WorkflowError(f"workflow {self.name!r}: a step appears twice")
         if self.steps[-1] != "done":
             raise WorkflowError(f"workflow {self.name!r} must end with 'done'")
+        _check_second_visit(self)
+
+
+# A second visit's steps need the registration found first, and it must be shown (proof or
+# check: what the record's hash covers) before it is signed.
+_NEEDS_CANDIDATE = ("proof", "pledge", "print_form")
+
+
+def _check_second_visit(workflow: Workflow) -> None:
+    steps = workflow.steps
+    if "candidate" not in steps:
+        needing = [s for s in _NEEDS_CANDIDATE if s in steps]
+        if needing:
+            raise WorkflowError(f"workflow {workflow.name!r}: {needing} need 'candidate' first")
+        return
+    after = steps[steps.index("candidate") + 1:]
+    shown = [s for s in ("proof", "check") if s in after]
+    if not shown or "sign" not in after or after.index("sign") < after.index(shown[0]):
+        raise WorkflowError(f"workflow {workflow.name!r}: after 'candidate' the data must be"
+                            " shown ('proof' or 'check') and then signed ('sign')")
 
 
 BUILT_IN: dict[str, Workflow] = {
     # A candidate's first visit: identity, photo, check, sign, login card.
     "collect": Workflow("collect", ("card", "identity", "photo", "check", "sign", "print", "done")),
+    # The gaokao's second visit: the online data as a proof table, signed, the registration
+    # form (报名登记表) printed on A4.
+    "confirm": Workflow("confirm", ("card", "identity", "candidate", "proof", "sign", "print_form",
+                                    "done")),
+    # The adult exam's on-site confirmation: at the point chosen online, photo, the pledge
+    # copied by hand, check, sign, the flow sheet (报名流程表) printed on A4.
+    "adult-confirm": Workflow("adult-confirm", ("card", "identity", "candidate", "photo", "pledge",
+                                                "check", "sign", "print_form", "done")),
     # Staff enter the document by hand (kiosk.core.exception_cases); a supervisor approves
     # the signed record before it is sealed.
     "exception": Workflow(

@@ -32,12 +32,26 @@ def facts_text(facts: dict[str, Any]) -> str:
 def append_entry(conn: sqlite3.Connection, event: str, facts: str, at: str) -> None:
     """Chain one entry to the newest, inside the caller's write transaction. Its id is the next
     AUTOINCREMENT value, never reused: a deleted newest entry leaves a gap."""
+    append_entries(conn, [(event, facts)], at)
+
+
+def append_entries(conn: sqlite3.Connection, entries: list[tuple[str, str]], at: str) -> None:
+    """Chain (event, facts text) entries to the newest in order, inside the caller's write
+    transaction: the chain's end is read once and the rows go in one `executemany` (a drain
+    acknowledges dozens of records per transaction, one entry each)."""
+    if not entries:
+        return
     row = conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
     seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'audit'").fetchone()
-    entry_id = max(row[0] if row else 0, seq[0] if seq else 0) + 1
+    entry_id = max(row[0] if row else 0, seq[0] if seq else 0)
     prev = (row[1] or GENESIS) if row else GENESIS
-    conn.execute(_INSERT, (entry_id, at, event, facts, prev,
-                           entry_hash(entry_id, at, event, facts, prev)))
+    rows = []
+    for event, facts in entries:
+        entry_id += 1
+        digest = entry_hash(entry_id, at, event, facts, prev)
+        rows.append((entry_id, at, event, facts, prev, digest))
+        prev = digest
+    conn.executemany(_INSERT, rows)
 
 
 class AuditLog:
@@ -54,6 +68,11 @@ class AuditLog:
     def append_in(self, conn: sqlite3.Connection, event: str, **facts: Any) -> None:
         """One entry inside the caller's transaction (it commits or rolls back with it)."""
         append_entry(conn, event, facts_text(facts), utc_now())
+
+    def append_many_in(self, conn: sqlite3.Connection, event: str,
+                       facts: list[dict[str, Any]]) -> None:
+        """One `event` entry per facts dict, in order, inside the caller's transaction."""
+        append_entries(conn, [(event, facts_text(f)) for f in facts], utc_now())
 
     def entries(self, last: int | None = None) -> list[AuditEntry]:
         """Every entry in id order, or the newest `last` of them."""

@@ -80,9 +80,12 @@ class KioskStore:
         return self.disk.allows(DiskMoment.SESSION_START)
 
     def commit_record(
-        self, sealed: SealedRecord, sequence_number: str, *, id_hash: str | None = None
+        self, sealed: SealedRecord, sequence_number: str, *, id_hash: str | None = None,
+        spend: bool = True,
     ) -> None:
         """Queue a sealed record, spend its sequence number and audit it, all or nothing.
+        `spend=False`: a second visit's record, which names the first visit's number (given
+        out by whichever machine served that visit) and spends none of this machine's.
 
         A second call for the same record id (a retried save after a crash or a timeout) changes
         nothing: the first sealed blob stands. `id_hash`: the keyed hash of the candidate's ID
@@ -95,7 +98,8 @@ class KioskStore:
                 return
             self.disk.check(DiskMoment.COMMIT, record_bytes=sealed.size + len(sealed.signature))
             at = utc_now()
-            self.numbers.spend_in(conn, sequence_number, sealed.record_id, at)
+            if spend:
+                self.numbers.spend_in(conn, sequence_number, sealed.record_id, at)
             self.outbox.queue_in(conn, sealed, sequence_number, id_hash, at)
             self.audit.append_in(
                 conn,

@@ -60,14 +60,27 @@ class OutboxEntry:
 
 _RECORD_COLUMNS = [f.name for f in fields(SealedRecord)]
 _META_COLUMNS = [f.name for f in fields(RecordMeta)]
-_ENTRY_SELECT = (
-    f"SELECT seq, {', '.join(_RECORD_COLUMNS)}, sequence_number, state, queued_at, attempts,"
-    " last_error FROM outbox"
-)
+# The blob lives in `outbox_blob`, beside its row (schema version 5): a state change rewrites
+# the small row only. Rows still waiting always have theirs.
+_ROW_COLUMNS = [name for name in _RECORD_COLUMNS if name != "blob"]
+_SELECTED = ["outbox_blob.data AS blob" if name == "blob" else name for name in _RECORD_COLUMNS]
+_ENTRY_COLUMNS = (f"seq, {', '.join(_SELECTED)}, sequence_number, state, queued_at, attempts,"
+                  " last_error")
+
+
+def _entries(where_order_limit: str) -> str:
+    """Whole entries of the rows `where_order_limit` picks: the rows are picked and sorted
+    first, and only their blobs are read (joined before the sort, SQLite carried every
+    pending blob through it)."""
+    return (f"SELECT {_ENTRY_COLUMNS} FROM (SELECT * FROM outbox WHERE {where_order_limit})"
+            " JOIN outbox_blob ON outbox_seq = seq ORDER BY seq")
+
+
 _QUEUE = (
-    f"INSERT INTO outbox ({', '.join(_RECORD_COLUMNS)}, sequence_number, state, queued_at,"
-    f" id_hash) VALUES ({', '.join('?' * len(_RECORD_COLUMNS))}, ?, 'queued', ?, ?)"
+    f"INSERT INTO outbox ({', '.join(_ROW_COLUMNS)}, sequence_number, state, queued_at,"
+    f" id_hash) VALUES ({', '.join('?' * len(_ROW_COLUMNS))}, ?, 'queued', ?, ?)"
 )
+_HAS_BLOB = "EXISTS (SELECT 1 FROM outbox_blob WHERE outbox_seq = outbox.seq)"
 
 
 def receipt_holds(row: dict[str, Any], key: ReceiptKey) -> bool:
@@ -80,6 +93,20 @@ def receipt_holds(row: dict[str, Any], key: ReceiptKey) -> bool:
     except ReceiptError:
         return False
     return True
+
+
+def _states_of(conn: sqlite3.Connection, record_ids: list[str]
+               ) -> dict[str, tuple[str, str, str]]:
+    """(sha256, device_id, state) of each of these records held here, in one query."""
+    held: dict[str, tuple[str, str, str]] = {}
+    unique = list(dict.fromkeys(record_ids))
+    for start in range(0, len(unique), 500):  # within SQLite's bound on parameters
+        part = unique[start:start + 500]
+        for record_id, sha256, device_id, state in conn.execute(
+                "SELECT record_id, sha256, device_id, state FROM outbox"
+                f" WHERE record_id IN ({', '.join('?' * len(part))})", part):
+            held[record_id] = (sha256, device_id, state)
+    return held
 
 
 def _at(epoch_s: float) -> str:
@@ -103,9 +130,12 @@ class Outbox:
     @staticmethod
     def queue_in(conn: sqlite3.Connection, sealed: SealedRecord, sequence_number: str,
                  id_hash: str | None, at: str) -> None:
-        """Insert the record as queued, inside the caller's transaction."""
-        values = [getattr(sealed, name) for name in _RECORD_COLUMNS]
-        conn.execute(_QUEUE, (*values, sequence_number, at, id_hash))
+        """Insert the record as queued, and its blob beside it, inside the caller's
+        transaction."""
+        values = [getattr(sealed, name) for name in _ROW_COLUMNS]
+        seq = conn.execute(_QUEUE, (*values, sequence_number, at, id_hash)).lastrowid
+        conn.execute("INSERT INTO outbox_blob (outbox_seq, data) VALUES (?, ?)",
+                     (seq, sealed.blob))
 
     # -- the uploader --------------------------------------------------------------------------
 
@@ -115,9 +145,9 @@ class Outbox:
         `after_seq`: only those queued after that row (a drain's cursor past its batches in
         flight)."""
         rows = self._conn.read(
-            f"{_ENTRY_SELECT} WHERE {_PENDING} AND seq > ?"
-            " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
-            " ORDER BY seq LIMIT ?",
+            _entries(f"{_PENDING} AND seq > ?"
+                     " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
+                     " ORDER BY seq LIMIT ?"),
             (after_seq, now or utc_now(), limit),
         )
         return [OutboxEntry.from_row(row) for row in rows]
@@ -145,26 +175,27 @@ class Outbox:
         bad: list[str] = []
         at = utc_now()
         with self._conn.write() as conn:
+            held = _states_of(conn, [receipt.record_id for receipt in receipts])
+            renewed, acknowledged = [], []
             for receipt in receipts:
-                row = conn.execute(
-                    "SELECT sha256, device_id, state FROM outbox WHERE record_id = ?",
-                    (receipt.record_id,),
-                ).fetchone()
+                row = held.get(receipt.record_id)
                 if row is None or (row[0], row[1]) != (receipt.sha256, receipt.device_id):
                     bad.append(receipt.record_id)
-                    continue
-                if row[2] not in PENDING_STATES:
-                    conn.execute("UPDATE outbox SET receipt = ? WHERE record_id = ?",
-                                 (receipt.to_text(), receipt.record_id))
-                    continue
-                conn.execute(
-                    "UPDATE outbox SET state = 'acknowledged', acknowledged_at = ?,"
-                    " server_time = ?, server_sha256 = ?, receipt = ?, next_attempt_at = NULL"
-                    " WHERE record_id = ?",
-                    (at, receipt.received_at, receipt.sha256, receipt.to_text(),
-                     receipt.record_id),
-                )
-                self._audit.append_in(conn, "record.acknowledged", record_id=receipt.record_id)
+                elif row[2] not in PENDING_STATES:
+                    renewed.append((receipt.to_text(), receipt.record_id))
+                else:
+                    acknowledged.append((at, receipt.received_at, receipt.sha256,
+                                         receipt.to_text(), receipt.record_id))
+                    held[receipt.record_id] = (row[0], row[1], "acknowledged")  # twice: renewed
+            # One statement each for the lot (a drain's batch is dozens of records), the
+            # renewals after, so a record given twice keeps the later receipt.
+            conn.executemany(
+                "UPDATE outbox SET state = 'acknowledged', acknowledged_at = ?,"
+                " server_time = ?, server_sha256 = ?, receipt = ?, next_attempt_at = NULL"
+                " WHERE record_id = ?", acknowledged)
+            conn.executemany("UPDATE outbox SET receipt = ? WHERE record_id = ?", renewed)
+            self._audit.append_many_in(conn, "record.acknowledged",
+                                       [{"record_id": row[-1]} for row in acknowledged])
         return bad
 
     def mark_error(self, record_id: str, error_text: str, *, retry_after_s: float = 0.0) -> None:
@@ -198,11 +229,14 @@ class Outbox:
         with self._conn.write() as conn:
             purged = 0
             for record_id in proven:
-                purged += conn.execute(
+                row = conn.execute(
                     "UPDATE outbox SET state = 'purged', blob = NULL"
-                    " WHERE record_id = ? AND state = 'acknowledged'",
+                    " WHERE record_id = ? AND state = 'acknowledged' RETURNING seq",
                     (record_id,),
-                ).rowcount
+                ).fetchone()
+                if row is not None:
+                    conn.execute("DELETE FROM outbox_blob WHERE outbox_seq = ?", (row[0],))
+                    purged += 1
             if purged:
                 self._audit.append_in(conn, "records.purged", count=purged)
         return purged
@@ -224,7 +258,7 @@ class Outbox:
                 count += conn.execute(
                     "UPDATE outbox SET state = 'queued', receipt = NULL, acknowledged_at = NULL,"
                     " next_attempt_at = NULL WHERE record_id = ? AND state = 'acknowledged'"
-                    " AND blob IS NOT NULL", (record_id,)).rowcount
+                    f" AND {_HAS_BLOB}", (record_id,)).rowcount
             if count:
                 self._audit.append_in(conn, "records.requeued", count=count)
         return count
@@ -255,7 +289,7 @@ class Outbox:
         after = 0
         while True:
             rows = self._conn.read(
-                f"{_ENTRY_SELECT} WHERE {_PENDING} AND seq > ? ORDER BY seq LIMIT 100", (after,)
+                _entries(f"{_PENDING} AND seq > ? ORDER BY seq LIMIT 100"), (after,)
             )
             if not rows:
                 return

@@ -6,8 +6,12 @@ notice a second visit, `kiosk.visits`). Version 3 chains the audit log (`audit.p
 order by the migration, after taking out the sequence numbers it kept in them (a candidate's
 login name, not the audit's business). Version 4 lets a sequence number be voided (reserved by
 a session that never finished, never to be issued, reported to the province): a new state and
-two columns, so the table is rebuilt (SQLite cannot change a CHECK constraint in place). A
-database newer than this program is refused rather than half understood. Tables added since
+two columns, so the table is rebuilt (SQLite cannot change a CHECK constraint in place).
+Version 5 keeps each sealed blob in `outbox_blob`, beside its outbox row rather than in it:
+SQLite rewrites a whole row on any UPDATE, so every state change of a record (sent,
+acknowledged) copied its ~55 KB blob into the WAL again, most of the uploader's database work
+per record (tests/bench/bench_drain.py); `outbox.blob` stays, always NULL. A database newer
+than this program is refused rather than half understood. Tables added since
 need no migration (`CREATE TABLE IF NOT EXISTS`): `candidate_sessions` (each candidate session's
 start and how it ended, for the staff panel's day counts), `staff_voids` (the reason and staff
 number of a number voided on the panel), `day_reports` (the confirmed end-of-day reports).
@@ -30,7 +34,8 @@ import sqlite_utils
 from kiosk.core.audit_chain import GENESIS, entry_hash
 from kiosk.store.connection import StoreError
 
-SCHEMA_VERSION = 4  # 2: outbox.id_hash; 3: the audit chain; 4: voided sequence numbers
+# 2: outbox.id_hash; 3: the audit chain; 4: voided sequence numbers; 5: blobs in outbox_blob
+SCHEMA_VERSION = 5
 
 OUTBOX_STATES = ("queued", "sent", "acknowledged", "purged")
 
@@ -74,6 +79,10 @@ CREATE TABLE IF NOT EXISTS outbox (
     next_attempt_at TEXT,
     id_hash TEXT,
     receipt TEXT
+);
+CREATE TABLE IF NOT EXISTS outbox_blob (
+    outbox_seq INTEGER PRIMARY KEY REFERENCES outbox (seq),
+    data BLOB NOT NULL
 );
 {_NUMBERS_TABLE}
 CREATE TABLE IF NOT EXISTS candidate_sessions (
@@ -131,6 +140,10 @@ def create_or_migrate(db: sqlite_utils.Database, conn: sqlite3.Connection) -> No
         _chain_audit(db, conn)
     if "voided_at" not in db.table("sequence_numbers").columns_dict:  # before version 4
         _allow_void(conn)
+    if version < 5:  # the blobs move beside their rows (none in a fresh database)
+        conn.execute("INSERT OR IGNORE INTO outbox_blob (outbox_seq, data)"
+                     " SELECT seq, blob FROM outbox WHERE blob IS NOT NULL")
+        conn.execute("UPDATE outbox SET blob = NULL WHERE blob IS NOT NULL")
     outbox.create_index(["state", "seq"], index_name="outbox_pending", if_not_exists=True)
     outbox.create_index(["id_hash"], index_name="outbox_id_hash", if_not_exists=True)
     if version != SCHEMA_VERSION:

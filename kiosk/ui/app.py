@@ -37,7 +37,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 from central_api_client.logs import LogEvent, event
 from kiosk.core import events as ev
 from kiosk.core.session import Session
-from kiosk.core.steps import CHINA_TZ
+from kiosk.core.step_base import CHINA_TZ
 from kiosk.core.texts import alert_text, text
 from kiosk.fonts import cjk_font_path
 from kiosk.shell import Shell
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 KV_DIR = Path(__file__).parent
+PRINTING = ("print", "print_form")  # shown on the step bar as its last step, done
 
 
 class KioskScreens(ScreenManager):
@@ -278,15 +279,16 @@ class KioskApp(App):
         if s.workflow != self._bar_workflow:  # a new candidate, a new workflow
             self._set_bar(self.root)
         index = self._bar_steps.index(s.screen) if s.screen in self._bar_steps else (
-            self._bar_steps.index("done") if s.screen == "print" else -1)
+            self._bar_steps.index("done") if s.screen in PRINTING else -1)
         self.root.step_index = index
         self.root.ids.stepbar.highlight(index)
 
     def _set_bar(self, root: KioskRoot) -> None:
-        """The step bar for the session's workflow (the central bundle's may change between
-        candidates: `Session.settings` follows it; an exception's has steps of its own)."""
+        """The step bar for the session's workflow (a machine may run several, and the central
+        bundle's may change between candidates: `Session.workflow` follows both), its steps
+        but the printing, which the bar shows as the last one, done."""
         self._bar_workflow = self.session.workflow
-        self._bar_steps = [s for s in self._bar_workflow.steps if s != "print"]
+        self._bar_steps = [s for s in self._bar_workflow.steps if s not in PRINTING]
         root.ids.stepbar.set_steps([root.t(f"step_{s}") for s in self._bar_steps])
 
     def _tick(self, _dt: float) -> None:

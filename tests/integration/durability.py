@@ -174,9 +174,11 @@ def check_store(database: Path, told: Told, new: set[str], device_key: Ed25519Pu
         assert not wrong, f"{len(wrong)} records carry another number than the one shown"
         if new:
             marks = ",".join("?" * len(new))
-            columns = ", ".join(f.name for f in fields(SealedRecord))  # as the outbox keeps it
-            rows = conn.read(f"SELECT {columns} FROM outbox WHERE record_id IN ({marks})",
-                             tuple(new))
+            # as the outbox keeps it: the blob beside its row
+            columns = ", ".join("data AS blob" if f.name == "blob" else f.name
+                                for f in fields(SealedRecord))
+            rows = conn.read(f"SELECT {columns} FROM outbox JOIN outbox_blob"
+                             f" ON outbox_seq = seq WHERE record_id IN ({marks})", tuple(new))
             assert len(rows) == len(new)
             for row in rows:
                 SealedRecord(**row).verify(device_key)  # RecordInvalidError if not intact

@@ -51,7 +51,8 @@ def _squeeze(words: str) -> str:
 # permanent residence card has): those rows are left out on paper as on screen.
 FULL_ONLINE = {"candidate_category": "农村应届", "subject_track": "物理类 · 化学 生物",
                "exam_level": "高起专", "school": "示例县第一中学",
-               "household": "江西省南昌市示例区", "parent_work": "长沙市示例建筑有限公司"}
+               "household": "江西省南昌市示例区", "parent_work": "长沙市示例建筑有限公司",
+               "political_status": "共青团员", "foreign_language": "英语"}
 NOT_ON_A_RESIDENT_CARD = {"english_name", "nationality"}
 DPI = 100
 

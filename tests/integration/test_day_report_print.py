@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from hardware.printer.a4 import open_a4_printer
 from kiosk.config import Config, with_overrides
 from kiosk.core.day_report import build_day_report, report_rows
 from kiosk.wiring import report_printer
@@ -29,7 +30,7 @@ def test_the_day_report_prints_on_a4_with_every_row(cups_env, tmp_path: Path):
     queue = cups_env.add_file_queue()
     config = with_overrides(Config(), data_dir=tmp_path / "data")
     config = replace(config, devices=replace(config.devices, a4=f"cups://{queue.name}?timeout=30"))
-    print_report = report_printer(config)
+    print_report = report_printer(config, open_a4_printer(config.devices.a4))
     assert print_report is not None
     report = build_day_report(
         day=date(2026, 9, 2), device_id="HN-4301-0001",

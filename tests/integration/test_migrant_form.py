@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from hardware.printer.a4 import open_a4_printer
+from hardware.printer.forms_pdf import FontFile
 from kiosk.config import Config, DevicesConfig
 from kiosk.core import events as ev
 from kiosk.core.exception_cases import Case
@@ -21,6 +22,7 @@ from kiosk.core.steps import StepSettings
 from kiosk.core.texts import text
 from kiosk.core.workflows import get_workflow
 from kiosk.effects import EffectRunner
+from kiosk.fonts import cjk_font_path
 from tests.integration.cupsd_server import PrivateCupsd
 from tests.synthetic import resident, standard_photo_jpeg
 from tests.unit.test_session import CAPTURE, STROKES, Shell
@@ -59,10 +61,11 @@ def test_the_county_form_prints_on_a4_from_the_session(private_cupsd: PrivateCup
 
     config = Config(data_dir=tmp_path, devices=DevicesConfig(a4=f"cups://{queue.name}"))
     runner = EffectRunner(config, None, None, None, hasher=object(),  # type: ignore[arg-type]
-                          a4=open_a4_printer(f"cups://{queue.name}?timeout=30"))
+                          a4=open_a4_printer(f"cups://{queue.name}?timeout=30"),
+                          font=FontFile(cjk_font_path()))
     data = asked.data.__class__(**{**asked.data.__dict__, "photo_jpeg": standard_photo_jpeg()})
     outcome = runner.run(ev.PrintForm(asked.session_id, asked.form, data))
-    assert outcome == ev.FormPrinted(asked.session_id)
+    assert outcome == ev.Printed(asked.session_id)
     session.handle(outcome)
     shell.settle(session)
     assert session.screen == "done"

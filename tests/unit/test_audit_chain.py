@@ -176,7 +176,7 @@ def test_an_older_database_gets_its_entries_chained_without_sequence_numbers(tmp
         conn.executescript(_V2_AUDIT)
     with KioskStore(path, min_free_bytes=0) as store:
         assert store.connection.db.execute("PRAGMA user_version").fetchone()[0] \
-            == SCHEMA_VERSION == 4
+            == SCHEMA_VERSION == 5
         entries = store.audit.entries()
         assert [e.event for e in entries] == ["record.committed", "record.acknowledged"]
         assert json.loads(entries[0].facts) == {"record_id": "r1", "size": 10}

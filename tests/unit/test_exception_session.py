@@ -45,7 +45,7 @@ class FormShell(Shell):
                                                self.fail["PrintForm"]))
             else:
                 self.forms.append(effect)
-                session.handle(ev.FormPrinted(effect.session_id))
+                session.handle(ev.Printed(effect.session_id))
             super().settle(session)
 
 

@@ -61,7 +61,8 @@ def test_purge_drops_blobs_of_old_acknowledged_records_only(tmp_path, sealer) ->
         assert store.outbox.counts_by_state() == {"queued": 1, "sent": 0, "acknowledged": 0,
                                            "purged": 1}
         rows = dict(store.connection.db.execute(
-            "SELECT record_id, blob IS NULL FROM outbox").fetchall())
+            "SELECT record_id, data IS NULL FROM outbox"
+            " LEFT JOIN outbox_blob ON outbox_seq = seq").fetchall())
         assert rows == {acked: 1, waiting: 0}
         assert recent_audit(store, 1)[0]["event"] == "records.purged"
 
@@ -182,6 +183,9 @@ def test_a_version_1_database_opens_keeps_its_records_and_gains_the_id_hash(tmp_
     with KioskStore(path, min_free_bytes=0) as store:
         [entry] = store.outbox.queued(10)
         assert entry.record == sealed  # still there, still the same sealed record
+        # once: moved beside its row (version 5), not left in it too
+        assert store.connection.db.execute(
+            "SELECT count(*) FROM outbox WHERE blob IS NOT NULL").fetchone()[0] == 0
         assert store.settings.get("sync.status") == {"code": "ok"}
         assert store.numbers.reserve("4301", 1, 9999, "s2") == "43010002"
         assert store.outbox.visits("0" * 64) == 0
@@ -194,3 +198,28 @@ def test_a_database_from_a_newer_program_is_refused(tmp_path) -> None:
         conn.execute("PRAGMA user_version = 99")
     with pytest.raises(StoreError, match="newer"):
         KioskStore(path)
+
+
+def test_a_batch_of_receipts_is_one_audit_entry_each_on_an_unbroken_chain(
+        tmp_path, sealer) -> None:
+    with KioskStore(tmp_path / "k.sqlite", min_free_bytes=0) as store:
+        ids = [_commit(store, sealer) for _ in range(5)]
+        entries = {e.record_id: e.record for e in store.outbox.queued(10)}
+        receipts = [receipt_for(entries[i]) for i in ids]
+        later = receipt_for(entries[ids[0]], received_at="2026-01-01T00:00:09.000Z")
+        foreign = receipt_for(make_sealed_elsewhere(tmp_path))
+        bad = store.outbox.mark_acknowledged([*receipts, later, foreign])
+        assert bad == [foreign.record_id]
+        assert store.outbox.counts_by_state()["acknowledged"] == 5
+        acknowledged = [e for e in store.audit.entries() if e.event == "record.acknowledged"]
+        assert [e.facts for e in acknowledged] == [f'{{"record_id": "{i}"}}' for i in ids]
+        assert store.audit.verify().ok
+        [row] = store.connection.read("SELECT receipt FROM outbox WHERE record_id = ?",
+                                      (ids[0],))
+        assert "2026-01-01T00:00:09.000Z" in row["receipt"]  # the later one, given twice
+
+
+def make_sealed_elsewhere(tmp_path: Path):
+    """A record this machine never queued."""
+    return Sealer.from_keys_dir(tmp_path / "elsewhere", "SIM-0009").seal(
+        make_record("SIM-0009", photo_bytes=300))

@@ -16,7 +16,7 @@ from kiosk.candidate_lookup import ProvinceCandidates
 from kiosk.core.errors import CandidateDataError
 from kiosk.core.roster_window import MAX_ROSTER_AGE, purge_at, window_end
 from kiosk.core.schedule import Window
-from kiosk.core.steps import CHINA_TZ
+from kiosk.core.step_base import CHINA_TZ
 from kiosk.roster import RosterStore
 from tests.candidate_helpers import people, province
 

@@ -21,7 +21,7 @@ from kiosk.core.schedule import (
     pause_for,
     start_refusal,
 )
-from kiosk.core.steps import CHINA_TZ
+from kiosk.core.step_base import CHINA_TZ
 
 HOURS = ((time(8), time(12)), (time(15), time(18)))
 CITY_DAYS = Window(date(2019, 9, 2), date(2019, 9, 5), HOURS, ("4301",))

@@ -22,7 +22,7 @@ PAUSED = Refusal(Closed.PAUSED, message=Message("暂停", "Paused"))
 class World:
     """A gate the test sets, a clock it moves, the effects the session asked for."""
 
-    def __init__(self, admits=lambda code, now: True) -> None:
+    def __init__(self, admits=lambda workflow, code, now: True) -> None:
         self.gate: Notice | Refusal | None = None
         self.asked = 0
         self.clock = 0.0
@@ -99,7 +99,7 @@ def test_the_gate_is_not_asked_during_a_session() -> None:
 def test_outside_the_audience_the_card_is_read_then_nothing_is_collected() -> None:
     seen: list[str] = []
 
-    def city_only(code: str, now: datetime) -> bool:
+    def city_only(workflow: str, code: str, now: datetime) -> bool:
         seen.append(code)
         return code.startswith("4301")
 

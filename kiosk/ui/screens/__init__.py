@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kiosk.ui.screens.approve import ApproveScreen
 from kiosk.ui.screens.attract import AttractScreen
+from kiosk.ui.screens.candidate import CandidateScreen
 from kiosk.ui.screens.card import CardScreen
 from kiosk.ui.screens.check import CheckScreen
 from kiosk.ui.screens.dispute import DisputeScreen
@@ -13,7 +14,10 @@ from kiosk.ui.screens.form import FormScreen
 from kiosk.ui.screens.identity import IdentityScreen
 from kiosk.ui.screens.notice import NoticeScreen
 from kiosk.ui.screens.photo import PhotoScreen
+from kiosk.ui.screens.pledge import PledgeScreen
 from kiosk.ui.screens.print import PrintScreen
+from kiosk.ui.screens.print_form import PrintFormScreen
+from kiosk.ui.screens.proof import ProofScreen
 from kiosk.ui.screens.sign import SignScreen
 from kiosk.ui.screens.staff_exceptions import StaffExceptionsScreen
 from kiosk.ui.screens.staff_panel import StaffPanelScreen
@@ -26,10 +30,14 @@ SCREENS = {
         AttractScreen,
         CardScreen,
         IdentityScreen,
+        CandidateScreen,
+        ProofScreen,
         PhotoScreen,
+        PledgeScreen,
         CheckScreen,
         SignScreen,
         PrintScreen,
+        PrintFormScreen,
         DoneScreen,
         NoticeScreen,
         EntryScreen,

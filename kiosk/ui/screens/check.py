@@ -35,10 +35,13 @@ class CheckScreen(KioskScreen):
         if data is None or data.document is None or self.picking:
             return
         language = self.shell.language
-        number = data.sequence_number or text("check_assigning", language)
-        # The proof table's fields: what the candidate checks here is what the paper prints.
-        shown = forms.FormData(document=data.document, sequence_number=number)
-        fields.fill(self.ids.fields, forms.rows(forms.PROOF_TABLE, shown, language))
+        if data.shown_rows:  # a second visit: the rows the session fixed, which it hashes
+            fields.fill(self.ids.fields, list(data.shown_rows))
+        else:
+            number = data.sequence_number or text("check_assigning", language)
+            # The proof table's fields: what the candidate checks here is what the paper prints.
+            shown = forms.FormData(document=data.document, sequence_number=number)
+            fields.fill(self.ids.fields, forms.rows(forms.PROOF_TABLE, shown, language))
         self.ids.fields.children[-2].bold = True  # the sequence number's value
         self.ids.fields.children[-2].color = (0.07, 0.33, 0.64, 1)
         self.ready = data.sequence_number is not None

@@ -23,7 +23,8 @@ class NoticeScreen(KioskScreen):
     def show(self, session: Session) -> None:
         notice = session.notice_code or Notice.ASK_STAFF
         self.code = notice.value
-        self.title, self.message = notice_words(notice, session.closed, self.shell.language)
+        self.title, self.message = notice_words(notice, session.closed, self.shell.language,
+                                                 session.notice_values)
 
     def home(self) -> None:
         self.send(ev.Dismiss())

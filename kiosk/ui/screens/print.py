@@ -29,6 +29,8 @@ class PrintScreen(KioskScreen):
     title = StringProperty("")
     cause = StringProperty("")
     message = StringProperty("")
+    title_key = StringProperty("print_title")  # the A4 form's screen says its own words
+    hint_key = StringProperty("print_hint")
 
     _event = None
 
@@ -40,9 +42,13 @@ class PrintScreen(KioskScreen):
         if code is None:
             return
         language = self.shell.language
-        self.title, self.message = notice_text(Notice.PRINT_FAILED, language)
+        self.title, self.message = self.failed_words(language)
         cause_key = f"print_cause_{code}"
         self.cause = self.t(cause_key if cause_key in SCREENS else "print_cause_offline")
+
+    def failed_words(self, language: str) -> tuple[str, str]:
+        """Title and message when the printout failed (the login card's here)."""
+        return notice_text(Notice.PRINT_FAILED, language)
 
     def on_pre_enter(self, *args):
         if self._event is None:

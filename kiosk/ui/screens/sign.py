@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from kivy.properties import BooleanProperty
+
 from kiosk.core import events as ev
 from kiosk.core.session import Session
 from kiosk.ui.screens.base import KioskScreen, load_kv
@@ -12,8 +14,11 @@ load_kv(__file__)
 
 class SignScreen(KioskScreen):
     screen_name = "sign"
+    final = BooleanProperty(False)  # the adult exam: nothing can be changed once signed
 
     def show(self, session: Session) -> None:
+        reg = session.data.registration if session.data else None
+        self.final = reg is not None and reg.exam == "adult"
         saving = bool(session.data and session.data.saving)
         self.ids.pad.enabled = not saving
         self.ids.saving.opacity = 1 if saving else 0

@@ -86,7 +86,7 @@ def _clock(at: str | None) -> str:
         return ""
     from datetime import datetime
 
-    from kiosk.core.steps import CHINA_TZ
+    from kiosk.core.step_base import CHINA_TZ
 
     try:
         moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
