@@ -100,10 +100,8 @@ def test_every_exception_path_to_the_province(make_kiosk, api_server, tmp_path):
         assert personal not in log_text, "personal data in the log"
 
 
-@pytest.mark.parametrize("size", [
-    "1280x800",  # the tightest: in the suite
-    pytest.param("1080x1920", marks=pytest.mark.slow),  # portrait has room to spare
-])
+@pytest.mark.slow  # ~50 s each: the suite keeps the 1920x1080 run above, -m slow runs these
+@pytest.mark.parametrize("size", ["1280x800", "1080x1920"])
 def test_exception_screens_fit_portrait_and_small_panels(make_kiosk, api_server, tmp_path, size):
     """The same paths at the other panel sizes: the player's layout check fails the run on a
     button under 15 mm or text out of its box."""
