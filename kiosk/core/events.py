@@ -121,6 +121,13 @@ class Signed:
 
 
 @dataclass(frozen=True)
+class ChooseLanguage:
+    """The language button: the screens (and the voice) in this language from now on."""
+
+    language: str
+
+
+@dataclass(frozen=True)
 class Turn:
     """Page through a long table (the proof table): forward, or back."""
 
@@ -279,6 +286,6 @@ EffectOutcome = (
 )
 FromStaff = BeginException | StaffEntry | ResolveDispute | Approve
 FromPerson = (Start | Confirm | Dispute | Retake | Cancel | Dismiss | Signed | Capture | Turn
-              | FromStaff)
+              | ChooseLanguage | FromStaff)
 FromDevice = CardPresented | CardFailed | FaceSeen
 Event = FromPerson | FromDevice | EffectOutcome

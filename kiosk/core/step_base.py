@@ -34,6 +34,7 @@ class SessionData:
     session_id: str
     workflow: str
     started_at: datetime
+    language: str = "zh"  # what the screens, the voice and the shown rows are in
     document: IdentityDocument | None = field(default=None, repr=False)
     photo_jpeg: bytes | None = field(default=None, repr=False)
     photo_retakes: int = 0
@@ -98,7 +99,7 @@ class StepSettings:
     designations: frozenset[str] = frozenset()
     adult_exam_date: date | None = None
     proof_rows_per_page: int = 8
-    language: str = "zh"  # the rows a candidate confirms are hashed as shown, in this language
+    language: str = "zh"  # the kiosk's own language: each candidate starts in it
     # Whether whoever entered a record by hand may approve it too (`[exceptions]`).
     approval: ApprovalPolicy = ApprovalPolicy()
 
@@ -148,5 +149,8 @@ class Step:
         """Whether the idle timeout applies now: not while the candidate waits for staff they
         called (the screen then shows field names only, and staff end it if need be)."""
         return data.dispute is None
+
+    def relabel(self, data: SessionData, settings: StepSettings, now: datetime) -> None:
+        """The candidate switched language on this step: redo what it fixed in the old one."""
 
 
