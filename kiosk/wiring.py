@@ -282,23 +282,25 @@ def start_staffcard_simulator(config: Config) -> Config:
 
 def open_staff_card_reader(config: Config) -> StaffCardReader | None:
     """The staff card reader `devices.staffcard` names, or None when it names none. It trusts
-    the staff CA in force at each card (`kiosk.staff_signin.staff_settings`: the signed
+    the staff CA in force at each card (`kiosk.staff_signin.trusted_staff_ca`: the signed
     bundle's, else `[staff] ca`). pcscd is reached at first use, so a kiosk starts without it;
     its calls then raise StaffCardError('reader_unavailable')."""
     if not config.devices.staffcard:
         return None
     from hardware.staffcard.pcsc import open_staffcard_reader
-    from kiosk.staff_signin import staff_settings
+    from kiosk.staff_signin import staff_county, trusted_staff_ca
 
+    # The CA is read at each card, never here: an unreadable one refuses cards, it does not
+    # stop the kiosk.
     return open_staffcard_reader(config.devices.staffcard,
-                                 ca_pem=lambda: staff_settings(config).ca_pem,
-                                 county=staff_settings(config).county)
+                                 ca_pem=lambda: trusted_staff_ca(config),
+                                 county=staff_county(config))
 
 
 def staff_sign_in(config: Config, store: KioskStore) -> Callable[[StaffCard, str], StaffMember]:
     """The sign-in sequence with this machine's persisted software lockout and its policy
     (`kiosk.staff_signin.sign_in`): what the staff panel's PIN pad calls."""
-    from kiosk.staff_signin import sign_in, staff_settings
+    from kiosk.staff_signin import lockout_policy, sign_in
 
-    policy = staff_settings(config).policy
+    policy = lockout_policy(config)
     return lambda card, pin: sign_in(card, pin, store.staff_lockout, policy)
