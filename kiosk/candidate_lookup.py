@@ -20,7 +20,7 @@ from central_api_client.candidates import Candidate
 from central_api_client.client import ProvincialApiClient
 from central_api_client.logs import LogEvent, event
 from kiosk.config import Config
-from kiosk.core.candidates import Exam, OnlineRegistration, Source
+from kiosk.core.candidates import CandidateLookup, Exam, OnlineRegistration, Source
 from kiosk.core.errors import CandidateDataError
 from kiosk.province_keys import ProvinceKeys
 from kiosk.roster import RosterError, RosterStore
@@ -86,6 +86,21 @@ def candidate_lookup_for(config: Config) -> ProvinceCandidates:
     from kiosk.sync.uploader import make_client
 
     keys = ProvinceKeys(config, live_bundle(config))
-    keys.sealing_key()  # a machine without any province key fails here, at start
+    keys.sealing_key()  # a machine without any province key fails here, not mid-lookup
     client = make_client(config) if config.api.base_url else None
     return ProvinceCandidates(client, keys.sealing_key, machine_rosters(config))
+
+
+class CandidateLookupOnFirstUse:
+    """The kiosk's lookup (`candidate_lookup_for`), made at the first lookup, not at start: a
+    signed bundle may add `confirm` while the kiosk runs (from the next candidate), and a
+    machine that never looks anyone up never opens the API client for it."""
+
+    def __init__(self, config: Config) -> None:
+        self._config = config
+        self._lookup: CandidateLookup | None = None
+
+    def find(self, exam: Exam, id_number: str) -> OnlineRegistration | None:
+        if self._lookup is None:
+            self._lookup = candidate_lookup_for(self._config)
+        return self._lookup.find(exam, id_number)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import atexit
 import logging
-from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -24,9 +23,9 @@ from hardware.printer.a4 import A4Printer, open_a4_printer
 from hardware.printer.forms_pdf import FontFile
 from hardware.speaker.factory import open_speaker
 from hardware.tpm import TpmError
+from kiosk.candidate_lookup import CandidateLookupOnFirstUse
 from kiosk.central_config import CurrentBundle, machine_workflows, workflow_of
 from kiosk.config import Config
-from kiosk.core.candidates import CandidateLookup
 from kiosk.core.day_report import DayReport
 from kiosk.core.notices import Notice
 from kiosk.core.photo_standard import PhotoStandard
@@ -34,7 +33,6 @@ from kiosk.core.schedule import Refusal
 from kiosk.core.session import SessionSettings
 from kiosk.core.simulation import DEVICES
 from kiosk.core.steps import StepSettings, everyone
-from kiosk.core.workflows import Workflow
 from kiosk.effects import EffectRunner
 from kiosk.fonts import cjk_font_path
 from kiosk.province_keys import ProvinceKeys
@@ -154,8 +152,7 @@ def build(config: Config, simulate: bool = False) -> Shell:
     # The point's A4 printer (forms, the end-of-day report), one for both.
     a4 = open_a4_printer(config.devices.a4) if config.devices.a4 else None
     runner = EffectRunner(config, store, sealer, printer, hasher=hasher, a4=a4,
-                          candidates=candidate_lookup(
-                              config, session_settings(config, central).workflows.values()),
+                          candidates=CandidateLookupOnFirstUse(config),
                           font=FontFile(cjk_font_path()))
     reader = open_idcard_reader(config.devices.idcard, config.sim_dir)
     camera = open_camera(config.devices.camera, config.sim_dir)
@@ -203,17 +200,6 @@ def build(config: Config, simulate: bool = False) -> Shell:
     )
     keep_health(shell, store)
     return shell
-
-
-def candidate_lookup(config: Config, workflows: Iterable[Workflow]) -> CandidateLookup | None:
-    """Where the second visits find what a candidate entered online (the API over a sealed
-    request, else this point's sealed roster: `kiosk.candidate_lookup`); None on a machine
-    that runs no workflow with a `candidate` step."""
-    if not any("candidate" in w.steps for w in workflows):
-        return None
-    from kiosk.candidate_lookup import candidate_lookup_for
-
-    return candidate_lookup_for(config)
 
 
 def keep_health(shell: Shell, store: KioskStore) -> None:
