@@ -346,8 +346,16 @@ SCRIPTS: dict[str, Script] = {
 }
 
 
+def _more_scripts() -> dict[str, Script]:
+    from devtools import access_scripts  # it builds on `journey` above
+
+    return access_scripts.SCRIPTS
+
+
+
 def load_script(name: str) -> Script:
+    scripts = {**SCRIPTS, **_more_scripts()}
     try:
-        return SCRIPTS[name]
+        return scripts[name]
     except KeyError:
-        raise ValueError(f"no autoplay script {name!r}; known: {', '.join(SCRIPTS)}") from None
+        raise ValueError(f"no autoplay script {name!r}; known: {', '.join(scripts)}") from None

@@ -141,7 +141,8 @@ class Shell:
 
     @property
     def language(self) -> str:
-        return self.config.display.language
+        """The screens' and the voice's language now: the candidate's, else the kiosk's."""
+        return self.session.language
 
     # -- life ----------------------------------------------------------------------------
 

@@ -47,7 +47,7 @@ def show_rows(data: SessionData, settings: StepSettings, now: datetime) -> None:
     record carries them and their hash."""
     assert data.registration is not None
     form = rules.SHOWN[data.registration.exam]
-    data.shown_rows = tuple(forms.rows(form, form_data(data, settings, now), settings.language))
+    data.shown_rows = tuple(forms.rows(form, form_data(data, settings, now), data.language))
 
 
 def request_correction(data: SessionData) -> Outcome:
@@ -128,6 +128,11 @@ class ProofStep(Step):
         show_rows(data, settings, now)
         data.page = data.pages_seen = 0
         return STAY
+
+    def relabel(self, data: SessionData, settings: StepSettings, now: datetime) -> None:
+        """What is confirmed is what was shown: the rows again, in the new language (the page
+        and the pages seen stay; the hash is taken at "信息无误" from the rows then shown)."""
+        show_rows(data, settings, now)
 
     @staticmethod
     def page_count(data: SessionData, settings: StepSettings) -> int:

@@ -82,6 +82,13 @@ class Signed:
 
 
 @dataclass(frozen=True)
+class ChooseLanguage:
+    """The language button: the screens (and the voice) in this language from now on."""
+
+    language: str
+
+
+@dataclass(frozen=True)
 class Turn:
     """Page through a long table (the proof table): forward, or back."""
 
@@ -238,6 +245,7 @@ EffectOutcome = (
     NumberReserved | RecordSaved | Printed | PhotoTaken | PhotoRefused | SignatureRendered
     | CandidateFound | CorrectionRequested | EffectFailed
 )
-FromPerson = Start | Confirm | Dispute | Retake | Cancel | Dismiss | Signed | Capture | Turn
+FromPerson = (Start | Confirm | Dispute | Retake | Cancel | Dismiss | Signed | Capture | Turn
+              | ChooseLanguage)
 FromDevice = CardPresented | CardFailed | FaceSeen
 Event = FromPerson | FromDevice | EffectOutcome

@@ -172,8 +172,12 @@ def form_named(name: str) -> Form:
 
 
 def format_date(d: date | None, language: str) -> str:
-    """Dates as the card prints them (2008年5月17日); no end date means long-term (长期)."""
-    return text("long_term", language) if d is None else f"{d.year}年{d.month}月{d.day}日"
+    """Dates as the card prints them (2008年5月17日; in English 17 May 2008); no end date means
+    long-term (长期)."""
+    if d is None:
+        return text("long_term", language)
+    return text("date", language, year=d.year, month=text(f"month_{d.month}", language),
+                day=d.day)
 
 
 def _value(key: str, data: FormData, language: str) -> str | None:
@@ -183,7 +187,7 @@ def _value(key: str, data: FormData, language: str) -> str | None:
     if key == "sex":
         return text(f"sex_{doc.sex.value}", language)
     if key == "nation":
-        return (nation_name(doc.nation) or doc.nation) if doc.nation else None
+        return (nation_name(doc.nation, language) or doc.nation) if doc.nation else None
     if key in ("birth_date",):
         return format_date(doc.birth_date, language)
     if key == "id_number":

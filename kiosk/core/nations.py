@@ -15,8 +15,25 @@ NATIONS: dict[str, str] = dict(
 )
 
 
-def nation_name(code: str | None) -> str | None:
-    """The name for a code ('01' → '汉'); None for no code, the code itself if unknown."""
+# The romanised names GB 3304 gives beside the Chinese ones, for the English screens.
+NATIONS_EN: dict[str, str] = dict(
+    pair.split(":")
+    for pair in (  # noqa: SIM905
+        "01:Han 02:Mongol 03:Hui 04:Zang 05:Uygur 06:Miao 07:Yi 08:Zhuang 09:Bouyei 10:Chosen "
+        "11:Man 12:Dong 13:Yao 14:Bai 15:Tujia 16:Hani 17:Kazak 18:Dai 19:Li 20:Lisu 21:Va "
+        "22:She 23:Gaoshan 24:Lahu 25:Sui 26:Dongxiang 27:Naxi 28:Jingpo 29:Kirgiz 30:Tu "
+        "31:Daur 32:Mulao 33:Qiang 34:Blang 35:Salar 36:Maonan 37:Gelao 38:Xibe 39:Achang "
+        "40:Pumi 41:Tajik 42:Nu 43:Uzbek 44:Russ 45:Ewenki 46:Deang 47:Bonan 48:Yugur 49:Gin "
+        "50:Tatar 51:Derung 52:Oroqen 53:Hezhen 54:Monba 55:Lhoba 56:Jino 97:Other "
+        "98:Foreign-born_Chinese_citizen"
+    ).split()
+)
+
+
+def nation_name(code: str | None, language: str = "zh") -> str | None:
+    """The name for a code ('01' → '汉', in English 'Han'); None for no code, the code itself
+    if unknown."""
     if not code:
         return None
-    return NATIONS.get(code.zfill(2), code)
+    table = NATIONS_EN if language == "en" else NATIONS
+    return table.get(code.zfill(2), code).replace("_", " ")

@@ -19,12 +19,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from kiosk.core import events as ev
+from kiosk.core.documents import CardType, IdentityDocument
 from kiosk.core.notices import Notice
 from kiosk.core.schedule import Refusal
 from kiosk.core.steps import STEPS, Outcome, SessionData, Step, StepSettings
+from kiosk.core.texts import LANGUAGES
 from kiosk.core.workflows import Workflow
 
 ATTRACT = "attract"
+# Cards whose holders may not read Chinese: the kiosk turns to English when one is read.
+_ENGLISH_CARDS = frozenset({CardType.FOREIGN_2017, CardType.FOREIGN_2023})
+
+
+def reads_english(document: IdentityDocument) -> bool:
+    return document.card_type in _ENGLISH_CARDS
+
 NOTICE = "notice"
 
 
@@ -92,6 +101,7 @@ class Session:
         self.notice_values: Mapping[str, str] = {}
         self.last_end_reason: str | None = None
         self.closed: Refusal | None = None  # the central configuration keeps the kiosk closed
+        self._language = settings.step.language  # between candidates (the attract screen)
         self._gate_asked_at: float | None = None
         self._last_activity = monotonic()
         self._entered_at = monotonic()
@@ -144,6 +154,12 @@ class Session:
             self.touch()  # a person (or a face before the camera) is there
         if isinstance(event, ev.FaceSeen):
             return  # presence only: it keeps the idle timeout away, and changes nothing else
+        if isinstance(event, ev.ChooseLanguage):
+            self._choose_language(event.language)
+            return
+        if (isinstance(event, ev.CardPresented) and self.screen in (ATTRACT, "card")
+                and reads_english(event.document)):
+            self._choose_language("en", announce=False)  # before the card step shows it
 
         if isinstance(event, ev.Cancel):
             if self.can_cancel:
@@ -253,9 +269,27 @@ class Session:
         name = workflow if workflow in offered else offered[0]
         self.workflow = self._workflows[name]
         self.data = SessionData(session_id=uuid.uuid4().hex, workflow=name,
-                                started_at=self._now())
+                                started_at=self._now(), language=self._language)
         self.last_end_reason = None
         self._go(self.workflow.steps[0])
+
+    @property
+    def language(self) -> str:
+        """The language of the screens and the voice now: the candidate's choice, else the
+        kiosk's own."""
+        return self.data.language if self.data is not None else self._language
+
+    def _choose_language(self, language: str, announce: bool = True) -> None:
+        if language not in LANGUAGES or language == self.language:
+            return
+        self._language = language
+        if self.data is not None:
+            self.data.language = language
+            step = self.step
+            if step is not None:
+                step.relabel(self.data, self.settings.step, self._now())
+        if announce:
+            self._changed()
 
     def _use(self, settings: SessionSettings) -> None:
         """Between candidates only: these settings, and fresh steps for changed workflows."""
@@ -294,8 +328,10 @@ class Session:
             self._changed()
 
     def _end(self, reason: str) -> None:
-        """Back to the attract screen, dropping the session's data."""
+        """Back to the attract screen, dropping the session's data (and its language: the next
+        candidate starts in the kiosk's own)."""
         self.data = None
+        self._language = self.settings.step.language
         self.notice_code = None
         self.notice_values = {}
         self._held_card = None

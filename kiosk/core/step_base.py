@@ -33,6 +33,7 @@ class SessionData:
     session_id: str
     workflow: str
     started_at: datetime
+    language: str = "zh"  # what the screens, the voice and the shown rows are in
     document: IdentityDocument | None = field(default=None, repr=False)
     photo_jpeg: bytes | None = field(default=None, repr=False)
     photo_retakes: int = 0
@@ -85,7 +86,7 @@ class StepSettings:
     designations: frozenset[str] = frozenset()
     adult_exam_date: date | None = None
     proof_rows_per_page: int = 8
-    language: str = "zh"  # the rows a candidate confirms are hashed as shown, in this language
+    language: str = "zh"  # the kiosk's own language: each candidate starts in it
 
 
 OutcomeKind = Literal["stay", "next", "notice", "finish"]
@@ -127,5 +128,8 @@ class Step:
     def can_cancel(self, data: SessionData) -> bool:
         """Cancel (and the idle timeout) wipe the session; never once the record is saving."""
         return not (data.saving or data.saved)
+
+    def relabel(self, data: SessionData, settings: StepSettings, now: datetime) -> None:
+        """The candidate switched language on this step: redo what it fixed in the old one."""
 
 

@@ -24,6 +24,13 @@ class Words(NamedTuple):
 
 LANGUAGES: tuple[str, ...] = Words._fields
 DEFAULT_LANGUAGE = "zh"
+# Each language by its own name: the language button names the one it switches to.
+LANGUAGE_NAMES: dict[str, str] = {"zh": "中文", "en": "English"}
+
+
+def other_language(language: str) -> str:
+    """What the language button switches to from `language`."""
+    return "zh" if language == "en" else "en"
 
 _DOCUMENT_INVALID_TITLE = Words("证件信息未通过核验", "The card's details did not pass the check")
 _DOCUMENT_INVALID_MESSAGE = Words(
@@ -182,13 +189,13 @@ SCREENS: dict[str, Words] = {
     "field_name": Words("姓名", "Name"),
     "field_sex": Words("性别", "Sex"),
     "field_nation": Words("民族", "Ethnic group"),
-    "field_birth_date": Words("出生日期", "Date of birth"),
+    "field_birth_date": Words("出生日期", "Born"),
     "field_id_number": Words("证件号码", "ID number"),
     "field_card_type": Words("证件类型", "Card type"),
     "field_validity": Words("有效期限", "Valid"),
     "field_address": Words("住址", "Address"),
     "field_issuer": Words("签发机关", "Issued by"),
-    "field_sequence_number": Words("报名序号", "Registration number"),
+    "field_sequence_number": Words("报名序号", "Reg. no."),
     "field_english_name": Words("英文姓名", "English name"),
     "field_nationality": Words("国籍", "Nationality"),
     "field_candidate_category": Words("考生类别", "Candidate category"),
@@ -353,6 +360,7 @@ SCREENS: dict[str, Words] = {
         "No further registration hours are scheduled; please watch the provincial exam"
         " authority's announcements.",
     ),
+    "date": Words("{year}年{month}{day}日", "{day} {month} {year}"),
     "date_long": Words("{year}年{month}{day}日（{weekday}）", "{weekday} {day} {month} {year}"),
     "hours_range": Words("{start}至{end}", "{start}–{end}"),
     "hours_and": Words("{first}及{second}", "{first} and {second}"),

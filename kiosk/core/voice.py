@@ -61,16 +61,16 @@ class Announcer:
 
     def __init__(self, policy: VoicePolicy = VoicePolicy()) -> None:
         self.policy = policy
-        self._step: str | None = None
+        self._step: tuple[str | None, str] | None = None
         self._guidance: str | None = None
         self._guidance_at = float("-inf")
         self._busy_until = float("-inf")
 
     def step(self, name: str | None, language: str, now: float) -> Utterance | None:
         """The step now on screen (None: the attract or a notice screen, which stay quiet)."""
-        if name == self._step:
-            return None
-        self._step = name
+        if (name, language) == self._step:
+            return None  # a redraw; a new language says the step again in it
+        self._step = (name, language)
         self._guidance = None
         keys = STEP_WORDS.get(name or "")
         if not keys:

@@ -38,7 +38,7 @@ from central_api_client.logs import LogEvent, event
 from kiosk.core import events as ev
 from kiosk.core.session import Session
 from kiosk.core.step_base import CHINA_TZ
-from kiosk.core.texts import alert_text, text
+from kiosk.core.texts import LANGUAGE_NAMES, alert_text, other_language, text
 from kiosk.fonts import cjk_font_path
 from kiosk.shell import Shell
 from kiosk.ui import theme
@@ -70,8 +70,16 @@ class KioskRoot(BoxLayout):
     def take_over(self) -> None:
         self.shell.staff.take_over()
 
-    def t(self, key: str, **values: object) -> str:
-        return text(key, self.shell.language, **values)
+    def t(self, key: str, language: str | None = None, **values: object) -> str:
+        """kv: `root.t(KEY, app.lang)`, so the text follows the language button."""
+        return text(key, language or self.shell.language, **values)
+
+    def language_button(self, language: str) -> str:
+        """The language button's words while the screens are in `language`."""
+        return LANGUAGE_NAMES[other_language(language)]
+
+    def switch_language(self) -> None:
+        self.shell.send(ev.ChooseLanguage(other_language(self.shell.language)))
 
     def cancel(self) -> None:
         self.shell.send(ev.Cancel())
@@ -131,6 +139,7 @@ class KioskApp(App):
     called once the kiosk is ready (a test or demo player); errors then fail the run."""
 
     u = NumericProperty(10.0)  # 1 % of the window's short side: every size derives from it
+    lang = StringProperty("zh")  # the screens' language now; kv texts name it to follow it
     touch_min = NumericProperty(57.0)  # 15 mm in pixels at the panel's dpi
     # Five text sizes only: every (font, size) pair the text renderer opens costs memory
     # (a few MB each for the CJK faces), so sizes are levels, not free numbers.
@@ -247,6 +256,10 @@ class KioskApp(App):
         if self.root is None:
             return
         s = self.session
+        if self.lang != self.shell.language:  # every kv text naming app.lang is redrawn
+            self.lang = self.shell.language
+            self._set_bar(self.root)
+            self._show_health()
         manager = self.root.ids.screens
         # A staff screen (the PIN pad, the panel) stands in for the candidate's while it is on.
         staff_screen = self.shell.staff.screen

@@ -25,9 +25,10 @@ class KioskScreen(Screen):
     def show(self, session: Session) -> None:
         """Render the session's state; called on every change while this screen is current."""
 
-    def t(self, key: str, **values: object) -> str:
-        """A sentence in the kiosk's language (kv: `root.t('photo_title')`)."""
-        return text(key, self.shell.language, **values)
+    def t(self, key: str, language: str | None = None, **values: object) -> str:
+        """A sentence in the screens' language now. kv: `root.t('photo_title', app.lang)`:
+        naming `app.lang` makes Kivy redraw the text when the candidate switches language."""
+        return text(key, language or self.shell.language, **values)
 
     def send(self, event: ev.Event) -> None:
         self.shell.send(event)

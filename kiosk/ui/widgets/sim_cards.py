@@ -18,8 +18,8 @@ Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 class SimCardStrip(BoxLayout):
     shell = ObjectProperty(None, rebind=False)
 
-    def t(self, key: str) -> str:
-        return text(key, self.shell.language)
+    def t(self, key: str, language: str | None = None) -> str:
+        return text(key, language or self.shell.language)
 
     def place(self, name: str) -> None:
         """Lift whatever card is there, then place `name` as a new placement (the watcher
