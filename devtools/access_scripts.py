@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from devtools.scripts import journey
-from devtools.waits import ScriptFailed, Wait
+from devtools.waits import Script, ScriptFailed, Wait
 from hardware.idcard.sim import card_file
 from kiosk.core.texts import LANGUAGE_NAMES, text
 
@@ -129,7 +129,7 @@ def privacy(p: Player) -> Iterator[Wait]:
     yield p.remove_card()
 
 
-SCRIPTS = {
+SCRIPTS: dict[str, Script] = {
     "journey-english": journey_english,
     "switch-language": switch_language,
     "privacy": privacy,
