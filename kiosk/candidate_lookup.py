@@ -19,10 +19,10 @@ from central_api_client.api_errors import ApiError
 from central_api_client.candidates import Candidate
 from central_api_client.client import ProvincialApiClient
 from central_api_client.logs import LogEvent, event
-from central_api_client.opening import load_public_pem
 from kiosk.config import Config
-from kiosk.core.candidates import Exam, OnlineRegistration, Source
+from kiosk.core.candidates import CandidateLookup, Exam, OnlineRegistration, Source
 from kiosk.core.errors import CandidateDataError
+from kiosk.province_keys import ProvinceKeys
 from kiosk.roster import RosterError, RosterStore
 
 log = logging.getLogger(__name__)
@@ -44,8 +44,9 @@ class ProvinceCandidates:
     """API, then roster, then None (see the module's docstring). `client` None: no API is
     configured (an offline demo), so the roster alone answers."""
 
-    def __init__(self, client: ProvincialApiClient | None, province_key: X25519PublicKey,
-                 roster: RosterStore, *, timeout: float = LOOKUP_TIMEOUT_S,
+    def __init__(self, client: ProvincialApiClient | None,
+                 province_key: Callable[[], X25519PublicKey], roster: RosterStore, *,
+                 timeout: float = LOOKUP_TIMEOUT_S,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.client = client
         self.province_key = province_key
@@ -56,7 +57,7 @@ class ProvinceCandidates:
     def find(self, exam: Exam, id_number: str) -> OnlineRegistration | None:
         if self.client is not None:
             try:
-                found = self.client.lookup_candidate(self.province_key, exam, id_number,
+                found = self.client.lookup_candidate(self.province_key(), exam, id_number,
                                                      timeout=self.timeout)
             except ApiError as exc:
                 # Unreachable, slow, a server error, or this device refused (staff see that
@@ -78,11 +79,28 @@ class ProvinceCandidates:
 
 def candidate_lookup_for(config: Config) -> ProvinceCandidates:
     """This machine's lookup: its signed API client (none without an API base URL), the
-    province's sealing key of its keys dir, its rosters. SealError when a key is missing."""
-    from kiosk.seal import PROVINCE_PUBLIC_KEY_FILE
+    province's sealing key in force (the signed bundle's, else the keys folder's: the one
+    records are sealed to), its rosters. SealError when a key is missing."""
+    from kiosk.central_config import live_bundle
     from kiosk.sync.roster import machine_rosters
     from kiosk.sync.uploader import make_client
 
-    province = load_public_pem(config.keys_dir / PROVINCE_PUBLIC_KEY_FILE, X25519PublicKey)
+    keys = ProvinceKeys(config, live_bundle(config))
+    keys.sealing_key()  # a machine without any province key fails here, not mid-lookup
     client = make_client(config) if config.api.base_url else None
-    return ProvinceCandidates(client, province, machine_rosters(config))
+    return ProvinceCandidates(client, keys.sealing_key, machine_rosters(config))
+
+
+class CandidateLookupOnFirstUse:
+    """The kiosk's lookup (`candidate_lookup_for`), made at the first lookup, not at start: a
+    signed bundle may add `confirm` while the kiosk runs (from the next candidate), and a
+    machine that never looks anyone up never opens the API client for it."""
+
+    def __init__(self, config: Config) -> None:
+        self._config = config
+        self._lookup: CandidateLookup | None = None
+
+    def find(self, exam: Exam, id_number: str) -> OnlineRegistration | None:
+        if self._lookup is None:
+            self._lookup = candidate_lookup_for(self._config)
+        return self._lookup.find(exam, id_number)

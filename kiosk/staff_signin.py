@@ -41,17 +41,34 @@ class StaffSettings:
 def staff_settings(config: Config) -> StaffSettings:
     """The staff CA is the applied bundle's when it carries one, else `[staff] ca`."""
     st = config.staff
-    ca = staff_ca_pem(config)
-    if ca is None and st.ca:
-        try:
-            ca = Path(st.ca).expanduser().read_bytes()
-        except OSError as exc:
-            raise StaffCardError("untrusted_card",
-                                 f"staff.ca {st.ca}: cannot read ({exc.strerror})") from None
     return StaffSettings(
-        ca_pem=ca, county=st.county or config.device.county_code,
-        policy=LockoutPolicy(free_tries=st.lockout_free_tries, base_s=st.lockout_base_s),
+        ca_pem=trusted_staff_ca(config), county=staff_county(config),
+        policy=lockout_policy(config),
         limits=StaffSessionLimits(idle_s=st.idle_s, max_s=st.max_session_s))
+
+
+def trusted_staff_ca(config: Config) -> bytes | None:
+    """The staff CA in force (the applied bundle's, else `[staff] ca`'s file; None without
+    one). StaffCardError('untrusted_card') when that file cannot be read: asked at each card,
+    so a missing file refuses cards rather than stopping the kiosk."""
+    ca = staff_ca_pem(config)
+    if ca is None and config.staff.ca:
+        try:
+            ca = Path(config.staff.ca).expanduser().read_bytes()
+        except OSError as exc:
+            raise StaffCardError("untrusted_card", f"staff.ca {config.staff.ca}: cannot read"
+                                                   f" ({exc.strerror})") from None
+    return ca
+
+
+def staff_county(config: Config) -> str:
+    """Whose cards this machine admits: `[staff] county`, else the machine's own county."""
+    return config.staff.county or config.device.county_code
+
+
+def lockout_policy(config: Config) -> LockoutPolicy:
+    return LockoutPolicy(free_tries=config.staff.lockout_free_tries,
+                         base_s=config.staff.lockout_base_s)
 
 
 def sign_in(card: StaffCard, pin: str, lockout: StaffLockout, policy: LockoutPolicy,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import atexit
 import logging
-from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -24,9 +23,9 @@ from hardware.printer.a4 import A4Printer, open_a4_printer
 from hardware.printer.forms_pdf import FontFile
 from hardware.speaker.factory import open_speaker
 from hardware.tpm import TpmError
+from kiosk.candidate_lookup import CandidateLookupOnFirstUse
 from kiosk.central_config import CurrentBundle, machine_workflows, workflow_of
 from kiosk.config import Config
-from kiosk.core.candidates import CandidateLookup
 from kiosk.core.day_report import DayReport
 from kiosk.core.exception_cases import ApprovalPolicy
 from kiosk.core.notices import Notice
@@ -35,7 +34,6 @@ from kiosk.core.schedule import Refusal
 from kiosk.core.session import SessionSettings
 from kiosk.core.simulation import DEVICES
 from kiosk.core.steps import StepSettings, everyone
-from kiosk.core.workflows import Workflow
 from kiosk.effects import EffectRunner
 from kiosk.fonts import cjk_font_path
 from kiosk.province_keys import ProvinceKeys
@@ -156,8 +154,7 @@ def build(config: Config, simulate: bool = False) -> Shell:
     # The point's A4 printer (forms, the end-of-day report), one for both.
     a4 = open_a4_printer(config.devices.a4) if config.devices.a4 else None
     runner = EffectRunner(config, store, sealer, printer, hasher=hasher, a4=a4,
-                          candidates=candidate_lookup(
-                              config, session_settings(config, central).workflows.values()),
+                          candidates=CandidateLookupOnFirstUse(config),
                           font=FontFile(cjk_font_path()))
     reader = open_idcard_reader(config.devices.idcard, config.sim_dir)
     camera = open_camera(config.devices.camera, config.sim_dir)
@@ -205,17 +202,6 @@ def build(config: Config, simulate: bool = False) -> Shell:
     )
     keep_health(shell, store)
     return shell
-
-
-def candidate_lookup(config: Config, workflows: Iterable[Workflow]) -> CandidateLookup | None:
-    """Where the second visits find what a candidate entered online (the API over a sealed
-    request, else this point's sealed roster: `kiosk.candidate_lookup`); None on a machine
-    that runs no workflow with a `candidate` step."""
-    if not any("candidate" in w.steps for w in workflows):
-        return None
-    from kiosk.candidate_lookup import candidate_lookup_for
-
-    return candidate_lookup_for(config)
 
 
 def keep_health(shell: Shell, store: KioskStore) -> None:
@@ -284,23 +270,25 @@ def start_staffcard_simulator(config: Config) -> Config:
 
 def open_staff_card_reader(config: Config) -> StaffCardReader | None:
     """The staff card reader `devices.staffcard` names, or None when it names none. It trusts
-    the staff CA in force at each card (`kiosk.staff_signin.staff_settings`: the signed
+    the staff CA in force at each card (`kiosk.staff_signin.trusted_staff_ca`: the signed
     bundle's, else `[staff] ca`). pcscd is reached at first use, so a kiosk starts without it;
     its calls then raise StaffCardError('reader_unavailable')."""
     if not config.devices.staffcard:
         return None
     from hardware.staffcard.pcsc import open_staffcard_reader
-    from kiosk.staff_signin import staff_settings
+    from kiosk.staff_signin import staff_county, trusted_staff_ca
 
+    # The CA is read at each card, never here: an unreadable one refuses cards, it does not
+    # stop the kiosk.
     return open_staffcard_reader(config.devices.staffcard,
-                                 ca_pem=lambda: staff_settings(config).ca_pem,
-                                 county=staff_settings(config).county)
+                                 ca_pem=lambda: trusted_staff_ca(config),
+                                 county=staff_county(config))
 
 
 def staff_sign_in(config: Config, store: KioskStore) -> Callable[[StaffCard, str], StaffMember]:
     """The sign-in sequence with this machine's persisted software lockout and its policy
     (`kiosk.staff_signin.sign_in`): what the staff panel's PIN pad calls."""
-    from kiosk.staff_signin import sign_in, staff_settings
+    from kiosk.staff_signin import lockout_policy, sign_in
 
-    policy = staff_settings(config).policy
+    policy = lockout_policy(config)
     return lambda card, pin: sign_in(card, pin, store.staff_lockout, policy)

@@ -49,7 +49,7 @@ def candidates_sync(exams: tuple[str, ...], config_path: Path | None, data_dir: 
         exam = cast(Exam, name)
         wanted.setdefault(exam, workflow_of[exam])
     if not wanted:
-        raise click.ClickException("no workflow of the central bundle looks candidates up;"
+        raise click.ClickException("no workflow of this machine looks candidates up;"
                                    " name one with --exam")
     try:
         client = make_client(config)

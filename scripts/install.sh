@@ -203,12 +203,40 @@ configure() {
     ensure_dir /var/lib/kiosk 700 "$KIOSK_UID:$KIOSK_GID"
 }
 
+# The A4 printer's cupsd keeps no copy of a printed form (packaging/cups/cupsd-kiosk.conf):
+# each of its directives replaced or added in /etc/cups/cupsd.conf, the rest left alone.
+configure_cups() {
+    local conf="$ROOT/etc/cups/cupsd.conf" name value edited=0
+    if [ ! -f "$conf" ]; then
+        return  # no cupsd here (--skip-packages on a root without it)
+    fi
+    while read -r name value; do
+        case "$name" in ''|'#'*) continue ;; esac
+        if grep -qxF "$name $value" "$conf"; then
+            continue
+        fi
+        if grep -qiE "^[[:space:]]*$name[[:space:]]" "$conf"; then
+            sed -i -E "s/^[[:space:]]*$name[[:space:]].*/$name $value/I" "$conf"
+        else
+            printf '%s %s\n' "$name" "$value" >>"$conf"
+        fi
+        edited=1
+    done <"$SRC/packaging/cups/cupsd-kiosk.conf"
+    if [ "$edited" = 1 ]; then
+        changed "set /etc/cups/cupsd.conf to keep no copy of printed forms"
+        if [ -z "$ROOT" ]; then
+            systemctl try-restart cups.service || true
+        fi
+    fi
+}
+
 install_packages
 make_user
 build_venv
 install_units
 enable_units
 configure
+configure_cups
 if [ -z "$ROOT" ] && [ "$CHANGED" -gt 0 ]; then
     udevadm control --reload-rules && udevadm trigger --action=add --subsystem-match=usb \
         --subsystem-match=tty --subsystem-match=hidraw --subsystem-match=tpmrm || true

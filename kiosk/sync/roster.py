@@ -1,11 +1,12 @@
 """Fetching this point's roster ahead, for when the network is down: by the uploader's timer
 and by `kioskctl candidates sync`.
 
-Which rosters: those of the central bundle's workflows that look candidates up (`confirm`:
-the gaokao's, `adult-confirm`: the adult exam's). Each is fetched signed and sealed
-(`ProvincialApiClient.candidate_roster`), stored sealed to this machine (`kiosk.roster`) with
-its purge time from the workflow's windows (`kiosk.core.roster_window`), and stored rosters
-past their purge time are deleted on every round, whether or not the network is up.
+Which rosters: those of the machine's workflows (the central bundle's, else kiosk.toml's) that
+look candidates up (`confirm`: the gaokao's, `adult-confirm`: the adult exam's). Each is fetched
+signed and sealed (`ProvincialApiClient.candidate_roster`), stored sealed to this machine
+(`kiosk.roster`) with its purge time from the workflow's windows (`kiosk.core.roster_window`;
+none without a bundle: `MAX_ROSTER_AGE`), and stored rosters past their purge time are deleted
+on every round, whether or not the network is up.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from datetime import UTC, datetime
 from central_api_client.client import ProvincialApiClient
 from central_api_client.logs import LogEvent, event
 from hardware.tpm import KeyStore, SealedSecrets, TpmError
-from kiosk.central_config import current_bundle, start_rules
+from kiosk.central_config import current_bundle, machine_workflows, start_rules
 from kiosk.config import Config
 from kiosk.core.candidates import Exam
 from kiosk.core.roster_window import WORKFLOW_EXAM, purge_at
@@ -32,10 +33,9 @@ RETRY_AFTER_FAILURE_S = 300.0
 
 
 def exams_of(config: Config) -> dict[Exam, str]:
-    """exam -> workflow, for the bundle's workflows that look candidates up (none without a
-    bundle: the kiosk then runs `collect` only)."""
-    bundle = current_bundle(config)
-    names = bundle.workflows if bundle is not None else {}
+    """exam -> workflow, for the machine's workflows that look candidates up: the ones the
+    kiosk runs (`central_config.machine_workflows`: the signed bundle's, else kiosk.toml's)."""
+    names = machine_workflows(config, current_bundle(config))
     return {exam: wf for wf, exam in WORKFLOW_EXAM.items() if wf in names}
 
 

@@ -119,7 +119,7 @@ def main() -> int:
 
                     fresh = RosterStore(tmp / "kiosk", device_id, keys.secrets)
                     assert client.auth is not None
-                    offline = ProvinceCandidates(_Offline(client.auth), province, fresh)
+                    offline = ProvinceCandidates(_Offline(client.auth), lambda: province, fresh)
                     wanted = people[(run * 97) % len(people)].candidate.id_number
                     start = time.perf_counter()
                     found = offline.find("gaokao", wanted)
@@ -130,7 +130,7 @@ def main() -> int:
                         offline.find("gaokao", people[i * 7 % len(people)].candidate.id_number)
                     warm_ms.append((time.perf_counter() - start) * 1000 / args.lookups)
 
-                    online = ProvinceCandidates(client, province, fresh)
+                    online = ProvinceCandidates(client, lambda: province, fresh)
                     each = []
                     for i in range(10):
                         start = time.perf_counter()

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PDF_PPD = Path("/usr/share/ppd/cupsfilters/Generic-PDF_Printer-PDF.ppd")
+KIOSK_CUPSD_CONF = Path(__file__).resolve().parents[2] / "packaging" / "cups" / "cupsd-kiosk.conf"
 SETUP_HINT = "run scripts/setup.sh (Debian: cups-daemon cups-client cups-filters poppler-utils)"
 
 _CUPSD_CONF = """\
@@ -91,7 +92,8 @@ class PrivateCupsd:
             (self.root / name).chmod(mode)
         conf = self.root / "etc" / "cupsd.conf"
         files = self.root / "etc" / "cups-files.conf"
-        conf.write_text(_CUPSD_CONF.format(socket=self.socket))
+        # The kiosk's own settings (what scripts/install.sh merges into a machine's cupsd.conf).
+        conf.write_text(_CUPSD_CONF.format(socket=self.socket) + KIOSK_CUPSD_CONF.read_text())
         files.write_text(_FILES_CONF.format(root=self.root))
         args = [cupsd, "-c", str(conf), "-s", str(files)]
         check = subprocess.run([*args, "-t"], capture_output=True, text=True)

@@ -181,3 +181,19 @@ def test_no_print_server_is_cups_unavailable(monkeypatch, registration_pdf, tmp_
     with pytest.raises(A4PrinterError) as caught:
         printer.print_pdf(registration_pdf[1], "registration")
     assert caught.value.code == "a4_cups_unavailable"
+
+
+def test_a_printed_form_leaves_no_copy_in_the_print_spool(cups_env, registration_pdf):
+    """A form holds the candidate's name, ID number, photo and signature: once printed, cupsd
+    must not keep the document (its default keeps job files a day, in clear, outside the
+    sealed outbox). The scheduler runs with the kiosk's CUPS settings (packaging/)."""
+    _, pdf = registration_pdf
+    queue = cups_env.add_file_queue()
+    open_a4_printer(f"cups://{queue.name}?timeout=30").print_pdf(pdf, "registration")
+    assert queue.output.stat().st_size > 0  # it did print
+    deadline = time.monotonic() + 10
+    kept = sorted(p.name for p in (cups_env.root / "spool").glob("d*"))
+    while kept and time.monotonic() < deadline:  # cupsd unlinks the file just after "done"
+        time.sleep(0.1)
+        kept = sorted(p.name for p in (cups_env.root / "spool").glob("d*"))
+    assert kept == []

@@ -141,6 +141,23 @@ def test_an_existing_config_is_kept_and_a_changed_unit_is_put_back(tmp_path):
     assert unit.read_bytes() == (ROOT / "systemd/kiosk-uploader.service").read_bytes()
 
 
+def test_cupsd_is_set_to_keep_no_copy_of_a_printed_form_and_the_rest_is_left_alone(tmp_path):
+    """Debian's cupsd.conf keeps job files a day by default (a printed form: name, ID number,
+    photo, signature); the installer sets the kiosk's directives and touches nothing else."""
+    root = fresh_root(tmp_path / "root")
+    conf = root / "etc/cups/cupsd.conf"
+    conf.parent.mkdir(parents=True)
+    conf.write_text("LogLevel warn\nPreserveJobHistory Yes\nListen /run/cups/cups.sock\n")
+    first = install(root)
+    assert first.returncode == 0, first.stdout + first.stderr
+    lines = conf.read_text().splitlines()
+    assert lines == ["LogLevel warn", "PreserveJobHistory No", "Listen /run/cups/cups.sock",
+                     "PreserveJobFiles No"]
+    again = install(root)
+    assert "nothing to change" in again.stdout, again.stdout
+    assert conf.read_text().splitlines() == lines
+
+
 def test_the_installed_units_verify_in_the_root(tmp_path):
     """The installed root is one systemd accepts, once the programs exist (the venv's, cage)."""
     root = fresh_root(tmp_path / "root")

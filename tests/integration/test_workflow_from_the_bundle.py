@@ -4,14 +4,19 @@ admins with `kiosk-admin`, served over loopback and applied by the kiosk's own u
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
+from central_api_client.config_bundle import ConfigBundle, WorkflowSpec, bundle_to_bytes
+from kiosk.central_config import CURRENT, central_dir
 from kiosk.config import parse_config
 from kiosk.core import events as ev
 from kiosk.core.session import ATTRACT
+from kiosk.core.workflows import get_workflow
 from kiosk.sync.config_updater import update_once
 from kiosk.wiring import build
 from tests.integration.signed_config import BASE_TOML, set_up
+from tests.synthetic import resident
 
 ALL_DAY = BASE_TOML.replace('["08:00-12:00", "15:00-18:00"]', '["00:00-24:00"]')
 NO_PRINT = ALL_DAY.replace('"sign", "print", "done"', '"sign", "done"')
@@ -54,3 +59,32 @@ repository_url = "{server.url}"
             shell.stop()
     finally:
         server.stop()
+
+
+def test_a_second_visit_a_bundle_adds_while_the_kiosk_runs_looks_its_candidates_up(
+        tmp_path: Path):
+    """The kiosk started with `collect` alone; a bundle then adds `confirm` (offered from the
+    next candidate): its candidate step must get a lookup (here: no API configured, no roster
+    synced, so nobody is found), not `candidates_unavailable` until a restart."""
+    config = parse_config(f"""data_dir = "{tmp_path / 'data'}"
+[devices]
+printer = "sim://"
+idcard = "sim://"
+camera = "sim://"
+light = "sim://"
+[api]
+base_url = ""
+""")
+    shell = build(config, simulate=True)
+    try:
+        central_dir(config).mkdir(parents=True, exist_ok=True)
+        (central_dir(config) / CURRENT).write_bytes(bundle_to_bytes(ConfigBundle(
+            2, datetime(2099, 1, 1, tzinfo=UTC),
+            {name: WorkflowSpec(get_workflow(name).steps) for name in ("collect", "confirm")})))
+        shell.session.handle(ev.Start())  # the next candidate: the gate reads the bundle
+        assert "confirm" in shell.session.settings.workflows
+        outcome = shell.runner.run(ev.FindCandidate("s1", "gaokao", resident().id_number))
+        assert isinstance(outcome, ev.CandidateFound), outcome
+        assert outcome.registration is None
+    finally:
+        shell.stop()

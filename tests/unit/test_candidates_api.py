@@ -80,8 +80,11 @@ def test_nothing_personal_crosses_the_wire_in_clear(world):
     prov.http.event_hooks["response"] = [lambda r: seen.append(r.read())]
     prov.http.event_hooks["request"] = [lambda r: seen.append(r.read())]
     number = here[0].candidate.id_number
-    kiosk.lookup_candidate(prov.key.public_key(), "gaokao", number)
-    kiosk.candidate_roster("gaokao")
+    found = kiosk.lookup_candidate(prov.key.public_key(), "gaokao", number)
+    roster = kiosk.candidate_roster("gaokao")
+    # Both answers did carry the candidate (an empty answer would hide nothing).
+    assert found is not None and found.id_number == number
+    assert number in {c.id_number for c in roster.candidates}
     school = here[0].candidate.fields["school"].encode()
     assert seen and not any(number.encode() in b or school in b for b in seen)
 

@@ -54,3 +54,20 @@ def test_the_round_fetches_the_confirm_roster_and_keeps_it_until_its_window_clos
                  datetime.now(UTC) - timedelta(seconds=1))
     sync.sync_if_due()  # not due to fetch again (10 s later), but purging is every round
     assert rosters.exams() == []
+
+
+def test_without_a_bundle_the_round_fetches_the_rosters_of_kiosk_toml_s_workflows(tmp_path):
+    """A machine that runs `confirm` by kiosk.toml's `[session] workflows` (no signed bundle
+    yet) looks candidates up (wiring's `candidate_lookup`); its roster must be fetched too,
+    or the offline fallback has nothing to answer with."""
+    prov = province(tmp_path / "province")
+    prov.hold(people(3, "4301", POINT))
+    kiosk = prov.kiosk("4301", POINT)
+    config = parse_config(f'data_dir = "{tmp_path / "data"}"\n[device]\n'
+                          f'id = "{kiosk.auth.device_id}"\n[session]\n'
+                          f'workflows = ["collect", "confirm"]\n')
+    RosterSync(kiosk, machine_rosters(config), config, 3600).sync_if_due()
+    rosters = machine_rosters(config)
+    assert rosters.exams() == ["gaokao"]
+    status = rosters.status("gaokao")
+    assert status is not None and status.count == 3

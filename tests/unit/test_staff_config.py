@@ -11,6 +11,7 @@ import pytest
 from central_api_client.config_bundle import ConfigBundle, WorkflowSpec, bundle_to_bytes
 from kiosk.central_config import CURRENT, central_dir, staff_ca_pem
 from kiosk.config import ConfigError, parse_config
+from kiosk.core.staff import StaffCardError
 from kiosk.staff_signin import staff_settings
 
 TOML_CA = "-----BEGIN CERTIFICATE-----\nTOML\n-----END CERTIFICATE-----\n"
@@ -57,3 +58,20 @@ def test_the_applied_bundles_staff_ca_wins_over_kiosk_toml(tmp_path: Path) -> No
     central_dir(config).mkdir(parents=True)
     (central_dir(config) / CURRENT).write_bytes(bundle_to_bytes(bundle))
     assert staff_settings(config).ca_pem == BUNDLE_CA.encode()
+
+
+def test_an_unreadable_staff_ca_file_does_not_stop_the_kiosk_its_cards_are_untrusted(
+        tmp_path: Path) -> None:
+    """`[staff] ca` naming a file that is not there: the kiosk still starts (wiring builds the
+    reader and the sign-in), and a staff card then gets `untrusted_card`, as with no CA."""
+    from hardware.staffcard.pcsc import PcscStaffCardReader
+    from kiosk.wiring import open_staff_card_reader, staff_sign_in
+
+    config = _config(tmp_path, 'county = "430102"\n')
+    (tmp_path / "ca.pem").unlink()  # the file [staff] ca names is gone
+    reader = open_staff_card_reader(config)
+    assert isinstance(reader, PcscStaffCardReader)
+    assert callable(staff_sign_in(config, None))  # type: ignore[arg-type]
+    with pytest.raises(StaffCardError) as refused:
+        reader._staff_ca()
+    assert refused.value.code == "untrusted_card"
