@@ -101,3 +101,16 @@ def test_every_nation_has_its_romanised_name_for_the_english_screens():
     assert set(NATIONS) == set(NATIONS_EN)
     assert nation_name("01", "en") == "Han" and nation_name("1", "zh") == "汉"
     assert nation_name("98", "en") == "Foreign-born Chinese citizen"
+
+
+def test_every_text_in_a_kv_file_follows_the_language_button():
+    """A kv text that does not name app.lang is drawn once and stays in the first language."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "kiosk" / "ui"
+    call = re.compile(r"\b(?:root|self|app)\.t\(([^()]*)\)")
+    stuck = [f"{p.name}: {m.group(0)}" for p in root.rglob("*.kv")
+             for m in call.finditer(p.read_text(encoding="utf-8"))
+             if "app.lang" not in m.group(1)]
+    assert not stuck, stuck
