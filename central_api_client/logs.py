@@ -136,10 +136,6 @@ class LogEvent(StrEnum):
         "a scripted run timed a staff card to the PIN pad and the right PIN to the panel",
     )
 
-    CANDIDATE_CORRECTION_REQUESTED = (
-        "candidate.correction_requested",
-        "a candidate said the online data shown is wrong: staff correct it (no fields logged)",
-    )
     CAMERA_LOST = "camera.lost", "the camera stopped delivering frames"
     CAMERA_OPENED = "camera.opened", "the camera was opened"
     CAMERA_START_FAILED = "camera.start_failed", "the camera could not be started"

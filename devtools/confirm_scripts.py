@@ -119,10 +119,20 @@ def minor_not_designated(p: Player, card: str = "permit-hmt") -> Iterator[Wait]:
 
 
 def correction(p: Player, card: str = "resident-valid") -> Iterator[Wait]:
+    """"信息有误" on the proof table: the candidate waits on the dispute screen while the footer
+    calls staff, naming no value; nobody comes, and the candidate cancels."""
     yield from _start(p, "confirm", card)
     yield p.screen("proof")
     yield from p.tap("dispute")
-    yield from _stopped(p, "correction_requested")
+    yield p.until(lambda: p.app.root.ids.screens.current == "dispute", "the dispute screen")
+    yield p.until(lambda: p.staff_alert != "", "staff called in the footer")
+    yield p.settled()
+    event(log, LogEvent.AUTOPLAY_SCREEN_TEXT, label="correction_requested", screen="dispute",
+          texts={"alert": p.staff_alert})
+    yield from p.shot("dispute-correction")
+    yield from p.tap("cancel")
+    yield p.screen("attract")
+    yield p.remove_card()
 
 
 def second_visits(p: Player) -> Iterator[Wait]:

@@ -65,8 +65,6 @@ class EffectRunner:
                 return self._find(effect)
             if isinstance(effect, ev.PrintForm):
                 return self._print_form(effect)
-            if isinstance(effect, ev.RequestCorrection):
-                return self._correction(effect)
             if isinstance(effect, ev.PrintLoginCard):
                 after = self.printer.print_login_card(effect.card)
                 event(log, LogEvent.PRINTER_LOGIN_CARD_PRINTED, paper=after.paper)
@@ -122,10 +120,3 @@ class EffectRunner:
         self.a4.print_pdf(pdf, title=effect.form.name)  # the job's title: nothing personal
         event(log, LogEvent.PRINTER_FORM_PRINTED, form=effect.form.name)
         return ev.Printed(effect.session_id)
-
-    def _correction(self, effect: ev.RequestCorrection) -> ev.EffectOutcome:
-        """The one place a correction request leaves the session. Today: a log line (no
-        fields) for staff; the staff panel's dispute handling takes the request from here."""
-        event(log, LogEvent.CANDIDATE_CORRECTION_REQUESTED, workflow=effect.workflow,
-              rows=len(effect.shown))
-        return ev.CorrectionRequested(effect.session_id)

@@ -12,6 +12,7 @@ from datetime import datetime
 from kiosk.core import confirmation as rules
 from kiosk.core import events as ev
 from kiosk.core import forms, record_limits
+from kiosk.core.exception_cases import Dispute
 from kiosk.core.notices import Notice
 from kiosk.core.record import Confirmation
 from kiosk.core.step_base import (
@@ -23,6 +24,7 @@ from kiosk.core.step_base import (
     Step,
     StepSettings,
     notice,
+    resolve_dispute,
     stay,
 )
 
@@ -50,14 +52,12 @@ def show_rows(data: SessionData, settings: StepSettings, now: datetime) -> None:
     data.shown_rows = tuple(forms.rows(form, form_data(data, settings, now), data.language))
 
 
-def request_correction(data: SessionData) -> Outcome:
-    """The candidate says the online data is wrong. For now the session ends with a notice
-    that staff will correct it, and the shell is asked to pass the request on (today it is
-    logged; the staff panel's dispute handling takes it from this one place)."""
-    assert data.registration is not None
-    return Outcome("notice", notice=Notice.CORRECTION_REQUESTED, effects=(
-        ev.RequestCorrection(data.session_id, data.workflow, data.registration,
-                             data.shown_rows),))
+def request_correction(data: SessionData, fields: tuple[str, ...] = ()) -> Outcome:
+    """"信息有误": the candidate calls staff, who see on the panel which fields (names only)
+    and either mark the record for the province to correct, after which the candidate goes on
+    to sign what was shown, or end the session (`step_base.resolve_dispute`)."""
+    data.dispute = Dispute("data_wrong", fields)
+    return STAY
 
 
 def confirmation_of(data: SessionData) -> Confirmation | None:
@@ -142,6 +142,12 @@ class ProofStep(Step):
         self, event: ev.Event, data: SessionData, settings: StepSettings, now: datetime
     ) -> Outcome:
         last = self.page_count(data, settings) - 1
+        if data.dispute is not None:  # staff were called: only their answer moves it on
+            outcome = resolve_dispute(event, data, Notice.DATA_DISPUTED)
+            if outcome.kind == "next":  # marked for central correction: confirmed as shown
+                data.shown_sha256 = rules.shown_sha256(data.shown_rows)
+                data.confirmed_at = now
+            return outcome
         if isinstance(event, ev.Turn):
             data.page = min(last, data.page + 1) if event.forward else max(0, data.page - 1)
             data.pages_seen = max(data.pages_seen, data.page)
@@ -150,7 +156,7 @@ class ProofStep(Step):
             data.confirmed_at = now
             return NEXT
         elif isinstance(event, ev.Dispute):
-            return request_correction(data)
+            return request_correction(data, event.fields)
         return STAY
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from kiosk.core.candidates import Exam, OnlineRegistration
 from kiosk.core.documents import IdentityDocument
 from kiosk.core.exception_cases import Case, DisputeAction
-from kiosk.core.forms import Form, FormData, Row
+from kiosk.core.forms import Form, FormData
 from kiosk.core.hand_entry import EntryForm
 from kiosk.core.login_card import LoginCard
 from kiosk.core.record import Record, Signature
@@ -199,20 +199,9 @@ class PrintForm:
     data: FormData = field(repr=False)
 
 
-@dataclass(frozen=True)
-class RequestCorrection:
-    """The candidate says the online data shown is wrong: staff correct it (the staff panel's
-    dispute handling takes these; until it does, the shell logs that one was asked)."""
-
-    session_id: str
-    workflow: str
-    registration: OnlineRegistration = field(repr=False)
-    shown: tuple[Row, ...] = field(repr=False)
-
-
 Effect = (
     ReserveNumber | SaveRecord | PrintLoginCard | EncodePhoto | RenderSignature | FindCandidate
-    | PrintForm | RequestCorrection
+    | PrintForm
 )
 
 # Outcomes of effects, fed back as events ---------------------------------------------------
@@ -267,11 +256,6 @@ class CandidateFound:
 
 
 @dataclass(frozen=True)
-class CorrectionRequested:
-    session_id: str
-
-
-@dataclass(frozen=True)
 class EffectFailed:
     """An effect could not be carried out; `code` is a KioskError code or a device's code."""
 
@@ -282,7 +266,7 @@ class EffectFailed:
 
 EffectOutcome = (
     NumberReserved | RecordSaved | Printed | PhotoTaken | PhotoRefused | SignatureRendered
-    | CandidateFound | CorrectionRequested | EffectFailed
+    | CandidateFound | EffectFailed
 )
 FromStaff = BeginException | StaffEntry | ResolveDispute | Approve
 FromPerson = (Start | Confirm | Dispute | Retake | Cancel | Dismiss | Signed | Capture | Turn

@@ -36,7 +36,6 @@ class Notice(StrEnum):
     WRONG_POINT = "wrong_point"
     MINOR_NOT_DESIGNATED = "minor_not_designated"
     MEDICAL_NOT_DESIGNATED = "medical_not_designated"
-    CORRECTION_REQUESTED = "correction_requested"
     # The photo step.
     PHOTO_RETAKES_EXHAUSTED = "photo_retakes_exhausted"
     CAMERA_UNAVAILABLE = "camera_unavailable"

@@ -11,14 +11,14 @@ slow or outside (a sequence number, saving, printing) is an effect the shell car
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import ClassVar, Literal
 
 from kiosk.core import events as ev
 from kiosk.core.candidates import OnlineRegistration
 from kiosk.core.documents import IdentityDocument
-from kiosk.core.exception_cases import ApprovalPolicy, Dispute, ExceptionInfo
+from kiosk.core.exception_cases import ApprovalPolicy, Dispute, ExceptionInfo, dispute_actions
 from kiosk.core.forms import Row
 from kiosk.core.notices import Notice
 from kiosk.core.record import Record, Signature
@@ -154,3 +154,21 @@ class Step:
         """The candidate switched language on this step: redo what it fixed in the old one."""
 
 
+def resolve_dispute(event: ev.Event, data: SessionData, ended: Notice) -> Outcome:
+    """While the candidate waits for staff: only staff's answer moves the session on."""
+    dispute = data.dispute
+    if dispute is None or not isinstance(event, ev.ResolveDispute):
+        return STAY
+    if event.action not in dispute_actions(dispute, data.document):
+        return STAY
+    data.dispute = None
+    if event.action == "end":
+        return notice(ended)
+    if event.action == "correct":
+        data.correcting = True
+        return Outcome("goto", step="entry")
+    info = data.exception or ExceptionInfo()
+    fields = dispute.fields or ("all",)
+    data.exception = replace(info, central_correction=tuple(
+        dict.fromkeys(info.central_correction + fields)))
+    return NEXT

@@ -9,13 +9,12 @@ exceptions' (entry, approve, form) in `exception_steps.py`.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 
 from kiosk.core import confirm_steps, confirmation, exception_steps, record_limits
 from kiosk.core import events as ev
 from kiosk.core.errors import DocumentError
-from kiosk.core.exception_cases import Dispute, ExceptionInfo, dispute_actions
+from kiosk.core.exception_cases import Dispute
 from kiosk.core.login_card import LoginCard, new_initial_password
 from kiosk.core.notices import Notice
 from kiosk.core.record import Record, new_record_id
@@ -31,6 +30,7 @@ from kiosk.core.step_base import (
     StepSettings,
     everyone,
     notice,
+    resolve_dispute,
     stay,
 )
 
@@ -105,8 +105,8 @@ class PhotoStep(Step):
 class CheckStep(Step):
     """Every field for the candidate to confirm: on a first visit the newly assigned sequence
     number among them; on the adult exam's confirmation the online registration, whose rows
-    as shown (and their hash) go into the record. A dispute of online data is a correction
-    request (`confirm_steps.request_correction`)."""
+    as shown (and their hash) go into the record. "信息有误" calls staff
+    (`confirm_steps.request_correction`)."""
 
     name = "check"
 
@@ -129,6 +129,8 @@ class CheckStep(Step):
             if outcome.kind == "next":  # marked for central correction: confirmed as it is
                 if data.sequence_number is None:
                     return STAY
+                if data.registration is not None:
+                    data.shown_sha256 = confirmation.shown_sha256(data.shown_rows)
                 data.confirmed_at = now
             return outcome
         elif isinstance(event, ev.Confirm) and data.sequence_number is not None:
@@ -137,9 +139,7 @@ class CheckStep(Step):
             data.confirmed_at = now
             return NEXT
         elif isinstance(event, ev.Dispute):
-            if data.registration is not None:
-                return confirm_steps.request_correction(data)
-            data.dispute = Dispute("data_wrong", event.fields)
+            return confirm_steps.request_correction(data, event.fields)
         return STAY
 
 
@@ -184,26 +184,6 @@ class SignStep(Step):
             data.saving = False
             return notice(Notice.for_code(event.code))
         return STAY
-
-
-def resolve_dispute(event: ev.Event, data: SessionData, ended: Notice) -> Outcome:
-    """While the candidate waits for staff: only staff's answer moves the session on."""
-    dispute = data.dispute
-    if dispute is None or not isinstance(event, ev.ResolveDispute):
-        return STAY
-    if event.action not in dispute_actions(dispute, data.document):
-        return STAY
-    data.dispute = None
-    if event.action == "end":
-        return notice(ended)
-    if event.action == "correct":
-        data.correcting = True
-        return Outcome("goto", step="entry")
-    info = data.exception or ExceptionInfo()
-    fields = dispute.fields or ("all",)
-    data.exception = replace(info, central_correction=tuple(
-        dict.fromkeys(info.central_correction + fields)))
-    return NEXT
 
 
 class PrintStep(Step):

@@ -490,14 +490,6 @@ NOTICES: dict[Notice, tuple[Words, Words]] = {
             "Please ask a member of staff.",
         ),
     ),
-    Notice.CORRECTION_REQUESTED: (
-        Words("已提交更正申请", "Correction requested"),
-        Words(
-            "工作人员将为您更正报名信息，请到工作人员处办理。\n更正前不会保存任何确认。",
-            "Staff will correct your registration details; please see a member of staff.\n"
-            "Nothing is confirmed until it is corrected.",
-        ),
-    ),
     Notice.PHOTO_RETAKES_EXHAUSTED: (
         _CONTACT_STAFF,
         Words(

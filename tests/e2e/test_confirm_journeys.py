@@ -188,8 +188,8 @@ def test_both_journeys_print_their_forms_and_the_province_opens_what_was_confirm
 def test_wrong_point_minor_correction_and_an_unprinted_form_each_say_what_to_do(
         second_visit_kiosk, cupsd, tmp_path):
     """A candidate at the point they did not choose, a minor at a point not designated for
-    minors and a correction request each end with their notice, which says what to do (the
-    point chosen by its code), and leave no record; with the A4 queue stopped the signed
+    minors each end with their notice, which says what to do (the point chosen by its code),
+    a correction request calls staff, and none leaves a record; with the A4 queue stopped the signed
     record is kept and staff see the A4 printer's alert (the script checks the screen)."""
     kiosk, queue = second_visit_kiosk
     cupsd.run("cupsdisable", queue.name)
@@ -198,7 +198,7 @@ def test_wrong_point_minor_correction_and_an_unprinted_form_each_say_what_to_do(
         kiosk.log_tail())
     assert kiosk.status()["records"]["queued"] == 1, "only the signed confirmation is kept"
     events = kiosk.log_events()
-    assert [e.get("event") for e in events].count("candidate.correction_requested") == 1
+    assert [e.get("event") for e in events].count("exception.dispute_raised") == 1
     said = {e["label"]: e["texts"] for e in events if e.get("event") == "autoplay.screen_text"}
     assert set(said) == {"wrong_point", "minor_not_designated", "correction_requested"}
     assert OTHER_POINT in said["wrong_point"]["message"], "the notice names the point chosen"

@@ -66,8 +66,6 @@ class Shell:
             elif isinstance(e, ev.PrintForm):
                 self.printed.append(e)
                 session.handle(ev.Printed(e.session_id))
-            elif isinstance(e, ev.RequestCorrection):
-                self.corrections.append(e)
 
 
 def make(known, workflows=("confirm",), open_now=None, **step):
@@ -159,14 +157,38 @@ def test_someone_elses_registration_is_not_shown():
     assert session.notice_code is Notice.CANDIDATE_NOT_FOUND
 
 
-def test_a_correction_request_ends_the_session_and_reaches_the_one_hook():
+def test_a_correction_request_calls_staff_who_mark_it_for_the_province_and_it_goes_on():
+    doc = resident()
+    shell, session = make({doc.id_number: registration(doc)})
+    send(shell, session, ev.CardPresented(doc), ev.Confirm(), ev.Dispute(("school",)))
+    assert session.screen == "proof" and session.data.dispute is not None
+    assert session.data.dispute.fields == ("school",)
+    send(shell, session, ev.Confirm(), ev.Turn())
+    assert session.data.dispute is not None, "only staff's answer moves a called session on"
+    send(shell, session, ev.ResolveDispute("correct"))
+    assert session.data.dispute is not None, "the online data is not staff's to correct here"
+    send(shell, session, ev.ResolveDispute("central"))
+    assert session.screen == "sign"
+    send(shell, session, ev.Signed(STROKES))
+    (record,) = shell.saved
+    assert record.exception.central_correction == ("school",)
+    assert record.confirmation.shown_sha256 == rules_sha(record.confirmation.shown_rows)
+
+
+def test_a_correction_request_staff_end_leaves_nothing():
     doc = resident()
     shell, session = make({doc.id_number: registration(doc)})
     send(shell, session, ev.CardPresented(doc), ev.Confirm(), ev.Dispute())
-    assert (session.screen, session.notice_code) == (NOTICE, Notice.CORRECTION_REQUESTED)
-    (asked,) = shell.corrections
-    assert asked.workflow == "confirm" and asked.registration.id_number == doc.id_number
-    assert asked.shown and not shell.saved
+    send(shell, session, ev.ResolveDispute("end"))
+    assert (session.screen, session.notice_code) == (NOTICE, Notice.DATA_DISPUTED)
+    assert not shell.saved
+
+
+def rules_sha(rows):
+    from kiosk.core.confirmation import shown_sha256
+    from kiosk.core.forms import Row
+
+    return shown_sha256(tuple(Row(k, label, v) for k, label, v in rows))
 
 
 def adult_walk(shell, session, doc):
