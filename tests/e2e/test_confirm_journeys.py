@@ -135,7 +135,12 @@ SIZES = {
 }
 
 
-@pytest.mark.parametrize("size", list(SIZES))
+# The suite walks both journeys at 1920x1080; the portrait and small panels (~45 s each) run
+# under -m slow, keeping `make test` within its budget.
+@pytest.mark.parametrize("size", [
+    size if size == "1920x1080" else pytest.param(size, marks=pytest.mark.slow)
+    for size in SIZES
+])
 def test_both_journeys_print_their_forms_and_the_province_opens_what_was_confirmed(
         second_visit_kiosk, api_server, tmp_path, size):
     kiosk, queue = second_visit_kiosk
