@@ -111,25 +111,20 @@ class SqliteCandidates(SqlCandidates):
         from provincial_api.sqlite_db import ensure_schema, sqlite_connection
 
         self.path = path
-        self._connect = sqlite_connection
         ensure_schema(path)
         with sqlite_connection(path) as conn:
             for table in (*ENROL_TABLES, TABLE, INDEX):
                 conn.execute(table)
 
-    @contextmanager
-    def _write(self) -> Iterator[Any]:
-        with self._connect(self.path) as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+    def _write(self) -> AbstractContextManager[Any]:
+        from provincial_api.sqlite_db import sqlite_write
+
+        return sqlite_write(self.path)
 
     def _read(self) -> AbstractContextManager[Any]:
-        return self._connect(self.path)
+        from provincial_api.sqlite_db import sqlite_connection
+
+        return sqlite_connection(self.path)
 
 
 class PgCandidates(SqlCandidates):

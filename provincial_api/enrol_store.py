@@ -170,25 +170,20 @@ class SqliteEnrolments(SqlEnrolments):
         from provincial_api.sqlite_db import ensure_schema, sqlite_connection
 
         self.path = path
-        self._connect = sqlite_connection
         ensure_schema(path)  # the devices table, which an enrolment writes to
         with sqlite_connection(path) as conn:
             for table in TABLES:
                 conn.execute(table)
 
-    @contextmanager
-    def _write(self) -> Iterator[Any]:
-        with self._connect(self.path) as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+    def _write(self) -> AbstractContextManager[Any]:
+        from provincial_api.sqlite_db import sqlite_write
+
+        return sqlite_write(self.path)
 
     def _read(self) -> AbstractContextManager[Any]:
-        return self._connect(self.path)
+        from provincial_api.sqlite_db import sqlite_connection
+
+        return sqlite_connection(self.path)
 
 
 class PgEnrolments(SqlEnrolments):

@@ -99,6 +99,21 @@ def sqlite_connection(path: Path) -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
+@contextmanager
+def sqlite_write(path: Path) -> Iterator[sqlite3.Connection]:
+    """One write transaction on its own connection: BEGIN IMMEDIATE takes the write lock at
+    once, so two processes checking and then writing cannot interleave; rolled back on any
+    error."""
+    with sqlite_connection(path) as conn:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+
 def ensure_schema(path: Path) -> None:
     """Create the file and its tables if missing (WAL: readers never wait for the writer), and
     bring an older database's records table to the (record id, device id) key."""
