@@ -195,7 +195,11 @@ class Player:
         try:
             check_layout(self.app.root, self.app.touch_min)
         except LayoutError as exc:
+            self._save_shot(f"{name}-layout-error")  # what the check saw, to look at
             raise ScriptFailed(str(exc)) from None
+        self._save_shot(name)
+
+    def _save_shot(self, name: str) -> None:
         if self.shots_dir is None:
             return
         self._shot_index += 1

@@ -81,6 +81,10 @@ class KioskRoot(BoxLayout):
     def switch_language(self) -> None:
         self.shell.send(ev.ChooseLanguage(other_language(self.shell.language)))
 
+    def switch_large_text(self) -> None:
+        """The large-text button: large text in high contrast, or back, for this candidate."""
+        self.shell.send(ev.ChooseLargeText(not self.shell.session.large_text))
+
     def cancel(self) -> None:
         self.shell.send(ev.Cancel())
 
@@ -140,6 +144,11 @@ class KioskApp(App):
 
     u = NumericProperty(10.0)  # 1 % of the window's short side: every size derives from it
     lang = StringProperty("zh")  # the screens' language now; kv texts name it to follow it
+    # Large text in high contrast now (the session's choice): every size below grows by
+    # theme.LARGE_TEXT_SCALE and `colors` is the high-contrast palette. kv reads every colour
+    # as `app.colors.NAME`, so a switch redraws each screen at once.
+    large_text = BooleanProperty(False)
+    colors = ObjectProperty(theme.NORMAL, rebind=True)  # kv binds through it (app.colors.x)
     touch_min = NumericProperty(57.0)  # 15 mm in pixels at the panel's dpi
     # Five text sizes only: every (font, size) pair the text renderer opens costs memory
     # (a few MB each for the CJK faces), so sizes are levels, not free numbers.
@@ -149,6 +158,9 @@ class KioskApp(App):
     fs_title = NumericProperty(56.0)
     fs_countdown = NumericProperty(230.0)
     portrait = BooleanProperty(False)
+    # A step's buttons one above the other (ButtonRow, root.kv): large text on a portrait
+    # panel makes two side by side too wide for their words.
+    stack_buttons = BooleanProperty(False)
 
     def __init__(self, shell: Shell, driver: Callable[[KioskApp], None] | None = None,
                  notifier: ServiceNotifier | None = None, **kwargs: object) -> None:
@@ -180,7 +192,7 @@ class KioskApp(App):
         from kiosk.ui.screens import SCREENS
 
         self._update_metrics()
-        Window.clearcolor = theme.BACKGROUND  # a clear is nearly free; a drawn rectangle is not
+        Window.clearcolor = self.colors.background  # a clear is nearly free; a rectangle is not
         Window.bind(size=lambda *_: self._update_metrics())
         Window.bind(on_touch_down=self._on_any_touch)
         root = KioskRoot(shell=self.shell)
@@ -240,9 +252,15 @@ class KioskApp(App):
     def _update_metrics(self) -> None:
         w, h = Window.size
         self.u = u = round(min(w, h) / 100.0, 1)
-        self.fs_small, self.fs_body, self.fs_button = round(u * 2.6), round(u * 3.2), round(u * 3.9)
-        self.fs_title, self.fs_countdown = round(u * 5.4), round(u * 22)
+        scale = theme.LARGE_TEXT_SCALE if self.large_text else dict.fromkeys(
+            theme.LARGE_TEXT_SCALE, 1.0)
+        self.fs_small = round(u * 2.6 * scale["small"])
+        self.fs_body = round(u * 3.2 * scale["body"])
+        self.fs_button = round(u * 3.9 * scale["button"])
+        self.fs_title = round(u * 5.4 * scale["title"])
+        self.fs_countdown = round(u * 22 * scale["countdown"])
         self.portrait = h > w
+        self.stack_buttons = self.portrait and self.large_text
         self.touch_min = theme.TOUCH_TARGET_MM * Metrics.dpi / 25.4
 
     # -- drawing the shell -------------------------------------------------------------------
@@ -265,6 +283,8 @@ class KioskApp(App):
             self.lang = self.shell.language
             self._set_bar(self.root)
             self._show_health()
+        if self.large_text != s.large_text:
+            self._show_large_text(s.large_text)
         manager = self.root.ids.screens
         # A staff screen (the PIN pad, the panel) stands in for the candidate's while it is on;
         # a candidate who called staff waits on the dispute screen, whichever step they were on.
@@ -295,6 +315,13 @@ class KioskApp(App):
             self._bar_steps.index("done") if s.screen in PRINTING else -1)
         self.root.step_index = index
         self.root.ids.stepbar.highlight(index)
+
+    def _show_large_text(self, on: bool) -> None:
+        """Every size and colour at once: kv reads them from here."""
+        self.large_text = on
+        self.colors = theme.palette(high_contrast=on)
+        Window.clearcolor = self.colors.background
+        self._update_metrics()
 
     def _set_bar(self, root: KioskRoot) -> None:
         """The step bar for the session's workflow (a machine may run several, and the central
