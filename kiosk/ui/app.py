@@ -158,8 +158,9 @@ class KioskApp(App):
     fs_title = NumericProperty(56.0)
     fs_countdown = NumericProperty(230.0)
     portrait = BooleanProperty(False)
-    # A step's buttons one above the other (ButtonRow, root.kv): large text on a portrait
-    # panel makes two side by side too wide for their words.
+    # A step's buttons one above the other, and the footer's words a row above its buttons
+    # (ButtonRow, root.kv): on a portrait panel, side by side, English words ("Something is
+    # wrong") and large text do not fit.
     stack_buttons = BooleanProperty(False)
 
     def __init__(self, shell: Shell, driver: Callable[[KioskApp], None] | None = None,
@@ -260,7 +261,7 @@ class KioskApp(App):
         self.fs_title = round(u * 5.4 * scale["title"])
         self.fs_countdown = round(u * 22 * scale["countdown"])
         self.portrait = h > w
-        self.stack_buttons = self.portrait and self.large_text
+        self.stack_buttons = self.portrait
         self.touch_min = theme.TOUCH_TARGET_MM * Metrics.dpi / 25.4
 
     # -- drawing the shell -------------------------------------------------------------------

@@ -1,0 +1,79 @@
+"""Large text in high contrast, in the kiosk's real window: the footer's button switched on, a
+whole first visit and the notices, each screen passing the layout check at every shot (touch
+targets of 15 mm at the panel's dpi, no text out of its box or panel), then the next candidate
+back in normal text (devtools/large_text_scripts.py). The suite runs English at 1920x1080;
+`-m slow` the other panel sizes and Chinese, and the longest notice."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+SIZES = ("1920x1080", "1280x800", "1080x1920")
+JOURNEY_SHOTS = ("attract", "card", "identity", "photo-preview", "photo-countdown",
+                 "photo-review", "check", "sign", "done", "notice-card-expired",
+                 "notice-bad-number")
+
+
+def _ground_is_dark(shot: Path) -> bool:
+    """What the candidate sees first: most of the window near-black (the high-contrast ground),
+    not the normal palette's pale one."""
+    with Image.open(shot) as img:
+        grey = img.convert("L")
+        dark = sum(grey.histogram()[:40])
+        return dark / (grey.width * grey.height) > 0.35
+
+
+def _journey(make_kiosk, api_server, tmp_path, size: str, language: str) -> None:
+    shots = tmp_path / "shots"
+    kiosk = make_kiosk(api_server)
+    script = "large-text-journey" + ("-en" if language == "en" else "")
+    result = kiosk.play(script, "--size", size, "--shots", str(shots))
+    assert result.returncode == 0, kiosk.log_tail()
+    taken = sorted(shots.glob("*.png"))
+    assert [p.stem.split("-", 1)[1] for p in taken] == list(JOURNEY_SHOTS)
+    width, height = (int(n) for n in size.split("x"))
+    for shot in taken:
+        with Image.open(shot) as img:
+            assert img.size == (width, height)
+        assert _ground_is_dark(shot), shot.name
+    assert sum(kiosk.status()["records"].values()) == 1
+
+
+def test_a_candidate_in_large_english_text_walks_the_journey_at_1920x1080(
+        make_kiosk, api_server, tmp_path):
+    _journey(make_kiosk, api_server, tmp_path, "1920x1080", "en")
+
+
+@pytest.mark.slow  # ~30 s each: the suite keeps the English run at 1920x1080 above
+@pytest.mark.parametrize(("size", "language"), [
+    (size, language) for size in SIZES for language in ("zh", "en")
+    if (size, language) != ("1920x1080", "en")])
+def test_the_large_text_journey_fits_every_panel_in_both_languages(
+        make_kiosk, api_server, tmp_path, size, language):
+    _journey(make_kiosk, api_server, tmp_path, size, language)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_longest_notice_fits_in_large_text(make_kiosk, api_server, tmp_path, size,
+                                               language):
+    """The upload freeze's notice has the most words of any a card can meet."""
+    from kiosk.store import KioskStore
+    from kiosk.sync import status
+
+    kiosk = make_kiosk(api_server, upload={"freeze_after_days": 1})
+    kiosk.data_dir.mkdir(mode=0o700, parents=True)
+    with KioskStore(kiosk.data_dir / "kiosk.sqlite") as store:
+        since = datetime.now(UTC) - timedelta(days=2)
+        store.settings.set(status.FREEZE_SINCE_KEY, since.isoformat())
+    shots = tmp_path / "shots"
+    script = "large-text-notice" + ("-en" if language == "en" else "")
+    result = kiosk.play(script, "--size", size, "--shots", str(shots))
+    assert result.returncode == 0, kiosk.log_tail()
+    (shot,) = shots.glob("*notice-upload_overdue.png")
+    assert _ground_is_dark(shot)
