@@ -150,18 +150,18 @@ class KioskApp(App):
     large_text = BooleanProperty(False)
     colors = ObjectProperty(theme.NORMAL, rebind=True)  # kv binds through it (app.colors.x)
     touch_min = NumericProperty(57.0)  # 15 mm in pixels at the panel's dpi
-    # Five text sizes only: every (font, size) pair the text renderer opens costs memory
-    # (a few MB each for the CJK faces), so sizes are levels, not free numbers.
+    # Five text sizes only (four more while large text is on): every (font, size) pair the
+    # text renderer opens costs memory (a few MB each for the CJK faces), so sizes are levels,
+    # not free numbers.
     fs_small = NumericProperty(26.0)
     fs_body = NumericProperty(34.0)
     fs_button = NumericProperty(41.0)
     fs_title = NumericProperty(56.0)
     fs_countdown = NumericProperty(230.0)
+    # A portrait panel stacks a step's buttons and puts the footer's words a row above its
+    # buttons (ButtonRow, root.kv): side by side, English words ("Something is wrong") and
+    # large text do not fit its width.
     portrait = BooleanProperty(False)
-    # A step's buttons one above the other, and the footer's words a row above its buttons
-    # (ButtonRow, root.kv): on a portrait panel, side by side, English words ("Something is
-    # wrong") and large text do not fit.
-    stack_buttons = BooleanProperty(False)
 
     def __init__(self, shell: Shell, driver: Callable[[KioskApp], None] | None = None,
                  notifier: ServiceNotifier | None = None, **kwargs: object) -> None:
@@ -261,7 +261,6 @@ class KioskApp(App):
         self.fs_title = round(u * 5.4 * scale["title"])
         self.fs_countdown = round(u * 22 * scale["countdown"])
         self.portrait = h > w
-        self.stack_buttons = self.portrait
         self.touch_min = theme.TOUCH_TARGET_MM * Metrics.dpi / 25.4
 
     # -- drawing the shell -------------------------------------------------------------------
