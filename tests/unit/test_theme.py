@@ -53,3 +53,23 @@ def test_body_text_in_the_normal_palette_is_at_least_7_to_1_too():
 def test_high_contrast_is_a_dark_ground():
     p = theme.HIGH_CONTRAST
     assert luminance(p.background) < 0.01 and luminance(p.surface) < 0.01
+
+
+def test_every_colour_a_kv_file_sets_comes_from_the_palette():
+    """A colour written into a kv file would stay as it is when the candidate switches to high
+    contrast. Only the countdown's digits over the camera's picture (white, outlined in black)
+    are fixed: they lie on the photo, not on the ground."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "kiosk" / "ui"
+    setting = re.compile(r"^\s*(\w*color|rgba):\s*(.+)$")
+    fixed = {("photo.kv", "color", "1, 1, 1, 0.95"), ("photo.kv", "outline_color", "0, 0, 0")}
+    written = [(p.name, m.group(1), m.group(2).strip()) for p in root.rglob("*.kv")
+               for line in p.read_text(encoding="utf-8").splitlines()
+               if (m := setting.match(line)) and "app.colors" not in m.group(2)]
+    assert set(written) == fixed, written
+    theme_constants = [(p.name, m.group(0)) for p in root.rglob("*.kv")
+                       for m in re.finditer(r"theme\.(\w+)", p.read_text(encoding="utf-8"))
+                       if m.group(1) != "FONT_NAME"]
+    assert not theme_constants, theme_constants
