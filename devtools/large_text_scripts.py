@@ -1,6 +1,6 @@
 """Scripts for candidates who need large text in high contrast: the footer's button switched on
-at the attract screen, then every screen of the collect journey and the notices with a
-screenshot (each one passes the layout check the player runs at every shot: targets of 15 mm,
+at the attract screen, then every screen of the collect journey, its disputes and the notices
+with a screenshot (each one passes the layout check the player runs at every shot: targets of 15 mm,
 no text out of its box). In Chinese or in English (`-en`), so both languages' longest words
 are laid out. Run by `devtools.play` like the others."""
 
@@ -84,6 +84,52 @@ def large_text_notice(language: str) -> Script:
     return script
 
 
+def _dispute_shown(p: Player) -> Wait:
+    """The dispute screen stands in for the step the candidate waits on."""
+    return p.until(lambda: p.app.root.ids.screens.current == "dispute", "the dispute screen")
+
+
+def _cancel_dispute(p: Player) -> Iterator[Wait]:
+    yield from p.tap("cancel")
+    yield _back_to_normal(p)
+    yield p.remove_card()
+
+
+def large_text_disputes(language: str) -> Script:
+    def script(p: Player) -> Iterator[Wait]:
+        """"This is not me" on the identity screen, and "Something is wrong" on the check
+        screen (the fields to pick, buttons in the scrolled table), in large text: the
+        screens a candidate meets while calling staff, each left by the candidate's cancel."""
+        yield from _large_text_on(p, language)
+        yield p.place_card("resident-valid")
+        yield p.screen("identity")
+        yield from p.tap("dispute")
+        yield _dispute_shown(p)
+        yield from p.shot("dispute-not-me")
+        yield from _cancel_dispute(p)
+        yield from _large_text_on(p, language)
+        yield p.place_card("resident-valid")
+        yield p.screen("identity")
+        yield from p.tap("confirm")
+        yield p.screen("photo")
+        yield p.until(lambda: p.current_screen.phase == "review", "photo review", timeout_s=30)
+        yield from p.tap("accept")
+        yield p.screen("check")
+        yield p.until(lambda: p.current_screen.ready, "sequence number")
+        yield from p.tap("dispute")
+        yield p.until(lambda: p.current_screen.picking, "fields to pick")
+        yield p.settled()
+        (name,) = [w for w in p.widget("fields").children if getattr(w, "key", "") == "name"]
+        yield from p.tap_on(name, "field name")
+        yield p.until(lambda: name.chosen, "the name picked")
+        yield from p.shot("check-pick")
+        yield from p.tap("dispute")
+        yield _dispute_shown(p)
+        yield from p.shot("dispute-data")
+        yield from _cancel_dispute(p)
+    return script
+
+
 def _named(make: Callable[[str], Script], prefix: str) -> dict[str, Script]:
     return {prefix: make("zh"), f"{prefix}-en": make("en")}
 
@@ -91,4 +137,5 @@ def _named(make: Callable[[str], Script], prefix: str) -> dict[str, Script]:
 SCRIPTS: dict[str, Script] = {
     **_named(large_text_journey, "large-text-journey"),
     **_named(large_text_notice, "large-text-notice"),
+    **_named(large_text_disputes, "large-text-disputes"),
 }

@@ -1,8 +1,9 @@
 """Large text in high contrast, in the kiosk's real window: the footer's button switched on, a
-whole first visit and the notices, each screen passing the layout check at every shot (touch
-targets of 15 mm at the panel's dpi, no text out of its box or panel), then the next candidate
-back in normal text (devtools/large_text_scripts.py). The suite runs English at 1920x1080;
-`-m slow` the other panel sizes and Chinese, and the longest notice."""
+whole first visit, its disputes and the notices, each screen passing the layout check at every
+shot (touch targets of 15 mm at the panel's dpi, no text out of its box or panel), then the next
+candidate back in normal text (devtools/large_text_scripts.py). The suite runs the English
+journey at 1920x1080; `-m slow` the other panel sizes and Chinese, the disputes and the
+longest notice."""
 
 from __future__ import annotations
 
@@ -77,3 +78,22 @@ def test_the_longest_notice_fits_in_large_text(make_kiosk, api_server, tmp_path,
     assert result.returncode == 0, kiosk.log_tail()
     (shot,) = shots.glob("*notice-upload_overdue.png")
     assert _ground_is_dark(shot)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_dispute_screens_fit_in_large_text(make_kiosk, api_server, tmp_path, size,
+                                               language):
+    """"This is not me" and "Something is wrong" (its fields to pick, then the wait for
+    staff): the screens a candidate of the collect journey meets while calling staff."""
+    shots = tmp_path / "shots"
+    kiosk = make_kiosk(api_server)
+    script = "large-text-disputes" + ("-en" if language == "en" else "")
+    result = kiosk.play(script, "--size", size, "--shots", str(shots))
+    assert result.returncode == 0, kiosk.log_tail()
+    taken = sorted(shots.glob("*.png"))
+    assert [p.stem.split("-", 1)[1] for p in taken] == ["dispute-not-me", "check-pick",
+                                                        "dispute-data"]
+    assert all(_ground_is_dark(p) for p in taken)
+    assert sum(kiosk.status()["records"].values()) == 0
