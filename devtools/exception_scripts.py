@@ -176,6 +176,34 @@ def _correct_the_name(p: Player) -> Iterator[Wait]:
     yield p.screen("check")
 
 
+def cannot_come(p: Player) -> Iterator[Wait]:
+    """A candidate who cannot come: staff enter them, read the data back by phone and confirm
+    it in their own name; a supervisor approves; no photo, no signature."""
+    yield p.screen("attract")
+    yield from _start_case(p, Case.CANNOT_COME.value)
+    yield p.screen("entry")
+    yield from _fill_entry(p, NUMBER)
+    yield p.until(lambda: p.current_screen.number_ok, "the number checks out")
+    yield from p.tap("submit")
+    yield p.screen("check")
+    yield p.until(lambda: p.session.data is not None
+                  and p.session.data.sequence_number is not None, "sequence number")
+    yield from p.tap("confirm")
+    yield p.screen("phone")
+    yield p.until(lambda: p.current_screen.signed_in, "the clerk may confirm")
+    yield from p.shot("phone")
+    yield from p.tap("confirmed")
+    yield p.screen("approve")
+    yield from _sign_in(p, SUPERVISOR)
+    yield from p.tap("approve")
+    yield p.screen("done", timeout_s=30)
+    told = p.t("after_photo_and_signature")
+    yield p.until(lambda: told in p.current_screen.afterwards, "told what follows")
+    yield from _sign_in(p, None)
+    yield from p.tap("finish")
+    yield p.screen("attract")
+
+
 def migrant(p: Player) -> Iterator[Wait]:
     """A migrant worker's child: the card is read; after signing the county's form prints
     (or says it did not and lets staff print it later)."""
@@ -251,12 +279,14 @@ def disputes(p: Player) -> Iterator[Wait]:
 def exceptions_tour(p: Player) -> Iterator[Wait]:
     """Every exception path in one kiosk run (the UI tests' screenshots at each panel size)."""
     yield from hand_entry(p)
+    yield from cannot_come(p)
     yield from migrant(p)
     yield from disputes(p)
 
 
 SCRIPTS = {
     "hand-entry": hand_entry,
+    "cannot-come": cannot_come,
     "migrant": migrant,
     "disputes": disputes,
     "exceptions-tour": exceptions_tour,

@@ -22,7 +22,7 @@ from hardware.staffcard.card import StaffCard, StaffCardReader
 from kiosk.core.health import DeviceHealth
 from kiosk.core.session import NOTICE, Session
 from kiosk.core.staff import StaffCardError, StaffMember, StaffSessionLimits
-from kiosk.core.staff_panel import ExceptionCase, outcome_of
+from kiosk.core.staff_panel import outcome_of
 from kiosk.core.staff_session import StaffPhase, StaffSession, StaffView
 from kiosk.staff_actions import PanelActions, ReportPrinter, pause_refusal
 
@@ -70,10 +70,9 @@ class StaffShell(PanelActions):
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="staffcard")
         self._listeners: list[Callable[[], None]] = []
         self._live_session: tuple[str, str] | None = None  # (session id, workflow)
-        # Which staff screen the panel shows: the panel, its report or exceptions page, or a
-        # screen an exception case names (registered by whoever builds it).
+        # Which staff screen the panel shows: the panel, its report or exceptions page, or the
+        # candidate's session staff work on (SESSION_PAGE).
         self.page = PANEL_PAGE
-        self.case: str | None = None  # the exception case whose screen is open (its code)
         session.add_listener(lambda _s: self._candidate_changed())
 
     # -- life -----------------------------------------------------------------------------
@@ -116,21 +115,14 @@ class StaffShell(PanelActions):
     def open_page(self, name: str) -> None:
         """Show another staff page (the panel, its report or exceptions list)."""
         self._require("panel")
-        self.page, self.case = name, None
-        self._changed()
-
-    def open_case(self, case: ExceptionCase) -> None:
-        """Open the screen of an exception case (`staff.case` says which case it is for);
-        the screen comes back with `open_page(PANEL_PAGE)`."""
-        self._require("exception")
-        self.page, self.case = case.screen, case.code
+        self.page = name
         self._changed()
 
     def hand_over(self) -> None:
         """Staff work on the candidate's session (an exception, an approval, a dispute): its
         screens show while they stay signed in; the panel comes back when it ends."""
         self._require("panel")
-        self.page, self.case = SESSION_PAGE, None
+        self.page = SESSION_PAGE
         self._changed()
 
     @property
@@ -182,7 +174,7 @@ class StaffShell(PanelActions):
         event(log, LogEvent.STAFF_SIGNED_IN, staff_number=member.staff_number, role=member.role,
               card=member.fingerprint[:16])
         if self.session.wants_staff:  # called to an approval or a dispute: straight to it
-            self.page, self.case = SESSION_PAGE, None
+            self.page = SESSION_PAGE
         self._changed()
 
     def _refused(self, error: StaffCardError) -> None:
@@ -280,7 +272,7 @@ class StaffShell(PanelActions):
 
     def _changed(self) -> None:
         if self.state.view is not StaffView.PANEL:
-            self.page, self.case = PANEL_PAGE, None
+            self.page = PANEL_PAGE
         for callback in list(self._listeners):
             callback()
 

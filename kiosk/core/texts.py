@@ -122,7 +122,12 @@ _STAFF_PANEL: dict[str, Words] = {
     "void_reason_wrong_person": Words("非本人办理", "Wrong person"),
     "staff_reprint": Words("重新打印登录卡", "Print the login card again"),
     "staff_exceptions": Words("特殊情况", "Exceptions"),
-    "staff_exception_unavailable": Words("此项处理尚未开放。", "Not available yet."),
+    "staff_exception_not_allowed": Words("此卡无权处理特殊情况。",
+                                         "This card's role may not handle exceptions."),
+    "staff_exception_nobody_waiting": Words("没有考生在等待工作人员。",
+                                            "No candidate is waiting for staff."),
+    "staff_exception_busy": Words("有考生正在办理，请待其结束后再试。",
+                                  "A candidate is being served: try again once they finish."),
     "exception_migrant_children": Words("随迁子女", "Migrant workers' children"),
     "exception_other_document": Words("其他身份证件", "Other identity documents"),
     "exception_no_card_yet": Words("尚无二代身份证", "No ID card yet"),
@@ -668,6 +673,7 @@ SYNC: dict[str, Words] = {
 EXCEPTION_SCREENS: dict[str, Words] = {
     "step_entry": Words("录入证件", "Document entry"),
     "step_approve": Words("审核批准", "Approval"),
+    "step_phone": Words("电话确认", "Phone check"),
     "step_form": Words("打印审核表", "Form"),
     "card_type_hmt_pass": Words("港澳居民来往内地通行证", "Mainland travel permit (HK/Macao)"),
     "card_type_taiwan_pass": Words("台湾居民来往大陆通行证", "Mainland travel permit (Taiwan)"),
@@ -700,6 +706,15 @@ EXCEPTION_SCREENS: dict[str, Words] = {
     "entry_nation": Words("请选择民族", "Pick an ethnic group from the list"),
     "entry_birth_date": Words("出生日期无效", "The birth date is not valid"),
     "entry_document_type": Words("此情况不能使用该证件", "This document does not fit the case"),
+    "phone_title": Words("电话确认考生信息", "Confirm the data with the candidate by phone"),
+    "phone_prompt": Words(
+        "考生无法到场：请致电考生，逐项读出以上信息，考生确认无误后点击下方按钮。"
+        "照片和签字待考生到点核验身份证时补齐。",
+        "The candidate cannot come: call them, read each item back, and once they confirm it"
+        " tap the button below. The photo and signature follow when they come to verify"
+        " their card.",
+    ),
+    "phone_confirmed": Words("考生已电话确认", "Candidate confirmed by phone"),
     "approve_title": Words("请主管审核批准", "A supervisor must approve this record"),
     "approve_prompt": Words(
         "此记录为人工录入，封存前须由主管插卡并输入PIN码批准。",
@@ -734,6 +749,9 @@ EXCEPTION_SCREENS: dict[str, Words] = {
     "after_document_copy": Words("证件复印件由报名点留存，报市州招考机构审核。",
                                  "The point keeps a copy of your document for the city's"
                                  " review."),
+    "after_photo_and_signature": Words("考生到点核验身份证时，补拍照片并签字确认。",
+                                       "When the candidate comes to verify their card, the"
+                                       " photo is taken and they sign."),
     "after_central_correction": Words("有误的信息将由省级统一更正。",
                                       "The province will correct the items you marked."),
     "form_printing": Words("正在打印资格审核表…", "Printing the qualification form…"),
