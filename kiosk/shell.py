@@ -79,6 +79,11 @@ class CardSlotLike(Protocol):
     def lift(self) -> None: ...
 
 
+class StaffSlotLike(Protocol):
+    def insert(self, holder: str) -> None: ...
+    def remove(self) -> None: ...
+
+
 class SpeakerLike(Protocol):
     def say(self, text: str, language: str, interrupt: bool = False) -> None: ...
 
@@ -106,6 +111,7 @@ class Shell:
         settings_now: Callable[[], SessionSettings] | None = None,
         simulate: bool = False,
         sim_cards: CardSlotLike | None = None,
+        sim_staff_cards: StaffSlotLike | None = None,
         staff_reader: StaffCardReader | None = None,
         store: KioskStore | None = None,
         print_report: ReportPrinter | None = None,
@@ -115,6 +121,7 @@ class Shell:
         self.config = config
         self.simulate = simulate
         self.sim_cards = sim_cards  # the simulator's card slot, for its buttons on screen
+        self.sim_staff_cards = sim_staff_cards  # and its staff card slot (development cards)
         self.camera = camera
         self.runner = runner
         self.health = DeviceHealth()
