@@ -314,8 +314,14 @@ class Shell:
         if self._speaker is not None:
             self._speak(self._announcer.guidance(reason, self.language, time.monotonic()))
 
+    @property
+    def voice_available(self) -> bool:
+        """A speaker is configured (`devices.speaker`, `[voice] enabled`)."""
+        return self._speaker is not None
+
     def _speak(self, utterance: Utterance | None) -> None:
-        if utterance is not None and self._speaker is not None:
+        if utterance is not None and self._speaker is not None \
+                and not self.staff.voice_off:  # staff may turn it off on the panel
             self._speaker.say(utterance.text, utterance.language, utterance.interrupt)
 
     def chip_photo_png(self, document: IdentityDocument) -> bytes | None:

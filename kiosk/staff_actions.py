@@ -42,6 +42,7 @@ class PanelActions:
     print_report: ReportPrinter | None
     _health: DeviceHealth
     _now: Callable[[], datetime]
+    _voice_off: bool | None = None  # staff's switch, read from the store once
 
     def _changed(self) -> None:
         raise NotImplementedError
@@ -66,6 +67,22 @@ class PanelActions:
             self.store.staff.resume(member.staff_number)
         event(log, LogEvent.STAFF_RESUMED, staff_number=member.staff_number)
         self.session.ask_gate_now()
+        self._changed()
+
+    @property
+    def voice_off(self) -> bool:
+        """Staff turned the spoken guidance off (kept in the store over a restart; read from
+        it once, asked before every sentence)."""
+        if self._voice_off is None:
+            self._voice_off = self.store is not None and self.store.staff.voice_off()
+        return self._voice_off
+
+    def set_voice(self, on: bool) -> None:
+        member = self._require("panel")
+        if self.store is not None:
+            self.store.staff.set_voice(on, member.staff_number)
+        self._voice_off = not on
+        event(log, LogEvent.STAFF_VOICE, on=on, staff_number=member.staff_number)
         self._changed()
 
     def day_counts(self) -> dict[str, dict[str, int]]:

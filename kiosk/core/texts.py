@@ -392,6 +392,8 @@ SCREENS: dict[str, Words] = {
     "sim_card_expired": Words("过期证件", "Expired card"),
     "sim_card_bad": Words("号码错误证件", "Bad number card"),
     "sim_card_remove": Words("取走证件", "Lift card"),
+    "staff_voice_on": Words("语音提示：开（点击关闭）", "Voice guidance: on (tap to turn off)"),
+    "staff_voice_off": Words("语音提示：关（点击打开）", "Voice guidance: off (tap to turn on)"),
     "sim_staff_card": Words("模拟：员工卡", "Sim: staff card"),
     "sim_supervisor_card": Words("模拟：主管卡", "Sim: supervisor card"),
     "sim_staff_card_remove": Words("拔出工作卡", "Pull staff card"),

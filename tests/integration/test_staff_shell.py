@@ -165,3 +165,20 @@ def test_pausing_closes_the_attract_screen_at_once_and_resuming_opens_it(store, 
     assert session.closed is not None and session.closed.reason.value == "service_paused"
     staff.resume()
     assert session.closed is None
+
+
+def test_a_signed_in_card_turns_the_voice_off_for_good_and_the_audit_log_says_who(store,
+                                                                                  staff_of):
+    _, session = make()
+    staff, reader = staff_of(session)
+    with pytest.raises(PermissionError):
+        staff.set_voice(False)  # nobody signed in
+    _insert(staff, reader)
+    _sign_in(staff)
+    assert staff.voice_off is False
+    staff.set_voice(False)
+    assert staff.voice_off is True and store.staff.voice_off() is True
+    entry = store.audit.entries(last=1)[0]
+    assert entry.event == "kiosk.voice_off" and "S-0001" in entry.facts
+    staff.set_voice(True)
+    assert store.staff.voice_off() is False
