@@ -21,7 +21,7 @@ from central_api_client.logs import LogEvent, event
 from hardware.staffcard.card import StaffCard, StaffCardReader
 from kiosk.core.health import DeviceHealth
 from kiosk.core.session import NOTICE, Session
-from kiosk.core.staff import StaffCardError, StaffMember, StaffSessionLimits
+from kiosk.core.staff import CardSignature, StaffCardError, StaffMember, StaffSessionLimits
 from kiosk.core.staff_panel import outcome_of
 from kiosk.core.staff_session import StaffPhase, StaffSession, StaffView
 from kiosk.staff_actions import PanelActions, ReportPrinter, pause_refusal
@@ -171,6 +171,7 @@ class StaffShell(PanelActions):
 
     def _signed_in(self, member: StaffMember) -> None:
         self.state.signed_in(member, self._now())
+        self.report_state = ""  # a confirmation is the card's that made it
         event(log, LogEvent.STAFF_SIGNED_IN, staff_number=member.staff_number, role=member.role,
               card=member.fingerprint[:16])
         if self.session.wants_staff:  # called to an approval or a dispute: straight to it
@@ -188,22 +189,41 @@ class StaffShell(PanelActions):
         self.state.card_refused(error, self._now())
         self._changed()
 
-    def _call(self, fn: Callable[[], Any], then: Callable[[Any], None]) -> None:
+    def _call(self, fn: Callable[[], Any], then: Callable[[Any], None],
+              failed: Callable[[StaffCardError], None] | None = None) -> None:
         """A card call on the staff card's worker; its answer or StaffCardError back on the
-        UI thread."""
+        UI thread (to `failed`, by default the sign-in's refusal)."""
+        refused = failed or self._refused
+
         def run() -> None:
             try:
                 result = fn()
             except StaffCardError as exc:
                 error = exc
-                self._post(lambda: self._refused(error))
+                self._post(lambda: refused(error))
             except Exception as exc:  # noqa: BLE001 - a driver fault is a card that failed
-                failed = StaffCardError("card_failed", type(exc).__name__)
-                self._post(lambda: self._refused(failed))
+                fault = StaffCardError("card_failed", type(exc).__name__)
+                self._post(lambda: refused(fault))
             else:
                 self._post(lambda: then(result))
 
         self._worker.submit(run)
+
+    def _card_sign(self, digest: bytes, then: Callable[[CardSignature], None],
+                   failed: Callable[[str], None]) -> bool:
+        """The signed-in card signs `digest` on the worker (`StaffCard.sign`); False when no
+        card is in. A card pulled out meanwhile also ends the staff session."""
+        card = self._card
+        if card is None:
+            return False
+
+        def refused(error: StaffCardError) -> None:
+            failed(error.code)
+            if error.code == "card_removed":
+                self._removed()
+
+        self._call(lambda: card.sign(digest), then, refused)
+        return True
 
     # -- the candidate's session ----------------------------------------------------------
 

@@ -143,8 +143,13 @@ _STAFF_PANEL: dict[str, Words] = {
     "staff_report_needs_supervisor": Words("须由主管插卡登录后确认。",
                                            "A supervisor must sign in with their card to"
                                            " confirm it."),
-    "staff_report_confirmed": Words("报表已确认，将随下次上传报送省级。",
-                                    "Confirmed: it goes to the province with the next upload."),
+    "staff_report_confirmed": Words("报表已由主管卡签名确认，将随下次上传报送省级。",
+                                    "Signed by the supervisor's card: it goes to the province"
+                                    " with the next upload."),
+    "staff_report_signing": Words("主管卡正在签名…", "The supervisor's card is signing…"),
+    "staff_report_failed": Words("主管卡未能签名，报表未确认，请重新插卡再试。",
+                                 "The card did not sign: the report is not confirmed. Insert"
+                                 " the card again and retry."),
     "staff_back": Words("返回", "Back"),
     "report_title": Words("报名点终端日终报表", "Kiosk end-of-day report"),
     "report_day": Words("日期", "Day"),

@@ -15,6 +15,7 @@ import subprocess
 import pytest
 from PIL import Image
 
+from central_api_client.day_report import verify_card_signature
 from kiosk.core.notices import Notice
 from kiosk.core.texts import notice_text, text
 from kiosk.store import KioskStore
@@ -168,4 +169,5 @@ def test_a_staff_card_cannot_confirm_the_day_report_a_supervisors_can_and_it_rea
     finally:
         registry.close()
     assert seen.report.confirmed_by == "S-0002" and len(seen.report.card_fingerprint) == 64
+    verify_card_signature(seen.report)  # the supervisor's card signed what the province keeps
     assert seen.report.counts == {} and seen.report.numbers_used == 0
