@@ -28,7 +28,7 @@ pytestmark = pytest.mark.skipif(missing_packages() is not None,
 
 TOUR_SHOTS = [
     "entry", "entry-problem", "entry-filled", "check-entered", "entry-correct",
-    "approve-refused", "done", "phone",
+    "approve-refused", "done", "entry-passport", "phone",
     "form-failed", "dispute-not-me", "dispute-pick", "dispute-data", "dispute-staff",
 ]
 
