@@ -130,6 +130,42 @@ def large_text_disputes(language: str) -> Script:
     return script
 
 
+def large_text_with_staff(language: str) -> Script:
+    def script(p: Player) -> Iterator[Wait]:
+        """A candidate in large text says "This is not me": staff's card brings their PIN pad
+        in the kiosk's own display (large text is the candidate's), the dispute screen with
+        staff's answers comes back in large text, and staff end the session. Needs the run's
+        staff card slot (tests/ui/staff_play.py)."""
+        from devtools import staff_scripts
+
+        yield from _large_text_on(p, language)
+        yield p.place_card("resident-valid")
+        yield p.screen("identity")
+        yield from p.tap("dispute")
+        yield _dispute_shown(p)
+        p.staff_slot.insert("staff")
+        yield from staff_scripts.on(p, "staff_pin")
+        yield p.until(lambda: not p.app.large_text and p.app.colors is theme.NORMAL,
+                      "staff's PIN pad in the kiosk's own display")
+        if p.widget("large_text").kind != "primary":
+            raise ScriptFailed("the large-text button went out while the candidate has it on")
+        yield from p.shot("staff-pin")
+        yield from staff_scripts.type_pin(p, staff_scripts.PIN)
+        yield p.until(lambda: p.app.shell.staff.member is not None, "staff signed in")
+        yield _dispute_shown(p)
+        yield p.until(lambda: p.current_screen.staff_here and p.app.large_text,
+                      "staff's answers, in the candidate's large text")
+        yield p.settled()
+        yield from p.shot("dispute-staff")
+        yield from p.tap("end")
+        yield p.until(lambda: p.session.screen == "notice", "the session ended by staff")
+        p.staff_slot.remove()
+        yield p.remove_card()
+        yield p.screen("attract", timeout_s=30)
+        yield _back_to_normal(p)
+    return script
+
+
 def _named(make: Callable[[str], Script], prefix: str) -> dict[str, Script]:
     return {prefix: make("zh"), f"{prefix}-en": make("en")}
 
@@ -138,4 +174,5 @@ SCRIPTS: dict[str, Script] = {
     **_named(large_text_journey, "large-text-journey"),
     **_named(large_text_notice, "large-text-notice"),
     **_named(large_text_disputes, "large-text-disputes"),
+    **_named(large_text_with_staff, "large-text-with-staff"),
 }

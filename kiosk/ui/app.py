@@ -66,6 +66,7 @@ class KioskRoot(BoxLayout):
     step_index = NumericProperty(-1)
     can_cancel = BooleanProperty(False)
     staff_banner = BooleanProperty(False)  # a staff card waits for the candidate's session
+    large_text_chosen = BooleanProperty(False)  # the session's choice (lights its button)
 
     def take_over(self) -> None:
         self.shell.staff.take_over()
@@ -283,14 +284,17 @@ class KioskApp(App):
             self.lang = self.shell.language
             self._set_bar(self.root)
             self._show_health()
-        if self.large_text != s.large_text:
-            self._show_large_text(s.large_text)
         manager = self.root.ids.screens
         # A staff screen (the PIN pad, the panel) stands in for the candidate's while it is on;
         # a candidate who called staff waits on the dispute screen, whichever step they were on.
         staff_screen = self.shell.staff.screen
         if staff_screen is not None and not manager.has_screen(staff_screen):
             staff_screen = "staff_panel"  # a page nobody has built yet
+        # Large text is the candidate's: staff's own screens keep the kiosk's display.
+        large = s.large_text and staff_screen is None
+        if self.large_text != large:
+            self._show_large_text(large)
+        self.root.large_text_chosen = s.large_text
         disputed = s.data is not None and s.data.dispute is not None
         shown = staff_screen or ("dispute" if disputed else s.screen)
         if manager.current != shown:

@@ -7,11 +7,17 @@ longest notice."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from PIL import Image
+
+from hardware.staffcard.sim.pcscd import missing_packages
+from provisioning.devrun import BIN
+from tests.ui.staff_card_slot import make_staff_cards
 
 SIZES = ("1920x1080", "1280x800", "1080x1920")
 JOURNEY_SHOTS = ("attract", "card", "identity", "photo-preview", "photo-countdown",
@@ -97,3 +103,27 @@ def test_the_dispute_screens_fit_in_large_text(make_kiosk, api_server, tmp_path,
                                                         "dispute-data"]
     assert all(_ground_is_dark(p) for p in taken)
     assert sum(kiosk.status()["records"].values()) == 0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(missing_packages() is not None,
+                    reason=f"staff cards need pcscd and vpcd: {missing_packages()}")
+@pytest.mark.parametrize("size", SIZES)
+def test_staff_answer_a_large_text_candidate_from_their_own_display(make_kiosk, api_server,
+                                                                    tmp_path, size):
+    """Large text is the candidate's: staff's PIN pad keeps the kiosk's own display, and the
+    dispute screen with staff's answers is in large text and fits."""
+    ca = make_staff_cards(tmp_path / "staff")
+    kiosk = make_kiosk(api_server, staff={"ca": str(ca)})
+    shots = tmp_path / "shots"
+    env = {**os.environ, "DISPLAY": kiosk.display,
+           "STAFF_CARDS": str(tmp_path / "staff" / "cards")}
+    with open(kiosk.log, "ab") as log:
+        done = subprocess.run(
+            [str(BIN / "python"), "-m", "tests.ui.staff_play", "large-text-with-staff-en",
+             "--simulate", "--config", str(kiosk.config), "--no-uploader", "--size", size,
+             "--shots", str(shots)], env=env, stdout=log, stderr=subprocess.STDOUT, timeout=180)
+    assert done.returncode == 0, kiosk.log_tail(40)
+    pin, dispute = sorted(shots.glob("*.png"))
+    assert pin.stem.endswith("staff-pin") and not _ground_is_dark(pin)
+    assert dispute.stem.endswith("dispute-staff") and _ground_is_dark(dispute)
