@@ -65,12 +65,13 @@ def api_server(tmp_path: Path) -> Iterator[ApiServer]:
 class Kiosk:
     """One simulated kiosk's config and data, and ways to run its programs as a technician would."""
 
-    def __init__(self, tmp_path: Path, api: ApiServer | str, display: str,
+    def __init__(self, tmp_path: Path, api: ApiServer | str, x_display: str,
                  **sections: dict) -> None:
-        """`api`: the server (whose receipt key the kiosk then trusts), or a bare URL."""
+        """`api`: the server (whose receipt key the kiosk then trusts), or a bare URL;
+        `x_display`: the X display it runs on; `sections`: kiosk.toml's (`display` too)."""
         self.tmp = tmp_path
         self.data_dir = tmp_path / "kiosk-data"
-        self.display = display
+        self.display = x_display
         fast = {"countdown_s": 1, "notice_dwell_s": 3.0, "done_dwell_s": 5.0}
         fast.update(sections.pop("session", {}))
         url, receipt_key = (api, None) if isinstance(api, str) else \

@@ -692,7 +692,7 @@ EXCEPTION_SCREENS: dict[str, Words] = {
     "card_type_passport": Words("外国护照", "Foreign passport"),
     "card_type_cn_passport": Words("中华人民共和国护照（华侨）",
                                    "Chinese passport (overseas Chinese)"),
-    "entry_title": Words("工作人员录入证件信息", "Staff: enter the document's details"),
+    "entry_title": Words("工作人员录入证件信息", "entered by staff"),
     "entry_case": Words("情况：{case}", "Case: {case}"),
     "entry_submit": Words("录入完成，请考生继续", "Done: the candidate continues"),
     "entry_status_typing": Words("输入中…", "Typing…"),

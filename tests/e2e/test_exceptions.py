@@ -42,9 +42,9 @@ def open_record(server, kiosk, record_id) -> dict:
     return {**json.loads(out.stdout), "review": out.stderr.strip()}
 
 
-def _tour(make_kiosk, api_server, tmp_path, size: str):
+def _tour(make_kiosk, api_server, tmp_path, size: str, language: str = "zh"):
     ca = make_staff_cards(tmp_path / "staff")
-    kiosk = make_kiosk(api_server, staff={"ca": str(ca)})
+    kiosk = make_kiosk(api_server, staff={"ca": str(ca)}, display={"language": language})
     shots = tmp_path / "shots"
     env = {**os.environ, "DISPLAY": kiosk.display, "STAFF_CARDS": str(tmp_path / "staff" / "cards")}
     with open(kiosk.log, "ab") as log:
@@ -109,3 +109,13 @@ def test_exception_screens_fit_portrait_and_small_panels(make_kiosk, api_server,
     """The same paths at the other panel sizes: the player's layout check fails the run on a
     button under 15 mm or text out of its box."""
     _tour(make_kiosk, api_server, tmp_path, size)
+
+
+@pytest.mark.slow  # ~75 s each
+@pytest.mark.parametrize("size", ["1920x1080", "1280x800", "1080x1920"])
+def test_exception_screens_in_english_fit_every_panel_size(make_kiosk, api_server, tmp_path,
+                                                           size):
+    """The kiosk's own language English (as staff of a point serving foreigners may set it):
+    every exception screen and staff's answers, with the layout check at each screenshot; the
+    script's own checks read the screens' English words (the refusal, what follows)."""
+    _tour(make_kiosk, api_server, tmp_path, size, language="en")

@@ -35,8 +35,10 @@ def staff_kiosk(make_kiosk, api_server, tmp_path):
         pytest.skip(missing_packages())
     ca = make_staff_cards(tmp_path / "staff")
 
-    def make(devices: dict | None = None, **staff: object):
+    def make(devices: dict | None = None, display: dict | None = None, **staff: object):
         extra = {"devices": devices} if devices else {}
+        if display:
+            extra["display"] = display
         return make_kiosk(api_server, staff={"ca": str(ca), **staff}, **extra)
 
     return make
@@ -62,6 +64,19 @@ def _read(kiosk, label: str) -> dict[str, str]:
 
 def _store(kiosk) -> KioskStore:
     return KioskStore(kiosk.data_dir / "kiosk.sqlite", min_free_bytes=0)
+
+
+@pytest.mark.slow  # ~15 s each
+@pytest.mark.parametrize("size", SIZES)
+def test_every_staff_screen_in_english_fits_each_panel_size(staff_kiosk, tmp_path, size):
+    """The same tour with the kiosk's own language English: the layout check at each shot."""
+    kiosk = staff_kiosk(devices={"speaker": f"espeak-wav://{tmp_path / 'voice'}"},
+                        display={"language": "en"})
+    shots = tmp_path / "shots"
+    _play(kiosk, "staff-tour", "--size", size, "--shots", str(shots))
+    assert len(list(shots.glob("*.png"))) == 6
+    assert _read(kiosk, "panel")["kiosk_state"] == text("staff_open", "en")
+    assert _read(kiosk, "panel-voice-off")["voice"] == text("staff_voice_off", "en")
 
 
 @pytest.mark.parametrize("size", SIZES)
