@@ -99,7 +99,7 @@ class StepSettings:
     point_name: str = ""
     designations: frozenset[str] = frozenset()
     adult_exam_date: date | None = None
-    proof_rows_per_page: int = 8
+    proof_rows_per_page: int = 6  # three rows of two fields: fits 1280x800 in English
     language: str = "zh"  # the kiosk's own language: each candidate starts in it
     large_text: bool = False  # the kiosk's own display (`[display] large_text`): the same
     # Whether whoever entered a record by hand may approve it too (`[exceptions]`).

@@ -70,9 +70,11 @@ def _run(*argv: str) -> str:
 
 
 @pytest.fixture
-def second_visit_kiosk(make_kiosk, api_server, cupsd, tmp_path, monkeypatch):
+def second_visit_kiosk(make_kiosk, api_server, cupsd, tmp_path, monkeypatch, request):
     """The province holding CANDIDATES; a kiosk enrolled at POINT (designated for neither
-    minors nor the medical track) running both second visits, and its A4 queue."""
+    minors nor the medical track) running both second visits, and its A4 queue. Its own
+    language is Chinese, or the indirect parameter's."""
+    language = getattr(request, "param", "zh")
     csv_path = tmp_path / "candidates.csv"
     with csv_path.open("w", encoding="utf-8", newline="") as out:
         write_csv(CANDIDATES, out)
@@ -80,7 +82,7 @@ def second_visit_kiosk(make_kiosk, api_server, cupsd, tmp_path, monkeypatch):
     queue = cupsd.add_file_queue()
     monkeypatch.setenv("CUPS_SERVER", str(cupsd.socket))
     kiosk = make_kiosk(api_server, session={"workflows": ["confirm", "adult-confirm"]},
-                       point={"name": POINT_NAME},
+                       point={"name": POINT_NAME}, display={"language": language},
                        devices={"a4": f"cups://{queue.name}?timeout=60"})
     token = _run(str(BIN / "provincial-api"), "tokens", "issue", "--county", "4301",
                  "--point", POINT, "--db", str(api_server.db),
@@ -188,6 +190,24 @@ def test_both_journeys_print_their_forms_and_the_province_opens_what_was_confirm
                                                else "confirm"])
     for step in last_form.steps:
         assert _squeeze(text(step, "zh")) in _squeeze(got)
+
+
+@pytest.mark.slow  # ~45 s each
+@pytest.mark.parametrize("second_visit_kiosk", ["en"], indirect=True)
+@pytest.mark.parametrize("size", list(SIZES))
+def test_both_journeys_in_english_fit_every_panel_size(second_visit_kiosk, size, tmp_path):
+    """The second visits' screens (the choice of journey, proof pages, pledge, check, sign,
+    forms printing, done) with the kiosk's own language English: the layout check at each
+    shot; the records reach the province as in Chinese."""
+    kiosk, _queue = second_visit_kiosk
+    script, _form = SIZES[size]
+    shots = tmp_path / "shots"
+    result = kiosk.play(script, "--size", size, "--shots", str(shots))
+    assert result.returncode == 0, kiosk.log_tail()
+    assert {"proof-1", "pledge", "check", "sign", "done"} <= {
+        p.stem.split("-", 1)[1] for p in shots.glob("*.png")}
+    assert kiosk.upload_once().returncode == 0
+    assert len(saved_events(kiosk, "record.saved")) == 2
 
 
 def test_wrong_point_minor_correction_and_an_unprinted_form_each_say_what_to_do(
