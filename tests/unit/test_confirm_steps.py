@@ -86,7 +86,8 @@ def send(shell, session, *events):
 
 
 def page_through(shell, session):
-    while session.data.pages_seen < pages(len(session.data.shown_rows), 8) - 1:
+    per_page = session.settings.step.proof_rows_per_page
+    while session.data.pages_seen < pages(len(session.data.shown_rows), per_page) - 1:
         send(shell, session, ev.Turn())
 
 
