@@ -161,7 +161,9 @@ class SessionConfig:
     countdown_s: int = 3
     done_dwell_s: float = 10.0  # the done screen returns to the start by itself
     notice_dwell_s: float = 20.0  # so does an error notice
-    card_poll_s: float = 0.3
+    # A card put down waits half of this on average before it is read (the SAM takes 0.8 s
+    # more); a poll is one short serial exchange, so a fifth of a second costs next to nothing.
+    card_poll_s: float = 0.15
     card_read_retries: int = 2  # a failed read is tried again this often before "ask staff"
     # The attract screen asks the start gate (and re-reads the central bundle) this often, so
     # a pause or a window's end shows, and stops new sessions, within this many seconds.
@@ -226,7 +228,9 @@ class PhotoConfig(PhotoStandard):
     [r, g, b] arrays in TOML."""
 
     detector_model: str = ""  # a YuNet .onnx a technician installed; "": the Haar cascades
-    good_frames: int = 12  # auto-capture once the verdict has been good this many frames in a row
+    # auto-capture once the verdict has been good this many frames in a row: the screen judges
+    # 15 a second, so 8 is about half a second in place before the countdown
+    good_frames: int = 8
     max_retakes: int = 3  # then ask staff
 
     def standard(self) -> PhotoStandard:
