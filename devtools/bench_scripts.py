@@ -30,7 +30,7 @@ def brisk(p: Player) -> Iterator[Wait]:
                   and p.session.data.sequence_number is not None, "sequence number")
     yield from p.tap("confirm")
     yield p.screen("sign")
-    yield from p.sign()
+    yield from p.sign(points_per_stroke=8)  # a quick scrawl: the candidate's own time
     yield from p.tap("confirm")
     yield p.screen("done", timeout_s=30)
     yield p.remove_card()

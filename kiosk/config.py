@@ -162,7 +162,7 @@ class SessionConfig:
     done_dwell_s: float = 10.0  # the done screen returns to the start by itself
     notice_dwell_s: float = 20.0  # so does an error notice
     # A card put down waits half of this on average before it is read (the SAM takes 0.8 s
-    # more); a poll is one short serial exchange, so a fifth of a second costs next to nothing.
+    # more); a poll is one short serial exchange, so about seven a second cost next to nothing.
     card_poll_s: float = 0.15
     card_read_retries: int = 2  # a failed read is tried again this often before "ask staff"
     # The attract screen asks the start gate (and re-reads the central bundle) this often, so

@@ -20,7 +20,7 @@ from hardware.idcard.wlt import load_decoder
 from hardware.light import open_light
 from hardware.printer import open_printer
 from hardware.printer.a4 import A4Printer, open_a4_printer
-from hardware.printer.forms_pdf import FontFile
+from hardware.printer.font_file import FontFile
 from hardware.speaker.factory import open_speaker
 from hardware.tpm import TpmError
 from kiosk.candidate_lookup import CandidateLookupOnFirstUse

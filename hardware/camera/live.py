@@ -14,7 +14,6 @@ import time
 from hardware.camera.analysis import Analysis, FaceAnalyser
 from hardware.camera.camera import Camera, Frame
 
-
 # The photo screen reads the newest verdict 15 times a second (`WATCH_HZ`): analysing each of a
 # 30 fps camera's frames is work nobody reads, and on a panel's two cores it is a quarter of one.
 MAX_FPS = 15.0
