@@ -62,3 +62,11 @@ def test_sealing_and_uploading_import_no_server_framework() -> None:
     """kiosk.seal takes the opening code and key loaders from the contract: no pydantic."""
     modules = _modules_after("import kiosk.seal\nimport kiosk.sync.uploader")
     assert _top(modules, SERVER_SIDE) == []
+
+
+def test_the_kiosk_loads_the_pdf_library_only_when_it_prints_an_a4_form() -> None:
+    """fpdf2 holds ~27 MB resident that a kiosk printing no A4 form never needs (issue 16's
+    memory goal): the kiosk's assembly and its effects load it at the first form only."""
+    modules = _modules_after("import kiosk.app\nimport kiosk.wiring\nimport kiosk.effects")
+    assert _top(modules, ("fpdf",)) == []
+    assert "fpdf" in _modules_after("from hardware.printer.forms_pdf import render_form")
