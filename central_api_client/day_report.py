@@ -4,21 +4,38 @@ once a supervisor confirmed it on the staff panel.
 Counts only, never a candidate: the day (China's calendar), per workflow how many sessions
 started, completed, were cancelled, timed out or ended in an exception; sequence numbers used
 and voided (the voids by reason); what is still queued; and who confirmed it, by staff number
-and the certificate fingerprint of the card they signed in with. The request is signed by the
-device like every request; the province keeps one report per (device, day), a later
-confirmation of the same day replacing the earlier. Parsed strictly with bounds on both sides.
+and the certificate fingerprint of the card they signed in with. The supervisor's card signs
+the report itself (key 9A, PIN verified: `card_signature`, ECDSA P-256 over the SHA-256 of
+`signed_bytes()`) and the report carries that card's certificate, so the province holds the
+supervisor's own confirmation, not only the device's word: `verify_card_signature` checks the
+signature and that the certificate is the one `card_fingerprint` names (its chain to the staff
+CA is the province's to check against its CA). The request is signed by the device like every
+request; the province keeps one report per (device, day), a later confirmation of the same day
+replacing the earlier. Parsed strictly with bounds on both sides.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+
 from central_api_client.contract import is_utc_timestamp
 
 MAX_DAY_REPORT_BODY_BYTES = 8 * 1024
+MAX_CARD_SIGNATURE_BYTES = 80  # an ECDSA P-256 signature in DER is at most 72
+MAX_CARD_CERTIFICATE_BYTES = 3 * 1024
 MAX_COUNT = 1_000_000
 MAX_WORKFLOWS = 8
 OUTCOMES = ("started", "completed", "cancelled", "timed_out", "exception")
@@ -27,8 +44,9 @@ WORKFLOW_PATTERN = r"^[a-z][a-z0-9-]{0,31}$"
 STAFF_NUMBER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,31}$"
 FINGERPRINT_PATTERN = r"^[0-9a-f]{64}$"
 DAY_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-FIELDS = ("day", "counts", "numbers_used", "numbers_voided", "void_reasons", "queue_depth",
-          "confirmed_by", "card_fingerprint", "confirmed_at")
+SIGNED_FIELDS = ("day", "counts", "numbers_used", "numbers_voided", "void_reasons",
+                 "queue_depth", "confirmed_by", "card_fingerprint", "confirmed_at")
+FIELDS = (*SIGNED_FIELDS, "card_signature", "card_certificate")
 
 _WORKFLOW = re.compile(WORKFLOW_PATTERN)
 _STAFF_NUMBER = re.compile(STAFF_NUMBER_PATTERN)
@@ -38,6 +56,16 @@ _DAY = re.compile(DAY_PATTERN)
 
 class DayReportFormatError(ValueError):
     """A day report that is not one (the server answers 422 with this text)."""
+
+
+def _b64(value: object, name: str, limit: int) -> bytes:
+    """Strict standard base64 of at most `limit` bytes; "" (not signed yet) reads as b""."""
+    if not isinstance(value, str) or len(value) > (limit + 2) // 3 * 4:
+        raise DayReportFormatError(f"{name} is base64 of at most {limit} bytes")
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise DayReportFormatError(f"{name} is base64 of at most {limit} bytes") from None
 
 
 def _count(value: object, name: str) -> int:
@@ -57,6 +85,8 @@ class DayReportWire:
     confirmed_at: str  # `contract.utc_timestamp`'s form
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     void_reasons: dict[str, int] = field(default_factory=dict)
+    card_signature: str = ""  # base64 DER ECDSA by the card's key 9A; "" until the card signed
+    card_certificate: str = ""  # base64 DER of that key's certificate
 
     def __post_init__(self) -> None:
         if not isinstance(self.day, str) or not _DAY.fullmatch(self.day):
@@ -91,6 +121,20 @@ class DayReportWire:
             raise DayReportFormatError("void_reasons counts by " + ", ".join(VOID_REASONS))
         for reason, n in self.void_reasons.items():
             _count(n, f"void_reasons.{reason}")
+        _b64(self.card_signature, "card_signature", MAX_CARD_SIGNATURE_BYTES)
+        _b64(self.card_certificate, "card_certificate", MAX_CARD_CERTIFICATE_BYTES)
+
+    def signed_bytes(self) -> bytes:
+        """What the supervisor's card signs: the report without the signature and the
+        certificate, as canonical JSON (sorted keys, no spaces, UTF-8)."""
+        wire = self.to_wire()
+        body = {name: wire[name] for name in SIGNED_FIELDS}
+        return json.dumps(body, sort_keys=True, separators=(",", ":"),
+                          ensure_ascii=False).encode()
+
+    def digest(self) -> bytes:
+        """SHA-256 of `signed_bytes()`: the digest the card's key signs."""
+        return hashlib.sha256(self.signed_bytes()).digest()
 
     def to_wire(self) -> dict[str, Any]:
         """The request body of `POST /v1/day-reports` (also how the server keeps it)."""
@@ -100,7 +144,30 @@ class DayReportWire:
                 "numbers_used": self.numbers_used, "numbers_voided": self.numbers_voided,
                 "void_reasons": dict(sorted(self.void_reasons.items())),
                 "queue_depth": self.queue_depth, "confirmed_by": self.confirmed_by,
-                "card_fingerprint": self.card_fingerprint, "confirmed_at": self.confirmed_at}
+                "card_fingerprint": self.card_fingerprint, "confirmed_at": self.confirmed_at,
+                "card_signature": self.card_signature,
+                "card_certificate": self.card_certificate}
+
+
+def verify_card_signature(report: DayReportWire) -> None:
+    """DayReportFormatError unless the report carries a certificate whose SHA-256 is its
+    `card_fingerprint`, with an EC P-256 key that signed `report.digest()`."""
+    signature = _b64(report.card_signature, "card_signature", MAX_CARD_SIGNATURE_BYTES)
+    der = _b64(report.card_certificate, "card_certificate", MAX_CARD_CERTIFICATE_BYTES)
+    if not signature or not der:
+        raise DayReportFormatError("the report is not signed by the supervisor's card")
+    if hashlib.sha256(der).hexdigest() != report.card_fingerprint:
+        raise DayReportFormatError("card_certificate is not the card card_fingerprint names")
+    try:
+        key = x509.load_der_x509_certificate(der).public_key()
+    except ValueError:
+        raise DayReportFormatError("card_certificate is not an X.509 certificate") from None
+    if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
+        raise DayReportFormatError("card_certificate's key is not EC P-256")
+    try:
+        key.verify(signature, report.digest(), ec.ECDSA(Prehashed(hashes.SHA256())))
+    except InvalidSignature:
+        raise DayReportFormatError("card_signature does not verify for this report") from None
 
 
 def parse_day_report(data: object) -> DayReportWire:
@@ -117,4 +184,5 @@ def parse_day_report(data: object) -> DayReportWire:
         numbers_voided=data["numbers_voided"], queue_depth=data["queue_depth"],
         confirmed_by=data["confirmed_by"], card_fingerprint=data["card_fingerprint"],
         confirmed_at=data["confirmed_at"], counts={k: dict(v) for k, v in counts.items()},
-        void_reasons=dict(reasons))
+        void_reasons=dict(reasons), card_signature=data["card_signature"],
+        card_certificate=data["card_certificate"])

@@ -311,6 +311,7 @@ class LogEvent(StrEnum):
     )
     STAFF_PAUSED = "staff.paused", "staff paused this kiosk (`reason`, staff number)"
     STAFF_RESUMED = "staff.resumed", "staff resumed this kiosk after their pause"
+    STAFF_VOICE = "staff.voice", "staff turned the spoken guidance on or off (`on`, staff number)"
     STAFF_VOIDED = (
         "staff.voided", "staff voided an unfinished session's number (`reason`, staff number)",
     )

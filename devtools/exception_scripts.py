@@ -14,6 +14,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from devtools import staff_scripts
+from kiosk.core.documents import CardType
 from kiosk.core.exception_cases import Case
 from kiosk.core.idnumber import make_number
 
@@ -165,6 +166,7 @@ def _correct_the_name(p: Player) -> Iterator[Wait]:
     yield from p.tap_on(name, "field name")
     yield from p.tap("dispute")
     yield _dispute_shown(p)  # the clerk is still signed in: staff's answers are there
+    yield p.settled()  # laid out first: a tap before lands where the button is not yet
     yield from p.tap("correct")
     yield p.screen("entry")
     yield p.until(lambda: p.widget("name").text == "".join(c for _s, c in NAME),
@@ -174,6 +176,56 @@ def _correct_the_name(p: Player) -> Iterator[Wait]:
     yield from _type_on_usb_keyboard(p, "bing", "丙")
     yield from p.tap("submit")
     yield p.screen("check")
+
+
+def other_document(p: Player) -> Iterator[Wait]:
+    """Another document: the entry offers the passes and passports of the case; staff pick a
+    passport, whose number is judged by its shape, then cancel (the record of this case at
+    the province: tests/integration/test_every_exception_to_the_province.py)."""
+    yield p.screen("attract")
+    yield from _start_case(p, Case.OTHER_DOCUMENT.value)
+    yield p.screen("entry")
+    yield from p.tap("doc_type")  # the list of the case's documents opens
+    words = p.t(f"card_type_{CardType.PASSPORT.value}")
+    dropdown = p.widget("doc_type")._dropdown
+    yield p.until(lambda: dropdown.attach_to is not None, "the documents listed")
+    [passport] = [o for o in dropdown.container.children if o.text == words]
+    yield from p.tap_on(passport, "passport")
+    yield p.until(lambda: p.current_screen.card_type == CardType.PASSPORT.value, "passport")
+    p.widget("number").text = "E12345678"
+    yield p.until(lambda: p.current_screen.number_ok, "a passport number's shape")
+    yield from p.shot("entry-passport")
+    yield from p.tap("cancel")
+    yield from _sign_in(p, None)
+    yield p.screen("attract")
+
+
+def cannot_come(p: Player) -> Iterator[Wait]:
+    """A candidate who cannot come: staff enter them, read the data back by phone and confirm
+    it in their own name; a supervisor approves; no photo, no signature."""
+    yield p.screen("attract")
+    yield from _start_case(p, Case.CANNOT_COME.value)
+    yield p.screen("entry")
+    yield from _fill_entry(p, NUMBER)
+    yield p.until(lambda: p.current_screen.number_ok, "the number checks out")
+    yield from p.tap("submit")
+    yield p.screen("check")
+    yield p.until(lambda: p.session.data is not None
+                  and p.session.data.sequence_number is not None, "sequence number")
+    yield from p.tap("confirm")
+    yield p.screen("phone")
+    yield p.until(lambda: p.current_screen.signed_in, "the clerk may confirm")
+    yield from p.shot("phone")
+    yield from p.tap("confirmed")
+    yield p.screen("approve")
+    yield from _sign_in(p, SUPERVISOR)
+    yield from p.tap("approve")
+    yield p.screen("done", timeout_s=30)
+    told = p.t("after_photo_and_signature")
+    yield p.until(lambda: told in p.current_screen.afterwards, "told what follows")
+    yield from _sign_in(p, None)
+    yield from p.tap("finish")
+    yield p.screen("attract")
 
 
 def migrant(p: Player) -> Iterator[Wait]:
@@ -251,12 +303,16 @@ def disputes(p: Player) -> Iterator[Wait]:
 def exceptions_tour(p: Player) -> Iterator[Wait]:
     """Every exception path in one kiosk run (the UI tests' screenshots at each panel size)."""
     yield from hand_entry(p)
+    yield from other_document(p)
+    yield from cannot_come(p)
     yield from migrant(p)
     yield from disputes(p)
 
 
 SCRIPTS = {
     "hand-entry": hand_entry,
+    "other-document": other_document,
+    "cannot-come": cannot_come,
     "migrant": migrant,
     "disputes": disputes,
     "exceptions-tour": exceptions_tour,

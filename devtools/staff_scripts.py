@@ -66,8 +66,8 @@ def pull_card(p: Player) -> Iterator[Wait]:
 
 def staff_tour(p: Player) -> Iterator[Wait]:
     """Every staff screen once, with a screenshot of each: the PIN pad, a wrong PIN (tries left),
-    the panel, the exceptions list, the report as a staff card sees it; the card pulled out
-    returns to the attract screen."""
+    the panel (its voice switch turned off and on, with a speaker), the exceptions list, the
+    report as a staff card sees it; the card pulled out returns to the attract screen."""
     yield p.screen("attract")
     p.staff_slot.insert("staff")
     yield from on(p, "staff_pin")
@@ -82,6 +82,12 @@ def staff_tour(p: Player) -> Iterator[Wait]:
     yield from on(p, "staff_panel")
     _read(p, "panel", "kiosk_state", "today", "queue", "devices", "void_number")
     yield from p.shot("staff-panel")
+    if p.current_screen.voice_available:  # a kiosk with a speaker: the voice switch, off, on
+        yield from p.tap("voice")
+        yield p.until(lambda: p.app.shell.staff.voice_off, "the voice turned off")
+        _read(p, "panel-voice-off", "voice")
+        yield from p.tap("voice")
+        yield p.until(lambda: not p.app.shell.staff.voice_off, "the voice back on")
     yield p.place_card("resident-valid")  # a candidate's card while staff hold the screen
     yield p.sleep(1.5)  # a read takes about a second through the simulated reader
     event(log, LogEvent.AUTOPLAY_SCREEN_TEXT, label="card-under-panel", screen="staff_panel",

@@ -79,6 +79,11 @@ class CardSlotLike(Protocol):
     def lift(self) -> None: ...
 
 
+class StaffSlotLike(Protocol):
+    def insert(self, holder: str) -> None: ...
+    def remove(self) -> None: ...
+
+
 class SpeakerLike(Protocol):
     def say(self, text: str, language: str, interrupt: bool = False) -> None: ...
 
@@ -106,6 +111,7 @@ class Shell:
         settings_now: Callable[[], SessionSettings] | None = None,
         simulate: bool = False,
         sim_cards: CardSlotLike | None = None,
+        sim_staff_cards: StaffSlotLike | None = None,
         staff_reader: StaffCardReader | None = None,
         store: KioskStore | None = None,
         print_report: ReportPrinter | None = None,
@@ -115,6 +121,7 @@ class Shell:
         self.config = config
         self.simulate = simulate
         self.sim_cards = sim_cards  # the simulator's card slot, for its buttons on screen
+        self.sim_staff_cards = sim_staff_cards  # and its staff card slot (development cards)
         self.camera = camera
         self.runner = runner
         self.health = DeviceHealth()
@@ -307,8 +314,14 @@ class Shell:
         if self._speaker is not None:
             self._speak(self._announcer.guidance(reason, self.language, time.monotonic()))
 
+    @property
+    def voice_available(self) -> bool:
+        """A speaker is configured (`devices.speaker`, `[voice] enabled`)."""
+        return self._speaker is not None
+
     def _speak(self, utterance: Utterance | None) -> None:
-        if utterance is not None and self._speaker is not None:
+        if utterance is not None and self._speaker is not None \
+                and not self.staff.voice_off:  # staff may turn it off on the panel
             self._speaker.say(utterance.text, utterance.language, utterance.interrupt)
 
     def chip_photo_png(self, document: IdentityDocument) -> bytes | None:

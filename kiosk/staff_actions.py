@@ -9,7 +9,9 @@ by staff number only.
 from __future__ import annotations
 
 import logging
+from base64 import b64encode
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +23,7 @@ from kiosk.core.day_report import DayReport, build_day_report
 from kiosk.core.health import DeviceHealth
 from kiosk.core.schedule import Refusal
 from kiosk.core.session import Session
-from kiosk.core.staff import StaffAction, StaffMember
+from kiosk.core.staff import CardSignature, StaffAction, StaffMember
 from kiosk.core.staff_panel import LocalPause, china_day
 from kiosk.core.staff_session import StaffSession
 from kiosk.store.connection import StoreError
@@ -42,6 +44,8 @@ class PanelActions:
     print_report: ReportPrinter | None
     _health: DeviceHealth
     _now: Callable[[], datetime]
+    _voice_off: bool | None = None  # staff's switch, read from the store once
+    report_state: str = ""  # the day report's confirmation: "", signing, confirmed, failed
 
     def _changed(self) -> None:
         raise NotImplementedError
@@ -66,6 +70,22 @@ class PanelActions:
             self.store.staff.resume(member.staff_number)
         event(log, LogEvent.STAFF_RESUMED, staff_number=member.staff_number)
         self.session.ask_gate_now()
+        self._changed()
+
+    @property
+    def voice_off(self) -> bool:
+        """Staff turned the spoken guidance off (kept in the store over a restart; read from
+        it once, asked before every sentence)."""
+        if self._voice_off is None:
+            self._voice_off = self.store is not None and self.store.staff.voice_off()
+        return self._voice_off
+
+    def set_voice(self, on: bool) -> None:
+        member = self._require("panel")
+        if self.store is not None:
+            self.store.staff.set_voice(on, member.staff_number)
+        self._voice_off = not on
+        event(log, LogEvent.STAFF_VOICE, on=on, staff_number=member.staff_number)
         self._changed()
 
     def day_counts(self) -> dict[str, dict[str, int]]:
@@ -138,10 +158,12 @@ class PanelActions:
         return self.print_report(self.day_report())
 
     def confirm_day_report(self) -> bool:
-        """A supervisor confirms the day's report (a staff card may not): kept and queued for
-        the uploader to send up signed. False when the signed-in card may not confirm."""
+        """A supervisor confirms the day's report (a staff card may not): their card signs
+        it (`report_state` "signing", on the card's worker), then it is kept and queued for the
+        uploader to send up ("confirmed"), or not ("failed": the card said no or was pulled
+        out). False when the signed-in card may not confirm or is no longer in."""
         member = self.state.member
-        if member is None or not member.may("end_of_day"):
+        if member is None or not member.may("end_of_day") or self.report_state == "signing":
             return False
         report = self.day_report()
         try:
@@ -155,11 +177,32 @@ class PanelActions:
             event(log, LogEvent.STAFF_DAY_REPORT_UNSENDABLE, level=logging.ERROR,
                   reason=str(exc))
             return False
-        if self.store is not None:
-            self.store.staff.confirm_report(report.day, wire.to_wire(), member.staff_number)
-        event(log, LogEvent.STAFF_DAY_REPORT_CONFIRMED, staff_number=member.staff_number)
+
+        def signed(by_card: CardSignature) -> None:
+            final = replace(wire, card_signature=b64encode(by_card.signature).decode(),
+                            card_certificate=b64encode(by_card.certificate).decode())
+            if self.store is not None:
+                self.store.staff.confirm_report(report.day, final.to_wire(),
+                                                member.staff_number)
+            event(log, LogEvent.STAFF_DAY_REPORT_CONFIRMED, staff_number=member.staff_number)
+            self.report_state = "confirmed"
+            self._changed()
+
+        def failed(code: str) -> None:
+            event(log, LogEvent.STAFF_DAY_REPORT_UNSENDABLE, level=logging.ERROR,
+                  reason=f"the card did not sign it: {code}")
+            self.report_state = "failed"
+            self._changed()
+
+        if not self._card_sign(wire.digest(), signed, failed):
+            return False
+        self.report_state = "signing"
         self._changed()
         return True
+
+    def _card_sign(self, digest: bytes, then: Callable[[CardSignature], None],
+                   failed: Callable[[str], None]) -> bool:
+        raise NotImplementedError  # the staff shell's: the card's worker
 
     # -- inside ---------------------------------------------------------------------------
 

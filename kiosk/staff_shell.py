@@ -21,8 +21,8 @@ from central_api_client.logs import LogEvent, event
 from hardware.staffcard.card import StaffCard, StaffCardReader
 from kiosk.core.health import DeviceHealth
 from kiosk.core.session import NOTICE, Session
-from kiosk.core.staff import StaffCardError, StaffMember, StaffSessionLimits
-from kiosk.core.staff_panel import ExceptionCase, outcome_of
+from kiosk.core.staff import CardSignature, StaffCardError, StaffMember, StaffSessionLimits
+from kiosk.core.staff_panel import outcome_of
 from kiosk.core.staff_session import StaffPhase, StaffSession, StaffView
 from kiosk.staff_actions import PanelActions, ReportPrinter, pause_refusal
 
@@ -70,10 +70,9 @@ class StaffShell(PanelActions):
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="staffcard")
         self._listeners: list[Callable[[], None]] = []
         self._live_session: tuple[str, str] | None = None  # (session id, workflow)
-        # Which staff screen the panel shows: the panel, its report or exceptions page, or a
-        # screen an exception case names (registered by whoever builds it).
+        # Which staff screen the panel shows: the panel, its report or exceptions page, or the
+        # candidate's session staff work on (SESSION_PAGE).
         self.page = PANEL_PAGE
-        self.case: str | None = None  # the exception case whose screen is open (its code)
         session.add_listener(lambda _s: self._candidate_changed())
 
     # -- life -----------------------------------------------------------------------------
@@ -116,21 +115,14 @@ class StaffShell(PanelActions):
     def open_page(self, name: str) -> None:
         """Show another staff page (the panel, its report or exceptions list)."""
         self._require("panel")
-        self.page, self.case = name, None
-        self._changed()
-
-    def open_case(self, case: ExceptionCase) -> None:
-        """Open the screen of an exception case (`staff.case` says which case it is for);
-        the screen comes back with `open_page(PANEL_PAGE)`."""
-        self._require("exception")
-        self.page, self.case = case.screen, case.code
+        self.page = name
         self._changed()
 
     def hand_over(self) -> None:
         """Staff work on the candidate's session (an exception, an approval, a dispute): its
         screens show while they stay signed in; the panel comes back when it ends."""
         self._require("panel")
-        self.page, self.case = SESSION_PAGE, None
+        self.page = SESSION_PAGE
         self._changed()
 
     @property
@@ -179,10 +171,11 @@ class StaffShell(PanelActions):
 
     def _signed_in(self, member: StaffMember) -> None:
         self.state.signed_in(member, self._now())
+        self.report_state = ""  # a confirmation is the card's that made it
         event(log, LogEvent.STAFF_SIGNED_IN, staff_number=member.staff_number, role=member.role,
               card=member.fingerprint[:16])
         if self.session.wants_staff:  # called to an approval or a dispute: straight to it
-            self.page, self.case = SESSION_PAGE, None
+            self.page = SESSION_PAGE
         self._changed()
 
     def _refused(self, error: StaffCardError) -> None:
@@ -196,22 +189,41 @@ class StaffShell(PanelActions):
         self.state.card_refused(error, self._now())
         self._changed()
 
-    def _call(self, fn: Callable[[], Any], then: Callable[[Any], None]) -> None:
+    def _call(self, fn: Callable[[], Any], then: Callable[[Any], None],
+              failed: Callable[[StaffCardError], None] | None = None) -> None:
         """A card call on the staff card's worker; its answer or StaffCardError back on the
-        UI thread."""
+        UI thread (to `failed`, by default the sign-in's refusal)."""
+        refused = failed or self._refused
+
         def run() -> None:
             try:
                 result = fn()
             except StaffCardError as exc:
                 error = exc
-                self._post(lambda: self._refused(error))
+                self._post(lambda: refused(error))
             except Exception as exc:  # noqa: BLE001 - a driver fault is a card that failed
-                failed = StaffCardError("card_failed", type(exc).__name__)
-                self._post(lambda: self._refused(failed))
+                fault = StaffCardError("card_failed", type(exc).__name__)
+                self._post(lambda: refused(fault))
             else:
                 self._post(lambda: then(result))
 
         self._worker.submit(run)
+
+    def _card_sign(self, digest: bytes, then: Callable[[CardSignature], None],
+                   failed: Callable[[str], None]) -> bool:
+        """The signed-in card signs `digest` on the worker (`StaffCard.sign`); False when no
+        card is in. A card pulled out meanwhile also ends the staff session."""
+        card = self._card
+        if card is None:
+            return False
+
+        def refused(error: StaffCardError) -> None:
+            failed(error.code)
+            if error.code == "card_removed":
+                self._removed()
+
+        self._call(lambda: card.sign(digest), then, refused)
+        return True
 
     # -- the candidate's session ----------------------------------------------------------
 
@@ -280,7 +292,7 @@ class StaffShell(PanelActions):
 
     def _changed(self) -> None:
         if self.state.view is not StaffView.PANEL:
-            self.page, self.case = PANEL_PAGE, None
+            self.page = PANEL_PAGE
         for callback in list(self._listeners):
             callback()
 

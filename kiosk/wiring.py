@@ -38,7 +38,7 @@ from kiosk.effects import EffectRunner
 from kiosk.fonts import cjk_font_path
 from kiosk.province_keys import ProvinceKeys
 from kiosk.seal import Sealer, SealError, open_machine_keys
-from kiosk.shell import CardSlotLike, Shell
+from kiosk.shell import CardSlotLike, Shell, StaffSlotLike
 from kiosk.staff_shell import ReportPrinter, pause_refusal
 from kiosk.startup import check_real_machine
 from kiosk.store import KioskStore, open_kiosk_store
@@ -194,6 +194,7 @@ def build(config: Config, simulate: bool = False) -> Shell:
         settings_now=lambda: session_settings(central.config, central),
         simulate=simulate,
         sim_cards=_sim_card_slot(config) if simulate else None,
+        sim_staff_cards=_sim_staff_slot(config) if simulate else None,
         staff_reader=open_staff_card_reader(config),
         staff_sign_in=staff_sign_in(config, store),
         store=store,
@@ -226,6 +227,15 @@ def _sim_card_slot(config: Config) -> CardSlotLike:
     return SimCardSlot(config.sim_dir)
 
 
+def _sim_staff_slot(config: Config) -> StaffSlotLike | None:
+    """The development staff cards' slot, when `start_staffcard_simulator` started the
+    simulated reader (its vpcd port written); None with a real reader or none."""
+    from hardware.staffcard.sim.dev_card import DevStaffSlot
+
+    folder = config.sim_dir / "staffcard"
+    return DevStaffSlot(folder) if (folder / "vpcd.port").exists() else None
+
+
 def start_idcard_simulator(config: Config) -> Config:
     """`--simulate`: the GA 467 reader simulator on a pty, so a simulated kiosk reads cards
     through the real serial adapter; it shares the slot file that the simulator's buttons, the
@@ -240,10 +250,13 @@ def start_idcard_simulator(config: Config) -> Config:
 
 def start_staffcard_simulator(config: Config) -> Config:
     """`--simulate`: a private pcscd with a vpcd reader, and the development staff CA and
-    supervisor's card (PIN `hardware.staffcard.sim.dev_card.DEV_PIN`) in sim_dir/staffcard;
-    the card goes in with `python -m hardware.staffcard.sim --state FILE --port N` (the port in
+    clerk's and supervisor's cards (PIN `hardware.staffcard.sim.dev_card.DEV_PIN`) in
+    sim_dir/staffcard; the simulator's buttons on screen put them in, or a card goes in with
+    `python -m hardware.staffcard.sim --state FILE --port N` (the port in
     sim_dir/staffcard/vpcd.port). A staff card reader already configured is kept; without
     pcscd or vpcd the kiosk runs without one, and says so in the log."""
+    folder = config.sim_dir / "staffcard"
+    (folder / "vpcd.port").unlink(missing_ok=True)  # an earlier run's: its pcscd is gone
     if config.devices.staffcard:
         return config
     from hardware.staffcard.sim.dev_card import ensure_dev_card
@@ -253,7 +266,6 @@ def start_staffcard_simulator(config: Config) -> Config:
     if why is not None:
         event(log, LogEvent.KIOSK_STAFFCARD_SIM_UNAVAILABLE, reason=why)
         return config
-    folder = config.sim_dir / "staffcard"
     ca, _card = ensure_dev_card(folder)
     try:
         pcscd = PrivatePcscd().start()

@@ -40,6 +40,7 @@ from provincial_api.errors import install_error_handlers
 from provincial_api.middleware import BodyLimitMiddleware
 from provincial_api.models import (
     BatchUpload,
+    DayReportBody,
     HeartbeatReport,
     RecordUpload,
     SealedLookup,
@@ -146,7 +147,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                                description=app.description, routes=app.routes)
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
         for model in (RecordUpload, BatchUpload, StatusQuery, VoidReport, HeartbeatReport,
-                      SealedLookup):
+                      SealedLookup, DayReportBody):
             schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
             schemas.update(schema.pop("$defs", {}))
             schemas[model.__name__] = schema

@@ -25,6 +25,7 @@ from central_api_client.day_report import (
     DayReportFormatError,
     DayReportWire,
     parse_day_report,
+    verify_card_signature,
 )
 from central_api_client.heartbeat import Heartbeat, HeartbeatFormatError, parse_heartbeat
 from central_api_client.records import RecordFormatError, SealedRecord
@@ -85,9 +86,12 @@ def voided_numbers(body: bytes) -> list[VoidedNumber]:
 
 
 def day_report(body: bytes) -> DayReportWire:
-    """A device's end-of-day report, read by the contract's parser."""
+    """A device's end-of-day report, read by the contract's parser, signed by the
+    supervisor's card whose certificate it carries."""
     try:
-        return parse_day_report(json_object(body))
+        report = parse_day_report(json_object(body))
+        verify_card_signature(report)
+        return report
     except DayReportFormatError as exc:
         raise ApiProblem(422, "invalid_request", str(exc)) from None
 

@@ -154,9 +154,11 @@ def day_report_json(report: DayReportWire) -> str:
 
 
 def day_report_seen(row: Sequence[Any]) -> DayReportSeen:
-    """A `SELECT {DAY_REPORT_COLUMNS}` row, parsed again by the contract."""
+    """A `SELECT {DAY_REPORT_COLUMNS}` row, parsed again by the contract. A report kept
+    before reports carried the card's signature reads with both left empty."""
     body, received_at = row
-    return DayReportSeen(parse_day_report(json.loads(body)), received_at)
+    kept = {"card_signature": "", "card_certificate": "", **json.loads(body)}
+    return DayReportSeen(parse_day_report(kept), received_at)
 
 
 def heartbeat_json(heartbeat: Heartbeat) -> str:

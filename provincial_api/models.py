@@ -236,6 +236,12 @@ class DayReportBody(BaseModel):
     card_fingerprint: str = Field(pattern=FINGERPRINT_PATTERN,
                                   description="sha256 of the supervisor card's certificate")
     confirmed_at: str = Field(pattern=TIMESTAMP_PATTERN)
+    card_signature: str = Field(
+        max_length=108, description="base64 DER ECDSA P-256 by the card's key 9A over the"
+        " SHA-256 of the other fields as canonical JSON (sorted keys, no spaces)")
+    card_certificate: str = Field(
+        max_length=4096, description="base64 DER of that key's certificate: its SHA-256 is"
+        " card_fingerprint")
 
 
 class DayReportResult(BaseModel):

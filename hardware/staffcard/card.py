@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
-from kiosk.core.staff import StaffMember
+from kiosk.core.staff import CardSignature, StaffMember
 
 
 @runtime_checkable
@@ -31,6 +31,12 @@ class StaffCard(Protocol):
     def sign_in(self, pin: str) -> StaffMember:
         """VERIFY the PIN, then have key 9A sign a fresh challenge, checked against the
         certificate. Raises wrong_pin (with tries_left), pin_blocked, untrusted_card ..."""
+        ...
+
+    def sign(self, digest: bytes) -> CardSignature:
+        """Key 9A signs a SHA-256 `digest` (the holder's own confirmation, e.g. of the day's
+        report): only after `sign_in` on this card, whose PIN the card still holds as
+        verified; checked against the certificate before it is returned."""
         ...
 
 

@@ -23,6 +23,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+from cryptography.hazmat.primitives.serialization import Encoding
 from smartcard import scard
 
 from central_api_client.logs import LogEvent
@@ -31,7 +32,7 @@ from hardware.staffcard import piv
 from hardware.staffcard.card import StaffCard
 from hardware.staffcard.link import Link, error_for, establish, list_readers, release
 from hardware.staffcard.profile import check_certificate, parse_certificate, utc_now
-from kiosk.core.staff import StaffCardError, StaffMember
+from kiosk.core.staff import CardSignature, StaffCardError, StaffMember
 
 log = logging.getLogger("hardware.staffcard")
 
@@ -60,6 +61,7 @@ class PcscStaffCard:
         self._member: StaffMember | None = None
         self._auth_cert: x509.Certificate | None = None
         self._selected = False
+        self._signed_in = False  # the PIN verified on this connection
 
     def _select(self) -> None:
         if not self._selected:
@@ -101,7 +103,16 @@ class PcscStaffCard:
             digest = _challenge()
             _check_signature(self._auth_cert, digest,
                              piv.sign_digest(self._link, piv.SLOT_AUTH, digest))
+            self._signed_in = True
             return member
+
+    def sign(self, digest: bytes) -> CardSignature:
+        with self._lock:
+            if not self._signed_in or self._auth_cert is None:
+                raise StaffCardError("card_failed", "sign before the PIN was verified")
+            signature = piv.sign_digest(self._link, piv.SLOT_AUTH, digest)
+            _check_signature(self._auth_cert, digest, signature)
+            return CardSignature(signature, self._auth_cert.public_bytes(Encoding.DER))
 
     def close(self) -> None:
         self._link.close()

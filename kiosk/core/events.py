@@ -77,6 +77,15 @@ class StaffEntry:
 
 
 @dataclass(frozen=True)
+class PhoneConfirmed:
+    """Staff read the entered data back to a candidate who cannot come and the candidate
+    confirmed it by phone (the plans' 考生无法到报名点确认签名和照相时，可与考生电话联系): in
+    their name, it stands where the candidate's signature would."""
+
+    staff: StaffMember = field(repr=False)
+
+
+@dataclass(frozen=True)
 class ResolveDispute:
     """Staff answered the candidate's call: correct the hand-entered fields, mark the record
     for central correction, or end the session."""
@@ -268,7 +277,7 @@ EffectOutcome = (
     NumberReserved | RecordSaved | Printed | PhotoTaken | PhotoRefused | SignatureRendered
     | CandidateFound | EffectFailed
 )
-FromStaff = BeginException | StaffEntry | ResolveDispute | Approve
+FromStaff = BeginException | StaffEntry | ResolveDispute | Approve | PhoneConfirmed
 FromPerson = (Start | Confirm | Dispute | Retake | Cancel | Dismiss | Signed | Capture | Turn
               | ChooseLanguage | FromStaff)
 FromDevice = CardPresented | CardFailed | FaceSeen

@@ -58,6 +58,9 @@ class CaseRule:
     copy_taken: bool = False  # staff keep a copy of the document for the city
     come_back_with_card: bool = False  # the candidate verifies the new card later
     form: str | None = None  # an A4 form printed for the case (kiosk.core.forms)
+    # The candidate is not there: staff read the data back by phone instead of a signature,
+    # and the photo and signature follow when the candidate comes to verify the card.
+    confirmed_by_phone: bool = False
 
     @property
     def needs_approval(self) -> bool:
@@ -79,10 +82,11 @@ CASES: dict[Case, CaseRule] = {rule.case: rule for rule in (
              come_back_with_card=True),
     CaseRule(Case.OTHER_DOCUMENT, "exception", True, _OTHER_DOCUMENTS, "city",
              copy_taken=True),
-    # 2023: a candidate who cannot come in the window is entered now and verifies later; the
-    # plans name no reviewer, the kiosk's rule of a supervisor's approval still applies.
-    CaseRule(Case.CANNOT_COME, "exception", True, (CardType.RESIDENT,), None,
-             come_back_with_card=True),
+    # 2023: a candidate who cannot come in the window is entered now, confirms by phone (the
+    # plans' emergency table: 可与考生电话联系，确认考生报名信息) and verifies later; the plans
+    # name no reviewer, the kiosk's rule of a supervisor's approval still applies.
+    CaseRule(Case.CANNOT_COME, "exception-absent", True, (CardType.RESIDENT,), None,
+             come_back_with_card=True, confirmed_by_phone=True),
     # Migrant children hold a resident card of their home province: it is read as usual; the
     # qualification form goes to the county, whose approval opens their registration.
     CaseRule(Case.MIGRANT_CHILDREN, "migrant", False, (CardType.RESIDENT,), "county",
@@ -173,6 +177,8 @@ class ExceptionInfo:
                 out.append("document_copy_taken")
             if rule.come_back_with_card:
                 out.append("come_back_with_card")
+            if rule.confirmed_by_phone:
+                out.append("confirmed_by_phone")
         if self.corrected_fields:
             out.append("corrected_by_staff")
         if self.central_correction:
@@ -193,6 +199,8 @@ class ExceptionInfo:
             keys.append("after_county_approval")
         if rule.copy_taken:
             keys.append("after_document_copy")
+        if rule.confirmed_by_phone:
+            keys.append("after_photo_and_signature")
         return tuple(keys)
 
     def to_wire(self) -> dict[str, object]:
@@ -203,6 +211,7 @@ class ExceptionInfo:
             "entered_by_hand": bool(rule and rule.hand_entry),
             "review": None if rule is None else rule.review,
             "document_copy_taken": bool(rule and rule.copy_taken),
+            "confirmed_by_phone": bool(rule and rule.confirmed_by_phone),
             "entered_by": None if self.entered_by is None else self.entered_by.to_wire(),
             "approved_by": None if self.approved_by is None else self.approved_by.to_wire(),
             "corrected_fields": list(self.corrected_fields),

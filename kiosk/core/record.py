@@ -96,7 +96,7 @@ class Record:
     sequence_number: str
     document: IdentityDocument
     photo_jpeg: bytes | None = field(repr=False)
-    signature: Signature = field(repr=False)
+    signature: Signature | None = field(repr=False)  # None: confirmed by phone (exception)
     initial_password: str | None = field(repr=False)
     started_at: datetime = field(repr=False)
     confirmed_at: datetime = field(repr=False)
@@ -121,8 +121,10 @@ class Record:
             "identity": self.document.to_fields(),
             "photo_jpeg": None if self.photo_jpeg is None
             else base64.b64encode(self.photo_jpeg).decode("ascii"),
-            "signature_png": base64.b64encode(self.signature.png).decode("ascii"),
-            "signature_strokes": [list(map(list, s)) for s in self.signature.strokes],
+            "signature_png": None if self.signature is None
+            else base64.b64encode(self.signature.png).decode("ascii"),
+            "signature_strokes": [] if self.signature is None
+            else [list(map(list, s)) for s in self.signature.strokes],
             "initial_password": self.initial_password,
             "times": {
                 "started": self.started_at.isoformat(),

@@ -68,13 +68,15 @@ def strokes_problem(strokes: Strokes) -> str | None:
 
 def check_record(record: Record) -> None:
     """Raise RecordTooLarge unless every part of `record`, and its payload, is within its cap."""
-    problem = strokes_problem(record.signature.strokes)
+    signature = record.signature  # None: confirmed by phone, nothing drawn
+    problem = None if signature is None else strokes_problem(signature.strokes)
     if problem is None and record.confirmation is not None:
         problem = strokes_problem(record.confirmation.pledge_strokes)
     if problem is None and record.photo_jpeg and len(record.photo_jpeg) > MAX_PHOTO_BYTES:
         problem = f"photo of {len(record.photo_jpeg)} bytes, at most {MAX_PHOTO_BYTES}"
-    if problem is None and len(record.signature.png) > MAX_SIGNATURE_PNG_BYTES:
-        problem = (f"signature picture of {len(record.signature.png)} bytes,"
+    if problem is None and signature is not None \
+            and len(signature.png) > MAX_SIGNATURE_PNG_BYTES:
+        problem = (f"signature picture of {len(signature.png)} bytes,"
                    f" at most {MAX_SIGNATURE_PNG_BYTES}")
     if problem is None:
         size = len(record.payload_bytes())

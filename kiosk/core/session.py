@@ -228,7 +228,7 @@ class Session:
         waiting for the session to end, and the session's screen stays in front."""
         data = self.data
         return data is not None and (data.dispute is not None
-                                     or self.screen in ("entry", "approve"))
+                                     or self.screen in ("entry", "phone", "approve"))
 
     def _times_out(self) -> bool:
         step, data = self.step, self.data

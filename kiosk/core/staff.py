@@ -65,6 +65,15 @@ class StaffMember:
         return self.role in ALLOWED[action]
 
 
+@dataclass(frozen=True)
+class CardSignature:
+    """What a signed-in staff card's key 9A made of a digest, and the certificate that
+    proves whose key it is (DER)."""
+
+    signature: bytes = field(repr=False)
+    certificate: bytes = field(repr=False)
+
+
 StaffAction = Literal["panel", "exception", "approve", "void", "end_of_day", "technician"]
 ALLOWED: dict[StaffAction, frozenset[StaffRole]] = {
     "panel": frozenset(ROLES),

@@ -101,24 +101,10 @@ VOID_REASONS: tuple[str, ...] = ("candidate_left", "machine_fault", "wrong_perso
 
 # -- exceptions -------------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class ExceptionCase:
-    """One row of the exception table: the staff screen that handles it, by its name (the
-    screens are registered by whoever builds them; a case without one is shown as not yet
-    available)."""
-
-    code: str
-    screen: str
-
-
-# The domain page's exception table in the plans' order, and disputes ("不是我", "信息有误").
-EXCEPTION_CASES: tuple[ExceptionCase, ...] = (
-    ExceptionCase("migrant_children", "exception_migrant"),
-    ExceptionCase("other_document", "exception_hand_entry"),
-    ExceptionCase("no_card_yet", "exception_hand_entry"),
-    ExceptionCase("card_damaged", "exception_hand_entry"),
-    ExceptionCase("card_expired", "exception_hand_entry"),
-    ExceptionCase("cannot_come", "exception_hand_entry"),
-    ExceptionCase("dispute", "exception_dispute"),
+# The staff panel's exceptions list: the domain page's exception table in the plans' order
+# (`kiosk.core.exception_cases.Case` values, each run as a candidate's session), and disputes
+# ("不是我", "信息有误"), which go to the candidate waiting for staff.
+EXCEPTION_CASES: tuple[str, ...] = (
+    "migrant_children", "other_document", "no_card_yet", "card_damaged", "card_expired",
+    "cannot_come", "dispute",
 )

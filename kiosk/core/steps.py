@@ -163,20 +163,54 @@ class SignStep(Step):
             data.signature = event.signature
             data.strokes = None
             data.signed_at = now
-            if data.registration is None:  # the login card's, on a first visit only
-                data.initial_password = new_initial_password()
-            record = assemble_record(data, settings, now)
-            try:  # before sealing: a record over a cap is never sealed, so never refused later
-                record_limits.check_record(record)
-            except record_limits.RecordTooLarge:
-                data.saving = False
-                return notice(Notice.RECORD_TOO_LARGE)
-            data.record_id = record.record_id
-            if data.exception is not None and data.exception.needs_approval:
-                # Not sealed yet: a supervisor approves it first (the approve step).
-                data.saving, data.pending_record = False, record
-                return NEXT
-            return stay(ev.SaveRecord(data.session_id, record))
+            return complete_record(data, settings, now)
+        if isinstance(event, ev.RecordSaved) and data.saving:
+            data.saving, data.saved = False, True
+            return NEXT
+        if isinstance(event, ev.EffectFailed) and data.saving:
+            data.saving = False
+            return notice(Notice.for_code(event.code))
+        return STAY
+
+
+def complete_record(data: SessionData, settings: StepSettings, now: datetime) -> Outcome:
+    """The record is whole (signed, or confirmed by phone): assembled, checked against the
+    size caps (`record_limits`) before sealing, so a record over a cap is never sealed and
+    never refused later, then sealed, or held for a supervisor's approval."""
+    if data.registration is None:  # the login card's, on a first visit only
+        data.initial_password = new_initial_password()
+    record = assemble_record(data, settings, now)
+    try:
+        record_limits.check_record(record)
+    except record_limits.RecordTooLarge:
+        data.saving = False
+        return notice(Notice.RECORD_TOO_LARGE)
+    data.record_id = record.record_id
+    if data.exception is not None and data.exception.needs_approval:
+        # Not sealed yet: a supervisor approves it first (the approve step).
+        data.saving, data.pending_record = False, record
+        return NEXT
+    data.saving = True
+    return stay(ev.SaveRecord(data.session_id, record))
+
+
+class PhoneStep(Step):
+    """A candidate who cannot come (`Case.CANNOT_COME`): staff read the entered data back to
+    them by phone, and the candidate's confirmation, given in a signed-in staff member's name,
+    stands where the signature would; the photo and the signature follow when the candidate
+    comes to verify the card. The record then waits for a supervisor like any hand entry."""
+
+    name = "phone"
+
+    def handle(
+        self, event: ev.Event, data: SessionData, settings: StepSettings, now: datetime
+    ) -> Outcome:
+        rule = None if data.exception is None else data.exception.rule
+        if isinstance(event, ev.PhoneConfirmed) and rule is not None \
+                and rule.confirmed_by_phone and data.record_id is None \
+                and data.confirmed_at is not None and event.staff.may("exception"):
+            data.signed_at = now
+            return complete_record(data, settings, now)
         if isinstance(event, ev.RecordSaved) and data.saving:
             data.saving, data.saved = False, True
             return NEXT
@@ -254,7 +288,8 @@ class DoneStep(Step):
 
 
 _ALL: tuple[type[Step], ...] = (
-    CardStep, IdentityStep, PhotoStep, CheckStep, SignStep, PrintStep, PrintFormStep, DoneStep,
+    CardStep, IdentityStep, PhotoStep, CheckStep, SignStep, PhoneStep, PrintStep, PrintFormStep,
+    DoneStep,
     *confirm_steps.STEPS, *exception_steps.STEPS,
 )
 STEPS: dict[str, type[Step]] = {cls.name: cls for cls in _ALL}
@@ -264,13 +299,17 @@ def assemble_record(data: SessionData, settings: StepSettings, now: datetime) ->
     """The record from what the steps collected; a missing part is a bug, not a user error.
     A first visit needs its photo and new number; a second visit its confirmation (and the
     photo too for the adult exam)."""
-    needed = ["document", "sequence_number", "confirmed_at", "signature"]
-    if data.registration is None or data.registration.exam == "adult":
-        needed.append("photo_jpeg")
+    rule = None if data.exception is None else data.exception.rule
+    by_phone = rule is not None and rule.confirmed_by_phone  # photo and signature follow
+    needed = ["document", "sequence_number", "confirmed_at"]
+    if not by_phone:
+        needed.append("signature")
+        if data.registration is None or data.registration.exam == "adult":
+            needed.append("photo_jpeg")
     missing = [name for name in needed if getattr(data, name) is None]
     if missing:
         raise RuntimeError(f"record incomplete: {', '.join(missing)}")
-    assert data.document and data.sequence_number and data.signature
+    assert data.document and data.sequence_number
     assert data.confirmed_at and data.signed_at
     assert data.initial_password or data.registration
     return Record(

@@ -122,7 +122,12 @@ _STAFF_PANEL: dict[str, Words] = {
     "void_reason_wrong_person": Words("非本人办理", "Wrong person"),
     "staff_reprint": Words("重新打印登录卡", "Print the login card again"),
     "staff_exceptions": Words("特殊情况", "Exceptions"),
-    "staff_exception_unavailable": Words("此项处理尚未开放。", "Not available yet."),
+    "staff_exception_not_allowed": Words("此卡无权处理特殊情况。",
+                                         "This card's role may not handle exceptions."),
+    "staff_exception_nobody_waiting": Words("没有考生在等待工作人员。",
+                                            "No candidate is waiting for staff."),
+    "staff_exception_busy": Words("有考生正在办理，请待其结束后再试。",
+                                  "A candidate is being served: try again once they finish."),
     "exception_migrant_children": Words("随迁子女", "Migrant workers' children"),
     "exception_other_document": Words("其他身份证件", "Other identity documents"),
     "exception_no_card_yet": Words("尚无二代身份证", "No ID card yet"),
@@ -138,8 +143,13 @@ _STAFF_PANEL: dict[str, Words] = {
     "staff_report_needs_supervisor": Words("须由主管插卡登录后确认。",
                                            "A supervisor must sign in with their card to"
                                            " confirm it."),
-    "staff_report_confirmed": Words("报表已确认，将随下次上传报送省级。",
-                                    "Confirmed: it goes to the province with the next upload."),
+    "staff_report_confirmed": Words("报表已由主管卡签名确认，将随下次上传报送省级。",
+                                    "Signed by the supervisor's card: it goes to the province"
+                                    " with the next upload."),
+    "staff_report_signing": Words("主管卡正在签名…", "The supervisor's card is signing…"),
+    "staff_report_failed": Words("主管卡未能签名，报表未确认，请重新插卡再试。",
+                                 "The card did not sign: the report is not confirmed. Insert"
+                                 " the card again and retry."),
     "staff_back": Words("返回", "Back"),
     "report_title": Words("报名点终端日终报表", "Kiosk end-of-day report"),
     "report_day": Words("日期", "Day"),
@@ -387,6 +397,11 @@ SCREENS: dict[str, Words] = {
     "sim_card_expired": Words("过期证件", "Expired card"),
     "sim_card_bad": Words("号码错误证件", "Bad number card"),
     "sim_card_remove": Words("取走证件", "Lift card"),
+    "staff_voice_on": Words("语音提示：开（点击关闭）", "Voice guidance: on (tap to turn off)"),
+    "staff_voice_off": Words("语音提示：关（点击打开）", "Voice guidance: off (tap to turn on)"),
+    "sim_staff_card": Words("模拟：员工卡", "Sim: staff card"),
+    "sim_supervisor_card": Words("模拟：主管卡", "Sim: supervisor card"),
+    "sim_staff_card_remove": Words("拔出工作卡", "Pull staff card"),
     **_STAFF_PANEL,
 }
 
@@ -668,6 +683,7 @@ SYNC: dict[str, Words] = {
 EXCEPTION_SCREENS: dict[str, Words] = {
     "step_entry": Words("录入证件", "Document entry"),
     "step_approve": Words("审核批准", "Approval"),
+    "step_phone": Words("电话确认", "Phone check"),
     "step_form": Words("打印审核表", "Form"),
     "card_type_hmt_pass": Words("港澳居民来往内地通行证", "Mainland travel permit (HK/Macao)"),
     "card_type_taiwan_pass": Words("台湾居民来往大陆通行证", "Mainland travel permit (Taiwan)"),
@@ -700,6 +716,15 @@ EXCEPTION_SCREENS: dict[str, Words] = {
     "entry_nation": Words("请选择民族", "Pick an ethnic group from the list"),
     "entry_birth_date": Words("出生日期无效", "The birth date is not valid"),
     "entry_document_type": Words("此情况不能使用该证件", "This document does not fit the case"),
+    "phone_title": Words("电话确认考生信息", "Confirm the data with the candidate by phone"),
+    "phone_prompt": Words(
+        "考生无法到场：请致电考生，逐项读出以上信息，考生确认无误后点击下方按钮。"
+        "照片和签字待考生到点核验身份证时补齐。",
+        "The candidate cannot come: call them, read each item back, and once they confirm it"
+        " tap the button below. The photo and signature follow when they come to verify"
+        " their card.",
+    ),
+    "phone_confirmed": Words("考生已电话确认", "Candidate confirmed by phone"),
     "approve_title": Words("请主管审核批准", "A supervisor must approve this record"),
     "approve_prompt": Words(
         "此记录为人工录入，封存前须由主管插卡并输入PIN码批准。",
@@ -734,6 +759,9 @@ EXCEPTION_SCREENS: dict[str, Words] = {
     "after_document_copy": Words("证件复印件由报名点留存，报市州招考机构审核。",
                                  "The point keeps a copy of your document for the city's"
                                  " review."),
+    "after_photo_and_signature": Words("考生到点核验身份证时，补拍照片并签字确认。",
+                                       "When the candidate comes to verify their card, the"
+                                       " photo is taken and they sign."),
     "after_central_correction": Words("有误的信息将由省级统一更正。",
                                       "The province will correct the items you marked."),
     "form_printing": Words("正在打印资格审核表…", "Printing the qualification form…"),

@@ -33,6 +33,7 @@ STEP_WORDS: dict[str, tuple[str, ...]] = {
     # The exception paths: staff type the entry; the candidate hears who must act next.
     "entry": ("entry_title",),
     "approve": ("approve_title",),
+    "phone": ("phone_title",),
     "form": ("form_printing",),
 }
 

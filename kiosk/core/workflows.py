@@ -66,6 +66,10 @@ BUILT_IN: dict[str, Workflow] = {
     # the signed record before it is sealed.
     "exception": Workflow(
         "exception", ("entry", "photo", "check", "sign", "approve", "print", "done")),
+    # A candidate who cannot come: staff enter the data and read it back by phone; the photo
+    # and the signature follow when the candidate comes to verify the card.
+    "exception-absent": Workflow(
+        "exception-absent", ("entry", "check", "phone", "approve", "print", "done")),
     # Migrant workers' children: the card is read; the county's qualification form is printed.
     "migrant": Workflow(
         "migrant", ("card", "identity", "photo", "check", "sign", "form", "print", "done")),

@@ -19,6 +19,7 @@ from kiosk.store.connection import Connection, StoreError
 from kiosk.store.settings import Settings
 
 LOCAL_PAUSE_KEY = "local_pause"
+VOICE_OFF_KEY = "voice_off"  # staff turned the spoken guidance off on this kiosk
 
 
 class StaffDesk:
@@ -105,6 +106,18 @@ class StaffDesk:
     def resume(self, staff_number: str) -> None:
         self._settings.set(LOCAL_PAUSE_KEY, None)
         self._audit.append("kiosk.resumed", staff_number=staff_number)
+
+    # -- the spoken guidance ---------------------------------------------------------------
+
+    def voice_off(self) -> bool:
+        return bool(self._settings.get(VOICE_OFF_KEY))
+
+    def set_voice(self, on: bool, staff_number: str) -> None:
+        """Staff turn the spoken guidance off (a quiet room, a candidate who asks) or back on;
+        kept over a restart until staff turn it on again."""
+        self._settings.set(VOICE_OFF_KEY, None if on else True)
+        self._audit.append("kiosk.voice_on" if on else "kiosk.voice_off",
+                           staff_number=staff_number)
 
     # -- end-of-day reports ---------------------------------------------------------------
 

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.skipif(missing_packages() is not None,
 
 TOUR_SHOTS = [
     "entry", "entry-problem", "entry-filled", "check-entered", "entry-correct",
-    "approve-refused", "done",
+    "approve-refused", "done", "entry-passport", "phone",
     "form-failed", "dispute-not-me", "dispute-pick", "dispute-data", "dispute-staff",
 ]
 
@@ -65,12 +65,15 @@ def _tour(make_kiosk, api_server, tmp_path, size: str):
 def test_every_exception_path_to_the_province(make_kiosk, api_server, tmp_path):
     kiosk = _tour(make_kiosk, api_server, tmp_path, "1920x1080")
     saved = [e["record_id"] for e in kiosk.log_events() if e.get("event") == "record.saved"]
-    assert len(saved) == 3  # the hand entry, the migrant child, the disputed check
+    assert len(saved) == 4  # the hand entry, the absent one, the migrant child, the dispute
     upload = kiosk.upload_once()
     assert upload.returncode == 0, upload.stdout[-2000:]
-    assert kiosk.status()["records"]["acknowledged"] == 3
+    assert kiosk.status()["records"]["acknowledged"] == 4
 
-    entered, migrant, disputed = (open_record(api_server, kiosk, r) for r in saved)
+    entered, absent, migrant, disputed = (open_record(api_server, kiosk, r) for r in saved)
+    assert absent["exception"]["flags"] == ["entered_by_hand", "come_back_with_card",
+                                            "confirmed_by_phone"]
+    assert absent["photo_jpeg"] is None and absent["signature_png"] is None
     block = entered["exception"]
     assert entered["version"] == 2 and block["case"] == "card_expired"
     assert block["flags"] == ["entered_by_hand", "city_review", "come_back_with_card",

@@ -15,6 +15,7 @@ import subprocess
 import pytest
 from PIL import Image
 
+from central_api_client.day_report import verify_card_signature
 from kiosk.core.notices import Notice
 from kiosk.core.texts import notice_text, text
 from kiosk.store import KioskStore
@@ -34,8 +35,9 @@ def staff_kiosk(make_kiosk, api_server, tmp_path):
         pytest.skip(missing_packages())
     ca = make_staff_cards(tmp_path / "staff")
 
-    def make(**staff: object):
-        return make_kiosk(api_server, staff={"ca": str(ca), **staff})
+    def make(devices: dict | None = None, **staff: object):
+        extra = {"devices": devices} if devices else {}
+        return make_kiosk(api_server, staff={"ca": str(ca), **staff}, **extra)
 
     return make
 
@@ -65,8 +67,9 @@ def _store(kiosk) -> KioskStore:
 @pytest.mark.parametrize("size", SIZES)
 def test_every_staff_screen_fits_each_panel_size(staff_kiosk, tmp_path, size):
     """PIN pad, a wrong PIN, the panel, exceptions, the report: the layout check fails the run
-    on a button under 15 mm or text out of its box; pulling the card returns to attract."""
-    kiosk = staff_kiosk()
+    on a button under 15 mm or text out of its box; pulling the card returns to attract. The
+    kiosk has a speaker (to WAV files), so the panel shows the voice switch too."""
+    kiosk = staff_kiosk(devices={"speaker": f"espeak-wav://{tmp_path / 'voice'}"})
     shots = tmp_path / "shots"
     _play(kiosk, "staff-tour", "--size", size, "--shots", str(shots))
     width, height = (int(v) for v in size.split("x"))
@@ -86,6 +89,9 @@ def test_every_staff_screen_fits_each_panel_size(staff_kiosk, tmp_path, size):
     assert panel["kiosk_state"] == text("staff_open")
     assert panel["today"] == text("staff_no_sessions")
     assert panel["void_number"] == text("staff_void_none")
+    assert _read(kiosk, "panel-voice-off")["voice"] == text("staff_voice_off")
+    assert [e["on"] for e in kiosk.log_events() if e.get("event") == "staff.voice"] == [
+        False, True]
     assert _read(kiosk, "report-staff")["said"] == text("staff_report_needs_supervisor")
     # A candidate's card placed while staff hold the screen starts nothing behind the panel.
     assert _read(kiosk, "card-under-panel") == {"session": "attract", "shown": "staff_panel"}
@@ -163,4 +169,5 @@ def test_a_staff_card_cannot_confirm_the_day_report_a_supervisors_can_and_it_rea
     finally:
         registry.close()
     assert seen.report.confirmed_by == "S-0002" and len(seen.report.card_fingerprint) == 64
+    verify_card_signature(seen.report)  # the supervisor's card signed what the province keeps
     assert seen.report.counts == {} and seen.report.numbers_used == 0

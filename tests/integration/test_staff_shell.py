@@ -7,9 +7,15 @@ report, a pause closes the attract screen at once."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import pytest
 
+from central_api_client.day_report import (
+    DayReportFormatError,
+    parse_day_report,
+    verify_card_signature,
+)
 from hardware.staffcard.pcsc import open_staffcard_reader
 from kiosk.core import events as ev
 from kiosk.core.staff import LockoutPolicy
@@ -148,9 +154,19 @@ def test_only_a_supervisor_confirms_the_day_report(store, staff_of):
     assert staff.view is StaffView.NONE
     _insert(staff, reader, "supervisor")
     _sign_in(staff)
-    assert staff.confirm_day_report()
+    assert staff.confirm_day_report() and staff.report_state == "signing"
+    _settle(staff)
+    assert staff.report_state == "confirmed"
     [sent] = store.staff.unreported_reports()
     assert sent["confirmed_by"] == "S-0002"
+    # The supervisor's card signed the report itself: the province checks it with the
+    # certificate the report carries, which is the card's that signed in.
+    report = parse_day_report(sent)
+    verify_card_signature(report)
+    assert report.card_fingerprint == staff.member.fingerprint
+    forged = replace(report, numbers_voided=report.numbers_voided + 1)
+    with pytest.raises(DayReportFormatError, match="does not verify"):
+        verify_card_signature(forged)
 
 
 def test_pausing_closes_the_attract_screen_at_once_and_resuming_opens_it(store, staff_of):
@@ -165,3 +181,20 @@ def test_pausing_closes_the_attract_screen_at_once_and_resuming_opens_it(store, 
     assert session.closed is not None and session.closed.reason.value == "service_paused"
     staff.resume()
     assert session.closed is None
+
+
+def test_a_signed_in_card_turns_the_voice_off_for_good_and_the_audit_log_says_who(store,
+                                                                                  staff_of):
+    _, session = make()
+    staff, reader = staff_of(session)
+    with pytest.raises(PermissionError):
+        staff.set_voice(False)  # nobody signed in
+    _insert(staff, reader)
+    _sign_in(staff)
+    assert staff.voice_off is False
+    staff.set_voice(False)
+    assert staff.voice_off is True and store.staff.voice_off() is True
+    entry = store.audit.entries(last=1)[0]
+    assert entry.event == "kiosk.voice_off" and "S-0001" in entry.facts
+    staff.set_voice(True)
+    assert store.staff.voice_off() is False

@@ -66,6 +66,26 @@ def test_simulate_starts_a_reader_with_the_development_supervisor_card(tmp_path:
     assert done.stdout.split() == ["supervisor", "DEV-0001"]
 
 
+def test_the_simulators_button_puts_the_development_clerks_card_in(tmp_path: Path) -> None:
+    """The on-screen button's slot (`wiring._sim_staff_slot`): the clerk's card signs in as
+    role staff, so a hand entry made with it can be approved with the supervisor's."""
+    why = missing_packages()
+    if why is not None:
+        pytest.skip(why)
+    script = SCRIPT.replace(
+        """card = subprocess.Popen([sys.executable, "-m", "hardware.staffcard.sim", "--state",
+                         str(folder / "card-supervisor.dev.json"), "--port", port])""",
+        """card = wiring._sim_staff_slot(config)
+card.insert("staff")
+card.terminate = card.remove
+card.wait = lambda: None""")
+    assert script != SCRIPT
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "data")], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["staff", "DEV-0002"]
+
+
 def test_a_real_machine_refuses_the_development_staff_ca(tmp_path: Path) -> None:
     config = replace(Config(data_dir=tmp_path),
                      staff=StaffConfig(ca=str(tmp_path / "sim" / "staffcard" / "staff-ca.dev.pem")))

@@ -103,3 +103,43 @@ def test_no_speaker_is_no_voice_and_a_bad_uri_is_refused(tmp_path):
         open_speaker("alsa://default")
     with pytest.raises(ValueError, match="volume"):
         open_speaker(f"espeak-wav://{tmp_path}?volume=loud")
+
+
+def test_staff_turning_the_voice_off_silences_the_kiosk_and_it_stays_off_after_a_restart(
+        tmp_path):
+    """The kiosk as `wiring.build` puts it together, speaking through espeak-ng to WAV files:
+    the card step's instruction is spoken; once staff turn the voice off (kept in the store,
+    as the panel's switch does) a restarted kiosk says nothing."""
+    from kiosk.config import parse_config
+    from kiosk.core import events as ev
+    from kiosk.store import KioskStore
+    from kiosk.wiring import build
+
+    voice = tmp_path / "voice"
+    config = parse_config(f"""data_dir = "{tmp_path / 'data'}"
+[devices]
+printer = "sim://"
+idcard = "sim://"
+camera = "sim://"
+light = "sim://"
+speaker = "espeak-wav://{voice}"
+""")
+
+    def start_a_session() -> None:
+        shell = build(config, simulate=True)
+        try:
+            shell.session.handle(ev.Start())
+            assert shell.session.screen == "card"
+            time.sleep(1.5)  # what would be spoken is spoken by now (the first file appears)
+            if not shell.staff.voice_off:
+                wait_for(voice, 1)
+        finally:
+            shell.stop()
+
+    start_a_session()
+    spoken = len(list(voice.glob("*.wav")))
+    assert spoken >= 1
+    with KioskStore(config.database_path) as store:
+        store.staff.set_voice(False, "S-0001")  # the panel's switch, by a signed-in clerk
+    start_a_session()
+    assert len(list(voice.glob("*.wav"))) == spoken, "spoke with the voice turned off"

@@ -3,12 +3,19 @@ the uploader sending a confirmed report after a drain, the province keeping one 
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from hashlib import sha256
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+from cryptography.x509.oid import NameOID
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -18,6 +25,7 @@ from central_api_client.day_report import (
     DayReportFormatError,
     DayReportWire,
     parse_day_report,
+    verify_card_signature,
 )
 from kiosk.store import KioskStore
 from kiosk.sync.drain import drain_once
@@ -27,17 +35,41 @@ from tests.inprocess_api import device_client, province
 PER = {"started": 5, "completed": 3, "cancelled": 1, "timed_out": 0, "exception": 1}
 
 
+def _card() -> tuple[ec.EllipticCurvePrivateKey, bytes]:
+    """A stand-in for a supervisor card's key 9A and its certificate (DER)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "测试主管")])
+    now = datetime.now(UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(1)
+            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=9))
+            .sign(key, hashes.SHA256()))
+    return key, cert.public_bytes(serialization.Encoding.DER)
+
+
+CARD_KEY, CARD_CERT = _card()
+OTHER_KEY, _ = _card()
+
+
+def sign(wire: DayReportWire, key: ec.EllipticCurvePrivateKey = CARD_KEY) -> DayReportWire:
+    """As the card does: key 9A over the report's digest, with the certificate."""
+    signature = key.sign(wire.digest(), ec.ECDSA(Prehashed(hashes.SHA256())))
+    return replace(wire, card_signature=base64.b64encode(signature).decode(),
+                   card_certificate=base64.b64encode(CARD_CERT).decode())
+
+
 def report(**changes: object) -> DayReportWire:
     base = DayReportWire(day="2026-09-02", numbers_used=3, numbers_voided=1, queue_depth=2,
-                         confirmed_by="T0002", card_fingerprint="b2" * 32,
+                         confirmed_by="T0002", card_fingerprint=sha256(CARD_CERT).hexdigest(),
                          confirmed_at="2026-09-02T10:00:00.000Z", counts={"collect": dict(PER)},
                          void_reasons={"candidate_left": 1})
-    return replace(base, **changes)  # type: ignore[arg-type]
+    return sign(replace(base, **changes))  # type: ignore[arg-type]
 
 
 def test_a_day_report_goes_over_the_wire_and_back_unchanged():
-    wire = json.loads(json.dumps(report().to_wire()))
-    assert set(wire) == set(FIELDS) and parse_day_report(wire) == report()
+    sent = report()
+    wire = json.loads(json.dumps(sent.to_wire()))
+    assert set(wire) == set(FIELDS) and parse_day_report(wire) == sent
     assert len(json.dumps(wire)) < MAX_DAY_REPORT_BODY_BYTES
 
 
@@ -48,6 +80,8 @@ def test_a_day_report_goes_over_the_wire_and_back_unchanged():
     {"confirmed_at": "2026-09-02T10:00:00Z"}, {"counts": {"Collect": dict(PER)}},
     {"counts": {"collect": {**PER, "lost": 1}}}, {"counts": {"collect": {"started": 1}}},
     {"void_reasons": {"bored": 1}}, {"void_reasons": {"candidate_left": -1}},
+    {"card_signature": "not base64!"}, {"card_signature": "A" * 200},
+    {"card_certificate": 7},
 ])
 def test_a_report_out_of_its_bounds_is_refused(changes):
     with pytest.raises(DayReportFormatError):
@@ -84,11 +118,12 @@ def test_a_confirmed_report_reaches_the_province_once_per_day(server, tmp_path):
     client = device_client(server, tmp_path)
     registry = server.app.state.authenticator.registry
     with KioskStore(tmp_path / "kiosk.sqlite", min_free_bytes=0) as store:
-        store.staff.confirm_report(date.fromisoformat(report().day), report().to_wire(), "T0002")
+        first = report()
+        store.staff.confirm_report(date.fromisoformat(first.day), first.to_wire(), "T0002")
         after_drain(store, client, drain_once(store, client), None)
         assert store.staff.unreported_reports() == []
         [seen] = registry.day_reports("SIM-0001")
-        assert seen.report == report()
+        assert seen.report == first
         # Confirmed again the same day (after more candidates): the province keeps the later.
         again = report(numbers_used=4, confirmed_at="2026-09-02T11:00:00.000Z")
         store.staff.confirm_report(date.fromisoformat(report().day), again.to_wire(), "T0002")
@@ -104,3 +139,24 @@ def test_a_malformed_or_unsigned_report_is_refused(server, tmp_path):
         headers={"content-type": "application/json"}, auth=client.auth)
     assert response.status_code == 422 and response.json()["error"] == "invalid_request"
     assert server.post("/v1/day-reports", json=report().to_wire()).status_code == 401
+
+
+def test_only_the_card_that_signed_in_can_have_confirmed_it():
+    verify_card_signature(report())
+    for wrong, words in (
+            (replace(report(), numbers_used=9), "does not verify"),  # changed after signing
+            (sign(replace(report(), card_signature=""), OTHER_KEY), "does not verify"),
+            (replace(report(), card_fingerprint="c3" * 32), "not the card"),
+            (replace(report(), card_signature="", card_certificate=""), "not signed")):
+        with pytest.raises(DayReportFormatError, match=words):
+            verify_card_signature(wrong)
+
+
+def test_the_province_refuses_a_report_the_card_did_not_sign(server, tmp_path):
+    client = device_client(server, tmp_path)
+    forged = {**report().to_wire(), "numbers_voided": 0}
+    response = client._http.request(
+        "POST", "/v1/day-reports", content=json.dumps(forged).encode(),
+        headers={"content-type": "application/json"}, auth=client.auth)
+    assert response.status_code == 422 and "does not verify" in response.text
+    assert server.app.state.authenticator.registry.day_reports("SIM-0001") == []

@@ -271,3 +271,28 @@ def test_the_session_wants_staff_at_the_entry_the_approval_and_a_call_only():
     send(shell, session, ev.ResolveDispute("central"))
     send(shell, session, ev.Signed(STROKES))
     assert session.screen == "approve" and session.wants_staff
+
+
+def test_a_candidate_who_cannot_come_confirms_by_phone_and_the_record_has_no_photo_or_signature():
+    shell, session = make()
+    send(shell, session, ev.BeginException(Case.CANNOT_COME, CLERK))
+    assert session.workflow.name == "exception-absent"
+    send(shell, session, ev.StaffEntry(entry()))
+    assert session.screen == "check"  # no photo: it follows when the candidate comes
+    send(shell, session, ev.Confirm())
+    assert session.screen == "phone" and session.wants_staff
+    send(shell, session, ev.PhoneConfirmed(member("technician", "T0001", "dd")))
+    assert session.screen == "phone"  # a technician's card may not stand for the candidate
+    send(shell, session, ev.PhoneConfirmed(CLERK))
+    assert session.screen == "approve" and shell.saved == []
+    send(shell, session, ev.Approve(BOSS))
+    assert session.screen == "done"
+    (record,) = shell.saved
+    payload = record.to_payload()
+    assert payload["photo_jpeg"] is None and payload["signature_png"] is None
+    assert payload["signature_strokes"] == []
+    block = payload["exception"]
+    assert block["case"] == "cannot_come" and block["confirmed_by_phone"] is True
+    assert block["flags"] == ["entered_by_hand", "come_back_with_card", "confirmed_by_phone"]
+    assert session.data.exception.afterwards == ("after_come_back_with_card",
+                                                 "after_photo_and_signature")

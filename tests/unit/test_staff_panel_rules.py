@@ -8,6 +8,7 @@ import pytest
 
 from kiosk.core.closed import closed_words
 from kiosk.core.day_report import build_day_report, report_rows
+from kiosk.core.exception_cases import Case
 from kiosk.core.schedule import Closed
 from kiosk.core.staff_panel import (
     EXCEPTION_CASES,
@@ -59,9 +60,10 @@ def test_the_day_is_chinas_calendar_day():
 
 
 def test_every_exception_case_and_its_words():
-    assert len({c.code for c in EXCEPTION_CASES}) == len(EXCEPTION_CASES) == 7
-    for case in EXCEPTION_CASES:
-        assert text(f"exception_{case.code}", "zh") and case.screen.startswith("exception_")
+    assert len(set(EXCEPTION_CASES)) == len(EXCEPTION_CASES) == 7
+    assert set(EXCEPTION_CASES) == {c.value for c in Case} | {"dispute"}
+    for code in EXCEPTION_CASES:
+        assert text(f"exception_{code}", "zh") and text(f"exception_{code}", "en")
 
 
 def test_the_day_reports_rows_say_counts_numbers_voids_exceptions_and_queue():

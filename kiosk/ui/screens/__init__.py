@@ -13,6 +13,7 @@ from kiosk.ui.screens.entry import EntryScreen
 from kiosk.ui.screens.form import FormScreen
 from kiosk.ui.screens.identity import IdentityScreen
 from kiosk.ui.screens.notice import NoticeScreen
+from kiosk.ui.screens.phone import PhoneScreen
 from kiosk.ui.screens.photo import PhotoScreen
 from kiosk.ui.screens.pledge import PledgeScreen
 from kiosk.ui.screens.print import PrintScreen
@@ -41,11 +42,12 @@ SCREENS = {
         DoneScreen,
         NoticeScreen,
         EntryScreen,
+        PhoneScreen,
         ApproveScreen,
         FormScreen,
         DisputeScreen,
-        # The staff side: the PIN pad, the panel and its pages. Exception screens (built beside
-        # these) register here too, under the names kiosk.core.staff_panel.EXCEPTION_CASES gives.
+        # The staff side: the PIN pad, the panel and its pages (the exception cases run as a
+        # candidate's session, on the screens above).
         StaffPinScreen,
         StaffPanelScreen,
         StaffReportScreen,

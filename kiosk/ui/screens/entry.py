@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from kivy.factory import Factory
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
 from kiosk.core import events as ev
@@ -31,6 +30,8 @@ class EntryScreen(KioskScreen):
     screen_name = "entry"
     title = StringProperty("")
     card_type = StringProperty(CardType.RESIDENT.value)
+    type_labels = ListProperty([])  # the case's documents, in words
+    type_label = StringProperty("")  # the one picked
     sex = StringProperty("")  # "", male, female
     number_state = StringProperty("")  # the number's status in words
     number_ok = BooleanProperty(False)
@@ -39,6 +40,7 @@ class EntryScreen(KioskScreen):
     nations = ListProperty(NATION_CHOICES)
 
     _session_id: str | None = None
+    _types: dict[str, str] = {}  # words -> CardType value, of the case's documents
 
     def show(self, session: Session) -> None:
         data = session.data
@@ -58,13 +60,8 @@ class EntryScreen(KioskScreen):
             self.problem = ""
 
     def _fill(self, types: tuple[CardType, ...], session: Session) -> None:
-        box = self.ids.types
-        box.clear_widgets()
-        for card_type in types:
-            button = Factory.DocTypeButton(text=self.t(f"card_type_{card_type.value}"))
-            button.card_type = card_type.value
-            button.bind(on_release=lambda b: self.choose_type(b.card_type))
-            box.add_widget(button)
+        self._types = {self.t(f"card_type_{t.value}"): t.value for t in types}
+        self.type_labels = list(self._types)
         data = session.data
         earlier = None if data is None or data.document is None \
             else EntryForm.from_document(data.document)
@@ -85,10 +82,15 @@ class EntryScreen(KioskScreen):
 
     def choose_type(self, value: str) -> None:
         self.card_type = value
+        self.type_label = self.t(f"card_type_{value}")
         self.needs_nation = value == CardType.RESIDENT.value
-        for button in self.ids.types.children:
-            button.kind = "primary" if button.card_type == value else "secondary"
         self.number_changed(self.ids.number.text)
+
+    def type_picked(self, label: str) -> None:
+        """The list's choice (its words in the screen's language) as the document type."""
+        value = self._types.get(label)
+        if value is not None and value != self.card_type:
+            self.choose_type(value)
 
     def number_changed(self, typed: str) -> None:
         self.problem = ""  # staff are fixing it: the number's state speaks now

@@ -1,10 +1,8 @@
-"""The exceptions list: one button per case of the domain page's exception table; each opens
-the staff screen the case names (`kiosk.core.staff_panel.EXCEPTION_CASES`). Screens for the
-cases register in `kiosk.ui.screens.SCREENS` under those names, read `shell.staff.case` (the
-case's code) and `shell.staff.member`, and return with
-`shell.staff.open_page(kiosk.staff_shell.PANEL_PAGE)`; a case whose screen is not there yet
-says so instead of opening. A staff role that may not handle exceptions (a technician) is
-told the same."""
+"""The exceptions list: one button per case of the domain page's exception table
+(`kiosk.core.staff_panel.EXCEPTION_CASES`). Each case starts a candidate's session in its
+workflow, staff still signed in; "dispute" goes to the candidate waiting for staff. When that
+cannot be done the screen says why: nobody is waiting, a candidate is being served, or this
+card's role may not handle exceptions (a technician)."""
 
 from __future__ import annotations
 
@@ -23,29 +21,19 @@ class StaffExceptionsScreen(KioskScreen):
     cases = EXCEPTION_CASES
 
     def open_case(self, code: str) -> None:
-        [case] = [c for c in EXCEPTION_CASES if c.code == code]
-        if self._run_in_session(code):
-            return
-        member = self.shell.staff.member
-        if self.manager is None or not self.manager.has_screen(case.screen) or (
-                member is None or not member.may("exception")):
-            self.said = self.t("staff_exception_unavailable")
-            return
+        assert code in EXCEPTION_CASES, code
         self.said = ""
-        self.shell.staff.open_case(case)
-
-    def _run_in_session(self, code: str) -> bool:
-        """The cases the kiosk runs as a candidate's session (`kiosk.core.exception_cases`):
-        the session starts in the case's workflow and its screens come in front, staff still
-        signed in; a dispute goes to the candidate waiting for staff, if one is."""
-        if code == "dispute":
-            if not self.shell.session.wants_staff:
-                return False
+        member, session = self.shell.staff.member, self.shell.session
+        if member is None or not member.may("exception"):
+            self.said = self.t("staff_exception_not_allowed")
+        elif code == "dispute":
+            if not session.wants_staff:
+                self.said = self.t("staff_exception_nobody_waiting")
+                return
         elif not self.shell.begin_exception(code):
-            return False
-        self.said = ""
-        self.shell.staff.hand_over()
-        return True
+            self.said = self.t("staff_exception_busy")
+        if not self.said:
+            self.shell.staff.hand_over()
 
     def back(self) -> None:
         self.said = ""

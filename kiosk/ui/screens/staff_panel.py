@@ -25,6 +25,8 @@ class StaffPanelScreen(KioskScreen):
     void_number = StringProperty("")  # the newest unfinished session's number, "" when none
     void_said = StringProperty("")
     can_reprint = BooleanProperty(False)
+    voice_available = BooleanProperty(False)  # a speaker is configured
+    voice_on = BooleanProperty(True)
 
     def show(self, session: Session) -> None:
         staff = self.shell.staff
@@ -56,6 +58,8 @@ class StaffPanelScreen(KioskScreen):
         numbers = staff.unfinished_numbers()
         self.void_number = numbers[0] if numbers else ""
         self.can_reprint = staff.can_reprint
+        self.voice_available = self.shell.voice_available
+        self.voice_on = not staff.voice_off
 
     def pause(self, reason: str) -> None:
         self.shell.staff.pause(reason)
@@ -67,6 +71,9 @@ class StaffPanelScreen(KioskScreen):
         if self.void_number and self.shell.staff.void(self.void_number, reason):
             self.void_said = self.t("staff_voided")
         self.show(self.shell.session)
+
+    def toggle_voice(self) -> None:
+        self.shell.staff.set_voice(not self.voice_on)
 
     def reprint(self) -> None:
         self.shell.staff.reprint()

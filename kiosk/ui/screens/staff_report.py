@@ -1,5 +1,6 @@
 """The end-of-day report on the panel: its rows as they print, "print" to the A4 printer and
-"confirm" (a supervisor's card only; a staff card is told a supervisor must sign in)."""
+"confirm" (a supervisor's card only, which signs it; a staff card is told a supervisor must
+sign in)."""
 
 from __future__ import annotations
 
@@ -28,8 +29,10 @@ class StaffReportScreen(KioskScreen):
         rows = report_rows(staff.day_report(), self.shell.language)
         self.labels = "\n".join(label for label, _ in rows)
         self.values = "\n".join(value for _, value in rows)
-        self.may_confirm = member.may("end_of_day")
-        if not self.may_confirm and not self.said:
+        self.may_confirm = member.may("end_of_day") and staff.report_state != "signing"
+        if staff.report_state:  # the supervisor's card is signing it, signed it, or did not
+            self.said = self.t(f"staff_report_{staff.report_state}")
+        elif not member.may("end_of_day") and not self.said:
             self.said = self.t("staff_report_needs_supervisor")
 
     def print_report(self) -> None:
@@ -41,9 +44,7 @@ class StaffReportScreen(KioskScreen):
         self.said = self.t("staff_report_printed") if job else self.t("staff_report_no_printer")
 
     def confirm(self) -> None:
-        if self.shell.staff.confirm_day_report():
-            self.said = self.t("staff_report_confirmed")
-        else:
+        if not self.shell.staff.confirm_day_report():
             self.said = self.t("staff_report_needs_supervisor")
 
     def on_leave(self, *args: object) -> None:

@@ -1,5 +1,7 @@
 """The simulator's card buttons in the footer: place a valid, expired or misnumbered card on
-the simulated reader, or lift it. Loaded only under `kiosk --simulate`, for a person at a desk."""
+the simulated reader, or lift it; put the development clerk's or supervisor's staff card into
+the simulated staff card reader (PIN 24681357), or pull it out. Loaded only under
+`kiosk --simulate`, for a person at a desk."""
 
 from __future__ import annotations
 
@@ -31,3 +33,17 @@ class SimCardStrip(BoxLayout):
 
     def lift(self) -> None:
         self.shell.sim_cards.lift()
+
+    def staff_card(self, holder: str | None) -> None:
+        """`holder`'s development staff card in (None: out). Without the simulated staff
+        reader (pcscd or vpcd not installed) the button does nothing."""
+        slot = self.shell.sim_staff_cards
+        if slot is None:
+            return
+        try:
+            if holder is None:
+                slot.remove()
+            else:
+                slot.insert(holder)
+        except OSError:  # the simulated reader went away: a desk demo, nothing to save
+            return
