@@ -77,15 +77,15 @@ SIMULATED = "sim://"
 
 
 def simulated_devices(config: Config) -> Config:
-    """`--simulate`: the ID card reader simulated, and the camera and printer unless already a
-    simulator (which keeps its options, sim://?fps=30); a network receipt printer stays (a bench
-    printer, or the tests' own on loopback); the light as configured, else simulated. The chip
-    photo decoder a technician named still applies. The key store as configured (a bench's
-swtpm), else the development files (`file:`)."""
+    """`--simulate`: the ID card reader, the camera and the printer simulated unless already a
+    simulator (which keeps its options: sim://?fps=30, sim://?sam_latency=0.2); a network
+    receipt printer stays (a bench printer, or the tests' own on loopback); the light as
+    configured, else simulated. The chip photo decoder a technician named still applies. The
+    key store as configured (a bench's swtpm), else the development files (`file:`)."""
     mine = config.devices
     return replace(config, devices=replace(
         mine,
-        idcard=SIMULATED,
+        idcard=mine.idcard if mine.idcard.startswith("sim:") else SIMULATED,
         camera=mine.camera if mine.camera.startswith("sim:") else SIMULATED,
         printer=mine.printer if mine.printer.startswith(("sim:", "escpos-tcp:")) else SIMULATED,
         light=mine.light or SIMULATED,

@@ -240,9 +240,9 @@ def start_idcard_simulator(config: Config) -> Config:
     """`--simulate`: the GA 467 reader simulator on a pty, so a simulated kiosk reads cards
     through the real serial adapter; it shares the slot file that the simulator's buttons, the
     dev players and the tests place cards in. Returns the config reading from its pty."""
-    from hardware.idcard.sim.process import SimulatorProcess
+    from hardware.idcard.sim.process import SimulatorProcess, sam_latency_of
 
-    sim = SimulatorProcess(config.sim_dir)
+    sim = SimulatorProcess(config.sim_dir, sam_latency=sam_latency_of(config.devices.idcard))
     event(log, LogEvent.KIOSK_IDCARD_SIM_STARTED, pid=sim.pid, device=sim.device)
     atexit.register(sim.stop)
     return replace(config, devices=replace(config.devices, idcard=sim.uri))
