@@ -22,6 +22,7 @@ from kiosk.core.step_base import (
     Step,
     StepSettings,
     notice,
+    sealing_answered,
     stay,
 )
 
@@ -87,13 +88,10 @@ class ApproveStep(Step):
                 return notice(Notice.RECORD_TOO_LARGE)
             data.approval_problem, data.exception, data.saving = None, approved, True
             return stay(ev.SaveRecord(data.session_id, final))
-        if isinstance(event, ev.RecordSaved) and data.saving:
-            data.saving, data.saved, data.pending_record = False, True, None
-            return NEXT
-        if isinstance(event, ev.EffectFailed) and data.saving:
-            data.saving = False
-            return notice(Notice.for_code(event.code))
-        return STAY
+        answered = sealing_answered(event, data)
+        if answered is not None and data.saved:
+            data.pending_record = None
+        return answered or STAY
 
 
     def times_out(self, data: SessionData) -> bool:

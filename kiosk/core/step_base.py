@@ -126,6 +126,18 @@ def notice(which: Notice, **values: str) -> Outcome:
     return Outcome("notice", notice=which, values=values)
 
 
+def sealing_answered(event: ev.Event, data: SessionData) -> Outcome | None:
+    """The answer to a step's SaveRecord: on to the next step once the record is sealed and
+    queued, the failure's notice otherwise; None for any other event (or none asked)."""
+    if isinstance(event, ev.RecordSaved) and data.saving:
+        data.saving, data.saved = False, True
+        return NEXT
+    if isinstance(event, ev.EffectFailed) and data.saving:
+        data.saving = False
+        return notice(Notice.for_code(event.code))
+    return None
+
+
 def stay(*effects: ev.Effect) -> Outcome:
     return Outcome("stay", effects=effects)
 

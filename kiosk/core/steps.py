@@ -31,6 +31,7 @@ from kiosk.core.step_base import (
     everyone,
     notice,
     resolve_dispute,
+    sealing_answered,
     stay,
 )
 
@@ -164,13 +165,7 @@ class SignStep(Step):
             data.strokes = None
             data.signed_at = now
             return complete_record(data, settings, now)
-        if isinstance(event, ev.RecordSaved) and data.saving:
-            data.saving, data.saved = False, True
-            return NEXT
-        if isinstance(event, ev.EffectFailed) and data.saving:
-            data.saving = False
-            return notice(Notice.for_code(event.code))
-        return STAY
+        return sealing_answered(event, data) or STAY
 
 
 def complete_record(data: SessionData, settings: StepSettings, now: datetime) -> Outcome:
@@ -211,13 +206,7 @@ class PhoneStep(Step):
                 and data.confirmed_at is not None and event.staff.may("exception"):
             data.signed_at = now
             return complete_record(data, settings, now)
-        if isinstance(event, ev.RecordSaved) and data.saving:
-            data.saving, data.saved = False, True
-            return NEXT
-        if isinstance(event, ev.EffectFailed) and data.saving:
-            data.saving = False
-            return notice(Notice.for_code(event.code))
-        return STAY
+        return sealing_answered(event, data) or STAY
 
 
 class PrintStep(Step):

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -122,6 +123,31 @@ def test_a_card_programmed_by_kiosk_admin_signs_in_with_kioskctl_staff_check(
                  slot=reader_slot)  # the default PIN no longer works
     assert wrong.returncode == 1 and "Traceback" not in wrong.stderr
     assert wrong.stderr.strip() == "wrong_pin: wrong PIN: the card allows 14 more tries"
+
+    # The same card at the kiosk: the staff side identifies it, the PIN pad takes the PIN
+    # and the panel opens, naming its holder.
+    from kiosk.core.staff_session import StaffView
+    from kiosk.staff_shell import StaffShell
+    from tests.unit.test_session import make
+
+    _shell, session = make()
+    reader = open_staffcard_reader(reader_slot.reader_uri,
+                                   ca_pem=(tmp_path / "ca" / "staff-ca.pem").read_bytes(),
+                                   county=COUNTY)
+    staff = StaffShell(session, None, reader=reader, device_id="T-1")
+    staff.start()
+    try:
+        deadline = time.monotonic() + 10
+        while staff.state.identified is None and time.monotonic() < deadline:
+            staff._worker.submit(lambda: None).result(timeout=5)
+            time.sleep(0.02)
+        assert staff.view is StaffView.PIN
+        assert staff.enter_pin(PIN)
+        staff._worker.submit(lambda: None).result(timeout=5)
+        assert staff.view is StaffView.PANEL and staff.member is not None
+        assert (staff.member.staff_number, staff.member.role) == ("T-0042", "technician")
+    finally:
+        staff.stop()
 
 
 @pytest.mark.parametrize(("case", "code"), [("other_ca", "untrusted_card"),
