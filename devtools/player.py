@@ -36,6 +36,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def _in_window(widget) -> bool:
+    x, y = widget.to_window(*widget.center)
+    return widget.width > 0 and widget.height > 0 and 0 <= x < Window.width \
+        and 0 <= y < Window.height
+
+
 class Player:
     def __init__(self, script: Script, shots_dir: Path | None = None, repeat: int = 1,
                  on_iteration: Callable[[int], None] | None = None) -> None:
@@ -153,6 +159,10 @@ class Player:
 
     def tap(self, widget_id: str) -> Iterator[Wait]:
         yield self.until(lambda: not self.widget(widget_id).disabled, f"{widget_id!r} enabled")
+        # A button sized by its words (the footer's) has its place a frame or two after its
+        # text is drawn: a finger finds it where it is shown, so the script waits for that.
+        yield self.until(lambda: _in_window(self.widget(widget_id)),
+                         f"{widget_id!r} laid out in the window")
         yield from self.tap_on(self.widget(widget_id), widget_id)
 
     def tap_on(self, widget, name: str) -> Iterator[Wait]:
@@ -207,7 +217,11 @@ class Player:
         try:
             check_layout(self.app.root, self.app.touch_min)
         except LayoutError as exc:
+            self._save_shot(f"{name}-layout-error")  # what the check saw, to look at
             raise ScriptFailed(str(exc)) from None
+        self._save_shot(name)
+
+    def _save_shot(self, name: str) -> None:
         if self.shots_dir is None:
             return
         self._shot_index += 1

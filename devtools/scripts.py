@@ -355,9 +355,9 @@ SCRIPTS: dict[str, Script] = {
 
 
 def _more_scripts() -> dict[str, Script]:
-    from devtools import access_scripts  # it builds on `journey` above
+    from devtools import access_scripts, large_text_scripts  # they build on `journey` above
 
-    return access_scripts.SCRIPTS
+    return {**access_scripts.SCRIPTS, **large_text_scripts.SCRIPTS}
 
 
 

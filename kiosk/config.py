@@ -191,6 +191,9 @@ class DisplayConfig:
     fullscreen: bool = False
     dpi: float = 96.0  # the panel's real pixel density, so 15 mm targets are 15 mm
     language: str = "zh"
+    # Every candidate starts with large text in high contrast (the footer's button switches it
+    # for one candidate either way).
+    large_text: bool = False
     # OpenGL multisampling (smoother edges). Off by default: on the software GL of panels
     # without a GPU, 2x costs ~14 ms of every frame at 1920x1080 (the preview fell to 17 fps).
     # 2 or 4 where the panel has a GPU.

@@ -72,6 +72,7 @@ def session_settings(config: Config, central: CurrentBundle | None = None) -> Se
                           designations=frozenset(point.designations),
                           adult_exam_date=point.exam_date(),
                           language=config.display.language,
+                          large_text=config.display.large_text,
                           approval=ApprovalPolicy(config.exceptions.same_person_may_approve)),
         idle_timeout_s=s.idle_timeout_s,
         done_dwell_s=s.done_dwell_s,

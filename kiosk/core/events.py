@@ -137,6 +137,14 @@ class ChooseLanguage:
 
 
 @dataclass(frozen=True)
+class ChooseLargeText:
+    """The large-text button: every screen in large text and high contrast (or back to the
+    kiosk's own display) from now on, for this candidate."""
+
+    on: bool
+
+
+@dataclass(frozen=True)
 class Turn:
     """Page through a long table (the proof table): forward, or back."""
 
@@ -279,6 +287,6 @@ EffectOutcome = (
 )
 FromStaff = BeginException | StaffEntry | ResolveDispute | Approve | PhoneConfirmed
 FromPerson = (Start | Confirm | Dispute | Retake | Cancel | Dismiss | Signed | Capture | Turn
-              | ChooseLanguage | FromStaff)
+              | ChooseLanguage | ChooseLargeText | FromStaff)
 FromDevice = CardPresented | CardFailed | FaceSeen
 Event = FromPerson | FromDevice | EffectOutcome

@@ -104,6 +104,7 @@ class Session:
         self.last_end_reason: str | None = None
         self.closed: Refusal | None = None  # the central configuration keeps the kiosk closed
         self._language = settings.step.language  # between candidates (the attract screen)
+        self._large_text = settings.step.large_text  # likewise
         self._gate_asked_at: float | None = None
         self._last_activity = monotonic()
         self._entered_at = monotonic()
@@ -158,6 +159,9 @@ class Session:
             return  # presence only: it keeps the idle timeout away, and changes nothing else
         if isinstance(event, ev.ChooseLanguage):
             self._choose_language(event.language)
+            return
+        if isinstance(event, ev.ChooseLargeText):
+            self._choose_large_text(event.on)
             return
         if (isinstance(event, ev.CardPresented) and self.screen in (ATTRACT, "card")
                 and reads_english(event.document)):
@@ -304,7 +308,7 @@ class Session:
             self.workflow = self._workflows[name]
         self.data = SessionData(session_id=uuid.uuid4().hex, workflow=self.workflow.name,
                                 started_at=self._now(), exception=exception,
-                                language=self._language)
+                                language=self._language, large_text=self._large_text)
         self.last_end_reason = None
         self._go(self.workflow.steps[0])
 
@@ -325,6 +329,20 @@ class Session:
                 step.relabel(self.data, self.settings.step, self._now())
         if announce:
             self._changed()
+
+    @property
+    def large_text(self) -> bool:
+        """Whether the screens show large text in high contrast now: the candidate's choice,
+        else the kiosk's own (like the language, it goes with the session)."""
+        return self.data.large_text if self.data is not None else self._large_text
+
+    def _choose_large_text(self, on: bool) -> None:
+        if on == self.large_text:
+            return
+        self._large_text = on
+        if self.data is not None:
+            self.data.large_text = on
+        self._changed()
 
     def _use(self, settings: SessionSettings) -> None:
         """Between candidates only: these settings (every step exists already)."""
@@ -362,10 +380,11 @@ class Session:
             self._changed()
 
     def _end(self, reason: str) -> None:
-        """Back to the attract screen, dropping the session's data (and its language: the next
-        candidate starts in the kiosk's own)."""
+        """Back to the attract screen, dropping the session's data (and its language and
+        large text: the next candidate starts with the kiosk's own)."""
         self.data = None
         self._language = self.settings.step.language
+        self._large_text = self.settings.step.large_text
         self.notice_code = None
         self.notice_values = {}
         self._held_card = None

@@ -35,6 +35,7 @@ class SessionData:
     workflow: str
     started_at: datetime
     language: str = "zh"  # what the screens, the voice and the shown rows are in
+    large_text: bool = False  # large text and high contrast on every screen, for this candidate
     document: IdentityDocument | None = field(default=None, repr=False)
     photo_jpeg: bytes | None = field(default=None, repr=False)
     photo_retakes: int = 0
@@ -100,6 +101,7 @@ class StepSettings:
     adult_exam_date: date | None = None
     proof_rows_per_page: int = 8
     language: str = "zh"  # the kiosk's own language: each candidate starts in it
+    large_text: bool = False  # the kiosk's own display (`[display] large_text`): the same
     # Whether whoever entered a record by hand may approve it too (`[exceptions]`).
     approval: ApprovalPolicy = ApprovalPolicy()
 

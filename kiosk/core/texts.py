@@ -361,6 +361,8 @@ SCREENS: dict[str, Words] = {
     "returning": Words("{seconds} 秒后返回首页", "Back to the start in {seconds} s"),
     "cancel": Words("取消", "Cancel"),
     "back_home": Words("返回首页", "Home"),
+    # The footer's large-text button, lit while large text in high contrast is on.
+    "large_text": Words("A+ 大字", "A+ Large text"),
     # The attract screen while the central configuration keeps the kiosk closed
     # (kiosk.core.closed fills these in).
     "closed_next_opening": Words("下次报名确认时间：\n{date}  {hours}",

@@ -66,6 +66,7 @@ class KioskRoot(BoxLayout):
     step_index = NumericProperty(-1)
     can_cancel = BooleanProperty(False)
     staff_banner = BooleanProperty(False)  # a staff card waits for the candidate's session
+    large_text_chosen = BooleanProperty(False)  # the session's choice (lights its button)
 
     def take_over(self) -> None:
         self.shell.staff.take_over()
@@ -80,6 +81,10 @@ class KioskRoot(BoxLayout):
 
     def switch_language(self) -> None:
         self.shell.send(ev.ChooseLanguage(other_language(self.shell.language)))
+
+    def switch_large_text(self) -> None:
+        """The large-text button: large text in high contrast, or back, for this candidate."""
+        self.shell.send(ev.ChooseLargeText(not self.shell.session.large_text))
 
     def cancel(self) -> None:
         self.shell.send(ev.Cancel())
@@ -140,14 +145,23 @@ class KioskApp(App):
 
     u = NumericProperty(10.0)  # 1 % of the window's short side: every size derives from it
     lang = StringProperty("zh")  # the screens' language now; kv texts name it to follow it
+    # Large text in high contrast now (the session's choice): every size below grows by
+    # theme.LARGE_TEXT_SCALE and `colors` is the high-contrast palette. kv reads every colour
+    # as `app.colors.NAME`, so a switch redraws each screen at once.
+    large_text = BooleanProperty(False)
+    colors = ObjectProperty(theme.NORMAL, rebind=True)  # kv binds through it (app.colors.x)
     touch_min = NumericProperty(57.0)  # 15 mm in pixels at the panel's dpi
-    # Five text sizes only: every (font, size) pair the text renderer opens costs memory
-    # (a few MB each for the CJK faces), so sizes are levels, not free numbers.
+    # Five text sizes only (four more while large text is on): every (font, size) pair the
+    # text renderer opens costs memory (a few MB each for the CJK faces), so sizes are levels,
+    # not free numbers.
     fs_small = NumericProperty(26.0)
     fs_body = NumericProperty(34.0)
     fs_button = NumericProperty(41.0)
     fs_title = NumericProperty(56.0)
     fs_countdown = NumericProperty(230.0)
+    # A portrait panel stacks a step's buttons and puts the footer's words a row above its
+    # buttons (ButtonRow, root.kv): side by side, English words ("Something is wrong") and
+    # large text do not fit its width.
     portrait = BooleanProperty(False)
 
     def __init__(self, shell: Shell, driver: Callable[[KioskApp], None] | None = None,
@@ -180,7 +194,7 @@ class KioskApp(App):
         from kiosk.ui.screens import SCREENS
 
         self._update_metrics()
-        Window.clearcolor = theme.BACKGROUND  # a clear is nearly free; a drawn rectangle is not
+        Window.clearcolor = self.colors.background  # a clear is nearly free; a rectangle is not
         Window.bind(size=lambda *_: self._update_metrics())
         Window.bind(on_touch_down=self._on_any_touch)
         root = KioskRoot(shell=self.shell)
@@ -240,8 +254,13 @@ class KioskApp(App):
     def _update_metrics(self) -> None:
         w, h = Window.size
         self.u = u = round(min(w, h) / 100.0, 1)
-        self.fs_small, self.fs_body, self.fs_button = round(u * 2.6), round(u * 3.2), round(u * 3.9)
-        self.fs_title, self.fs_countdown = round(u * 5.4), round(u * 22)
+        scale = theme.LARGE_TEXT_SCALE if self.large_text else dict.fromkeys(
+            theme.LARGE_TEXT_SCALE, 1.0)
+        self.fs_small = round(u * 2.6 * scale["small"])
+        self.fs_body = round(u * 3.2 * scale["body"])
+        self.fs_button = round(u * 3.9 * scale["button"])
+        self.fs_title = round(u * 5.4 * scale["title"])
+        self.fs_countdown = round(u * 22 * scale["countdown"])
         self.portrait = h > w
         self.touch_min = theme.TOUCH_TARGET_MM * Metrics.dpi / 25.4
 
@@ -271,6 +290,11 @@ class KioskApp(App):
         staff_screen = self.shell.staff.screen
         if staff_screen is not None and not manager.has_screen(staff_screen):
             staff_screen = "staff_panel"  # a page nobody has built yet
+        # Large text is the candidate's: staff's own screens keep the kiosk's display.
+        large = s.large_text and staff_screen is None
+        if self.large_text != large:
+            self._show_large_text(large)
+        self.root.large_text_chosen = s.large_text
         disputed = s.data is not None and s.data.dispute is not None
         shown = staff_screen or ("dispute" if disputed else s.screen)
         if manager.current != shown:
@@ -295,6 +319,13 @@ class KioskApp(App):
             self._bar_steps.index("done") if s.screen in PRINTING else -1)
         self.root.step_index = index
         self.root.ids.stepbar.highlight(index)
+
+    def _show_large_text(self, on: bool) -> None:
+        """Every size and colour at once: kv reads them from here."""
+        self.large_text = on
+        self.colors = theme.palette(high_contrast=on)
+        Window.clearcolor = self.colors.background
+        self._update_metrics()
 
     def _set_bar(self, root: KioskRoot) -> None:
         """The step bar for the session's workflow (a machine may run several, and the central

@@ -42,8 +42,7 @@ class CheckScreen(KioskScreen):
             # The proof table's fields: what the candidate checks here is what the paper prints.
             shown = forms.FormData(document=data.document, sequence_number=number)
             fields.fill(self.ids.fields, forms.rows(forms.PROOF_TABLE, shown, language))
-        self.ids.fields.children[-2].bold = True  # the sequence number's value
-        self.ids.fields.children[-2].color = (0.07, 0.33, 0.64, 1)
+        self.ids.fields.children[-2].emphasis = True  # the sequence number's value
         self.ready = data.sequence_number is not None
         if data.photo_jpeg and self.ids.photo.texture is None:
             self.ids.photo.texture = CoreImage(BytesIO(data.photo_jpeg), ext="jpg").texture

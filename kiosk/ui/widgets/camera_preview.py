@@ -24,13 +24,15 @@ class CameraPreview(Picture):
     guide_ok = BooleanProperty(False)  # the live verdict is good: the guide turns green
     standard = ObjectProperty(None, allownone=True)  # PhotoStandard; None: the published one
     frames_shown = NumericProperty(0)
+    colors = ObjectProperty(theme.NORMAL, rebind=False)  # kv: app.colors (root.kv)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._event = None
         self._last_seq = -1
         self.bind(picture_box=self._draw_guide, show_guide=self._draw_guide,
-                  guide_ok=self._draw_guide, standard=self._draw_guide)
+                  guide_ok=self._draw_guide, standard=self._draw_guide,
+                  colors=self._draw_guide)
 
 
     def start(self) -> None:
@@ -91,7 +93,7 @@ class CameraPreview(Picture):
             Rectangle(pos=(ix, iy), size=(max(gx - ix, 0), ih))
             Rectangle(pos=(gx + gw, iy), size=(max(ix + iw - gx - gw, 0), ih))
             # Opaque: Kivy draws a wide line of alpha < 1 through a window-sized stencil fill.
-            Color(*(theme.SUCCESS[:3] if self.guide_ok else (1, 1, 1)), 1)
+            Color(*(self.colors.success[:3] if self.guide_ok else (1, 1, 1)), 1)
             # 72 segments look round at this size; Kivy's default 180 costs ~1 ms a frame.
             Line(ellipse=(gx + (gw - ow) / 2, obottom, ow, otop - obottom, 0, 360, 72), width=4)
             Line(rectangle=(gx, gtop - gh, gw, gh), width=2)

@@ -5,6 +5,7 @@ Which rows, in which order, is `kiosk.core.forms`: the same definition the paper
 
 from __future__ import annotations
 
+from kivy.properties import BooleanProperty
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 
@@ -16,7 +17,7 @@ class FieldLabel(Label):
 
 
 class FieldValue(Label):
-    pass
+    emphasis = BooleanProperty(False)  # the one value to find first (the sequence number)
 
 
 def fill(grid: GridLayout, rows: list[Row]) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 from kivy.graphics import Color, Line, Rectangle
-from kivy.properties import BooleanProperty
+from kivy.properties import BooleanProperty, ObjectProperty
 from kivy.uix.widget import Widget
 
 from kiosk.core import record_limits
@@ -23,13 +23,14 @@ Stroke = list[tuple[float, float, float]]
 class SignaturePad(Widget):
     has_ink = BooleanProperty(False)
     enabled = BooleanProperty(True)
+    colors = ObjectProperty(theme.NORMAL, rebind=False)  # kv: app.colors (root.kv)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.strokes: list[Stroke] = []
         self._t0: float | None = None
         self._lines: dict[int, Line] = {}
-        self.bind(pos=self._redraw, size=self._redraw)
+        self.bind(pos=self._redraw, size=self._redraw, colors=self._redraw)
 
     def clear(self) -> None:
         self.strokes = []
@@ -57,7 +58,7 @@ class SignaturePad(Widget):
         touch.grab(self)
         self.strokes.append([self._point(touch)])
         with self.canvas:
-            Color(*theme.TEXT)
+            Color(*self.colors.text)
             self._lines[touch.uid] = Line(
                 points=[touch.x, touch.y], width=3, cap="round", joint="round"
             )
@@ -82,11 +83,12 @@ class SignaturePad(Widget):
         """Background, baseline and the strokes so far, at the pad's current size."""
         self.canvas.before.clear()
         with self.canvas.before:
-            Color(1, 1, 1, 1)
+            Color(*self.colors.surface)
             Rectangle(pos=self.pos, size=self.size)
-            Color(*theme.PRIMARY)
-            Line(rectangle=(self.x, self.y, self.width, self.height), width=1.5)
-            Color(0.75, 0.8, 0.88, 1)
+            Color(*self.colors.primary)
+            Line(rectangle=(self.x, self.y, self.width, self.height),
+                 width=self.colors.border_width)
+            Color(*self.colors.guide_line)
             Line(
                 points=[
                     self.x + self.width * 0.06,
@@ -101,7 +103,7 @@ class SignaturePad(Widget):
         self.canvas.clear()
         self._lines = {}
         with self.canvas:
-            Color(*theme.TEXT)
+            Color(*self.colors.text)
             for stroke in self.strokes:
                 pts: list[float] = []
                 for x, y, _t in stroke:
