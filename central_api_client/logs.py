@@ -131,6 +131,10 @@ class LogEvent(StrEnum):
     )
     AUTOPLAY_SHOT = "autoplay.shot", "a scripted run saved a screenshot"
     AUTOPLAY_TAP = "autoplay.tap", "a scripted run tapped a widget"
+    AUTOPLAY_WAITED = (
+        "autoplay.waited",
+        "a scripted run waited for the kiosk (`what`, `seconds`): the speed bench's system time",
+    )
     AUTOPLAY_STAFF_TIMING = (
         "autoplay.staff_timing",
         "a scripted run timed a staff card to the PIN pad and the right PIN to the panel",
@@ -201,6 +205,16 @@ class LogEvent(StrEnum):
     LIGHT_FAILED = "light.failed", "the fill light failed: a staff alert"
 
     PHOTO_MADE = "photo.made", "a standard photo was made"
+    PHOTO_FACE_IN_PLACE = (
+        "photo.face_in_place", "the live verdict turned good: the candidate is in place",
+    )
+    PHOTO_COUNTDOWN_STARTED = (
+        "photo.countdown_started", "the face stayed in place long enough: the countdown runs",
+    )
+    PHOTO_CAPTURED = "photo.captured", "the countdown ended: the photo is cut from a good frame"
+    PHOTO_REVIEW_SHOWN = (
+        "photo.review_shown", "the photo taken is shown for the candidate's review",
+    )
     PHOTO_REFUSED = "photo.refused", "a frame could not be cut to the standard photo"
     PHOTO_SIZE_REFUSED = (
         "photo.size_refused",

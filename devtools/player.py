@@ -61,7 +61,7 @@ class Player:
             self.shots_dir.mkdir(parents=True, exist_ok=True)
         self._steps = self._all()
         self._wait: Wait | None = None
-        self._deadline = 0.0
+        self._since = self._deadline = 0.0
         self._event = Clock.schedule_interval(self._poll, 1 / 30)
 
     def _all(self) -> Iterator[Wait]:
@@ -74,8 +74,10 @@ class Player:
     def _poll(self, _dt: float) -> None:
         try:
             while self._wait is None or self._wait.done():
+                self._waited()
                 self._wait = next(self._steps)
-                self._deadline = time.monotonic() + self._wait.timeout_s
+                self._since = time.monotonic()
+                self._deadline = self._since + self._wait.timeout_s
             if time.monotonic() > self._deadline:
                 raise ScriptFailed(f"timed out waiting for {self._wait.what}")
         except StopIteration:
@@ -83,6 +85,14 @@ class Player:
         except Exception as exc:  # noqa: BLE001 - any failure ends the run with its reason
             self._finish(1, LogEvent.AUTOPLAY_FAILED, reason=str(exc),
                          screen=self.session.screen)
+
+    def _waited(self) -> None:
+        """Log how long the kiosk kept the script waiting (a wait not done at once)."""
+        if self._wait is not None and self._wait.kiosk:
+            seconds = time.monotonic() - self._since
+            if seconds > 0.001:
+                event(log, LogEvent.AUTOPLAY_WAITED, what=self._wait.what,
+                      seconds=round(seconds, 3))
 
     def _finish(self, code: int, event_id: LogEvent, **facts) -> None:
         self._event.cancel()
@@ -129,14 +139,15 @@ class Player:
             return (self.session.screen == name and manager.current == name
                     and not manager.transition.is_active)
 
-        return Wait(shown, f"screen {name!r}", timeout_s)
+        return Wait(shown, f"screen {name!r}", timeout_s, kiosk=True)
 
     def until(self, predicate: Callable[[], bool], what: str, timeout_s: float = 15.0) -> Wait:
-        return Wait(predicate, what, timeout_s)
+        return Wait(predicate, what, timeout_s, kiosk=True)
 
-    def sleep(self, seconds: float) -> Wait:
+    def sleep(self, seconds: float, kiosk: bool = False) -> Wait:
+        """`kiosk`: a pause after an action, while the kiosk takes it in (counted as its time)."""
         end = time.monotonic() + seconds
-        return Wait(lambda: time.monotonic() >= end, f"{seconds}s", seconds + 5)
+        return Wait(lambda: time.monotonic() >= end, f"{seconds}s", seconds + 5, kiosk=kiosk)
 
     def widget(self, widget_id: str):
         """A widget by kv id: on the current screen first, then in the header and footer."""
@@ -157,22 +168,23 @@ class Player:
     def tap_on(self, widget, name: str) -> Iterator[Wait]:
         """Tap a widget found otherwise than by id (a key of the pinyin keyboard)."""
         x, y = widget.to_window(*widget.center)
+        screen = self.session.screen  # the one tapped on: a button may act on the press
         touch = ScriptTouch(x, y)
         touch.down()
         yield self.sleep(0.08)
         touch.up()
-        event(log, LogEvent.AUTOPLAY_TAP, target=name, screen=self.session.screen,
-              at=[round(x), round(y)])
-        yield self.sleep(0.1)
+        event(log, LogEvent.AUTOPLAY_TAP, target=name, screen=screen, at=[round(x), round(y)])
+        yield self.sleep(0.1, kiosk=True)
 
-    def sign(self, widget_id: str = "pad") -> Iterator[Wait]:
-        """Draw a two-stroke squiggle, the way a finger signs."""
+    def sign(self, widget_id: str = "pad", points_per_stroke: int = 25) -> Iterator[Wait]:
+        """Draw a two-stroke squiggle, the way a finger signs (fewer points: a quicker one)."""
         pad = self.widget(widget_id)
+        last = points_per_stroke - 1
         for stroke in range(2):
             points = []
-            for i in range(25):
-                fx = 0.12 + 0.36 * stroke + 0.34 * i / 24
-                fy = 0.5 + 0.22 * math.sin(i / 24 * math.pi * 3 + stroke)
+            for i in range(points_per_stroke):
+                fx = 0.12 + 0.36 * stroke + 0.34 * i / last
+                fy = 0.5 + 0.22 * math.sin(i / last * math.pi * 3 + stroke)
                 points.append(pad.to_window(pad.x + fx * pad.width, pad.y + fy * pad.height))
             touch = ScriptTouch(*points[0])
             touch.down()
@@ -185,7 +197,7 @@ class Player:
     def place_card(self, name: str) -> Wait:
         place_card(self.config.sim_dir, card_file(name))
         event(log, LogEvent.AUTOPLAY_PLACE_CARD, card=name)
-        return self.sleep(0.05)
+        return self.sleep(0.05, kiosk=True)
 
     def remove_card(self) -> Wait:
         remove_card(self.config.sim_dir)

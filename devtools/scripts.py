@@ -9,7 +9,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from central_api_client.logs import LogEvent, event
-from devtools import central_scripts, confirm_scripts, exception_scripts, staff_scripts
+from devtools import (
+    bench_scripts,
+    central_scripts,
+    confirm_scripts,
+    exception_scripts,
+    staff_scripts,
+)
 from devtools.waits import Script, ScriptFailed, Wait
 from kiosk.core.health import Alert
 from kiosk.core.texts import alert_text
@@ -344,6 +350,7 @@ SCRIPTS: dict[str, Script] = {
     "central-workflow": central_scripts.central_workflow,
     **confirm_scripts.SCRIPTS,
     **exception_scripts.SCRIPTS,
+    **bench_scripts.SCRIPTS,
 }
 
 

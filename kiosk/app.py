@@ -120,7 +120,10 @@ def run_kiosk(simulate: bool, config_path: Path | None, data_dir: Path | None, s
     except RealMachineRefused as exc:
         raise click.ClickException(str(exc)) from None
     if simulate:
-        config = wiring.start_idcard_simulator(config)
+        try:
+            config = wiring.start_idcard_simulator(config)
+        except ValueError as exc:  # the simulator's options in devices.idcard
+            raise click.ClickException(f"configuration: {exc}") from None
         config = wiring.start_staffcard_simulator(config)
     window = _parse_size(size, config)
     _configure_kivy(config, window)

@@ -12,18 +12,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from central_api_client.api_errors import ApiError
 from central_api_client.candidates import Candidate
-from central_api_client.client import ProvincialApiClient
 from central_api_client.logs import LogEvent, event
 from kiosk.config import Config
 from kiosk.core.candidates import CandidateLookup, Exam, OnlineRegistration, Source
 from kiosk.core.errors import CandidateDataError
 from kiosk.province_keys import ProvinceKeys
 from kiosk.roster import RosterError, RosterStore
+
+if TYPE_CHECKING:  # httpx holds ~12 MB: loaded with the client, at the first lookup
+    from central_api_client.client import ProvincialApiClient
 
 log = logging.getLogger(__name__)
 

@@ -77,15 +77,15 @@ SIMULATED = "sim://"
 
 
 def simulated_devices(config: Config) -> Config:
-    """`--simulate`: the ID card reader simulated, and the camera and printer unless already a
-    simulator (which keeps its options, sim://?fps=30); a network receipt printer stays (a bench
-    printer, or the tests' own on loopback); the light as configured, else simulated. The chip
-    photo decoder a technician named still applies. The key store as configured (a bench's
-swtpm), else the development files (`file:`)."""
+    """`--simulate`: the ID card reader, the camera and the printer simulated unless already a
+    simulator (which keeps its options: sim://?fps=30, sim://?sam_latency=0.2); a network
+    receipt printer stays (a bench printer, or the tests' own on loopback); the light as
+    configured, else simulated. The chip photo decoder a technician named still applies. The
+    key store as configured (a bench's swtpm), else the development files (`file:`)."""
     mine = config.devices
     return replace(config, devices=replace(
         mine,
-        idcard=SIMULATED,
+        idcard=mine.idcard if mine.idcard.startswith("sim:") else SIMULATED,
         camera=mine.camera if mine.camera.startswith("sim:") else SIMULATED,
         printer=mine.printer if mine.printer.startswith(("sim:", "escpos-tcp:")) else SIMULATED,
         light=mine.light or SIMULATED,
@@ -161,7 +161,9 @@ class SessionConfig:
     countdown_s: int = 3
     done_dwell_s: float = 10.0  # the done screen returns to the start by itself
     notice_dwell_s: float = 20.0  # so does an error notice
-    card_poll_s: float = 0.3
+    # A card put down waits half of this on average before it is read (the SAM takes 0.8 s
+    # more); a poll is one short serial exchange, so about seven a second cost next to nothing.
+    card_poll_s: float = 0.15
     card_read_retries: int = 2  # a failed read is tried again this often before "ask staff"
     # The attract screen asks the start gate (and re-reads the central bundle) this often, so
     # a pause or a window's end shows, and stops new sessions, within this many seconds.
@@ -229,7 +231,9 @@ class PhotoConfig(PhotoStandard):
     [r, g, b] arrays in TOML."""
 
     detector_model: str = ""  # a YuNet .onnx a technician installed; "": the Haar cascades
-    good_frames: int = 12  # auto-capture once the verdict has been good this many frames in a row
+    # auto-capture once the verdict has been good this many frames in a row: the screen judges
+    # 15 a second, so 8 is about half a second in place before the countdown
+    good_frames: int = 8
     max_retakes: int = 3  # then ask staff
 
     def standard(self) -> PhotoStandard:

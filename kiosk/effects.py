@@ -15,7 +15,7 @@ import logging
 from central_api_client.logs import LogEvent, event
 from hardware.printer import Printer
 from hardware.printer.a4 import A4Printer
-from hardware.printer.forms_pdf import FontFile, render_form
+from hardware.printer.font_file import FontFile
 from kiosk.config import Config
 from kiosk.core import events as ev
 from kiosk.core.candidates import CandidateLookup
@@ -115,6 +115,10 @@ class EffectRunner:
     def _print_form(self, effect: ev.PrintForm) -> ev.EffectOutcome:
         if self.a4 is None or self.font is None:
             return ev.EffectFailed(effect.session_id, "PrintForm", "a4_cups_unavailable")
+        # Here, not at the top: fpdf2 and fontTools hold ~30 MB that a kiosk printing no A4
+        # form (a first visit's workflow) need never load (the memory bench, issue 16).
+        from hardware.printer.forms_pdf import render_form
+
         pdf = render_form(effect.form, effect.data, self.font,
                           language=self.config.display.language)
         self.a4.print_pdf(pdf, title=effect.form.name)  # the job's title: nothing personal

@@ -20,7 +20,7 @@ from hardware.idcard.wlt import load_decoder
 from hardware.light import open_light
 from hardware.printer import open_printer
 from hardware.printer.a4 import A4Printer, open_a4_printer
-from hardware.printer.forms_pdf import FontFile
+from hardware.printer.font_file import FontFile
 from hardware.speaker.factory import open_speaker
 from hardware.tpm import TpmError
 from kiosk.candidate_lookup import CandidateLookupOnFirstUse
@@ -241,9 +241,9 @@ def start_idcard_simulator(config: Config) -> Config:
     """`--simulate`: the GA 467 reader simulator on a pty, so a simulated kiosk reads cards
     through the real serial adapter; it shares the slot file that the simulator's buttons, the
     dev players and the tests place cards in. Returns the config reading from its pty."""
-    from hardware.idcard.sim.process import SimulatorProcess
+    from hardware.idcard.sim.process import SimulatorProcess, sam_latency_of
 
-    sim = SimulatorProcess(config.sim_dir)
+    sim = SimulatorProcess(config.sim_dir, sam_latency=sam_latency_of(config.devices.idcard))
     event(log, LogEvent.KIOSK_IDCARD_SIM_STARTED, pid=sim.pid, device=sim.device)
     atexit.register(sim.stop)
     return replace(config, devices=replace(config.devices, idcard=sim.uri))

@@ -9,16 +9,23 @@ without waiting and the final photo is cut from the very frame that verdict desc
 from __future__ import annotations
 
 import threading
+import time
 
 from hardware.camera.analysis import Analysis, FaceAnalyser
 from hardware.camera.camera import Camera, Frame
 
+# The photo screen reads the newest verdict 15 times a second (`WATCH_HZ`): analysing each of a
+# 30 fps camera's frames is work nobody reads, and on a panel's two cores it is a quarter of one.
+MAX_FPS = 15.0
+
 
 class LiveAnalysis:
-    def __init__(self, camera: Camera, analyser: FaceAnalyser, *, idle_s: float = 0.005) -> None:
+    def __init__(self, camera: Camera, analyser: FaceAnalyser, *, idle_s: float = 0.005,
+                 max_fps: float = MAX_FPS) -> None:
         self.camera = camera
         self.analyser = analyser
         self.idle_s = idle_s
+        self.min_interval_s = 1.0 / max_fps
         self._latest: tuple[Frame, Analysis] | None = None
         self.analysed = 0  # frames analysed since construction: benchmarks read the rate
         self._stop = threading.Event()
@@ -44,7 +51,12 @@ class LiveAnalysis:
 
     def _run(self) -> None:
         last_seq = -1
+        next_at = 0.0
         while not self._stop.is_set():
+            wait = next_at - time.monotonic()
+            if wait > 0:  # at most max_fps analyses a second
+                self._stop.wait(wait)
+                continue
             frame = self.camera.latest_frame()
             if frame is None:
                 self._latest = None
@@ -54,5 +66,6 @@ class LiveAnalysis:
                 self._stop.wait(self.idle_s)
                 continue
             last_seq = frame.seq
+            next_at = time.monotonic() + self.min_interval_s
             self._latest = (frame, self.analyser.analyse(frame.image))
             self.analysed += 1

@@ -20,13 +20,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import BytesIO
-from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import TextMode, XPos, YPos
 
+from hardware.printer.font_file import FontFile
 from kiosk.core import forms
 from kiosk.core.texts import text
+
+__all__ = ["Box", "FontFile", "render_form", "render_form_with_boxes"]
 
 PAGE_W, PAGE_H = 210.0, 297.0  # A4, mm
 MARGIN = 15.0
@@ -57,14 +59,6 @@ class Box:
     y: float
     w: float
     h: float
-
-
-@dataclass(frozen=True)
-class FontFile:
-    """The CJK face used for every text: a font file, and the face's index in a collection."""
-
-    path: Path
-    index: int = 0  # the face inside a .ttc collection (2 = SC in Noto Sans CJK)
 
 
 class _FormPdf(FPDF):

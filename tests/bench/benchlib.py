@@ -9,12 +9,15 @@ names the machine's load, because on a shared machine absolute figures mean litt
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import statistics
+import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -123,3 +126,32 @@ def _number(value: float) -> str:
     if abs(value) >= 10:
         return f"{value:.1f}"
     return f"{value:.2f}"
+
+
+# -- a scripted kiosk, read through its log ------------------------------------------------
+
+
+def play(config: Path, display: str, script: str, *args: str) -> subprocess.Popen:
+    """`python -m devtools.play SCRIPT` on a simulated kiosk in `display`, its log on a pipe."""
+    from devtools.play import command
+    from provisioning.devrun import BIN
+
+    return subprocess.Popen(
+        command(BIN / "python", config, script, "--no-uploader", *args),
+        env={**os.environ, "DISPLAY": display}, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, bufsize=1,
+    )
+
+
+def log_events(proc: subprocess.Popen) -> Iterator[dict]:
+    """The JSON log lines of `proc` as they come (other output skipped), each with `t`: its
+    timestamp in seconds (the kiosk's own clock, to the millisecond)."""
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(entry, dict) and "ts" in entry:
+            entry["t"] = datetime.fromisoformat(entry["ts"].replace("Z", "+00:00")).timestamp()
+            yield entry

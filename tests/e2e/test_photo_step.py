@@ -43,6 +43,7 @@ def test_a_candidate_out_of_place_is_guided_and_not_captured(make_kiosk, api_ser
     assert ps.MOVE_LEFT in seen["reasons"]  # the face is in the frame's left part
     assert seen["guidance"] == guidance_text(seen["reasons"][0], "zh")  # the screen's language
     assert not _events(kiosk, "photo.made")
+    assert not _events(kiosk, "photo.face_in_place") and not _events(kiosk, "photo.captured")
     assert sum(kiosk.status()["records"].values()) == 0
     # The screenshot shows the guidance panel in the warning colour, not the "good" green.
     right_half = _shot(shots, "photo-guidance")[:, 1200:].reshape(-1, 3).astype(int)
@@ -50,7 +51,8 @@ def test_a_candidate_out_of_place_is_guided_and_not_captured(make_kiosk, api_ser
     assert orange > 2000, "no guidance text in the accent colour"
 
 
-def test_a_real_face_is_captured_automatically_to_the_standard(make_kiosk, api_server, tmp_path):
+def test_a_real_face_is_captured_automatically_to_the_standard_each_moment_logged(
+        make_kiosk, api_server, tmp_path):
     kiosk = make_kiosk(api_server, devices={"camera": _camera_showing(tmp_path, "well")})
     shots = tmp_path / "shots"
     assert kiosk.play("photo-capture", "--shots", str(shots)).returncode == 0, kiosk.log_tail()
@@ -58,6 +60,14 @@ def test_a_real_face_is_captured_automatically_to_the_standard(make_kiosk, api_s
     assert 20 * 1024 <= taken["size"] <= 40_000
     (made,) = _events(kiosk, "photo.made")
     assert made["quality"] >= 60
+    # The moments the speed bench reads, in their order: in place, counting, cut, shown.
+    moments = [e["event"] for e in kiosk.log_events() if e.get("event") in (
+        "photo.face_in_place", "photo.countdown_started", "photo.captured", "photo.review_shown")]
+    assert moments[-3:] == ["photo.countdown_started", "photo.captured", "photo.review_shown"]
+    assert moments[0] == "photo.face_in_place" and len(moments) >= 4, moments
+    (counting,) = _events(kiosk, "photo.countdown_started")
+    assert counting["seconds"] == 1  # the test kiosk's countdown
+    assert 0 <= _events(kiosk, "photo.face_in_place")[-1]["frame_age_s"] < 1.5
     # Cancelled after review: nothing kept.
     assert sum(kiosk.status()["records"].values()) == 0
 

@@ -148,3 +148,29 @@ def test_live_analysis_in_its_own_thread(tmp_path, frames: dict) -> None:  # typ
         live.stop()
         cam.stop()
     assert live.latest() is None
+
+
+def test_live_analysis_judges_no_more_frames_a_second_than_asked(tmp_path, frames: dict) -> None:  # type: ignore[no-untyped-def]
+    """The photo screen reads 15 verdicts a second: a 60 fps camera is not analysed 60 times."""
+    import time
+
+    from hardware.camera.live import LiveAnalysis
+    from hardware.camera.sim import SimulatedCamera
+
+    path = tmp_path / "well.png"
+    Image.fromarray(frames["well"]).save(path)
+    cam = SimulatedCamera(tmp_path, fps=60, image_path=path)
+    live = LiveAnalysis(cam, FaceAnalyser(STD), max_fps=10)
+    cam.start()
+    live.start()
+    try:
+        deadline = time.monotonic() + 5
+        while live.analysed == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        first = live.analysed
+        time.sleep(1.0)
+        in_a_second = live.analysed - first
+    finally:
+        live.stop()
+        cam.stop()
+    assert 1 <= in_a_second <= 11, in_a_second

@@ -62,3 +62,13 @@ def test_sealing_and_uploading_import_no_server_framework() -> None:
     """kiosk.seal takes the opening code and key loaders from the contract: no pydantic."""
     modules = _modules_after("import kiosk.seal\nimport kiosk.sync.uploader")
     assert _top(modules, SERVER_SIDE) == []
+
+
+def test_the_kiosk_loads_the_pdf_and_http_libraries_only_when_it_uses_them() -> None:
+    """fpdf2 (~27 MB resident) and httpx (~12 MB) are not needed by a kiosk that prints no A4
+    form and looks nobody up (issue 16's memory goal): the kiosk's assembly, its effects and
+    its candidate lookup load them at the first form or lookup only."""
+    modules = _modules_after("import kiosk.app\nimport kiosk.wiring\nimport kiosk.effects\n"
+                             "import kiosk.candidate_lookup")
+    assert _top(modules, ("fpdf", "httpx")) == []
+    assert "fpdf" in _modules_after("from hardware.printer.forms_pdf import render_form")

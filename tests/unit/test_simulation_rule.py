@@ -6,11 +6,13 @@ from __future__ import annotations
 import string
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from hardware.idcard.sim.process import sam_latency_of
 from kiosk.config import Config, simulated_devices
 from kiosk.core.simulation import (
     is_development_key,
@@ -100,3 +102,24 @@ def test_a_development_province_key_left_by_a_simulated_run_is_refused(tmp_path:
         check_real_machine(config, "kiosk-uploader", simulate=False, keys=True)
     real = replace(config, devices=replace(config.devices, tpm="tpm:device:/dev/tpmrm0"))
     check_real_machine(real, "kiosk-uploader", simulate=False, keys=True)
+
+
+def test_a_simulated_reader_keeps_its_sam_latency_and_refuses_a_bad_one(tmp_path: Path) -> None:
+    config = Config(data_dir=tmp_path)
+    config = replace(config, devices=replace(config.devices, idcard="sim://?sam_latency=0"))
+    assert simulated_devices(config).devices.idcard == "sim://?sam_latency=0"
+    assert sam_latency_of("sim://?sam_latency=0") == 0.0
+    assert sam_latency_of("sim://") == 0.8  # a real SAM's
+    for bad in ("-1", "11", "nan", "fast", ""):
+        with pytest.raises(ValueError, match="devices.idcard: sam_latency must be 0 to 10"):
+            sam_latency_of(f"sim://?sam_latency={bad}")
+
+
+@given(st.text(max_size=40))
+def test_any_sam_latency_is_within_bounds_or_refused(value: str) -> None:
+    try:
+        latency = sam_latency_of("sim://?" + urlencode({"sam_latency": value}))
+    except ValueError as exc:
+        assert "devices.idcard" in str(exc)
+    else:
+        assert 0 <= latency <= 10

@@ -9,12 +9,29 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import IO
+from urllib.parse import parse_qs, urlsplit
+
+SAM_LATENCY_S = 0.8  # a real reader's SAM takes this long to answer a read
+
+
+def sam_latency_of(uri: str) -> float:
+    """The SAM latency a simulated reader's URI asks for, `sim://?sam_latency=S` (0-10 s;
+    default a real SAM's 0.8 s: the memory bench's 200 sessions take 0), or ValueError."""
+    values = parse_qs(urlsplit(uri).query, keep_blank_values=True).get(
+        "sam_latency", [str(SAM_LATENCY_S)])
+    try:
+        latency = float(values[-1])
+    except ValueError:
+        latency = -1.0
+    if not 0 <= latency <= 10:
+        raise ValueError(f"devices.idcard: sam_latency must be 0 to 10 seconds, not {values[-1]!r}")
+    return latency
 
 
 class SimulatorProcess:
     """The running simulator; `uri` is what `open_idcard_reader` takes."""
 
-    def __init__(self, sim_dir: Path, *, baud: int = 115200, sam_latency: float = 0.8,
+    def __init__(self, sim_dir: Path, *, baud: int = 115200, sam_latency: float = SAM_LATENCY_S,
                  fault: str | None = None, fault_times: int = 0, slow_delay: float = 1.5,
                  card: Path | None = None, device: str | None = None,
                  stderr: IO | int | None = None, startup_timeout: float = 15.0) -> None:

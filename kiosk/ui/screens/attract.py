@@ -37,16 +37,21 @@ class AttractScreen(KioskScreen):
         self.closed_title, self.closed_message = closed_words(session.closed, self.shell.language)
         self.closed = session.closed.reason.value
 
+    _anim: Animation | None = None
+
     def on_enter(self, *args):
-        art = self.ids.art
-        self._anim = Animation(lift=1, duration=1.2, t="in_out_sine") + Animation(
-            lift=0, duration=1.2, t="in_out_sine"
-        )
-        self._anim.repeat = True
-        self._anim.start(art)
+        # One animation for the kiosk's life: a new one at each return here was kept by Kivy
+        # after cancel_all (~20 objects a candidate, measured with tracemalloc over 30).
+        if self._anim is None:
+            self._anim = Animation(lift=1, duration=1.2, t="in_out_sine") + Animation(
+                lift=0, duration=1.2, t="in_out_sine"
+            )
+            self._anim.repeat = True
+        self._anim.start(self.ids.art)
 
     def on_leave(self, *args):
-        Animation.cancel_all(self.ids.art)
+        if self._anim is not None:
+            self._anim.cancel(self.ids.art)
 
     def start(self, workflow: str | None = None) -> None:
         self.send(ev.Start(workflow))

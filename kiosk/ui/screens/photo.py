@@ -9,6 +9,7 @@ made from it off the UI thread. The rules (verdict, streak, countdown, retake li
 
 from __future__ import annotations
 
+import logging
 import time
 from io import BytesIO
 
@@ -16,6 +17,7 @@ from kivy.clock import Clock
 from kivy.core.image import Image as CoreImage
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
+from central_api_client.logs import LogEvent, event
 from kiosk.core import events as ev
 from kiosk.core.autocapture import AutoCapture, Phase, Seen, Settings
 from kiosk.core.session import Session
@@ -24,6 +26,7 @@ from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.widgets import camera_preview  # noqa: F401  (kv class)
 
 load_kv(__file__)
+log = logging.getLogger(__name__)
 
 WATCH_HZ = 15  # guidance updates: faster than people read, slower than the camera
 
@@ -64,6 +67,7 @@ class PhotoScreen(KioskScreen):
         self.ids.preview.stop()
         self.ids.result.texture = None
         self.guidance = ""
+        self.face_ok = False  # the next candidate's guide starts white
         self.phase = "preview"  # the next candidate starts with the live view
         self.countdown = 0
         self.shell.light(False)
@@ -75,6 +79,7 @@ class PhotoScreen(KioskScreen):
             self.phase = "review"
             self._good = None
             self.ids.result.texture = CoreImage(BytesIO(jpeg), ext="jpg").texture
+            event(log, LogEvent.PHOTO_REVIEW_SHOWN)
             # Nothing live is shown while the candidate reviews: no frames drawn or analysed.
             self.ids.preview.stop()
             if self.live is not None:
@@ -90,7 +95,7 @@ class PhotoScreen(KioskScreen):
             self._guide_again()  # the photo was refused: a new streak
 
     def _guide_again(self) -> None:
-        self.phase, self.countdown = "preview", 0
+        self.phase, self.countdown, self.face_ok = "preview", 0, False
         if self._auto is not None:
             self._auto.restart(time.monotonic())
 
@@ -111,15 +116,22 @@ class PhotoScreen(KioskScreen):
             self.send(ev.FaceSeen())
         self.camera_ok = view.camera_ok
         if view.phase is not Phase.TAKING:  # while the photo is encoded the guide stays as it was
+            if view.good and not self.face_ok and latest is not None:
+                # How long ago the camera took the frame: the face was in place since then.
+                event(log, LogEvent.PHOTO_FACE_IN_PLACE,
+                      frame_age_s=round(time.monotonic() - latest[0].t, 3))
             self.face_ok = view.good
         if view.phase is Phase.STALE:
             self.phase, self.countdown = "preview", 0
             self.guidance = self.t("photo_no_camera")
         elif view.phase is Phase.COUNTDOWN:
+            if self.phase != "countdown":
+                event(log, LogEvent.PHOTO_COUNTDOWN_STARTED, seconds=view.countdown)
             self.phase, self.countdown = "countdown", view.countdown
             self.guidance = self.t("photo_hold")
         elif view.phase is Phase.CAPTURE:
             self.countdown = 0
+            event(log, LogEvent.PHOTO_CAPTURED)
             self._capture(view.capture_seq)
         elif view.phase is Phase.PREVIEW:
             self.phase, self.countdown = "preview", 0
