@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import wave
 
+import pytest
 from PIL import Image
 
 
@@ -35,6 +36,22 @@ def test_a_foreign_card_holder_walks_the_journey_in_english_with_voice(make_kios
         for p in english:
             with wave.open(str(p)) as w:
                 assert w.getnframes() / w.getframerate() > 0.5, p.name
+
+
+@pytest.mark.slow  # ~25 s each
+@pytest.mark.parametrize("size", ["1080x1920", "1280x800"])
+def test_the_english_journey_fits_portrait_and_small_panels(make_kiosk, api_server, tmp_path,
+                                                            size):
+    """The foreign card holder's journey in English at the other panel sizes: the layout check
+    at every screenshot (the large-text journeys: tests/e2e/test_large_text.py)."""
+    shots = tmp_path / "shots"
+    kiosk = make_kiosk(api_server)
+    result = kiosk.play("journey-english", "--size", size, "--shots", str(shots))
+    assert result.returncode == 0, kiosk.log_tail()
+    width, height = (int(v) for v in size.split("x"))
+    for shot in shots.glob("*.png"):
+        with Image.open(shot) as img:
+            assert img.size == (width, height)
 
 
 def test_the_language_button_switches_any_screen_and_the_next_candidate_gets_chinese(
