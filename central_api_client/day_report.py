@@ -6,12 +6,13 @@ started, completed, were cancelled, timed out or ended in an exception; sequence
 and voided (the voids by reason); what is still queued; and who confirmed it, by staff number
 and the certificate fingerprint of the card they signed in with. The supervisor's card signs
 the report itself (key 9A, PIN verified: `card_signature`, ECDSA P-256 over the SHA-256 of
-`signed_bytes()`) and the report carries that card's certificate, so the province holds the
+`signed_bytes(device_id)`: the report and the kiosk it is for) and the report carries that
+card's certificate, so the province holds the
 supervisor's own confirmation, not only the device's word: `verify_card_signature` checks the
-signature and that the certificate is the one `card_fingerprint` names (its chain to the staff
-CA is the province's to check against its CA). The request is signed by the device like every
-request; the province keeps one report per (device, day), a later confirmation of the same day
-replacing the earlier. Parsed strictly with bounds on both sides.
+signature and that the certificate is the one `card_fingerprint` names; `check_card_issuer`
+that the staff CA issued it to the supervisor the report names. The request is signed by the
+device like every request; the province keeps one report per (device, day), a later
+confirmation of the same day replacing the earlier. Parsed strictly with bounds on both sides.
 """
 
 from __future__ import annotations
@@ -22,16 +23,23 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
 from central_api_client.contract import is_utc_timestamp
+from central_api_client.staff_certificate import (
+    OID_ROLE,
+    OID_STAFF_NUMBER,
+    NotAStaffCertificate,
+    attribute,
+    issued_by,
+)
 
 MAX_DAY_REPORT_BODY_BYTES = 8 * 1024
 MAX_CARD_SIGNATURE_BYTES = 80  # an ECDSA P-256 signature in DER is at most 72
@@ -124,17 +132,18 @@ class DayReportWire:
         _b64(self.card_signature, "card_signature", MAX_CARD_SIGNATURE_BYTES)
         _b64(self.card_certificate, "card_certificate", MAX_CARD_CERTIFICATE_BYTES)
 
-    def signed_bytes(self) -> bytes:
+    def signed_bytes(self, device_id: str) -> bytes:
         """What the supervisor's card signs: the report without the signature and the
-        certificate, as canonical JSON (sorted keys, no spaces, UTF-8)."""
+        certificate, and the device it is for (so it cannot be posted as another kiosk's), as
+        canonical JSON (sorted keys, no spaces, UTF-8)."""
         wire = self.to_wire()
-        body = {name: wire[name] for name in SIGNED_FIELDS}
+        body = {name: wire[name] for name in SIGNED_FIELDS} | {"device_id": device_id}
         return json.dumps(body, sort_keys=True, separators=(",", ":"),
                           ensure_ascii=False).encode()
 
-    def digest(self) -> bytes:
-        """SHA-256 of `signed_bytes()`: the digest the card's key signs."""
-        return hashlib.sha256(self.signed_bytes()).digest()
+    def digest(self, device_id: str) -> bytes:
+        """SHA-256 of `signed_bytes(device_id)`: the digest the card's key signs."""
+        return hashlib.sha256(self.signed_bytes(device_id)).digest()
 
     def to_wire(self) -> dict[str, Any]:
         """The request body of `POST /v1/day-reports` (also how the server keeps it)."""
@@ -149,9 +158,9 @@ class DayReportWire:
                 "card_certificate": self.card_certificate}
 
 
-def verify_card_signature(report: DayReportWire) -> None:
+def verify_card_signature(report: DayReportWire, device_id: str) -> None:
     """DayReportFormatError unless the report carries a certificate whose SHA-256 is its
-    `card_fingerprint`, with an EC P-256 key that signed `report.digest()`."""
+    `card_fingerprint`, with an EC P-256 key that signed `report.digest(device_id)`."""
     signature = _b64(report.card_signature, "card_signature", MAX_CARD_SIGNATURE_BYTES)
     der = _b64(report.card_certificate, "card_certificate", MAX_CARD_CERTIFICATE_BYTES)
     if not signature or not der:
@@ -160,12 +169,13 @@ def verify_card_signature(report: DayReportWire) -> None:
         raise DayReportFormatError("card_certificate is not the card card_fingerprint names")
     try:
         key = x509.load_der_x509_certificate(der).public_key()
-    except ValueError:
-        raise DayReportFormatError("card_certificate is not an X.509 certificate") from None
+    except (ValueError, UnsupportedAlgorithm):
+        raise DayReportFormatError("card_certificate is not an X.509 certificate with an EC"
+                                   " P-256 key") from None
     if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
         raise DayReportFormatError("card_certificate's key is not EC P-256")
     try:
-        key.verify(signature, report.digest(), ec.ECDSA(Prehashed(hashes.SHA256())))
+        key.verify(signature, report.digest(device_id), ec.ECDSA(Prehashed(hashes.SHA256())))
     except InvalidSignature:
         raise DayReportFormatError("card_signature does not verify for this report") from None
 
@@ -186,3 +196,28 @@ def parse_day_report(data: object) -> DayReportWire:
         confirmed_at=data["confirmed_at"], counts={k: dict(v) for k, v in counts.items()},
         void_reasons=dict(reasons), card_signature=data["card_signature"],
         card_certificate=data["card_certificate"])
+
+
+def check_card_issuer(report: DayReportWire, staff_ca: x509.Certificate) -> None:
+    """DayReportFormatError unless the card that signed the report (`verify_card_signature`
+    first) was issued by `staff_ca`, was valid when it confirmed, is a supervisor's, and
+    holds the staff number the report names."""
+    der = _b64(report.card_certificate, "card_certificate", MAX_CARD_CERTIFICATE_BYTES)
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError:
+        raise DayReportFormatError("card_certificate is not an X.509 certificate") from None
+    if not issued_by(cert, staff_ca):
+        raise DayReportFormatError("card_certificate was not issued by the staff CA")
+    at = datetime.fromisoformat(report.confirmed_at.replace("Z", "+00:00"))
+    if not cert.not_valid_before_utc <= at <= cert.not_valid_after_utc:
+        raise DayReportFormatError("the card was not valid when it confirmed the report")
+    try:
+        role = attribute(cert.subject, OID_ROLE)
+        number = attribute(cert.subject, OID_STAFF_NUMBER)
+    except NotAStaffCertificate as exc:
+        raise DayReportFormatError(str(exc)) from None
+    if role != "supervisor":
+        raise DayReportFormatError("the card that confirmed the report is not a supervisor's")
+    if number != report.confirmed_by:
+        raise DayReportFormatError("confirmed_by is not the staff number of the card")

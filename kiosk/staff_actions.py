@@ -194,9 +194,10 @@ class PanelActions:
             self.report_state = "failed"
             self._changed()
 
-        if not self._card_sign(wire.digest(), signed, failed):
+        self.report_state = "signing"  # before the worker may answer
+        if not self._card_sign(wire.digest(self.device_id), signed, failed):
+            self.report_state = ""
             return False
-        self.report_state = "signing"
         self._changed()
         return True
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from fastapi import FastAPI
@@ -97,6 +98,7 @@ def create_app(
     enrol_settings: EnrolSettings | None = None,
     tuf_repo: Path | None = None,
     candidate_key: X25519PrivateKey | None = None,
+    staff_ca: x509.Certificate | None = None,
 ) -> FastAPI:
     """The app over `db`: a SQLite path or a `postgresql://` URL (`backend` tells them apart);
     None: no storage, for the OpenAPI document.
@@ -118,6 +120,7 @@ def create_app(
     app.state.enrolments = open_enrolments(db) if db is not None else None
     app.state.candidates = open_candidates(db) if db is not None else None
     app.state.candidate_key = candidate_key
+    app.state.staff_ca = staff_ca  # day reports' cards are checked against it
     app.state.enrol_settings = enrol_settings or EnrolSettings(CountyPools(), None)
     app.state.authenticator = Authenticator(registry, dev_enrol=dev_enrol, max_skew_s=max_skew_s,
                                             authorities=authorities)

@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 import orjson
+from cryptography import x509
 
 from central_api_client.contract import (
     MAX_BATCH_RECORDS,
@@ -24,6 +25,7 @@ from central_api_client.contract import (
 from central_api_client.day_report import (
     DayReportFormatError,
     DayReportWire,
+    check_card_issuer,
     parse_day_report,
     verify_card_signature,
 )
@@ -85,12 +87,16 @@ def voided_numbers(body: bytes) -> list[VoidedNumber]:
         raise ApiProblem(422, "invalid_request", str(exc)) from None
 
 
-def day_report(body: bytes) -> DayReportWire:
-    """A device's end-of-day report, read by the contract's parser, signed by the
-    supervisor's card whose certificate it carries."""
+def day_report(body: bytes, device_id: str,
+               staff_ca: x509.Certificate | None) -> DayReportWire:
+    """A device's end-of-day report, read by the contract's parser, signed for this device
+    by the supervisor's card whose certificate it carries, which `staff_ca` issued (None: a
+    development server, which checks the signature only)."""
     try:
         report = parse_day_report(json_object(body))
-        verify_card_signature(report)
+        verify_card_signature(report, device_id)
+        if staff_ca is not None:
+            check_card_issuer(report, staff_ca)
         return report
     except DayReportFormatError as exc:
         raise ApiProblem(422, "invalid_request", str(exc)) from None

@@ -75,11 +75,15 @@ def cli() -> None:
               help="PEM of the province's X25519 private key that opens kiosks' sealed"
               " candidate lookups (the pair of --seal-public-key). Without it the candidate"
               " routes are refused, except on a development server, which uses its pair.")
+@click.option("--staff-ca", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="PEM of the province's staff CA (`kiosk-admin staff-ca init`): a day report"
+              " is kept only when a supervisor's card it issued signed it. Without it day"
+              " reports are refused, except on a development server (signature only).")
 @enrol_options
 def serve(host: str, port: int, db: Db, dev_enrol: bool, max_skew: float,
           receipt_key: Path | None, server_id: str, authorities: tuple[str, ...],
-          tuf_repo: Path | None, candidate_key: Path | None, allow_file_keys: bool,
-          ranges_path: Path | None, seal_public_key: Path | None,
+          tuf_repo: Path | None, candidate_key: Path | None, staff_ca: Path | None,
+          allow_file_keys: bool, ranges_path: Path | None, seal_public_key: Path | None,
           trust_root: Path | None) -> None:
     """Serve the API until SIGTERM or Ctrl-C; prints the URL it listens on first."""
     import logging
@@ -107,6 +111,7 @@ def serve(host: str, port: int, db: Db, dev_enrol: bool, max_skew: float,
     enrolling = enrol_settings(db, dev=dev_enrol or allow_file_keys, ranges_path=ranges_path,
                                seal_public_key=seal_public_key, trust_root=trust_root)
     opener = candidate_opening_key(db, candidate_key, dev=dev_enrol or allow_file_keys)
+    staff_ca_cert = _staff_ca(staff_ca)
     # Bind here rather than in uvicorn, so the printed URL names the real port even for --port 0.
     sock = listening_socket(host, port)
     family = sock.family
@@ -119,12 +124,24 @@ def serve(host: str, port: int, db: Db, dev_enrol: bool, max_skew: float,
     app = create_app(db, dev_enrol=dev_enrol, max_skew_s=max_skew, receipt_key=key,
                      server_id=server_id, enrol_settings=enrolling,
                      authorities=frozenset(normal_authority(n) for n in names),
-                     tuf_repo=tuf_repo, candidate_key=opener)
+                     tuf_repo=tuf_repo, candidate_key=opener, staff_ca=staff_ca_cert)
     click.echo(f"provincial-api listening on {url}")
     sys.stdout.flush()
     event(logging.getLogger("provincial_api"), LogEvent.API_LISTENING, url=url, db=describe(db))
     config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off")
     uvicorn.Server(config).run(sockets=[sock])
+
+
+def _staff_ca(path: Path | None) -> Any:
+    """The staff CA certificate of `--staff-ca`, or a one-line refusal."""
+    if path is None:
+        return None
+    from cryptography import x509
+
+    try:
+        return x509.load_pem_x509_certificate(path.read_bytes())
+    except (OSError, ValueError):
+        raise click.ClickException(f"--staff-ca {path}: not a PEM certificate") from None
 
 
 def listening_socket(host: str, port: int) -> socket.socket:

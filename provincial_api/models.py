@@ -25,6 +25,8 @@ from central_api_client.contract import (
 from central_api_client.day_report import (
     DAY_PATTERN,
     FINGERPRINT_PATTERN,
+    MAX_CARD_CERTIFICATE_BYTES,
+    MAX_CARD_SIGNATURE_BYTES,
     STAFF_NUMBER_PATTERN,
     WORKFLOW_PATTERN,
 )
@@ -237,11 +239,12 @@ class DayReportBody(BaseModel):
                                   description="sha256 of the supervisor card's certificate")
     confirmed_at: str = Field(pattern=TIMESTAMP_PATTERN)
     card_signature: str = Field(
-        max_length=108, description="base64 DER ECDSA P-256 by the card's key 9A over the"
-        " SHA-256 of the other fields as canonical JSON (sorted keys, no spaces)")
+        max_length=(MAX_CARD_SIGNATURE_BYTES + 2) // 3 * 4,
+        description="base64 DER ECDSA P-256 by the card's key 9A over the SHA-256 of the other"
+        " fields and the device id as canonical JSON (sorted keys, no spaces)")
     card_certificate: str = Field(
-        max_length=4096, description="base64 DER of that key's certificate: its SHA-256 is"
-        " card_fingerprint")
+        max_length=(MAX_CARD_CERTIFICATE_BYTES + 2) // 3 * 4,
+        description="base64 DER of that key's certificate: its SHA-256 is card_fingerprint")
 
 
 class DayReportResult(BaseModel):

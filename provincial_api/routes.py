@@ -226,10 +226,16 @@ def report_heartbeat(signed: SignedRequest, registry: AppRegistry,
     responses=SIGNED_ROUTE_ERRORS,
     openapi_extra=_body(DayReportBody),
 )
-def report_day(signed: SignedRequest, registry: AppRegistry) -> DayReportResult:
-    """The signing device's end-of-day report, confirmed on the kiosk by a supervisor's card:
-    kept one per (device, day), a later confirmation of the day replacing the earlier."""
-    report = bodies.day_report(signed.body)
+def report_day(signed: SignedRequest, registry: AppRegistry,
+               request: Request) -> DayReportResult:
+    """The signing device's end-of-day report, confirmed on the kiosk by a supervisor's card
+    (its signature, for this device, by a card the staff CA issued to that supervisor): kept
+    one per (device, day), a later confirmation of the day replacing the earlier."""
+    staff_ca = request.app.state.staff_ca
+    if staff_ca is None and not request.app.state.authenticator.dev_enrol:
+        raise ApiProblem(503, "staff_ca_not_configured", "this server checks day reports'"
+                         " cards against no staff CA: start it with --staff-ca")
+    report = bodies.day_report(signed.body, signed.device.device_id, staff_ca)
     received_at = utc_now()
     registry.note_day_report(signed.device.device_id, report, received_at)
     event(log, LogEvent.API_DAY_REPORT, device_id=signed.device.device_id, day=report.day)

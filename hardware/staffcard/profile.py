@@ -1,13 +1,8 @@
 """The staff card certificate profile: who a card's holder is, in its X.509 subject.
 
-The one place that names the province's private OID arc. Like vxsuite (`1.3.6.1.4.1.59817`), the
-holder's attributes are subject-name attributes under an enterprise arc:
-
-    STAFF_ARC = 1.3.6.1.4.1.61742.1   (placeholder until the province's IANA number is assigned)
-      .1 role            staff | supervisor | technician
-      .2 county          six-digit administrative code
-      .3 point           registration point ("" = any point of the county)
-      .4 staff number    the staff CA's number for this person
+Like vxsuite (`1.3.6.1.4.1.59817`), the holder's attributes are subject-name attributes under
+the province's private enterprise arc, named in `central_api_client.staff_certificate` (the
+province reads the same attributes of a day report's card): role, county, point, staff number.
 
 The holder's name is the subject's commonName. A card carries two certificates of the same
 subject from the same CA: key 9A's (PIV authentication, used after the PIN) and key 9E's (card
@@ -20,22 +15,22 @@ import hashlib
 from datetime import UTC, datetime
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.name import _ASN1Type
 from cryptography.x509.oid import NameOID
 
+from central_api_client.staff_certificate import (
+    MAX_FIELD,
+    OID_COUNTY,
+    OID_POINT,
+    OID_ROLE,
+    OID_STAFF_NUMBER,
+    NotAStaffCertificate,
+    attribute,
+    issued_by,
+)
 from kiosk.core.staff import ROLES, StaffCardError, StaffMember, StaffRole
-
-STAFF_ARC = "1.3.6.1.4.1.61742.1"
-OID_ROLE = x509.ObjectIdentifier(f"{STAFF_ARC}.1")
-OID_COUNTY = x509.ObjectIdentifier(f"{STAFF_ARC}.2")
-OID_POINT = x509.ObjectIdentifier(f"{STAFF_ARC}.3")
-OID_STAFF_NUMBER = x509.ObjectIdentifier(f"{STAFF_ARC}.4")
-
-MAX_FIELD = 64  # characters in any one attribute
 
 
 def staff_subject(*, role: str, name: str, staff_number: str, county: str,
@@ -63,15 +58,10 @@ def staff_subject(*, role: str, name: str, staff_number: str, county: str,
 
 
 def _one(name: x509.Name, oid: x509.ObjectIdentifier, *, required: bool = True) -> str:
-    found = name.get_attributes_for_oid(oid)
-    if len(found) > 1 or (required and not found):
-        raise StaffCardError("untrusted_card", "the certificate is not a staff card's")
-    if not found:
-        return ""
-    value = found[0].value
-    if not isinstance(value, str) or len(value) > MAX_FIELD or not value.isprintable():
-        raise StaffCardError("untrusted_card", "the certificate is not a staff card's")
-    return value
+    try:
+        return attribute(name, oid, required=required)
+    except NotAStaffCertificate as exc:
+        raise StaffCardError("untrusted_card", str(exc)) from None
 
 
 def parse_certificate(der: bytes) -> x509.Certificate:
@@ -86,15 +76,8 @@ def check_certificate(cert: x509.Certificate, ca: x509.Certificate, *, now: date
     """The holder the certificate names, once it is signed by `ca`, valid at `now`, a P-256
     key and (when `county` is set) for that county (six digits), or any county of that city
     (four digits). Raises StaffCardError."""
-    ca_key = ca.public_key()
-    if cert.issuer != ca.subject or not isinstance(ca_key, ec.EllipticCurvePublicKey):
+    if not issued_by(cert, ca):
         raise StaffCardError("untrusted_card", "not issued by the staff CA this kiosk trusts")
-    try:
-        ca_key.verify(cert.signature, cert.tbs_certificate_bytes,
-                      ec.ECDSA(_hash_of(cert)))
-    except InvalidSignature as exc:
-        raise StaffCardError("untrusted_card",
-                             "not issued by the staff CA this kiosk trusts") from exc
     key = cert.public_key()
     if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
         raise StaffCardError("untrusted_card", "the card's key is not P-256")
@@ -129,13 +112,6 @@ def _role(value: str) -> StaffRole:
         if role == value:
             return role
     raise StaffCardError("untrusted_card", "the certificate names no known role")
-
-
-def _hash_of(cert: x509.Certificate) -> hashes.HashAlgorithm:
-    algorithm = cert.signature_hash_algorithm
-    if not isinstance(algorithm, hashes.SHA256 | hashes.SHA384 | hashes.SHA512):
-        raise StaffCardError("untrusted_card", "the certificate's signature hash is not allowed")
-    return algorithm
 
 
 def utc_now() -> datetime:

@@ -128,13 +128,15 @@ class ApprovalRefused(KioskError):
 
 
 def check_approver(approver: StaffMember, entered_by: StaffStamp | None,
-                   policy: ApprovalPolicy) -> StaffStamp:
-    """The supervisor's stamp, or why this card may not approve the record."""
+                   policy: ApprovalPolicy, phoned_by: StaffStamp | None = None) -> StaffStamp:
+    """The supervisor's stamp, or why this card may not approve the record: whoever entered
+    it, or confirmed it with the candidate by phone, is the same person for the four-eyes
+    rule."""
     if not approver.may("approve"):
         raise ApprovalRefused("role may not approve", code="approval_not_supervisor")
-    same = entered_by is not None and (
-        approver.fingerprint == entered_by.fingerprint
-        or approver.staff_number == entered_by.staff_number)
+    same = any(stamp is not None and (
+        approver.fingerprint == stamp.fingerprint or approver.staff_number == stamp.staff_number)
+        for stamp in (entered_by, phoned_by))
     if same and not policy.same_person_may_approve:
         raise ApprovalRefused("entered by the same person", code="approval_same_person")
     return StaffStamp.of(approver)
@@ -150,6 +152,7 @@ class ExceptionInfo:
     case: Case | None = None  # None: an ordinary record that only carries a dispute
     entered_by: StaffStamp | None = None
     approved_by: StaffStamp | None = None
+    phoned_by: StaffStamp | None = None  # who read the entry back to an absent candidate
     corrected_fields: tuple[str, ...] = ()  # fixed by staff after the candidate disputed them
     central_correction: tuple[str, ...] = ()  # disputed; the province corrects them
 
@@ -214,6 +217,7 @@ class ExceptionInfo:
             "confirmed_by_phone": bool(rule and rule.confirmed_by_phone),
             "entered_by": None if self.entered_by is None else self.entered_by.to_wire(),
             "approved_by": None if self.approved_by is None else self.approved_by.to_wire(),
+            "phoned_by": None if self.phoned_by is None else self.phoned_by.to_wire(),
             "corrected_fields": list(self.corrected_fields),
             "central_correction": list(self.central_correction),
         }

@@ -76,7 +76,8 @@ class ApproveStep(Step):
         if isinstance(event, ev.Approve) and record is not None and info is not None \
                 and not data.saving:
             try:
-                stamp = check_approver(event.staff, info.entered_by, settings.approval)
+                stamp = check_approver(event.staff, info.entered_by, settings.approval,
+                                       info.phoned_by)
             except ApprovalRefused as exc:
                 data.approval_problem = exc.code
                 return STAY

@@ -236,7 +236,14 @@ class Session:
 
     def _times_out(self) -> bool:
         step, data = self.step, self.data
-        return step is not None and data is not None and step.times_out(data)
+        if step is None or data is None:
+            return False
+        rule = None if data.exception is None else data.exception.rule
+        if rule is not None and rule.confirmed_by_phone:
+            # Staff work on an absent candidate's entry, on the phone between touches: the
+            # session is theirs to finish or cancel, never lost to the candidate's timeout.
+            return False
+        return step.times_out(data)
 
     # -- staff -----------------------------------------------------------------------------------
 

@@ -9,12 +9,13 @@ exceptions' (entry, approve, form) in `exception_steps.py`.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from kiosk.core import confirm_steps, confirmation, exception_steps, record_limits
 from kiosk.core import events as ev
 from kiosk.core.errors import DocumentError
-from kiosk.core.exception_cases import Dispute
+from kiosk.core.exception_cases import Dispute, StaffStamp
 from kiosk.core.login_card import LoginCard, new_initial_password
 from kiosk.core.notices import Notice
 from kiosk.core.record import Record, new_record_id
@@ -204,6 +205,8 @@ class PhoneStep(Step):
         if isinstance(event, ev.PhoneConfirmed) and rule is not None \
                 and rule.confirmed_by_phone and data.record_id is None \
                 and data.confirmed_at is not None and event.staff.may("exception"):
+            assert data.exception is not None
+            data.exception = replace(data.exception, phoned_by=StaffStamp.of(event.staff))
             data.signed_at = now
             return complete_record(data, settings, now)
         return sealing_answered(event, data) or STAY

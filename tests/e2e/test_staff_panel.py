@@ -184,5 +184,6 @@ def test_a_staff_card_cannot_confirm_the_day_report_a_supervisors_can_and_it_rea
     finally:
         registry.close()
     assert seen.report.confirmed_by == "S-0002" and len(seen.report.card_fingerprint) == 64
-    verify_card_signature(seen.report)  # the supervisor's card signed what the province keeps
+    # the supervisor's card signed what the province keeps, for this kiosk
+    verify_card_signature(seen.report, "SIM-0001")
     assert seen.report.counts == {} and seen.report.numbers_used == 0

@@ -181,6 +181,7 @@ def test_each_case_of_the_exception_table_reaches_the_province_with_its_flags(
                                             "confirmed_by_phone"]
     assert absent["photo_jpeg"] is None and absent["signature_png"] is None
     assert absent["exception"]["approved_by"]["staff_number"] == "S0009"
+    assert absent["exception"]["phoned_by"]["staff_number"] == "S0001"
 
     migrant, _ = _open(provincial_server, env.config_path, saved["migrant_children"])
     assert migrant["exception"]["flags"] == ["county_approval_pending"]

@@ -162,11 +162,11 @@ def test_only_a_supervisor_confirms_the_day_report(store, staff_of):
     # The supervisor's card signed the report itself: the province checks it with the
     # certificate the report carries, which is the card's that signed in.
     report = parse_day_report(sent)
-    verify_card_signature(report)
+    verify_card_signature(report, "T-1")
     assert report.card_fingerprint == staff.member.fingerprint
     forged = replace(report, numbers_voided=report.numbers_voided + 1)
     with pytest.raises(DayReportFormatError, match="does not verify"):
-        verify_card_signature(forged)
+        verify_card_signature(forged, "T-1")
 
 
 def test_pausing_closes_the_attract_screen_at_once_and_resuming_opens_it(store, staff_of):

@@ -53,7 +53,7 @@ OTHER_KEY, _ = _card()
 
 def sign(wire: DayReportWire, key: ec.EllipticCurvePrivateKey = CARD_KEY) -> DayReportWire:
     """As the card does: key 9A over the report's digest, with the certificate."""
-    signature = key.sign(wire.digest(), ec.ECDSA(Prehashed(hashes.SHA256())))
+    signature = key.sign(wire.digest("SIM-0001"), ec.ECDSA(Prehashed(hashes.SHA256())))
     return replace(wire, card_signature=base64.b64encode(signature).decode(),
                    card_certificate=base64.b64encode(CARD_CERT).decode())
 
@@ -142,14 +142,16 @@ def test_a_malformed_or_unsigned_report_is_refused(server, tmp_path):
 
 
 def test_only_the_card_that_signed_in_can_have_confirmed_it():
-    verify_card_signature(report())
+    verify_card_signature(report(), "SIM-0001")
+    with pytest.raises(DayReportFormatError, match="does not verify"):
+        verify_card_signature(report(), "SIM-0002")  # posted as another kiosk's
     for wrong, words in (
             (replace(report(), numbers_used=9), "does not verify"),  # changed after signing
             (sign(replace(report(), card_signature=""), OTHER_KEY), "does not verify"),
             (replace(report(), card_fingerprint="c3" * 32), "not the card"),
             (replace(report(), card_signature="", card_certificate=""), "not signed")):
         with pytest.raises(DayReportFormatError, match=words):
-            verify_card_signature(wrong)
+            verify_card_signature(wrong, "SIM-0001")
 
 
 def test_the_province_refuses_a_report_the_card_did_not_sign(server, tmp_path):
@@ -160,3 +162,52 @@ def test_the_province_refuses_a_report_the_card_did_not_sign(server, tmp_path):
         headers={"content-type": "application/json"}, auth=client.auth)
     assert response.status_code == 422 and "does not verify" in response.text
     assert server.app.state.authenticator.registry.day_reports("SIM-0001") == []
+
+
+def _staff_ca_and_card(role: str, staff_number: str = "T0002"):
+    """A staff CA and a card certificate it issued (the kiosk-admin profile's subject)."""
+    from hardware.staffcard.profile import staff_subject
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "测试 staff CA")])
+    now = datetime.now(UTC)
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+          .public_key(ca_key.public_key()).serial_number(7)
+          .not_valid_before(now - timedelta(days=400)).not_valid_after(now + timedelta(days=9))
+          .sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (x509.CertificateBuilder()
+            .subject_name(staff_subject(role=role, name="测试主管", staff_number=staff_number,
+                                        county="430102"))
+            .issuer_name(ca_name).public_key(key.public_key()).serial_number(8)
+            .not_valid_before(now - timedelta(days=400)).not_valid_after(now + timedelta(days=9))
+            .sign(ca_key, hashes.SHA256()))
+    return ca, key, cert.public_bytes(serialization.Encoding.DER)
+
+
+def _signed_by(key, der: bytes, **changes: object) -> DayReportWire:
+    base = replace(report(), card_fingerprint=sha256(der).hexdigest(), **changes)
+    signature = key.sign(base.digest("SIM-0001"), ec.ECDSA(Prehashed(hashes.SHA256())))
+    return replace(base, card_signature=base64.b64encode(signature).decode(),
+                   card_certificate=base64.b64encode(der).decode())
+
+
+def test_the_province_keeps_only_a_report_the_staff_ca_issued_a_supervisors_card_for():
+    from provincial_api import bodies
+    from provincial_api.errors import ApiProblem
+
+    ca, key, der = _staff_ca_and_card("supervisor")
+    good = _signed_by(key, der)
+    body = json.dumps(good.to_wire()).encode()
+    assert bodies.day_report(body, "SIM-0001", ca) == good
+    other_ca, _, _ = _staff_ca_and_card("supervisor")
+    clerk_ca, clerk_key, clerk = _staff_ca_and_card("staff")
+    for wrong, words, ca_used in (
+            (good, "not issued by the staff CA", other_ca),   # a card of another CA
+            (report(), "not issued by the staff CA", ca),     # a self-made certificate
+            (_signed_by(clerk_key, clerk), "not a supervisor", clerk_ca),
+            (_signed_by(key, der, confirmed_by="T0003"), "not the staff number", ca),
+            (_signed_by(key, der, confirmed_at="2020-01-01T00:00:00.000Z"), "not valid", ca)):
+        with pytest.raises(ApiProblem) as refused:
+            bodies.day_report(json.dumps(wrong.to_wire()).encode(), "SIM-0001", ca_used)
+        assert refused.value.status_code == 422 and words in str(refused.value.detail), words

@@ -283,9 +283,14 @@ def test_a_candidate_who_cannot_come_confirms_by_phone_and_the_record_has_no_pho
     assert session.screen == "phone" and session.wants_staff
     send(shell, session, ev.PhoneConfirmed(member("technician", "T0001", "dd")))
     assert session.screen == "phone"  # a technician's card may not stand for the candidate
-    send(shell, session, ev.PhoneConfirmed(CLERK))
+    shell.clock += 600  # ten minutes on the phone: staff's session, not the candidate's
+    session.tick()
+    assert session.screen == "phone"
+    send(shell, session, ev.PhoneConfirmed(BOSS))  # the supervisor takes the call
     assert session.screen == "approve" and shell.saved == []
     send(shell, session, ev.Approve(BOSS))
+    assert session.data.approval_problem == "approval_same_person"  # four eyes: not the caller
+    send(shell, session, ev.Approve(member("supervisor", "S0010", "ee")))
     assert session.screen == "done"
     (record,) = shell.saved
     payload = record.to_payload()
@@ -293,6 +298,8 @@ def test_a_candidate_who_cannot_come_confirms_by_phone_and_the_record_has_no_pho
     assert payload["signature_strokes"] == []
     block = payload["exception"]
     assert block["case"] == "cannot_come" and block["confirmed_by_phone"] is True
+    assert block["phoned_by"]["staff_number"] == "S0009"
+    assert block["entered_by"]["staff_number"] == "S0001"
     assert block["flags"] == ["entered_by_hand", "come_back_with_card", "confirmed_by_phone"]
     assert session.data.exception.afterwards == ("after_come_back_with_card",
                                                  "after_photo_and_signature")

@@ -44,8 +44,12 @@ class StaffReportScreen(KioskScreen):
         self.said = self.t("staff_report_printed") if job else self.t("staff_report_no_printer")
 
     def confirm(self) -> None:
-        if not self.shell.staff.confirm_day_report():
-            self.said = self.t("staff_report_needs_supervisor")
+        if self.shell.staff.confirm_day_report():
+            return  # "signing", then signed or not, as the staff side says
+        member = self.shell.staff.member
+        supervisor = member is not None and member.may("end_of_day")
+        self.said = self.t("staff_report_failed" if supervisor
+                           else "staff_report_needs_supervisor")
 
     def on_leave(self, *args: object) -> None:
         self.said = ""  # the next one to open the report (another card) starts afresh
