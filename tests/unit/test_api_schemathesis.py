@@ -10,12 +10,17 @@ authentication (which is declared too, and covered by tests/unit/test_device_aut
 from __future__ import annotations
 
 import tempfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import schemathesis
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.x509.oid import NameOID
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import (
     content_type_conformance,
@@ -74,10 +79,22 @@ def _app(tmp: Path) -> ASGIApp:
     db = tmp / "server.sqlite"
     SqliteRegistry(db).add("SIM-0001", raw_public_key(KEY.public_key()), "t", "operator")
     # Configured for enrolment, so POST /v1/enrol is judged (a server without a sealing key
-    # to hand out answers 503 enrolment_not_configured, by design).
+    # to hand out answers 503 enrolment_not_configured, by design), and with a staff CA, so
+    # POST /v1/day-reports is (without one it answers 503 staff_ca_not_configured).
     settings = EnrolSettings(CountyPools(), X25519PrivateKey.generate().public_key())
     return SigningWrapper(create_app(db, enrol_settings=settings,
-                                     candidate_key=X25519PrivateKey.generate()))
+                                     candidate_key=X25519PrivateKey.generate(),
+                                     staff_ca=_staff_ca()))
+
+
+def _staff_ca() -> x509.Certificate:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test staff CA")])
+    now = datetime.now(UTC)
+    return (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(1)
+            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=9))
+            .sign(key, hashes.SHA256()))
 
 
 # Loaded at import: schemathesis' own pytest integration does not run under pytest 9, so the
