@@ -19,13 +19,7 @@ if TYPE_CHECKING:
 
 def brisk(p: Player) -> Iterator[Wait]:
     yield p.screen("attract")
-    yield p.place_card("resident-valid")
-    yield p.screen("identity")
-    yield from p.tap("confirm")
-    yield p.screen("photo")
-    yield p.until(lambda: p.current_screen.phase == "review", "photo review", timeout_s=30)
-    yield from p.tap("accept")
-    yield p.screen("check")
+    yield from p.card_to_check()
     yield p.until(lambda: p.session.data is not None
                   and p.session.data.sequence_number is not None, "sequence number")
     yield from p.tap("confirm")

@@ -199,6 +199,18 @@ class Player:
         event(log, LogEvent.AUTOPLAY_PLACE_CARD, card=name)
         return self.sleep(0.05, kiosk=True)
 
+    def card_to_check(self) -> Iterator[Wait]:
+        """The scripts' common way in: a valid card placed, the identity confirmed, the photo
+        taken and accepted, until the check screen is shown."""
+        yield self.place_card("resident-valid")
+        yield self.screen("identity")
+        yield from self.tap("confirm")
+        yield self.screen("photo")
+        yield self.until(lambda: self.current_screen.phase == "review", "photo review",
+                         timeout_s=30)
+        yield from self.tap("accept")
+        yield self.screen("check")
+
     def remove_card(self) -> Wait:
         remove_card(self.config.sim_dir)
         return self.sleep(0.05)
