@@ -154,7 +154,8 @@ def test_only_a_supervisor_confirms_the_day_report(store, staff_of):
     assert staff.view is StaffView.NONE
     _insert(staff, reader, "supervisor")
     _sign_in(staff)
-    assert staff.confirm_day_report() and staff.report_state == "signing"
+    # "signing" until the card's worker answers, which may already have happened here
+    assert staff.confirm_day_report() and staff.report_state in ("signing", "confirmed")
     _settle(staff)
     assert staff.report_state == "confirmed"
     [sent] = store.staff.unreported_reports()
