@@ -131,10 +131,10 @@ class PgCandidates(SqlCandidates):
     marker = "%s"
 
     def __init__(self, pool: Any) -> None:
+        from provincial_api.pg_db import create_tables
+
         self.pool = pool
-        with self._write() as conn:
-            for table in (*ENROL_TABLES, TABLE, INDEX):
-                conn.execute(table)
+        create_tables(pool, (*ENROL_TABLES, TABLE, INDEX))
 
     @contextmanager
     def _write(self) -> Iterator[Any]:

@@ -79,12 +79,15 @@ def cli() -> None:
               help="PEM of the province's staff CA (`kiosk-admin staff-ca init`): a day report"
               " is kept only when a supervisor's card it issued signed it. Without it day"
               " reports are refused, except on a development server (signature only).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes sharing the port (PostgreSQL only): one Python process"
+              " uses one core at a time.")
 @enrol_options
 def serve(host: str, port: int, db: Db, dev_enrol: bool, max_skew: float,
           receipt_key: Path | None, server_id: str, authorities: tuple[str, ...],
           tuf_repo: Path | None, candidate_key: Path | None, staff_ca: Path | None,
           allow_file_keys: bool, ranges_path: Path | None, seal_public_key: Path | None,
-          trust_root: Path | None) -> None:
+          trust_root: Path | None, workers: int) -> None:
     """Serve the API until SIGTERM or Ctrl-C; prints the URL it listens on first."""
     import logging
 
@@ -94,8 +97,12 @@ def serve(host: str, port: int, db: Db, dev_enrol: bool, max_skew: float,
     from central_api_client.opening import SealError
     from provincial_api.app import create_app
     from provincial_api.auth import normal_authority
+    from provincial_api.backend import is_postgres_url
     from provincial_api.receipt_signer import load_receipt_key
 
+    if workers > 1 and not is_postgres_url(db):
+        raise click.ClickException("--workers above 1 needs a PostgreSQL --db: processes"
+                                   " sharing one SQLite file would wait on its write lock")
     setup_logging()
     for handler in logging.getLogger().handlers:
         handler.addFilter(_drop_color_message)
@@ -121,15 +128,35 @@ def serve(host: str, port: int, db: Db, dev_enrol: bool, max_skew: float,
     names = set(authorities) or {f"{shown_host}:{bound_port}"}
     if not authorities and host in ("127.0.0.1", "::1"):
         names.add(f"localhost:{bound_port}")
-    app = create_app(db, dev_enrol=dev_enrol, max_skew_s=max_skew, receipt_key=key,
-                     server_id=server_id, enrol_settings=enrolling,
-                     authorities=frozenset(normal_authority(n) for n in names),
-                     tuf_repo=tuf_repo, candidate_key=opener, staff_ca=staff_ca_cert)
-    click.echo(f"provincial-api listening on {url}")
+
+    def make_app() -> Any:
+        try:
+            return create_app(db, dev_enrol=dev_enrol, max_skew_s=max_skew, receipt_key=key,
+                              server_id=server_id, enrol_settings=enrolling,
+                              authorities=frozenset(normal_authority(n) for n in names),
+                              tuf_repo=tuf_repo, candidate_key=opener, staff_ca=staff_ca_cert)
+        except BackendError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    def run(app: Any, listening: socket.socket) -> None:
+        config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off")
+        uvicorn.Server(config).run(sockets=[listening])
+
+    # One process: the app is made (its database reached) before the URL is printed. Several:
+    # each worker makes its own after the fork, as a database pool and the group commit's
+    # writer thread must not cross one.
+    app = make_app() if workers == 1 else None
+    click.echo(f"provincial-api listening on {url}"
+               + (f" ({workers} worker processes)" if workers > 1 else ""))
     sys.stdout.flush()
-    event(logging.getLogger("provincial_api"), LogEvent.API_LISTENING, url=url, db=describe(db))
-    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off")
-    uvicorn.Server(config).run(sockets=[sock])
+    event(logging.getLogger("provincial_api"), LogEvent.API_LISTENING, url=url, db=describe(db),
+          workers=workers)
+    if app is not None:
+        run(app, sock)
+        return
+    from provincial_api.workers import run_workers
+
+    sys.exit(run_workers(workers, sock, lambda listening: run(make_app(), listening)))
 
 
 def _staff_ca(path: Path | None) -> Any:
@@ -156,6 +183,9 @@ def listening_socket(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    # Listening from now: a client that connects while the app is still being made waits in
+    # the backlog rather than being refused (uvicorn listens again, with its own backlog).
+    sock.listen(2048)
     return sock
 
 def dev_receipt_key_path(db: Db) -> Path:

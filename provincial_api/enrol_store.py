@@ -192,10 +192,10 @@ class PgEnrolments(SqlEnrolments):
     marker = "%s"
 
     def __init__(self, pool: Any) -> None:
+        from provincial_api.pg_db import create_tables
+
         self.pool = pool
-        with self._write() as conn:
-            for table in TABLES:
-                conn.execute(table)
+        create_tables(pool, TABLES)
 
     @contextmanager
     def _write(self) -> Iterator[Any]:

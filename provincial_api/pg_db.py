@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import select
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -20,9 +20,11 @@ if TYPE_CHECKING:
     from psycopg import Connection
 
 CONNECT_TIMEOUT_S = 10
-# PostgreSQL starts a server process per connection: keep a few open between requests rather
-# than pay that on every call. More may be open at once under load; the surplus is closed.
-MAX_IDLE = 10
+# PostgreSQL starts a server process per connection: keep them open between requests rather
+# than pay that on every call. As many as may be busy at once: the API's worker threads (anyio's
+# default, 40) and the group commit's writer; with fewer, a loaded server opened and closed a
+# connection for most requests (a fork on PostgreSQL's side each time).
+MAX_IDLE = 48
 # Taken for the schema's creation, so two processes starting on an empty database do not race
 # on CREATE TABLE IF NOT EXISTS (which is not safe against a concurrent twin).
 _SCHEMA_LOCK_KEY = 0x70726F76  # "prov"
@@ -198,11 +200,28 @@ def is_alive(conn: Connection) -> bool:
 
 def ensure_schema(pool: Pool) -> None:
     """Create the tables if missing; idempotent, and safe with several processes starting."""
-    with pool.connection() as conn, conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK_KEY,))
+    with schema_change(pool) as conn:
         for statement in _SCHEMA:
             conn.execute(statement)
         _rekey_records(conn)
+
+
+def create_tables(pool: Pool, statements: Iterable[str]) -> None:
+    """Run CREATE ... IF NOT EXISTS statements of another store (candidates, enrolments) as
+    `ensure_schema` runs the records' own."""
+    with schema_change(pool) as conn:
+        for statement in statements:
+            conn.execute(statement)
+
+
+@contextmanager
+def schema_change(pool: Pool) -> Iterator[Connection]:
+    """A transaction holding the one schema lock: every server process (`serve --workers`)
+    creates the tables it uses when it starts, and two CREATE TABLE IF NOT EXISTS of one
+    table at once fail (a unique violation in PostgreSQL's catalogue)."""
+    with pool.connection() as conn, conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK_KEY,))
+        yield conn
 
 
 def _rekey_records(conn: Connection) -> None:

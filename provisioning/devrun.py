@@ -65,9 +65,10 @@ class ApiServer:
     it first; a real server never runs with it."""
 
     def __init__(self, db: Path | str, log_path: Path | None = None, *,
-                 receipt_key: Path | None = None) -> None:
+                 receipt_key: Path | None = None, workers: int = 1) -> None:
         """`db`: a SQLite file, or a `postgresql://` URL, which needs `receipt_key`: where
-        the development receipt key is made (its public half beside it)."""
+        the development receipt key is made (its public half beside it). `workers`: server
+        processes (PostgreSQL only)."""
         if isinstance(db, str) and receipt_key is None:
             raise ValueError("a server on a database URL needs a receipt key path")
         self.db = db
@@ -75,6 +76,7 @@ class ApiServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
+        self.workers = workers
         self._proc: subprocess.Popen | None = None
 
     def start(self) -> ApiServer:
@@ -82,7 +84,8 @@ class ApiServer:
         self._proc = subprocess.Popen(
             [str(BIN / "provincial-api"), "serve", "--host", "127.0.0.1",
              "--port", str(self.port), "--db", str(self.db), "--dev-enrol",
-             *(["--receipt-key", str(self.receipt_key)] if self.receipt_key else [])],
+             *(["--receipt-key", str(self.receipt_key)] if self.receipt_key else []),
+             *(["--workers", str(self.workers)] if self.workers > 1 else [])],
             stdout=out, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30

@@ -173,8 +173,8 @@ def one_drain(root: Path, url_db: str, data_dir: Path, args: argparse.Namespace,
     folder.mkdir()
     rng = random.Random(args.seed + len(name) + int(spread_s * 1000))
     delays = [rng.uniform(0, spread_s) if spread_s else 0.0 for _ in range(args.kiosks)]
-    with ApiServer(url_db, log_path=folder / "api.log",
-                   receipt_key=folder / "receipt.pem") as server:
+    with ApiServer(url_db, log_path=folder / "api.log", receipt_key=folder / "receipt.pem",
+                   workers=args.server_workers) as server:
         assert server.pid is not None
         per = args.kiosks // args.workers
         procs = []
@@ -192,7 +192,8 @@ def one_drain(root: Path, url_db: str, data_dir: Path, args: argparse.Namespace,
             assert proc.stdout is not None
             if proc.stdout.readline().strip() != "ready":
                 raise RuntimeError("a load process did not start")
-        serve = [psutil.Process(server.pid)]
+        parent = psutil.Process(server.pid)
+        serve = [parent, *parent.children()]  # the worker processes, with several
         serve_cpu, postgres_cpu = cpu_s(serve), cpu_s(postgres_processes(data_dir))
         for proc in procs:
             assert proc.stdin is not None
@@ -226,6 +227,8 @@ def main() -> int:
     parser.add_argument("--per-request", type=int, default=UploadConfig().records_per_request)
     parser.add_argument("--photo", type=int, default=40_000, help="photo bytes")
     parser.add_argument("--workers", type=int, default=2, help="load processes")
+    parser.add_argument("--server-workers", type=int, default=2,
+                        help="`provincial-api serve --workers`: its processes")
     parser.add_argument("--seed", type=int, default=None, help="of the spread start times")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()

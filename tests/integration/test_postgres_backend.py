@@ -31,6 +31,8 @@ from provincial_api.backend import (
     Db,
     mask_url,
     open_backend,
+    open_candidates,
+    open_enrolments,
     open_registry,
     open_store,
     scrub,
@@ -259,7 +261,9 @@ def test_devices_are_added_listed_and_removed(registry: Registry) -> None:
     assert registry.get("SIM-0002") is None
 
 
-def test_a_nonce_is_accepted_once_per_device(registry: Registry) -> None:
+def test_a_nonce_is_accepted_once_per_device(registry: Registry,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("provincial_api.pg_registry.NONCE_SWEEP_S", 0.0)  # sweep every time
     assert registry.remember_nonce("SIM-0001", "n1", 1000, 0)
     assert not registry.remember_nonce("SIM-0001", "n1", 1000, 0)  # a replay
     assert registry.remember_nonce("SIM-0002", "n1", 1000, 0)  # another device's own nonce
@@ -412,3 +416,66 @@ def _cli(*args: str) -> str:
                             text=True, timeout=30)
     assert result.returncode == 0, result.stderr[-1000:]
     return result.stdout
+
+
+# -- several server processes (`serve --workers`) -----------------------------------------------
+
+
+def test_serve_with_two_workers_answers_from_both_and_stops_whole(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """Two processes share the port: uploads from many connections are all stored once, both
+    workers take part, and SIGTERM to the server stops every process of it."""
+    import psutil
+
+    server = start_server(postgres_url,  # type: ignore[arg-type]  # a URL where a path goes
+                          receipt_dir=tmp_path, extra=("--workers", "2"))
+    try:
+        workers = psutil.Process(server.process.pid).children()
+        assert len(workers) == 2
+
+        def cpu_s() -> list[float]:
+            return [w.cpu_times().user + w.cpu_times().system for w in workers]
+
+        started = cpu_s()
+        sealer = Sealer.from_keys_dir(tmp_path / "keys", "SIM-0001")
+        sealed = [sealer.seal(make_record("SIM-0001", photo_bytes=500)) for _ in range(24)]
+        auth = DeviceAuth("SIM-0001", load_device_key(tmp_path / "keys"))
+
+        def upload(i: int) -> bool:  # a connection each: the kernel spreads them
+            with ProvincialApiClient(server.url, 10.0, auth=auth,
+                                     receipt_key=server.receipt_key()) as client:
+                return client.put_record(sealed[i]).created
+
+        assert _in_threads(24, upload) == [True] * 24
+        # Both served: each spent CPU on requests (the kernel hands a connection to either).
+        assert all(now > then for now, then in zip(cpu_s(), started, strict=True))
+    finally:
+        assert server.stop() == 0
+    assert not any(w.is_running() and w.status() != psutil.STATUS_ZOMBIE for w in workers)
+    listed = _cli("list", "--json", "--db", postgres_url)
+    assert len(listed.splitlines()) == 24
+
+
+def test_workers_need_postgres(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["serve", "--db", str(tmp_path / "api.db"), "--dev-enrol",
+                                      "--workers", "2"])
+    assert result.exit_code == 1 and "--workers above 1 needs a PostgreSQL --db" in result.output
+
+
+def test_server_processes_starting_together_create_the_tables_once(
+    postgres_cluster: PostgresCluster,
+) -> None:
+    """Every store's tables are made under the one schema lock: before, two workers starting on
+    an empty database failed on CREATE TABLE IF NOT EXISTS candidates."""
+    url = postgres_cluster.create_database(f"race_{uuid.uuid4().hex[:8]}")
+
+    def start(i: int) -> tuple[Any, ...]:  # the stores `create_app` opens, in either order
+        return (open_candidates(url), open_enrolments(url)) if i % 2 else (
+            open_enrolments(url), open_candidates(url))
+
+    outcomes = _in_threads(8, start)
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    for opened in outcomes:
+        for part in opened:
+            part.pool.close() if hasattr(part, "pool") else part.close()
