@@ -27,13 +27,22 @@ class ServerError(ApiError):
     """The server answered but could not do its part (5xx, or 408/425/429): try again later.
 
     `retry_after_s`: the server's Retry-After, when it said when (its way to stagger a fleet).
+    `code`: the API's error code when the answer was the API's (`busy`: the province is up and
+    gave an appointment, see `provincial_api.admission`).
     """
 
-    def __init__(self, status: int, reason: str, retry_after_s: float | None = None) -> None:
+    def __init__(self, status: int, reason: str, retry_after_s: float | None = None,
+                 code: str = "error") -> None:
         super().__init__(f"server error {status}: {reason}")
         self.status = status
         self.reason = reason
         self.retry_after_s = retry_after_s
+        self.code = code
+
+    @property
+    def busy(self) -> bool:
+        """The province's own "busy, come back at this time" (not a failure of anything)."""
+        return self.status == 503 and self.code == "busy" and self.retry_after_s is not None
 
 
 class RejectedError(ApiError):

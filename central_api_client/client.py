@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import math
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, fields
@@ -362,7 +363,7 @@ class ProvincialApiClient:
             return response
         code, reason = _error_reason(response)
         if status >= 500 or status in _RETRY_LATER_4XX:
-            raise ServerError(status, reason, _retry_after(response))
+            raise ServerError(status, reason, _retry_after(response), code)
         if status == 401 and code in AUTH_ERRORS:
             server_time = None
             with contextlib.suppress(ValueError, AttributeError):
@@ -385,7 +386,15 @@ def _receipt(data: object, key: ReceiptKey, sealed: RecordMeta) -> Receipt:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
-    """Retry-After as seconds (RFC 9110: delay-seconds or an HTTP-date), capped; None if absent."""
+    """When to try again, in seconds, capped; None if the server did not say. The API's busy
+    answer says it to the millisecond in its body (`retry_after_s`); otherwise Retry-After
+    (RFC 9110: delay-seconds or an HTTP-date), whoever sent it."""
+    with contextlib.suppress(ValueError):
+        data = response.json()
+        precise = data.get("retry_after_s") if isinstance(data, dict) else None
+        if isinstance(precise, int | float) and not isinstance(precise, bool) \
+                and 0 <= precise < math.inf:
+            return min(float(precise), MAX_RETRY_AFTER_S)
     value = response.headers.get("retry-after")
     if not value:
         return None

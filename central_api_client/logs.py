@@ -345,6 +345,8 @@ class LogEvent(StrEnum):
         "a request after a drain (voided numbers, the audit chain's head) failed: next time",
     )
     UPLOADER_BACKOFF = "uploader.backoff", "the uploader waits before the next try"
+    UPLOADER_BUSY_WAIT = (
+        "uploader.busy_wait", "the province is busy: the uploader keeps its appointment")
     UPLOADER_BAD_ACK = "uploader.bad_ack", "an acknowledgement did not match the record sent"
     UPLOADER_CONFIG_ERROR = (
         "uploader.config_error",

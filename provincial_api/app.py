@@ -32,6 +32,7 @@ from central_api_client.enrolment import EnrolRequest
 from central_api_client.heartbeat import MAX_HEARTBEAT_BODY_BYTES
 from central_api_client.signing import MAX_CLOCK_SKEW_S
 from central_api_client.voids import MAX_VOIDS_BODY_BYTES
+from provincial_api.admission import DEFAULT_MAX_WAIT_S, AdmissionMiddleware, Pacer
 from provincial_api.auth import Authenticator
 from provincial_api.backend import Db, open_backend, open_candidates, open_enrolments
 from provincial_api.candidate_routes import router as candidate_router
@@ -99,6 +100,7 @@ def create_app(
     tuf_repo: Path | None = None,
     candidate_key: X25519PrivateKey | None = None,
     staff_ca: x509.Certificate | None = None,
+    busy_after_s: float = DEFAULT_MAX_WAIT_S,
 ) -> FastAPI:
     """The app over `db`: a SQLite path or a `postgresql://` URL (`backend` tells them apart);
     None: no storage, for the OpenAPI document.
@@ -112,6 +114,8 @@ def create_app(
     `candidate_key`: the province's X25519 private key that opens candidate lookups (the pair
     of the sealing key kiosks hold); None: the candidate routes answer
     `candidates_not_configured`.
+    `busy_after_s`: the seconds of record uploads in progress beyond which others are told
+    to come back later (`admission`); 0: never.
     """
     app = FastAPI(title="Hunan exam registration: provincial records API", version=API_VERSION,
                   description=DESCRIPTION)
@@ -126,6 +130,10 @@ def create_app(
                                             authorities=authorities)
     app.state.receipts = ReceiptSigner(receipt_key or Ed25519PrivateKey.generate(), server_id)
     install_error_handlers(app)
+    if busy_after_s > 0:
+        app.state.pacer = Pacer(busy_after_s)
+        app.add_middleware(AdmissionMiddleware, pacer=app.state.pacer)
+    # Added last, so it runs first: a body over the limit is refused as such, never as busy.
     app.add_middleware(BodyLimitMiddleware, limits=BODY_LIMITS,
                        default_max_bytes=MAX_EMPTY_BODY_BYTES)
     app.include_router(router)

@@ -79,6 +79,9 @@ def cli() -> None:
               help="PEM of the province's staff CA (`kiosk-admin staff-ca init`): a day report"
               " is kept only when a supervisor's card it issued signed it. Without it day"
               " reports are refused, except on a development server (signature only).")
+@click.option("--busy-after", default=0.5, show_default=True, type=click.FloatRange(0, 60),
+              help="Seconds of record uploads in progress (per process) beyond which others"
+              " are answered 503 busy with an appointment to come back; 0: never.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Server processes sharing the port (PostgreSQL only): one Python process"
               " uses one core at a time.")
@@ -87,7 +90,7 @@ def serve(host: str, port: int, db: Db, dev_enrol: bool, max_skew: float,
           receipt_key: Path | None, server_id: str, authorities: tuple[str, ...],
           tuf_repo: Path | None, candidate_key: Path | None, staff_ca: Path | None,
           allow_file_keys: bool, ranges_path: Path | None, seal_public_key: Path | None,
-          trust_root: Path | None, workers: int) -> None:
+          trust_root: Path | None, busy_after: float, workers: int) -> None:
     """Serve the API until SIGTERM or Ctrl-C; prints the URL it listens on first."""
     import logging
 
@@ -134,7 +137,8 @@ def serve(host: str, port: int, db: Db, dev_enrol: bool, max_skew: float,
             return create_app(db, dev_enrol=dev_enrol, max_skew_s=max_skew, receipt_key=key,
                               server_id=server_id, enrol_settings=enrolling,
                               authorities=frozenset(normal_authority(n) for n in names),
-                              tuf_repo=tuf_repo, candidate_key=opener, staff_ca=staff_ca_cert)
+                              tuf_repo=tuf_repo, candidate_key=opener, staff_ca=staff_ca_cert,
+                              busy_after_s=busy_after)
         except BackendError as exc:
             raise click.ClickException(str(exc)) from None
 

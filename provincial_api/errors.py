@@ -36,6 +36,10 @@ class ErrorBody(BaseModel):
     server_time: str | None = Field(
         default=None, description="With clock_skew: the server's time, to set the device's by"
     )
+    retry_after_s: float | None = Field(
+        default=None, description="With busy (503): when to send again, in seconds, to the"
+        " millisecond (Retry-After says the same in whole seconds)"
+    )
 
 
 class ApiProblem(HTTPException):
@@ -57,6 +61,12 @@ SIGNED_ROUTE_ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorBody, "description": "Signed by another device than the one named"},
     413: {"model": ErrorBody, "description": "Body larger than the limit"},
     422: {"model": ErrorBody, "description": "Invalid request: what is wrong is in `reason`"},
+}
+# The record uploads may also be told to come back later (`admission`).
+UPLOAD_ROUTE_ERRORS: dict[int | str, dict[str, Any]] = {
+    **SIGNED_ROUTE_ERRORS,
+    503: {"model": ErrorBody, "description": "`busy`: the server is behind; send again after"
+          " `retry_after_s` (and Retry-After), nothing was read or stored"},
 }
 
 _STATUS_CODES = {

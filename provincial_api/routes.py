@@ -19,7 +19,7 @@ from central_api_client.logs import LogEvent, event
 from provincial_api import bodies
 from provincial_api.auth import SignedRequest
 from provincial_api.domain import Registry, Store
-from provincial_api.errors import SIGNED_ROUTE_ERRORS, ApiProblem, ErrorBody
+from provincial_api.errors import SIGNED_ROUTE_ERRORS, UPLOAD_ROUTE_ERRORS, ApiProblem, ErrorBody
 from provincial_api.ingest import Outcome, Refused, Stored, ingest
 from provincial_api.models import (
     Ack,
@@ -97,7 +97,7 @@ def _body(model: type[BaseModel]) -> dict[str, Any]:
     responses={
         200: {"model": Ack, "description": "Already stored with the same sha256"},
         409: {"model": ErrorBody, "description": "Record id holds a different sha256"},
-        **SIGNED_ROUTE_ERRORS,
+        **UPLOAD_ROUTE_ERRORS,
     },
     openapi_extra=_body(RecordUpload),
 )
@@ -119,7 +119,7 @@ def put_record(record_id: RecordId, signed: SignedRequest, store: AppStore,
     "/v1/records:batch",
     operation_id="put_records",
     response_model=BatchResult,
-    responses=SIGNED_ROUTE_ERRORS,
+    responses=UPLOAD_ROUTE_ERRORS,
     openapi_extra=_body(BatchUpload),
 )
 def put_records(signed: SignedRequest, store: AppStore, signer: Receipts) -> Response:
@@ -149,7 +149,7 @@ def batch_item(outcome: Outcome, signer: ReceiptSigner) -> dict[str, Any]:
     """One `BatchItem` of the answer as JSON-ready values, every key of the model present."""
     if isinstance(outcome, Refused):
         error = {"error": outcome.code, "reason": outcome.reason, "fields": None,
-                 "server_time": None}
+                 "server_time": None, "retry_after_s": None}
         return {"record_id": outcome.record_id, "status": outcome.status, "ack": None,
                 "error": error}
     return {"record_id": outcome.record.record_id, "status": 201 if outcome.created else 200,

@@ -65,10 +65,11 @@ class ApiServer:
     it first; a real server never runs with it."""
 
     def __init__(self, db: Path | str, log_path: Path | None = None, *,
-                 receipt_key: Path | None = None, workers: int = 1) -> None:
+                 receipt_key: Path | None = None, workers: int = 1,
+                 extra: tuple[str, ...] = ()) -> None:
         """`db`: a SQLite file, or a `postgresql://` URL, which needs `receipt_key`: where
         the development receipt key is made (its public half beside it). `workers`: server
-        processes (PostgreSQL only)."""
+        processes (PostgreSQL only). `extra`: more options of `serve`."""
         if isinstance(db, str) and receipt_key is None:
             raise ValueError("a server on a database URL needs a receipt key path")
         self.db = db
@@ -77,6 +78,7 @@ class ApiServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self.workers = workers
+        self.extra = extra
         self._proc: subprocess.Popen | None = None
 
     def start(self) -> ApiServer:
@@ -85,7 +87,7 @@ class ApiServer:
             [str(BIN / "provincial-api"), "serve", "--host", "127.0.0.1",
              "--port", str(self.port), "--db", str(self.db), "--dev-enrol",
              *(["--receipt-key", str(self.receipt_key)] if self.receipt_key else []),
-             *(["--workers", str(self.workers)] if self.workers > 1 else [])],
+             *(["--workers", str(self.workers)] if self.workers > 1 else []), *self.extra],
             stdout=out, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30

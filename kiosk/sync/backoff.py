@@ -1,7 +1,8 @@
 """How long the uploader waits: after a failed drain, and before trying a refused record again.
 
 Full jitter (AWS architecture blog) so a fleet of kiosks coming back online does not hammer the
-server in step; the server's Retry-After is a floor under it, its way to stagger a fleet.
+server in step; the server's Retry-After is a floor under it, its way to stagger a fleet. A
+province that answers busy gives an appointment instead, which is kept (`busy_delay`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,14 @@ BACKOFF_CAP_S = 300.0
 # the server's side is picked up the same day.
 REJECTED_RETRY_BASE_S = 60.0
 REJECTED_RETRY_CAP_S = 24 * 3600.0
+# A busy province's appointment is kept, with up to this fraction later so kiosks given the same
+# time do not arrive in step, and never sooner than BUSY_MIN_WAIT_S (a server answering busy
+# with no wait must not be asked again in a tight loop).
+BUSY_JITTER = 0.1
+BUSY_MIN_WAIT_S = 0.25
+# Busy answers in a row after which the ordinary back-off takes over: a server that is busy
+# for ever is in trouble, whatever it says.
+BUSY_PATIENCE = 30
 
 
 def backoff_delay(failures: int, base_s: float, cap_s: float = BACKOFF_CAP_S,
@@ -33,6 +42,14 @@ def next_delay(retry_after_s: float | None, failures: int, base_s: float,
     if retry_after_s is not None:
         delay = max(delay, min(retry_after_s, MAX_RETRY_AFTER_S))
     return delay
+
+
+def busy_delay(retry_after_s: float, rand: random.Random | None = None) -> float:
+    """How long to wait when the province answered busy with an appointment in
+    `retry_after_s`: the appointment, jittered a little later, not the failure back-off (the
+    server is up and pacing its fleet; its appointments are spaced at the rate it works)."""
+    wait = max(BUSY_MIN_WAIT_S, min(retry_after_s, MAX_RETRY_AFTER_S))
+    return wait * (rand or random).uniform(1.0, 1.0 + BUSY_JITTER)
 
 
 def rejected_retry_after(attempts: int) -> float:

@@ -47,6 +47,7 @@ class UploadReport:
     transient_error: str | None = None
     problem_code: str | None = None
     retry_after_s: float | None = None  # the server's Retry-After, the longest seen
+    busy: bool = False  # the province answered busy with an appointment (nothing failed)
     server_time: str | None = None  # with clock_skew
 
     @property
@@ -236,6 +237,7 @@ def _failed(store: KioskStore, entry: OutboxEntry, exc: Exception, report: Uploa
                   problem=report.problem_code, error=str(exc))
         if isinstance(exc, ServerError) and exc.retry_after_s is not None:
             report.retry_after_s = max(report.retry_after_s or 0.0, exc.retry_after_s)
+            report.busy = report.busy or exc.busy
         if isinstance(exc, AuthError) and exc.server_time:
             report.server_time = exc.server_time
         return

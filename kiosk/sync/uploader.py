@@ -42,7 +42,7 @@ from kiosk.startup import (
 )
 from kiosk.store import KioskStore, open_store
 from kiosk.sync import status
-from kiosk.sync.backoff import BACKOFF_CAP_S, next_delay
+from kiosk.sync.backoff import BACKOFF_CAP_S, BUSY_PATIENCE, busy_delay, next_delay
 from kiosk.sync.day_reports import send_day_reports
 from kiosk.sync.drain import UploadReport, drain_once
 from kiosk.sync.heartbeat import Heartbeats, heartbeats_for
@@ -103,7 +103,7 @@ class Uploader:
         self.stopping.set()
 
     def run(self) -> None:
-        failures = 0
+        failures = busy = 0
         resume_at = self.store.settings.get(status.NEXT_ATTEMPT_KEY)
         if isinstance(resume_at, int | float) and resume_at > time.time():
             wait = min(resume_at - time.time(), MAX_RETRY_AFTER_S)
@@ -124,9 +124,14 @@ class Uploader:
             if told_to_wait is not None:
                 report.retry_after_s = told_to_wait
             if report.transient_error is None and told_to_wait is None:
-                failures = 0
+                failures = busy = 0
                 delay = self.interval_s
                 self._set_next_attempt(None)
+            elif report.busy and report.retry_after_s is not None and busy < BUSY_PATIENCE:
+                busy += 1  # an appointment, not a failure: kept as given
+                delay = busy_delay(report.retry_after_s)
+                self._set_next_attempt(time.time() + delay)
+                event(log, LogEvent.UPLOADER_BUSY_WAIT, delay_s=round(delay, 3))
             else:
                 failures += 1
                 delay = next_delay(report.retry_after_s, failures, self.interval_s,

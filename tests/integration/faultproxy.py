@@ -1,7 +1,8 @@
 """A fault-injecting HTTP/1.1 proxy for loopback tests, in a thread of the test process.
 
 Each request that reaches it draws one fault from a seeded schedule. Before forwarding: pass it
-on, drop the connection, reset it (RST), answer 500, answer 503 with Retry-After, answer slowly.
+on, drop the connection, reset it (RST), answer 500, answer 503 with Retry-After, answer the
+province's own 503 busy with an appointment (`busy`), answer slowly.
 After forwarding (the server stored the record; the kiosk must not learn so for sure):
     lose_response   close without a byte of the answer
     headers_only    the answer's head, then close
@@ -24,9 +25,11 @@ import threading
 import time
 from collections import Counter
 
-BEFORE = ("pass", "drop", "reset", "500", "503", "slow")
+BEFORE = ("pass", "drop", "reset", "500", "503", "busy", "slow")
 AFTER = ("lose_response", "headers_only", "cut_body", "reset_mid_body", "truncated_body")
 FAULTS = BEFORE + AFTER
+# The appointment a "busy" answer gives, to the millisecond (its Retry-After says 1 s).
+BUSY_APPOINTMENT_S = 0.6
 _LENGTH = re.compile(rb"(?im)^content-length:[ \t]*(\d+)[ \t]*(?=\r?$)")
 
 
@@ -122,11 +125,14 @@ class FaultProxy:
                 if fault == "reset":
                     _reset(writer)
                     return
-                if fault in ("500", "503"):
+                if fault in ("500", "503", "busy"):
+                    status = b"503" if fault == "busy" else fault.encode()
                     extra = f"Retry-After: {self.retry_after_s}\r\n".encode() \
-                        if fault == "503" else b""
-                    body = b'{"error":"injected","reason":"fault proxy"}'
-                    writer.write(b"HTTP/1.1 " + fault.encode() + b" Injected\r\n" + extra
+                        if fault in ("503", "busy") else b""
+                    body = b'{"error":"injected","reason":"fault proxy"}' if fault != "busy" \
+                        else b'{"error":"busy","reason":"fault proxy","retry_after_s":%.3f}' \
+                        % BUSY_APPOINTMENT_S  # the province's own busy answer
+                    writer.write(b"HTTP/1.1 " + status + b" Injected\r\n" + extra
                                  + b"Content-Type: application/json\r\nContent-Length: "
                                  + str(len(body)).encode() + b"\r\n\r\n" + body)
                     await writer.drain()

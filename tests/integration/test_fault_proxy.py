@@ -23,11 +23,11 @@ from kiosk.seal import Sealer, load_device_key
 from kiosk.store import KioskStore
 from kiosk.store.outbox import receipt_holds
 from kiosk.sync.uploader import Uploader
-from tests.integration.faultproxy import FAULTS, FaultProxy
+from tests.integration.faultproxy import BUSY_APPOINTMENT_S, FAULTS, FaultProxy
 from tests.integration.processes import free_port, start_server
 from tests.synthetic_records import make_record
 
-WEIGHTS = {"pass": 6, "drop": 1, "reset": 1, "500": 1, "503": 0.5, "slow": 1,
+WEIGHTS = {"pass": 6, "drop": 1, "reset": 1, "500": 1, "503": 0.5, "busy": 0.5, "slow": 1,
            "lose_response": 1, "headers_only": 1, "cut_body": 1, "reset_mid_body": 1,
            "truncated_body": 1}
 RETRY_AFTER_S = 1
@@ -87,6 +87,10 @@ def test_every_record_stored_once_through_faults_retry_after_obeyed(
     waits = [later - at for (at, fault), (later, _) in zip(proxy.log, proxy.log[1:],
                                                            strict=False) if fault == "503"]
     assert waits and min(waits) >= RETRY_AFTER_S, f"Retry-After {RETRY_AFTER_S} s, waited {waits}"
+    # The province's busy answer: its appointment is kept, never early.
+    kept = [later - at for (at, fault), (later, _) in zip(proxy.log, proxy.log[1:],
+                                                          strict=False) if fault == "busy"]
+    assert kept and min(kept) >= BUSY_APPOINTMENT_S, f"appointments kept after {kept}"
     assert {r["state"] for r in rows} == {"acknowledged"}
     key = server.receipt_key()
     assert all(receipt_holds(r, key) for r in rows), "a stored receipt does not verify"
