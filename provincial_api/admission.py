@@ -25,12 +25,21 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from provincial_api.errors import ErrorBody
 
-DEFAULT_MAX_WAIT_S = 0.5
+# Work in progress a process takes on, in seconds at its rate. It is most of an accepted
+# upload's wait: with 0.5 the first requests of a fleet coming back at once waited up to 1.4 s
+# (bench_fleet_pg.py), with 0.3 under 0.9 s, and no fewer records went through per second.
+DEFAULT_MAX_WAIT_S = 0.3
 # Bytes of record uploads a process gets through per second, until it has measured its own
-# (about 550 records of a 40 KB photo on the machine the benchmarks run on).
+# (about 550 records of a 40 KB photo; the benchmarks measured 300-600 per process on 2 cores).
+# Better high than low: appointments are spaced by it, and those given to a fleet that came
+# back at once are all given before anything is measured; a server that guessed too fast turns
+# some away again, one that guessed too slow sits idle between appointments.
 INITIAL_RATE_BPS = 30e6
-# The rate is measured over windows at least this long, in which work was waiting throughout.
+# The rate is measured over stretches at least this long in which at least SATURATED of the
+# limit was in progress throughout (the server had enough to do: what it answers is what it
+# can do, not what it was offered).
 RATE_WINDOW_S = 1.0
+SATURATED = 0.5
 # Under this much in progress, an upload is always admitted (one large batch is never refused
 # for being large).
 MIN_ADMITTED_BYTES = 2_000_000
@@ -47,7 +56,7 @@ class Pacer:
     min_admitted_bytes: int = MIN_ADMITTED_BYTES
     in_progress: int = 0  # bytes of the record uploads admitted and not yet answered
     _next_slot: float = 0.0  # when the appointments given so far are expected to be through
-    _meter_start: float | None = field(default=None, repr=False)
+    _saturated_since: float | None = field(default=None, repr=False)
     _meter_bytes: int = field(default=0, repr=False)
 
     @property
@@ -60,28 +69,32 @@ class Pacer:
         the seconds after which to come back: when its turn would come."""
         if self.in_progress == 0 or self.in_progress + size <= self.limit:
             self.in_progress += size
+            self._learn(now)
             return None
-        if self._meter_start is None:  # work is waiting from now: the rate can be measured
-            self._meter_start, self._meter_bytes = now, 0
         room_at = now + (self.in_progress + size - self.limit) / self.rate_bps
         start = max(room_at, self._next_slot)
         self._next_slot = start + size / self.rate_bps
         return min(start - now, MAX_APPOINTMENT_S)
 
     def done(self, size: int, now: float) -> None:
-        """An admitted upload was answered (or failed): its bytes are no longer in progress.
-        While uploads are being turned away, the bytes answered per second are the rate."""
+        """An admitted upload was answered (or failed): its bytes are no longer in progress."""
         self.in_progress = max(0, self.in_progress - size)
-        if self._meter_start is None:
-            return
-        self._meter_bytes += size
-        elapsed = now - self._meter_start
-        if elapsed >= RATE_WINDOW_S:
-            measured = self._meter_bytes / elapsed
-            self.rate_bps = 0.5 * self.rate_bps + 0.5 * measured
-            # Keep measuring only while appointments are still being kept.
-            self._meter_start = now if self._next_slot > now else None
-            self._meter_bytes = 0
+        if self._saturated_since is not None:
+            self._meter_bytes += size
+        self._learn(now)
+
+    def _learn(self, now: float) -> None:
+        """Measure the rate while the server has enough to do (when it has not, what it answers
+        is what it was offered, which says nothing of how much more it could take)."""
+        if self.in_progress >= SATURATED * self.limit:
+            if self._saturated_since is None:
+                self._saturated_since, self._meter_bytes = now, 0
+            elif now - self._saturated_since >= RATE_WINDOW_S:
+                measured = self._meter_bytes / (now - self._saturated_since)
+                self.rate_bps = 0.5 * self.rate_bps + 0.5 * measured
+                self._saturated_since, self._meter_bytes = now, 0
+        else:
+            self._saturated_since = None
 
 
 class AdmissionMiddleware:

@@ -79,7 +79,7 @@ def cli() -> None:
               help="PEM of the province's staff CA (`kiosk-admin staff-ca init`): a day report"
               " is kept only when a supervisor's card it issued signed it. Without it day"
               " reports are refused, except on a development server (signature only).")
-@click.option("--busy-after", default=0.5, show_default=True, type=click.FloatRange(0, 60),
+@click.option("--busy-after", default=0.3, show_default=True, type=click.FloatRange(0, 60),
               help="Seconds of record uploads in progress (per process) beyond which others"
               " are answered 503 busy with an appointment to come back; 0: never.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),

@@ -37,14 +37,17 @@ def test_an_idle_server_takes_any_upload_and_appointments_are_capped() -> None:
     assert pacer.admit(50 * MB, 0.0) == MAX_APPOINTMENT_S
 
 
-def test_the_rate_is_learnt_while_uploads_are_turned_away() -> None:
-    pacer = Pacer(max_wait_s=0.5, rate_bps=10 * MB, min_admitted_bytes=0)
+def test_the_rate_is_measured_while_the_server_has_enough_to_do() -> None:
+    pacer = Pacer(max_wait_s=0.5, rate_bps=10 * MB, min_admitted_bytes=0)  # limit 5 MB
     for _ in range(5):
         pacer.admit(MB, 0.0)
-    assert pacer.admit(MB, 0.0) is not None  # turned away: measuring from now
-    for i in range(5):
-        pacer.done(MB, 0.5 + i * 0.125)  # 5 MB answered in one second: 5 MB/s
-    assert pacer.rate_bps == pytest.approx(0.5 * 10 * MB + 0.5 * 5 * MB)
+    for i in range(1, 4):  # a megabyte answered, and another taken on, every 0.25 s
+        pacer.done(MB, i * 0.25)
+        assert pacer.admit(MB, i * 0.25) is None
+    pacer.done(MB, 1.0)
+    # 4 MB answered in the second it had work waiting: it does 4 MB/s, not the 10 guessed.
+    assert pacer.rate_bps == pytest.approx(0.5 * 10 * MB + 0.5 * 4 * MB)
+    assert pacer.limit == pytest.approx(3.5 * MB)  # and takes on less at once
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
