@@ -17,10 +17,13 @@ BACKOFF_CAP_S = 300.0
 # the server's side is picked up the same day.
 REJECTED_RETRY_BASE_S = 60.0
 REJECTED_RETRY_CAP_S = 24 * 3600.0
-# A busy province's appointment is kept, with up to this fraction later so kiosks given the same
-# time do not arrive in step, and never sooner than BUSY_MIN_WAIT_S (a server answering busy
-# with no wait must not be asked again in a tight loop).
+# A busy province's appointment is kept, up to this fraction (at most BUSY_JITTER_MAX_S) late,
+# so kiosks given the same time do not arrive in step (the province spaces them already: a
+# jitter growing with the wait only left it idle at the end of a fleet's drain), and never
+# sooner than BUSY_MIN_WAIT_S (a server answering busy with no wait must not be asked again in
+# a tight loop).
 BUSY_JITTER = 0.1
+BUSY_JITTER_MAX_S = 0.1
 BUSY_MIN_WAIT_S = 0.25
 # Busy answers in a row after which the ordinary back-off takes over: a server that is busy
 # for ever is in trouble, whatever it says.
@@ -49,7 +52,7 @@ def busy_delay(retry_after_s: float, rand: random.Random | None = None) -> float
     `retry_after_s`: the appointment, jittered a little later, not the failure back-off (the
     server is up and pacing its fleet; its appointments are spaced at the rate it works)."""
     wait = max(BUSY_MIN_WAIT_S, min(retry_after_s, MAX_RETRY_AFTER_S))
-    return wait * (rand or random).uniform(1.0, 1.0 + BUSY_JITTER)
+    return wait + (rand or random).uniform(0.0, min(wait * BUSY_JITTER, BUSY_JITTER_MAX_S))
 
 
 def rejected_retry_after(attempts: int) -> float:
