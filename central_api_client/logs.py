@@ -54,6 +54,10 @@ class LogEvent(StrEnum):
         "a request's device authentication was refused (`error` says why)",
     )
     API_BATCH_STORED = "api.batch_stored", "a batch upload was handled (counts stored and sent)"
+    API_UPLOADS_PACED = (
+        "api.uploads_paced",
+        "uploads were told the server is busy, with appointments (how many since the last line)",
+    )
     API_DEVICE_ENROLLED = (
         "api.device_enrolled",
         "a device was enrolled with a one-time token (or its enrolment answered again)",

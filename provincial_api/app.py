@@ -32,7 +32,7 @@ from central_api_client.enrolment import EnrolRequest
 from central_api_client.heartbeat import MAX_HEARTBEAT_BODY_BYTES
 from central_api_client.signing import MAX_CLOCK_SKEW_S
 from central_api_client.voids import MAX_VOIDS_BODY_BYTES
-from provincial_api.admission import DEFAULT_MAX_WAIT_S, AdmissionMiddleware, Pacer
+from provincial_api.admission import AdmissionMiddleware
 from provincial_api.auth import Authenticator
 from provincial_api.backend import Db, open_backend, open_candidates, open_enrolments
 from provincial_api.candidate_routes import router as candidate_router
@@ -49,6 +49,7 @@ from provincial_api.models import (
     StatusQuery,
     VoidReport,
 )
+from provincial_api.pacer import DEFAULT_MAX_WAIT_S, Pacer
 from provincial_api.ranges import CountyPools
 from provincial_api.receipt_signer import DEFAULT_SERVER_ID, ReceiptSigner
 from provincial_api.routes import API_VERSION, router

@@ -84,7 +84,8 @@ def cli() -> None:
               " are answered 503 busy with an appointment to come back; 0: never.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Server processes sharing the port (PostgreSQL only): one Python process"
-              " uses one core at a time.")
+              " uses one core at a time. Each may open ~50 database connections under load:"
+              " PostgreSQL's max_connections must allow workers x 50 and the tools.")
 @enrol_options
 def serve(host: str, port: int, db: Db, dev_enrol: bool, max_skew: float,
           receipt_key: Path | None, server_id: str, authorities: tuple[str, ...],
@@ -102,6 +103,7 @@ def serve(host: str, port: int, db: Db, dev_enrol: bool, max_skew: float,
     from provincial_api.auth import normal_authority
     from provincial_api.backend import is_postgres_url
     from provincial_api.receipt_signer import load_receipt_key
+    from provincial_api.workers import STOP_GRACE_S
 
     if workers > 1 and not is_postgres_url(db):
         raise click.ClickException("--workers above 1 needs a PostgreSQL --db: processes"
@@ -143,7 +145,8 @@ def serve(host: str, port: int, db: Db, dev_enrol: bool, max_skew: float,
             raise click.ClickException(str(exc)) from None
 
     def run(app: Any, listening: socket.socket) -> None:
-        config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off")
+        config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off",
+                                timeout_graceful_shutdown=int(STOP_GRACE_S) - 1)
         uvicorn.Server(config).run(sockets=[listening])
 
     # One process: the app is made (its database reached) before the URL is printed. Several:

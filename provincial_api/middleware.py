@@ -29,15 +29,15 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         limit = self.limit(scope["path"])
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None:
-            try:
-                length = int(declared)
-            except ValueError:
-                length = -1
-            if length < 0 or length > limit:
-                await self._refuse(send, length, limit)
-                return
+        length = declared_length(scope)
+        if length is not None and (length < 0 or length > limit):
+            if length < 0:
+                body = ErrorBody(error="bad_request", reason="invalid Content-Length")
+                await send_error(send, 400, body, close=True)
+            else:
+                body = ErrorBody(error="too_large", reason=self._too_large(limit))
+                await send_error(send, 413, body, close=True)
+            return
         received = 0
 
         async def limited() -> Message:
@@ -56,21 +56,27 @@ class BodyLimitMiddleware:
     def _too_large(limit: int) -> str:
         return f"request body larger than {limit} bytes"
 
-    async def _refuse(self, send: Send, length: int, limit: int) -> None:
-        if length < 0:
-            status, body = 400, ErrorBody(error="bad_request", reason="invalid Content-Length")
-        else:
-            status, body = 413, ErrorBody(error="too_large", reason=self._too_large(limit))
-        payload = body.model_dump_json(exclude_none=True).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(payload)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": payload})
+
+def declared_length(scope: Scope) -> int | None:
+    """The request's Content-Length: None when not declared, -1 when not a number."""
+    declared = dict(scope["headers"]).get(b"content-length")
+    if declared is None:
+        return None
+    try:
+        return int(declared)
+    except ValueError:
+        return -1
+
+
+async def send_error(send: Send, status: int, body: ErrorBody, *,
+                     headers: tuple[tuple[bytes, bytes], ...] = (), close: bool = False) -> None:
+    """An `ErrorBody` answer from a middleware, before (or instead of) the app. `close`: the
+    connection ends after it (what is left of the request's body is not read)."""
+    payload = body.model_dump_json(exclude_none=True).encode()
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(payload)).encode()),
+        *headers,
+        *([(b"connection", b"close")] if close else []),
+    ]})
+    await send({"type": "http.response.body", "body": payload})

@@ -94,24 +94,26 @@ class PgRegistry:
 
     def remember_nonce(self, device_id: str, nonce: str, created: int, forget_before: int) -> bool:
         # One round trip (a pipeline) for what is asked of every signed request.
-        with self.pool.connection() as conn, conn.pipeline(), conn.transaction():
-            # As on SQLite (synchronous=NORMAL): a nonce need not wait for a WAL flush; a
-            # replayed PUT is idempotent anyway, and a flush per request costs more than it.
-            conn.execute("SET LOCAL synchronous_commit = off")
-            inserted = conn.execute(
-                "INSERT INTO nonces (device_id, nonce, created) VALUES (%s, %s, %s)"
-                " ON CONFLICT (device_id, nonce) DO NOTHING RETURNING 1",
-                (device_id, nonce, created),
-            )
-            if self._sweep_due():
-                # Housekeeping on the side; SKIP LOCKED: requests never wait on each other
-                # for it.
-                conn.execute(
-                    "DELETE FROM nonces WHERE (device_id, nonce) IN (SELECT device_id, nonce"
-                    " FROM nonces WHERE created < %s FOR UPDATE SKIP LOCKED)",
-                    (forget_before,),
+        with self.pool.connection() as conn:
+            with conn.pipeline(), conn.transaction():
+                # As on SQLite (synchronous=NORMAL): a nonce need not wait for a WAL flush; a
+                # replayed PUT is idempotent anyway, and a flush per request costs more.
+                conn.execute("SET LOCAL synchronous_commit = off")
+                inserted = conn.execute(
+                    "INSERT INTO nonces (device_id, nonce, created) VALUES (%s, %s, %s)"
+                    " ON CONFLICT (device_id, nonce) DO NOTHING RETURNING 1",
+                    (device_id, nonce, created),
                 )
-        return inserted.fetchone() is not None
+                if self._sweep_due():
+                    # Housekeeping on the side; SKIP LOCKED: requests never wait on each
+                    # other for it.
+                    conn.execute(
+                        "DELETE FROM nonces WHERE (device_id, nonce) IN (SELECT device_id,"
+                        " nonce FROM nonces WHERE created < %s FOR UPDATE SKIP LOCKED)",
+                        (forget_before,),
+                    )
+            # Read while the connection is still ours (the pipeline has synced by now).
+            return inserted.fetchone() is not None
 
     def _sweep_due(self) -> bool:
         """Whether to forget expired nonces now: once every NONCE_SWEEP_S, not per request (a

@@ -229,7 +229,12 @@ def _failed(store: KioskStore, entry: OutboxEntry, exc: Exception, report: Uploa
     if _about_the_server(exc):
         # The server, the network or the device's credentials: nothing about this record.
         store.outbox.mark_error(entry.record_id, str(exc))
-        if report.transient_error is None:
+        first = report.transient_error is None
+        # Busy only while every failure of the drain was the province's busy answer: one that
+        # came with a timeout or a 500 is a failure, and the back-off holds.
+        was_busy = isinstance(exc, ServerError) and exc.busy
+        report.busy = was_busy if first else report.busy and was_busy
+        if first:
             report.transient_error = str(exc)
             report.problem_code = _problem_code(exc)
             event(log, LogEvent.UPLOADER_SERVER_UNAVAILABLE, level=logging.WARNING,
@@ -237,7 +242,6 @@ def _failed(store: KioskStore, entry: OutboxEntry, exc: Exception, report: Uploa
                   problem=report.problem_code, error=str(exc))
         if isinstance(exc, ServerError) and exc.retry_after_s is not None:
             report.retry_after_s = max(report.retry_after_s or 0.0, exc.retry_after_s)
-            report.busy = report.busy or exc.busy
         if isinstance(exc, AuthError) and exc.server_time:
             report.server_time = exc.server_time
         return

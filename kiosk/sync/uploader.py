@@ -123,6 +123,8 @@ class Uploader:
                 self.rosters.sync_if_due()
             if told_to_wait is not None:
                 report.retry_after_s = told_to_wait
+            if report.acknowledged:  # progress: patience and back-off start over
+                failures = busy = 0
             if report.transient_error is None and told_to_wait is None:
                 failures = busy = 0
                 delay = self.interval_s
@@ -169,9 +171,11 @@ def after_drain(store: KioskStore, client: ProvincialApiClient, report: UploadRe
     """The requests that follow a drain that went well: the voided sequence numbers not yet
     reported (`kiosk.sync.voids`), the audit chain's head, then the heartbeat when one is due.
     Not after a drain the server cut short: its Retry-After and the back-off hold for these
-    too. Returns the server's Retry-After when one of them was told to wait, so the loop obeys
-    it as after a drain (and sends nothing more now)."""
-    if report.transient_error is not None:
+    too. A drain paced by a busy province went well: these are small and never paced, and
+    the province hears of the machine while its backlog waits its turn. Returns the server's
+    Retry-After when one of them was told to wait, so the loop obeys it as after a drain (and
+    sends nothing more now)."""
+    if report.transient_error is not None and not report.busy:
         return None
     # Each on its own: a void report the server keeps refusing must not silence the audit
     # head; a Retry-After stops the rest at once.

@@ -66,7 +66,8 @@ class FaultProxy:
         self.slow_s = slow_s
         self.retry_after_s = retry_after_s
         self.seen: Counter[str] = Counter()
-        self.log: list[tuple[float, str]] = []  # (time.monotonic() of arrival, fault drawn)
+        # (time.monotonic() of arrival, fault drawn, "METHOD /path" of the request)
+        self.log: list[tuple[float, str, str]] = []
         self.port = 0
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
@@ -105,11 +106,12 @@ class FaultProxy:
         self._ready.set()
         self._loop.run_forever()
 
-    def _draw(self) -> str:
+    def _draw(self, head: bytes) -> str:
         fault = self._script.pop() if self._script else \
             self.rand.choices(self.faults, self.weights)[0]
         self.seen[fault] += 1
-        self.log.append((time.monotonic(), fault))
+        target = " ".join(head.split(b"\r\n", 1)[0].decode("latin-1").split(" ")[:2])
+        self.log.append((time.monotonic(), fault, target))
         return fault
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -119,7 +121,7 @@ class FaultProxy:
                 message = await _read_message(reader)
                 if message is None:
                     return
-                fault = self._draw()
+                fault = self._draw(message[0])
                 if fault == "drop":
                     return
                 if fault == "reset":

@@ -479,3 +479,24 @@ def test_server_processes_starting_together_create_the_tables_once(
     for opened in outcomes:
         for part in opened:
             part.pool.close() if hasattr(part, "pool") else part.close()
+
+
+def test_a_worker_that_dies_stops_the_server_and_says_so(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """Killed by the OOM killer, say: the server does not go on smaller and unnoticed; it
+    stops with status 1 (so the service manager restarts all of it) and says which worker
+    ended how."""
+    import signal as signals
+
+    import psutil
+
+    server = start_server(postgres_url,  # type: ignore[arg-type]  # a URL where a path goes
+                          receipt_dir=tmp_path, extra=("--workers", "2"))
+    workers = psutil.Process(server.process.pid).children()
+    victim, other = workers
+    victim.send_signal(signals.SIGKILL)
+    assert server.process.wait(timeout=15) == 1
+    other.wait(timeout=5)  # the other worker was stopped too
+    said = "".join(server.lines)
+    assert f"worker {victim.pid} was killed by SIGKILL; stopping the others" in said

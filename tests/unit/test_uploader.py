@@ -171,8 +171,10 @@ def test_a_batch_mixes_stored_repeated_and_refused_records(store, sealer, client
     assert report.acknowledged == good and report.rejected == bad
 
 
-def test_a_retry_after_outlives_a_restart(store, sealer) -> None:
-    """503 Retry-After: 30 recorded; a new uploader (as after a kill) waits instead of sending."""
+@pytest.mark.parametrize("code", ["unavailable", "busy"])
+def test_a_retry_after_outlives_a_restart(store, sealer, code: str) -> None:
+    """503 Retry-After: 30 recorded; a new uploader (as after a kill) waits instead of sending.
+    The same for the province's busy answer (its appointment) as for any other 503."""
     import threading
     import time
 
@@ -183,7 +185,7 @@ def test_a_retry_after_outlives_a_restart(store, sealer) -> None:
 
     def busy(request: httpx.Request) -> httpx.Response:
         calls.append(request.url.path)
-        return httpx.Response(503, json={"error": "busy", "reason": "r"},
+        return httpx.Response(503, json={"error": code, "reason": "r"},
                               headers={"Retry-After": "30"})
 
     http = httpx.Client(base_url="http://x", transport=httpx.MockTransport(busy))
@@ -271,3 +273,68 @@ def test_a_503_to_the_audit_head_request_is_obeyed_too(store, sealer, http, tmp_
     assert calls == ["PUT", "PUT", "GET"]  # nothing after the 503, for 0.5 s of 0.01 s rounds
     assert store.outbox.counts_by_state()["acknowledged"] == 2
     assert 29 <= store.settings.get(status.NEXT_ATTEMPT_KEY) - time.time() <= 31
+
+
+def _relay_with_busy(http, tmp_path: Path, busy_when) -> tuple[ProvincialApiClient, list[str]]:
+    """A client of the in-process server whose uploads are answered busy (an appointment of
+    no wait) when `busy_when(n)` says so for the n-th upload; the answers given, in order."""
+    answers: list[str] = []
+
+    def relay(request: httpx.Request) -> httpx.Response:
+        if request.method == "PUT" or request.url.path.endswith(":batch"):
+            if busy_when(len(answers)):
+                answers.append("busy")
+                return httpx.Response(503, json={"error": "busy", "reason": "r",
+                                                 "retry_after_s": 0.0})
+            answers.append("ok")
+        return http.request(request.method, str(request.url), headers=request.headers,
+                            content=request.content)
+
+    auth = DeviceAuth("SIM-0001", load_device_key(tmp_path / "keys"))
+    client = ProvincialApiClient("http://testserver", auth=auth, receipt_key=(
+        http.app.state.receipts.public_key), http=httpx.Client(
+        base_url="http://testserver", transport=httpx.MockTransport(relay)))
+    return client, answers
+
+
+def _run_uploader(store, client, seconds: float, caplog) -> list[str]:
+    import logging
+    import threading
+    import time
+
+    from kiosk.sync.uploader import Uploader
+
+    caplog.set_level(logging.INFO, logger="kiosk.uploader")
+    uploader = Uploader(store, client, 0.01, 1, concurrency=1)
+    thread = threading.Thread(target=uploader.run)
+    thread.start()
+    time.sleep(seconds)
+    uploader.stop()
+    thread.join(5)
+    return [r.getMessage() for r in caplog.records]
+
+
+def test_a_province_busy_for_ever_gets_the_back_off_after_busy_patience(
+        store, sealer, http, tmp_path, monkeypatch, caplog) -> None:
+    monkeypatch.setattr("kiosk.sync.uploader.BUSY_PATIENCE", 3)
+    monkeypatch.setattr("kiosk.sync.backoff.BUSY_MIN_WAIT_S", 0.01)
+    _queue(store, sealer, 2)
+    client, answers = _relay_with_busy(http, tmp_path, lambda n: True)
+    events = _run_uploader(store, client, 0.5, caplog)
+    waits = [e for e in events if e in ("uploader.busy_wait", "uploader.backoff")]
+    assert waits[:4] == ["uploader.busy_wait"] * 3 + ["uploader.backoff"]
+    assert store.outbox.counts_by_state()["acknowledged"] == 0
+
+
+def test_busy_patience_starts_over_whenever_records_go_through(
+        store, sealer, http, tmp_path, monkeypatch, caplog) -> None:
+    """Busy, busy, one record through, busy, busy, one through...: a big backlog paced by the
+    province never falls back to the failure back-off, and all of it arrives."""
+    monkeypatch.setattr("kiosk.sync.uploader.BUSY_PATIENCE", 3)
+    monkeypatch.setattr("kiosk.sync.backoff.BUSY_MIN_WAIT_S", 0.01)
+    ids = _queue(store, sealer, 6)
+    client, answers = _relay_with_busy(http, tmp_path, lambda n: n % 3 != 2)
+    events = _run_uploader(store, client, 1.5, caplog)
+    assert store.outbox.counts_by_state()["acknowledged"] == len(ids)
+    assert "uploader.backoff" not in events
+    assert answers.count("busy") >= 2 * len(ids)
