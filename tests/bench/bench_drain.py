@@ -123,7 +123,10 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=defaults.batch_size)
     parser.add_argument("--concurrency", type=int, default=defaults.concurrency)
     parser.add_argument("--per-request", type=int, default=defaults.records_per_request)
+    parser.add_argument("--busy-after", type=float, default=None,
+                        help="`serve --busy-after` (default: the server's; 0: no admission)")
     args = parser.parse_args()
+    busy = () if args.busy_after is None else ("--busy-after", str(args.busy_after))
     upload = UploadConfig(batch_size=args.batch, concurrency=args.concurrency,
                           records_per_request=args.per_request)
     drains: list[Drained] = []
@@ -139,7 +142,7 @@ def main() -> int:
                     ApiServer(tmp / f"plain{run}" / "api.sqlite") as server:
                 plains.append(plain_rate(store, server, auth, args.plain))
             with copy_of(template, tmp / f"drain{run}") as store, \
-                    ApiServer(tmp / f"drain{run}" / "api.sqlite") as server:
+                    ApiServer(tmp / f"drain{run}" / "api.sqlite", extra=busy) as server:
                 drains.append(drain_rate(store, server, auth, upload))
             ratios.append(drains[-1].rate / plains[-1])
             shutil.rmtree(tmp / f"plain{run}")
