@@ -252,18 +252,14 @@ def test_a_503_to_the_audit_head_request_is_obeyed_too(store, sealer, http, tmp_
     _queue(store, sealer, 2)
     calls: list[str] = []
 
-    def relay(request: httpx.Request) -> httpx.Response:
+    def answer(request: httpx.Request) -> httpx.Response | None:
         calls.append(request.method)
         if request.method == "GET":
             return httpx.Response(503, json={"error": "busy", "reason": "r"},
                                   headers={"Retry-After": "30"})
-        return http.request(request.method, str(request.url), headers=request.headers,
-                            content=request.content)
+        return None
 
-    auth = DeviceAuth("SIM-0001", load_device_key(tmp_path / "keys"))
-    client = ProvincialApiClient("http://testserver", auth=auth, receipt_key=(
-        http.app.state.receipts.public_key), http=httpx.Client(
-        base_url="http://testserver", transport=httpx.MockTransport(relay)))
+    client = _relayed_client(http, tmp_path, answer)
     uploader = Uploader(store, client, 0.01, 10)
     thread = threading.Thread(target=uploader.run)
     thread.start()
@@ -280,21 +276,31 @@ def _relay_with_busy(http, tmp_path: Path, busy_when) -> tuple[ProvincialApiClie
     no wait) when `busy_when(n)` says so for the n-th upload; the answers given, in order."""
     answers: list[str] = []
 
-    def relay(request: httpx.Request) -> httpx.Response:
+    def answer(request: httpx.Request) -> httpx.Response | None:
         if request.method == "PUT" or request.url.path.endswith(":batch"):
             if busy_when(len(answers)):
                 answers.append("busy")
                 return httpx.Response(503, json={"error": "busy", "reason": "r",
                                                  "retry_after_s": 0.0})
             answers.append("ok")
-        return http.request(request.method, str(request.url), headers=request.headers,
-                            content=request.content)
+        return None
+
+    return _relayed_client(http, tmp_path, answer), answers
+
+
+def _relayed_client(http, tmp_path: Path, answer) -> ProvincialApiClient:
+    """A client of the in-process server through a relay: `answer(request)` answers a request
+    itself, or None to pass it on."""
+
+    def relay(request: httpx.Request) -> httpx.Response:
+        own = answer(request)
+        return own if own is not None else http.request(
+            request.method, str(request.url), headers=request.headers, content=request.content)
 
     auth = DeviceAuth("SIM-0001", load_device_key(tmp_path / "keys"))
-    client = ProvincialApiClient("http://testserver", auth=auth, receipt_key=(
+    return ProvincialApiClient("http://testserver", auth=auth, receipt_key=(
         http.app.state.receipts.public_key), http=httpx.Client(
         base_url="http://testserver", transport=httpx.MockTransport(relay)))
-    return client, answers
 
 
 def _run_uploader(store, client, seconds: float, caplog) -> list[str]:
