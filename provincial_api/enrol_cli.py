@@ -79,8 +79,8 @@ def tokens() -> None:
 def tokens_issue(county: str, point: str, expires: str, receipt_key: Path | None,
                  db: Db) -> None:
     """Issue a token and print it once (stdout); the province keeps only its hash."""
-    from provincial_api.cli import dev_receipt_key_path
     from provincial_api.enrolment import TokenRow
+    from provincial_api.serve_cli import dev_receipt_key_path
 
     if not re.fullmatch(COUNTY_PATTERN, county):
         raise click.ClickException("--county: a county code is 4 digits")

@@ -13,7 +13,7 @@ import socket
 
 import pytest
 
-from provincial_api.cli import listening_socket
+from provincial_api.serve_cli import listening_socket
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "::1"])
