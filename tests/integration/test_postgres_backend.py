@@ -12,6 +12,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -433,6 +434,10 @@ def test_serve_with_two_workers_answers_from_both_and_stops_whole(
     try:
         workers = psutil.Process(server.process.pid).children()
         assert len(workers) == 2
+        deadline = time.monotonic() + 20  # both have made their app (not just the first)
+        while "".join(server.lines).count("Started server process") < 2:
+            assert time.monotonic() < deadline, "".join(server.lines)[-2000:]
+            time.sleep(0.05)
 
         def cpu_s() -> list[float]:
             return [w.cpu_times().user + w.cpu_times().system for w in workers]
