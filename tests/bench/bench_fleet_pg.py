@@ -2,22 +2,26 @@
 
 Goals (issue 10): >= 1,000 records/s through the fleet, p99 acknowledgement <= 1 s.
 
-What runs: a throwaway PostgreSQL cluster (as the tests start one), a `provincial-api serve
---db postgresql://...` process, and 200 kiosks, each with its own device key (enrolled on
-first use, development enrolment), its own sealed records and its own connection. Each kiosk
-drains its queue as its uploader does through the batch endpoint: requests of the uploader's
-size (`UploadConfig.records_per_request`), one in flight, the next sent once the previous
-one's receipts are verified. The kiosks are threads of `--workers` load processes (so one
-GIL does not throttle the fleet); their outboxes are left out (the kiosk's side is
-`bench_drain.py`'s), here the server is measured.
+What runs: a throwaway PostgreSQL cluster (as the tests start one, checkpointed before each
+run), a `provincial-api serve --db postgresql://... --workers 2` server (busy after
+`--busy-after` s of work per process), and 200 kiosks, each with its own device key (enrolled
+by one signed request before the fleet comes back), its own sealed records and its own
+connection. Each kiosk drains its queue as its uploader does through the batch endpoint:
+requests of the uploader's size (`UploadConfig.records_per_request`), one in flight, the next
+sent once the previous one's receipts are verified; a busy answer's appointment is kept
+(`kiosk.sync.backoff.busy_delay`) and the same records sent again. The kiosks are threads of
+`--workers` load processes (so one GIL does not throttle the fleet); their outboxes are left
+out (the kiosk's side is `bench_drain.py`'s), here the server is measured.
 
 What is measured, per run:
 - records acknowledged per second: every record of the fleet over the time from the first
-  request sent to the last receipt verified, with all kiosks starting at once (the goal's
-  scenario: a fleet that was offline comes back together).
-- acknowledgement latency, one value per record: from its request's bytes going on the wire
-  (httpx's request hook, after the kiosk signed it) to its answer arriving (the response
-  hook), the time the province keeps a kiosk waiting. Not counted: the load process's own
+  request sent (busy answers included) to the last receipt verified, with all kiosks
+  starting at once (the goal's scenario: a fleet that was offline comes back together).
+- acknowledgement latency, one value per record: from its accepted request's bytes going on
+  the wire (httpx's request hook, after the kiosk signed it) to its answer arriving (the
+  response hook), the time the province keeps a kiosk waiting on an open request. Beside it,
+  busy answers per accepted request and the time from a record's first offer (before any
+  busy answer) to its receipt. Not counted: the load process's own
   work before sending and after the answer (sealing, signing, verifying receipts), which on
   this machine queues behind 99 other kiosk threads for one GIL and two cores, while a real
   kiosk has its own CPU. The p99 is over records (a request's latency counts for each record
@@ -29,10 +33,12 @@ What is measured, per run:
   backends) and the load processes (the kiosks' side, which real kiosks would not take from
   the server's machine): where the two cores go.
 
-Why the at-once p99 has a floor: with every kiosk keeping one request of N records in
-flight, Little's law makes the mean latency (kiosks x N) / throughput: 200 x 16 records at
-1,000 records/s is 3.2 s, whatever the server does. The notes print that floor and the mean
-records in flight, measured. Prints a table; not a test.
+Why first offer to receipt has a floor: with every kiosk offering N records at once, Little's
+law makes the mean wait (kiosks x N) / throughput: 200 x 16 records at 1,000 records/s is
+3.2 s, whatever the server does. Busy answers (`provincial_api.admission`) move that wait from
+an open request to the kiosk's own queue; without them (`--busy-after 0`) it is all on open
+requests. Prints a table; not a test. FLEET_DUMP=PREFIX writes each drain's request timings
+to PREFIX.NAME.json, to look at.
 `python tests/bench/bench_fleet_pg.py [--runs 3] [--kiosks 200] [--records 25]`
 """
 
