@@ -8,7 +8,6 @@ with personal data: the client only ever holds sealed blobs and their metadata.
 from __future__ import annotations
 
 import base64
-import contextlib
 import math
 import time
 from collections.abc import Callable, Generator
@@ -361,14 +360,12 @@ class ProvincialApiClient:
         status = response.status_code
         if 200 <= status < 300:
             return response
-        code, reason = _error_reason(response)
+        body = _error_body(response)  # read once for the code, reason and times in it
+        code, reason = _error_reason(body, response)
         if status >= 500 or status in _RETRY_LATER_4XX:
-            raise ServerError(status, reason, _retry_after(response), code)
+            raise ServerError(status, reason, _retry_after(body, response), code)
         if status == 401 and code in AUTH_ERRORS:
-            server_time = None
-            with contextlib.suppress(ValueError, AttributeError):
-                server_time = str(response.json().get("server_time") or "") or None
-            raise AuthError(status, code, reason, server_time)
+            raise AuthError(status, code, reason, str(body.get("server_time") or "") or None)
         if 400 <= status < 500:
             raise RejectedError(status, code, reason)
         raise UnexpectedResponseError(f"unexpected HTTP status {status}")
@@ -385,16 +382,14 @@ def _receipt(data: object, key: ReceiptKey, sealed: RecordMeta) -> Receipt:
     return receipt
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def _retry_after(body: dict[str, Any], response: httpx.Response) -> float | None:
     """When to try again, in seconds, capped; None if the server did not say. The API's busy
     answer says it to the millisecond in its body (`retry_after_s`); otherwise Retry-After
     (RFC 9110: delay-seconds or an HTTP-date), whoever sent it."""
-    with contextlib.suppress(ValueError):
-        data = response.json()
-        precise = data.get("retry_after_s") if isinstance(data, dict) else None
-        if isinstance(precise, int | float) and not isinstance(precise, bool) \
-                and 0 <= precise < math.inf:
-            return min(float(precise), MAX_RETRY_AFTER_S)
+    precise = body.get("retry_after_s")
+    if isinstance(precise, int | float) and not isinstance(precise, bool) \
+            and 0 <= precise < math.inf:
+        return min(float(precise), MAX_RETRY_AFTER_S)
     value = response.headers.get("retry-after")
     if not value:
         return None
@@ -418,14 +413,19 @@ def _json_object(response: httpx.Response) -> dict[str, Any]:
     return data
 
 
-def _error_reason(response: httpx.Response) -> tuple[str, str]:
-    """(code, reason) from the API's error body, or the bare status when it is not ours."""
+def _error_body(response: httpx.Response) -> dict[str, Any]:
+    """An error answer's JSON object; empty when it is not one (a proxy's page, say)."""
     try:
         data = response.json()
     except ValueError:
-        data = None
-    if isinstance(data, dict) and isinstance(data.get("reason"), str):
-        return str(data.get("error", "error")), data["reason"][:300]
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _error_reason(body: dict[str, Any], response: httpx.Response) -> tuple[str, str]:
+    """(code, reason) from the API's error body, or the bare status when it is not ours."""
+    if isinstance(body.get("reason"), str):
+        return str(body.get("error", "error")), body["reason"][:300]
     return "http_error", response.reason_phrase or f"HTTP {response.status_code}"
 
 

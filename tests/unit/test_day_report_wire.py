@@ -35,15 +35,24 @@ from tests.inprocess_api import device_client, province
 PER = {"started": 5, "completed": 3, "cancelled": 1, "timed_out": 0, "exception": 1}
 
 
-def _card() -> tuple[ec.EllipticCurvePrivateKey, bytes]:
-    """A stand-in for a supervisor card's key 9A and its certificate (DER)."""
+def _self_signed(common_name: str, serial: int, days_before: int
+                 ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """A P-256 key and a certificate of its own, valid from `days_before` days ago for 9 days
+    more."""
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "测试主管")])
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     now = datetime.now(UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(1)
-            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=9))
+            .public_key(key.public_key()).serial_number(serial)
+            .not_valid_before(now - timedelta(days=days_before))
+            .not_valid_after(now + timedelta(days=9))
             .sign(key, hashes.SHA256()))
+    return key, cert
+
+
+def _card() -> tuple[ec.EllipticCurvePrivateKey, bytes]:
+    """A stand-in for a supervisor card's key 9A and its certificate (DER)."""
+    key, cert = _self_signed("测试主管", serial=1, days_before=1)
     return key, cert.public_bytes(serialization.Encoding.DER)
 
 
@@ -168,13 +177,9 @@ def _staff_ca_and_card(role: str, staff_number: str = "T0002"):
     """A staff CA and a card certificate it issued (the kiosk-admin profile's subject)."""
     from hardware.staffcard.profile import staff_subject
 
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "测试 staff CA")])
+    ca_key, ca = _self_signed("测试 staff CA", serial=7, days_before=400)
+    ca_name = ca.subject
     now = datetime.now(UTC)
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
-          .public_key(ca_key.public_key()).serial_number(7)
-          .not_valid_before(now - timedelta(days=400)).not_valid_after(now + timedelta(days=9))
-          .sign(ca_key, hashes.SHA256()))
     key = ec.generate_private_key(ec.SECP256R1())
     cert = (x509.CertificateBuilder()
             .subject_name(staff_subject(role=role, name="测试主管", staff_number=staff_number,
